@@ -1,0 +1,37 @@
+# nianbao — two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8001
+
+.PHONY: install system-deps demo test bench serve clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+# Debian packages the converters, OCR and browser tests need (LibreOffice, tesseract, chromium,
+# CJK fonts). Idempotent: installs only what is missing; needs root (or sudo) and apt-get.
+system-deps:
+	@sh .ci/system-deps.sh
+
+demo: install
+	-@sh .ci/system-deps.sh --optional
+	$(BIN)/nianbao demo --port $(PORT)
+
+test: install system-deps
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+bench: install system-deps
+	$(BIN)/python tests/bench/run.py
+
+serve: install
+	$(BIN)/nianbao serve --port $(PORT)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis test-output bench-output

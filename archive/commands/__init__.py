@@ -1,0 +1,1 @@
+"""Sub-commands of `nianbao`; every public module here registers one or more commands."""

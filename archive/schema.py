@@ -1,0 +1,229 @@
+"""SQLite schema of the archive (contract.md §4 plus the operational tables).
+
+The contract tables (`reports`, `cells`, `checks`, `snapshots`) keep their column names and
+meaning; columns may be added.  ``create_schema`` is idempotent.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_VERSION = 1
+
+DDL = r"""
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+
+-- Portal registry as crawled (mirrors crawler/portals.toml at crawl time).
+CREATE TABLE IF NOT EXISTS portals (
+    id TEXT PRIMARY KEY,            -- registry id: the 行政区划代码 (optionally with a suffix)
+    code TEXT,                      -- 行政区划代码
+    name TEXT NOT NULL,
+    level TEXT,                     -- province | city | county | town | department
+    parent_code TEXT,
+    province TEXT,
+    city TEXT,
+    county TEXT,
+    hosts TEXT,                     -- JSON list
+    start_urls TEXT,                -- JSON list
+    platform TEXT,                  -- trs | trs_dynamic | hanweb | gkmlpt | generic …
+    updated TEXT
+);
+
+-- One row per crawl run (a scheduled run may cover several portals).
+CREATE TABLE IF NOT EXISTS crawl_runs (
+    id INTEGER PRIMARY KEY,
+    started TEXT NOT NULL,
+    ended TEXT,
+    portals TEXT,                   -- JSON list of portal ids
+    mode TEXT,                      -- full | incremental
+    stats TEXT,                     -- JSON (Scrapy stats subset + ours)
+    outcome TEXT NOT NULL DEFAULT 'running'  -- running | ok | failed | interrupted
+);
+
+-- Per-portal statistics of a run (issue 6 monitors read these).
+CREATE TABLE IF NOT EXISTS crawl_portal_stats (
+    run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
+    portal TEXT NOT NULL,
+    requests INTEGER DEFAULT 0,
+    responses INTEGER DEFAULT 0,
+    not_modified INTEGER DEFAULT 0,
+    list_pages INTEGER DEFAULT 0,
+    list_pages_expected INTEGER,
+    reports_seen INTEGER DEFAULT 0,
+    new_reports INTEGER DEFAULT 0,
+    changed_reports INTEGER DEFAULT 0,
+    removed_reports INTEGER DEFAULT 0,
+    attachments INTEGER DEFAULT 0,
+    errors INTEGER DEFAULT 0,
+    blocks INTEGER DEFAULT 0,
+    duration REAL,
+    outcome TEXT,
+    PRIMARY KEY (run_id, portal)
+);
+
+-- Every distinct payload fetched from a URL; bytes live in the WARC files.
+CREATE TABLE IF NOT EXISTS snapshots (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    url TEXT NOT NULL,
+    fetched TEXT NOT NULL,          -- UTC timestamp of the first fetch of this payload at this URL
+    last_seen TEXT,                 -- UTC timestamp of the latest fetch that returned it
+    status INTEGER,
+    content_type TEXT,
+    length INTEGER,
+    warc_file TEXT NOT NULL,        -- path relative to the archive directory
+    warc_offset INTEGER NOT NULL,   -- offset of the response (or resource) record
+    warc_length INTEGER,            -- compressed length of that record
+    warc_record_id TEXT,
+    portal TEXT,
+    run_id INTEGER,
+    kind TEXT,                      -- list | detail | attachment | robots | api | other
+    etag TEXT,
+    last_modified TEXT,
+    UNIQUE (url, sha256)
+);
+CREATE INDEX IF NOT EXISTS snapshots_sha256 ON snapshots(sha256);
+CREATE INDEX IF NOT EXISTS snapshots_url ON snapshots(url);
+
+-- Every fetch (also the ones that returned a known payload or 304).
+CREATE TABLE IF NOT EXISTS fetches (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER,
+    portal TEXT,
+    url TEXT NOT NULL,
+    at TEXT NOT NULL,
+    status INTEGER,
+    sha256 TEXT,
+    snapshot_id INTEGER REFERENCES snapshots(id),
+    revisit INTEGER DEFAULT 0,      -- 1 when the payload was already archived (WARC revisit)
+    not_modified INTEGER DEFAULT 0  -- 1 for a 304 answer to a conditional request
+);
+CREATE INDEX IF NOT EXISTS fetches_url ON fetches(url);
+
+-- One row per report document version (contract.md §4).
+CREATE TABLE IF NOT EXISTS reports (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,              -- the report page (or the file when published as a file only)
+    title TEXT,
+    organ TEXT,
+    year INTEGER,
+    template TEXT,
+    published TEXT,                 -- date the portal shows (YYYY-MM-DD)
+    fetched TEXT,                   -- UTC timestamp
+    sha256 TEXT,                    -- of the bytes the values were extracted from
+    portal TEXT,
+    doc_key TEXT,                   -- stable identity of the report across versions (canonical URL)
+    version INTEGER DEFAULT 1,
+    is_current INTEGER DEFAULT 1,
+    supersedes INTEGER REFERENCES reports(id),
+    edited INTEGER DEFAULT 0,       -- 1 when a later version of this report differs
+    removed_at TEXT,                -- when the portal stopped serving it
+    page_sha256 TEXT,               -- sha256 of the report page itself
+    snapshot_id INTEGER REFERENCES snapshots(id),
+    source_snapshot_id INTEGER REFERENCES snapshots(id),  -- snapshot the values come from
+    carrier TEXT,                   -- html | text | pdf | docx | doc | wps | xls | xlsx | image
+    content_type TEXT,
+    canonical_url TEXT,
+    level TEXT,                     -- portal level or the organ's level when known
+    cell_count INTEGER,
+    checks_failed INTEGER,
+    warning_count INTEGER,
+    last_seen TEXT,
+    run_id INTEGER
+);
+CREATE INDEX IF NOT EXISTS reports_doc_key ON reports(doc_key);
+CREATE INDEX IF NOT EXISTS reports_sha256 ON reports(sha256);
+CREATE INDEX IF NOT EXISTS reports_portal_year ON reports(portal, year);
+
+-- Every URL under which a report was seen (wap twins, repeated columns …).
+CREATE TABLE IF NOT EXISTS report_urls (
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    url TEXT NOT NULL,
+    first_seen TEXT,
+    PRIMARY KEY (report_id, url)
+);
+
+-- Files linked from a report page.
+CREATE TABLE IF NOT EXISTS attachments (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    url TEXT NOT NULL,
+    link_text TEXT,
+    sha256 TEXT,
+    content_type TEXT,
+    kind TEXT,
+    snapshot_id INTEGER REFERENCES snapshots(id),
+    used_for_values INTEGER DEFAULT 0,
+    error TEXT,
+    UNIQUE (report_id, url)
+);
+
+CREATE TABLE IF NOT EXISTS cells (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    table_name TEXT NOT NULL,
+    "row" TEXT NOT NULL,
+    col TEXT NOT NULL,
+    value NUMERIC,
+    raw TEXT,
+    unit TEXT,
+    label TEXT,
+    "where" TEXT
+);
+CREATE INDEX IF NOT EXISTS cells_report ON cells(report_id);
+CREATE INDEX IF NOT EXISTS cells_key ON cells(table_name, "row", col);
+
+CREATE TABLE IF NOT EXISTS checks (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    rule TEXT NOT NULL,
+    "column" TEXT,
+    ok INTEGER NOT NULL,
+    expected NUMERIC,
+    actual NUMERIC,
+    table_name TEXT,
+    detail TEXT
+);
+CREATE INDEX IF NOT EXISTS checks_report ON checks(report_id);
+
+CREATE TABLE IF NOT EXISTS sections (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    number INTEGER,
+    heading TEXT,
+    text TEXT
+);
+CREATE INDEX IF NOT EXISTS sections_report ON sections(report_id);
+
+CREATE TABLE IF NOT EXISTS warnings (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS warnings_report ON warnings(report_id);
+
+-- What could not be fetched or was refused (also WAF/challenge pages recorded as blocks).
+CREATE TABLE IF NOT EXISTS fetch_errors (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER,
+    portal TEXT,
+    url TEXT NOT NULL,
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'error',  -- error | block | http | too_large | robots | extract
+    status INTEGER,
+    reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fetch_errors_run ON fetch_errors(run_id);
+"""
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Create every archive table (idempotent) and record the schema version."""
+    conn.executescript(DDL)
+    conn.execute(
+        "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+    )
+    conn.commit()
