@@ -184,9 +184,12 @@ def generate_values(rng: random.Random, template: str, style: str = "plain") -> 
                         cells[("active_disclosure", row, col)] = SampleCell(f"{v}", v)
                 elif col == "fee_amount":
                     v = rng.choice([0, round(rng.uniform(0.1, 30000), rng.choice([2, 4, 6]))])
-                    cells[("active_disclosure", row, col)] = (
-                        SampleCell(repr(v) if isinstance(v, float) else str(v), v) if v else _raw_int(rng, 0, style)
-                    )
+                    # the header says 本年收费金额（单位：万元）: the unit of every fee cell is 万元
+                    if v:
+                        cells[("active_disclosure", row, col)] = SampleCell(repr(v), v, "万元")
+                    else:
+                        zero = _raw_int(rng, 0, style)
+                        cells[("active_disclosure", row, col)] = SampleCell(zero.raw, zero.value, "万元" if zero.value is not None else None)
                 else:
                     top = 5 if row == "regulations" else 400
                     v = 0 if (row == "regulations" and rng.random() < 0.8) else _small(rng, 0.4, top)
