@@ -9,6 +9,7 @@ in many markup styles.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -131,15 +132,33 @@ def _paragraph(rng: random.Random, n: int, extra: str = "") -> str:
     return (extra + text) if extra else text
 
 
+VALUE_STYLES = ("plain", "blank_zeros", "fullwidth", "thousands", "units")
+
+
+def _styles(style: str) -> set[str]:
+    """The value styles of ``style``: one name or several joined by ``+`` (``blank_zeros+units``)."""
+    names = set(style.split("+"))
+    unknown = names - set(VALUE_STYLES)
+    if unknown:
+        raise ValueError(f"unknown value style {sorted(unknown)}; known: {', '.join(VALUE_STYLES)}")
+    return names
+
+
+def _without_units(style: str) -> str:
+    """``style`` minus ``units`` (money columns carry their own unit, never 件)."""
+    return "+".join(s for s in style.split("+") if s != "units") or "plain"
+
+
 def _raw_int(rng: random.Random, v: int, style: str) -> SampleCell:
     """Render an integer as a publisher would."""
-    if v == 0 and style == "blank_zeros" and rng.random() < 0.5:
+    styles = _styles(style)
+    if v == 0 and "blank_zeros" in styles and rng.random() < 0.5:
         return SampleCell(rng.choice(["", "", "-", "—", "/", "无"]), None)
-    if style == "fullwidth" and rng.random() < 0.3:
+    if "fullwidth" in styles and rng.random() < 0.3:
         return SampleCell("".join(chr(ord(ch) + 0xFEE0) for ch in str(v)), v)
-    if style == "thousands" and v >= 1000:
+    if "thousands" in styles and v >= 1000:
         return SampleCell(f"{v:,}", v)
-    if style == "units" and rng.random() < 0.2:
+    if "units" in styles and rng.random() < 0.2:
         return SampleCell(f"{v}件", v, "件")
     return SampleCell(str(v), v)
 
@@ -162,7 +181,7 @@ def generate_values(rng: random.Random, template: str, style: str = "plain") -> 
     """Random cells of the three tables on ``template`` ("2019"/"2021") with R1–R4 holding.
 
     ``style`` shapes the raw text: ``plain``, ``blank_zeros`` (zeros sometimes blank/-/—),
-    ``fullwidth``, ``thousands``, ``units``.
+    ``fullwidth``, ``thousands``, ``units``, or several joined by ``+`` (``blank_zeros+units``).
     """
     cells: dict[Key, SampleCell] = {}
     # -- active_disclosure
@@ -175,7 +194,7 @@ def generate_values(rng: random.Random, template: str, style: str = "plain") -> 
                 elif col == "procurement_amount":
                     cents = rng.choice([0, rng.randint(100, 99_999_999)])
                     if cents == 0:
-                        cells[("active_disclosure", row, col)] = _raw_int(rng, 0, style)
+                        cells[("active_disclosure", row, col)] = _raw_int(rng, 0, _without_units(style))
                     elif rng.random() < 0.5:
                         v = round(cents / 100, 2)
                         cells[("active_disclosure", row, col)] = SampleCell(f"{v}元", v, "元")
@@ -188,7 +207,7 @@ def generate_values(rng: random.Random, template: str, style: str = "plain") -> 
                     if v:
                         cells[("active_disclosure", row, col)] = SampleCell(repr(v), v, "万元")
                     else:
-                        zero = _raw_int(rng, 0, style)
+                        zero = _raw_int(rng, 0, _without_units(style))
                         cells[("active_disclosure", row, col)] = SampleCell(zero.raw, zero.value, "万元" if zero.value is not None else None)
                 else:
                     top = 5 if row == "regulations" else 400
@@ -243,8 +262,21 @@ def generate_report(
     style: str = "plain",
     organ: str | None = None,
     short_name: str | None = None,
+    extras: Sequence[str] = (),
+    legacy: str = "short",
 ) -> SampleReport:
-    """A complete random report on ``template`` ("2019", "2021", "pre2019" or "none")."""
+    """A complete random report on ``template`` ("2019", "2021", "pre2019" or "none").
+
+    ``extras`` adds rows beyond the template to section 二 (kinds of :data:`EXTRA_ROW_KINDS`;
+    2019/2021 only); ``legacy`` picks the pre-2019 statistics table (:data:`LEGACY_TABLES`).
+    """
+    if extras and template not in ("2019", "2021"):
+        raise ValueError(f"extra rows need a 2019 or 2021 report, not {template!r}")
+    unknown = [k for k in extras if k not in EXTRA_ROW_KINDS]
+    if unknown:
+        raise ValueError(f"unknown extra row kinds {unknown}; known: {', '.join(EXTRA_ROW_KINDS)}")
+    if legacy not in LEGACY_TABLES:
+        raise ValueError(f"unknown legacy table {legacy!r}; known: {', '.join(LEGACY_TABLES)}")
     if year is None:
         year = {"2019": rng.choice([2019, 2020]), "2021": rng.randint(2021, 2025)}.get(template, rng.randint(2013, 2018))
     level = level or rng.choice(["county", "town", "town", "department"])
@@ -272,6 +304,8 @@ def generate_report(
         ]
         report = SampleReport(template, organ, short_name, level, year, published, title, preamble, sections)
         report.cells = generate_values(rng, template, style)
+        for kind in extras:
+            report.extra_rows.append(_extra_row(rng, template, kind, style))
         return report
     sections = [
         ("一、概述", f"{year}年，{short_name}" + _paragraph(rng, 3)),
@@ -285,16 +319,102 @@ def generate_report(
     report = SampleReport(template, organ, short_name, level, year, published, title, preamble, sections)
     if template == "pre2019":
         report.legacy_value_header = f"{year}年度"
-        active = rng.randint(20, 900)
-        web = rng.randint(0, active)
-        rows = [
-            ("主动公开信息数", "主动公开信息数", active, active * rng.randint(2, 6)),
-            ("其中：1.网站公开", "主动公开信息数/1.网站公开", web, web * 3),
-            ("2.政府公报公开", "主动公开信息数/2.政府公报公开", active - web, (active - web) * 3),
-            ("受理依申请公开信息总数", "受理依申请公开信息总数", 0, rng.randint(0, 20)),
-            ("行政复议数", "行政复议数", 0, 0),
-            ("行政诉讼数", "行政诉讼数", 0, 0),
-        ]
-        for label, key, v, cum in rows:
-            report.legacy_rows.append(LegacyRow(label, key, "条", SampleCell(str(v), v), SampleCell(str(cum), cum)))
+        report.legacy_rows = LEGACY_TABLES[legacy](rng, style)
     return report
+
+
+def _legacy_short(rng: random.Random, style: str) -> list[LegacyRow]:
+    active = rng.randint(20, 900)
+    web = rng.randint(0, active)
+    rows = [
+        ("主动公开信息数", "主动公开信息数", active, active * rng.randint(2, 6)),
+        ("其中：1.网站公开", "主动公开信息数/1.网站公开", web, web * 3),
+        ("2.政府公报公开", "主动公开信息数/2.政府公报公开", active - web, (active - web) * 3),
+        ("受理依申请公开信息总数", "受理依申请公开信息总数", 0, rng.randint(0, 20)),
+        ("行政复议数", "行政复议数", 0, 0),
+        ("行政诉讼数", "行政诉讼数", 0, 0),
+    ]
+    return [_legacy_row(label, key, "条", v, cum) for label, key, v, cum in rows]
+
+
+def _legacy_row(label: str, key: str, unit: str, v: int, cum: int, raw_v: SampleCell | None = None) -> LegacyRow:
+    """A statistics row; every cell with a number carries the row's 计量单位 as its unit."""
+    value = raw_v or SampleCell(str(v), v)
+    if value.value is not None:
+        value.unit = unit
+    return LegacyRow(label, key, unit, value, SampleCell(str(cum), cum, unit))
+
+
+def _split(rng: random.Random, total: int, parts: int) -> list[int]:
+    """``total`` cut into ``parts`` random non-negative integers."""
+    cuts = sorted(rng.randint(0, total) for _ in range(parts - 1))
+    return [b - a for a, b in zip([0, *cuts], [*cuts, total])]
+
+
+def _legacy_fujian(rng: random.Random, style: str, variant: str) -> list[LegacyRow]:
+    """The Fujian 政府信息公开情况统计表 as 平潭县 printed it in 2011 (``1.``) or 2017 (``1、``)."""
+    if variant == "2011":
+        sep, unit2 = ".", "条"
+        groups = [
+            ("主动公开信息数", ["网站公开", "政府公报公开"]),
+            ("受理依申请公开信息总数", ["当面申请数", "传真申请数", "电子邮件申请数", "网上申请数", "信函申请数", "其它形式申请数"]),
+            ("对申请的答复数", ["同意公开答复数", "同意部分公开答复数", "否决公开答复数"]),
+        ]
+        singles = [("行政复议数", "条"), ("行政诉讼数", "条"), ("行政申诉数", "条")]
+    else:
+        sep, unit2 = "、", "件"
+        groups = [
+            ("主动公开文件数", ["政府网站公开数", "政府公报公开数"]),
+            ("受理政府信息依申请公开总数", ["当面申请数", "网上申请数", "信函、传真申请数"]),
+            ("对申请的答复总数", ["同意公开答复数", "同意部分公开答复数", "不予公开答复数", "其他类型答复数"]),
+        ]
+        singles = [("接受行政诉讼、举报数", unit2), ("行政复议数", unit2), ("行政诉讼数", unit2)]
+    style = _without_units(style)  # the unit is printed in 计量单位, never in the value cells
+    rows: list[LegacyRow] = []
+    received = rng.choice([0, 0, rng.randint(1, 30)])
+    for parent, children in groups:
+        total = rng.randint(20, 3000) if parent.startswith("主动公开") else received
+        parts = _split(rng, total, len(children))
+        rows.append(_legacy_row(parent, parent, "条", total, total * rng.randint(1, 8), _raw_int(rng, total, style)))
+        for n, (child, v) in enumerate(zip(children, parts), start=1):
+            label = f"{'其中：' if n == 1 else ''}{n}{sep}{child}"
+            key = f"{parent}/{n}.{child.replace('其它', '其他')}"
+            rows.append(_legacy_row(label, key, "条", v, v * rng.randint(1, 8), _raw_int(rng, v, style)))
+    for label, unit in singles:
+        v = rng.choice([0, 0, 0, rng.randint(1, 3)])
+        rows.append(_legacy_row(label, label, unit, v, v + rng.randint(0, 5), _raw_int(rng, v, style)))
+    return rows
+
+
+# pre-2019 statistics tables: name -> builder(rng, value style) -> rows
+LEGACY_TABLES = {
+    "short": _legacy_short,
+    "fujian2011": lambda rng, style: _legacy_fujian(rng, style, "2011"),
+    "fujian2017": lambda rng, style: _legacy_fujian(rng, style, "2017"),
+}
+
+# ----------------------------------------------------------------------------- extra rows
+
+HUBEI_OTHER_DOCUMENTS = (
+    "其他主动公开文件（含以本单位或本单位办公室名义正式签发的、除规范性文件以外的主动公开文件，"
+    "可参考本单位政府信息公开平台“其他主动公开文件”栏目数据）"
+)
+# kind -> (label as printed, expected row key, sub-table item it is printed in)
+EXTRA_ROW_KINDS: dict[str, tuple[str, str, str]] = {
+    "inspection": ("行政检查", "extra:行政检查", "五"),
+    "confirmation": ("行政确认", "extra:行政确认", "五"),
+    "other_documents": (HUBEI_OTHER_DOCUMENTS, "extra:其他主动公开文件", "一"),
+}
+
+
+def _extra_row(rng: random.Random, template: str, kind: str, style: str) -> ExtraRow:
+    """A row beyond the template, printed after the last row of its sub-table."""
+    label, key, item = EXTRA_ROW_KINDS[kind]
+    sub = next(st for st in ACTIVE_SUBTABLES[template] if st.item == item)
+    values: list[SampleCell] = []
+    for col, _ in sub.columns:
+        if col == "change":
+            values.append(_raw_signed(rng, rng.choice([0, rng.randint(-9, 20)]), style))
+        else:
+            values.append(_raw_int(rng, _small(rng, 0.4, 200), style))
+    return ExtraRow("active_disclosure", sub.rows[-1][0], label, key, values, [c for c, _ in sub.columns])
