@@ -1,0 +1,61 @@
+"""Render a :class:`~archive.demo.sample.SampleReport` as plain text copied from a report page.
+
+The shape is that of the 西岩镇 2019 seed file (``corpus/reports/xiyan-town-2019.txt``): body
+paragraphs one per line; every table cell on its own line starting with a tab, a label broken
+over lines continuing on untabbed lines, a blank line after every table row, and a lone tab as
+placeholder where a cell merged from the row above (rowspan) sits.  Column spans leave no trace.
+"""
+
+from __future__ import annotations
+
+from archive.demo.render_html import MarkupStyle
+from archive.demo.render_layout import LCell, LPara, LTable, grid, layout_report
+from archive.demo.sample import SampleReport
+
+# What a browser copy of an ordinary page gives: merged label cells, labels broken over lines,
+# values padded with U+3000 / NBSP, blank cells as NBSP.
+TEXT_STYLE = MarkupStyle(label_breaks="br", value_padding="ideographic", blank_markup="nbsp", signature=True)
+
+
+def table_lines(table: LTable) -> list[str]:
+    """The lines of one table: per row, each cell (or rowspan placeholder) in grid order, then a blank line."""
+    full = grid(table)
+    starts: dict[int, int] = {}
+    for r, row in enumerate(table.rows):
+        for cell in row:
+            starts[id(cell)] = r
+    out: list[str] = []
+    for r, line in enumerate(full):
+        seen: set[int] = set()
+        for cell in line:
+            assert cell is not None  # grid() guarantees a full rectangle
+            if id(cell) in seen:
+                continue
+            seen.add(id(cell))
+            out.extend(_cell_lines(cell) if starts[id(cell)] == r else ["\t"])
+        out.append("")
+    return out
+
+
+def _cell_lines(cell: LCell) -> list[str]:
+    first, *rest = cell.lines
+    return ["\t" + first, *rest]
+
+
+def render_text(report: SampleReport, style: MarkupStyle | None = None) -> str:
+    """``report`` as page text in the 西岩镇 shape (``style`` defaults to :data:`TEXT_STYLE`)."""
+    style = style or TEXT_STYLE
+    lines = ["", "", report.title]
+    previous = None
+    for block in layout_report(report, style).blocks:
+        if isinstance(block, LPara):
+            if isinstance(previous, LTable):
+                lines.extend(["", ""])
+            lines.append(block.text)
+        else:
+            if isinstance(previous, LPara) and previous.kind == "heading" and "复议" in previous.text:
+                lines.append("")
+            lines.extend(table_lines(block))
+            lines.append("")
+        previous = block
+    return "\n".join(lines) + "\n"

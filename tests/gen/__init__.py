@@ -1,0 +1,1 @@
+"""Helpers for the generated-fixture tests: hypothesis strategies, expectations, HTML parsing."""

@@ -1,0 +1,58 @@
+"""Hypothesis strategies for sample reports and markup styles."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from hypothesis import strategies as st
+
+from archive.demo.render_html import STYLE_CHOICES, MarkupStyle
+from archive.demo.sample import EXTRA_ROW_KINDS, LEGACY_TABLES, VALUE_STYLES, SampleReport, generate_report
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """Everything :func:`generate_report` needs; printed by hypothesis when a test fails."""
+
+    seed: int
+    template: str
+    year: int | None
+    values: str
+    extras: tuple[str, ...]
+    legacy: str = "short"
+
+    def build(self) -> SampleReport:
+        return generate_report(
+            random.Random(self.seed), self.template, year=self.year, style=self.values, extras=self.extras, legacy=self.legacy
+        )
+
+
+def value_styles() -> st.SearchStrategy[str]:
+    """One value style or a combination (``blank_zeros+units``)."""
+    return st.sets(st.sampled_from(VALUE_STYLES[1:]), max_size=3).map(lambda s: "+".join(sorted(s)) or "plain")
+
+
+def report_specs(templates: tuple[str, ...] = ("2019", "2021")) -> st.SearchStrategy[ReportSpec]:
+    """Reports on the national templates; 2019 tables sometimes in a 2021+ report."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> ReportSpec:
+        template = draw(st.sampled_from(templates))
+        year = None
+        if template == "2019" and draw(st.booleans()):
+            year = draw(st.integers(2021, 2024))  # a 2021+ report still on the 2019 tables
+        extras: tuple[str, ...] = ()
+        if template in ("2019", "2021"):
+            extras = tuple(draw(st.lists(st.sampled_from(sorted(EXTRA_ROW_KINDS)), unique=True, max_size=2)))
+        legacy = draw(st.sampled_from(sorted(LEGACY_TABLES))) if template == "pre2019" else "short"
+        return ReportSpec(draw(st.integers(0, 2**32 - 1)), template, year, draw(value_styles()), extras, legacy)
+
+    return build()
+
+
+def markup_styles(**fixed: object) -> st.SearchStrategy[MarkupStyle]:
+    """Any combination of switches (shrinks towards the plain default of each)."""
+    kwargs = {name: st.just(fixed[name]) if name in fixed else st.sampled_from(choices) for name, choices in STYLE_CHOICES.items()}
+    kwargs["seed"] = st.integers(0, 2**31 - 1)
+    return st.builds(MarkupStyle, **kwargs)
