@@ -1,0 +1,390 @@
+"""HTML report pages → :class:`Document` (portals.md §3, report-format.md §8.6)."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from extract.encoding import decode_bytes
+from extract.meta import parse_date, published_from_text
+from extract.model import Attachment, Document, ImageBlock, Paragraph, SourceCell, SourceTable
+from extract.sniff import extension_of
+
+BLOCK_TAGS = {
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "table", "section", "article",
+    "blockquote", "center", "pre", "dl", "dt", "dd", "tr", "form", "header", "footer", "address", "hr",
+    "figure", "figcaption", "main", "nav", "aside", "tbody", "thead", "tfoot", "caption",
+}
+SKIP_TAGS = {"script", "style", "noscript", "iframe", "object", "embed", "button", "select", "textarea", "input", "head", "title", "svg", "template"}
+# Body containers of the CMS families (portals.md §3), most specific first.
+CONTAINER_XPATHS = [
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' Custom_UnionStyle ')]",
+    "//*[@id='zoom']", "//*[@id='zoomcon']", "//*[@id='vsb_content']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' v_news_content ')]",
+    "//*[@id='detailContent']", "//*[@id='ivs_content']", "//*[@id='webeditorview']", "//*[@id='UCAP-CONTENT']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' xxgk_content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' zw-content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' wp_articlecontent ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' pages_content ')]",
+    "//*[@id='content']", "//*[contains(concat(' ', normalize-space(@class), ' '), ' content ')]",
+]
+_HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_ATTACH_EXTS = {"pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "zip", "rar", "7z", "ofd", "jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "txt"}
+_CHROME_RE = re.compile(r"^(无障碍|长者模式|关怀版|分享到|打印本页|关闭窗口|【?字体[:：]|扫一扫|收藏|返回顶部)")
+_ZJEG_RE = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
+_DETAIL_RE = re.compile(r"DETAIL\s*[=:]\s*(\{)", re.S)
+
+
+def _attr_int(value: str | None) -> int:
+    if not value:
+        return 1
+    m = re.search(r"\d+", value)
+    return int(m.group(0)) if m else 1
+
+
+def _is_hidden(el) -> bool:
+    style = el.get("style")
+    return bool(style and _HIDDEN_RE.search(style)) or el.get("hidden") is not None
+
+
+class _Walker:
+    """Collect paragraphs, tables and images from a container in reading order."""
+
+    def __init__(self, base_url: str | None) -> None:
+        self.blocks: list = []
+        self.buf: list[str] = []
+        self.table_count = 0
+        self.base_url = base_url
+
+    def flush(self) -> None:
+        text = "".join(self.buf)
+        self.buf = []
+        for line in text.split("\n"):
+            line = " ".join(line.replace("\xa0", " ").replace("\u3000", " ").split())
+            if line and not _CHROME_RE.match(line):
+                self.blocks.append(Paragraph(line))
+
+    def walk(self, el) -> None:
+        tag = el.tag if isinstance(el.tag, str) else None
+        if tag is None:  # comment / processing instruction
+            if el.tail:
+                self.buf.append(el.tail)
+            return
+        tag = tag.lower().split(":")[-1]
+        if tag in SKIP_TAGS or _is_hidden(el):
+            if el.tail:
+                self.buf.append(el.tail)
+            return
+        if tag == "table":
+            self.flush()
+            if el.xpath(".//table"):
+                # a layout table: read its cells as ordinary content
+                for cell in el.xpath("./tr/td|./tr/th|./*/tr/td|./*/tr/th"):
+                    self.walk_children(cell)
+                    self.flush()
+            else:
+                self.add_table(el)
+            if el.tail:
+                self.buf.append(el.tail)
+            return
+        if tag == "br":
+            self.buf.append("\n")
+            if el.tail:
+                self.buf.append(el.tail)
+            return
+        if tag == "img":
+            self.flush()
+            src = el.get("src") or el.get("data-src") or ""
+            self.blocks.append(ImageBlock(urljoin(self.base_url or "", src), el.get("alt") or el.get("title") or ""))
+            if el.tail:
+                self.buf.append(el.tail)
+            return
+        block = tag in BLOCK_TAGS
+        if block:
+            self.flush()
+        self.walk_children(el)
+        if block:
+            self.flush()
+        if el.tail:
+            self.buf.append(el.tail)
+
+    def walk_children(self, el) -> None:
+        if el.text:
+            self.buf.append(el.text)
+        for child in el:
+            self.walk(child)
+
+    def add_table(self, table) -> None:
+        index = self.table_count
+        self.table_count += 1
+        rows: list[list[SourceCell]] = []
+        for r, tr in enumerate(table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")):
+            cells: list[SourceCell] = []
+            for c, td in enumerate(tr.xpath("./td|./th")):
+                cells.append(
+                    SourceCell(
+                        text=cell_text(td),
+                        rowspan=_attr_int(td.get("rowspan")),
+                        colspan=_attr_int(td.get("colspan")),
+                        where=f"t{index}/r{r}/c{c}",
+                        is_header=td.tag.lower() == "th",
+                    )
+                )
+            rows.append(cells)
+        if any(rows):
+            self.blocks.append(SourceTable(rows, where=f"t{index}"))
+
+
+def cell_text(td) -> str:
+    """Text of a table cell; block boundaries (<p>, <br>, <div>) become "\\n"."""
+    parts: list[str] = []
+
+    def rec(el) -> None:
+        tag = el.tag.lower().split(":")[-1] if isinstance(el.tag, str) else None
+        if tag is None:
+            if el.tail:
+                parts.append(el.tail)
+            return
+        if tag in SKIP_TAGS or _is_hidden(el):
+            if el.tail:
+                parts.append(el.tail)
+            return
+        if tag == "br":
+            parts.append("\n")
+        else:
+            block = tag in BLOCK_TAGS
+            if block:
+                parts.append("\n")
+            if el.text:
+                parts.append(el.text)
+            for child in el:
+                rec(child)
+            if block:
+                parts.append("\n")
+        if el.tail:
+            parts.append(el.tail)
+
+    if td.text:
+        parts.append(td.text)
+    for child in td:
+        rec(child)
+    lines = [" ".join(line.replace("\u3000", " ").split(" ")).strip(" \t\r") for line in "".join(parts).split("\n")]
+    return "\n".join(line for line in lines if line.strip("\xa0 \t"))
+
+
+def _meta_tags(doc) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for m in doc.iter("meta"):
+        name = m.get("name") or m.get("property") or m.get("itemprop")
+        content = m.get("content")
+        if name and content is not None and name not in out:
+            out[name] = content.strip()
+    return out
+
+
+def _gkmlpt_detail(text: str) -> dict | None:
+    """The ``_CONFIG.DETAIL`` object of a Guangdong gkmlpt detail page, if any."""
+    for m in _DETAIL_RE.finditer(text):
+        start = m.start(1)
+        depth = 0
+        in_str: str | None = None
+        esc = False
+        for i in range(start, min(len(text), start + 5_000_000)):
+            ch = text[i]
+            if in_str:
+                if esc:
+                    esc = False
+                elif ch == "\\":
+                    esc = True
+                elif ch == in_str:
+                    in_str = None
+                continue
+            if ch in "\"'":
+                in_str = ch
+            elif ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+                if depth == 0:
+                    blob = text[start : i + 1]
+                    try:
+                        data = json.loads(blob)
+                    except ValueError:
+                        break
+                    if isinstance(data, dict) and any(k in data for k in ("content", "title")):
+                        return data
+                    break
+    return None
+
+
+def _container(doc):
+    best = None
+    for xp in CONTAINER_XPATHS:
+        found = [el for el in doc.xpath(xp) if not _is_hidden(el)]
+        if not found:
+            continue
+        # outermost, then the one with the most text
+        found.sort(key=lambda el: -len(el.text_content() or ""))
+        cand = found[0]
+        if len((cand.text_content() or "").strip()) >= 40 or cand.xpath(".//table"):
+            best = cand
+            break
+    if best is not None:
+        return best
+    return _densest(doc)
+
+
+def _densest(doc):
+    """Generic fallback: the element holding most non-link text in paragraphs and tables."""
+    body = doc.find(".//body")
+    root = body if body is not None else doc
+    best, best_score = root, 0.0
+    for el in root.iter("div", "td", "article", "section", "main"):
+        if _is_hidden(el):
+            continue
+        text = el.text_content() or ""
+        n = len(text.strip())
+        if n < 100:
+            continue
+        link_text = sum(len(a.text_content() or "") for a in el.iter("a"))
+        density = 1 - (link_text / n)
+        paras = len(el.xpath("./p|./table|./div/p|./div/table"))
+        score = n * density * density + paras * 50
+        # prefer the deepest element that keeps most of the text
+        if score > best_score * 1.02 or (best is not root and best in el.iterancestors() and score > best_score * 0.9):
+            best, best_score = el, score
+    return best
+
+
+def _attachments(doc, base_url: str | None) -> list[Attachment]:
+    out: list[Attachment] = []
+    seen: set[str] = set()
+    for a in doc.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        url = urljoin(base_url or "", href)
+        parts = urlsplit(url)
+        qs = parse_qs(parts.query)
+        if "viewer.html" in parts.path and qs.get("file"):
+            url = urljoin(url, unquote(qs["file"][0]))
+        ext = extension_of(url)
+        is_download = "downfile" in parts.path.lower() or "download" in parts.path.lower()
+        if ext not in _ATTACH_EXTS and not is_download:
+            continue
+        if ext in ("htm", "html", "shtml", "jsp") and not is_download:
+            continue
+        if url in seen:
+            continue
+        seen.add(url)
+        kind = {"jpeg": "image", "jpg": "image", "png": "image", "gif": "image", "bmp": "image", "tif": "image", "tiff": "image", "et": "xls"}.get(ext or "", ext or "other")
+        out.append(Attachment(url, " ".join((a.text_content() or "").split()), kind))
+    return out
+
+
+def _title_candidates(doc, meta: dict[str, str]) -> list[str]:
+    cands: list[str] = []
+    for key in ("ArticleTitle", "articletitle", "title", "og:title", "dc.title", "DC.title"):
+        if meta.get(key):
+            cands.append(meta[key])
+    for el in doc.xpath(
+        "//h1|//h2|//*[contains(@class,'title') or contains(@class,'Title') or contains(@id,'title')]"
+    ):
+        if _is_hidden(el) or el.tag in ("head", "title"):
+            continue
+        t = " ".join((el.text_content() or "").split())
+        if 4 <= len(t) <= 100:
+            cands.append(t)
+    title_el = doc.find(".//title")
+    if title_el is not None and title_el.text:
+        cands.append(" ".join(title_el.text.split()))
+    return cands
+
+
+def _box_fields(text: str) -> dict[str, str]:
+    """Fields of the metadata box before the title (发布机构, 索引号, 发布日期 …)."""
+    out: dict[str, str] = {}
+    for key in ("发布机构", "发文机关", "发文单位", "来源", "信息来源", "索引号", "文号", "发布日期", "成文日期", "发布时间"):
+        m = re.search(key + r"\s*[:：]\s*([^\s|｜]{2,40})", text)
+        if m and key not in out:
+            out[key] = m.group(1).strip()
+    return out
+
+
+def parse_html(data: bytes, content_type: str | None = None, url: str | None = None) -> Document:
+    """Parse an HTML report page into a :class:`Document`."""
+    text, encoding, warnings = decode_bytes(data, content_type, html=True)
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    doc_warnings = list(warnings)
+    try:
+        root = lxml_html.document_fromstring(text or "<html></html>")
+    except (etree.ParserError, ValueError) as exc:
+        root = lxml_html.document_fromstring("<html><body></body></html>")
+        doc_warnings.append(f"HTML could not be parsed: {exc}")
+    base = root.find(".//base")
+    base_url = urljoin(url or "", base.get("href")) if base is not None and base.get("href") else url
+    meta = _meta_tags(root)
+    detail = _gkmlpt_detail(text) if "DETAIL" in text else None
+    zjeg = _ZJEG_RE.search(text)
+    container = None
+    if zjeg:
+        container = lxml_html.fragment_fromstring(zjeg.group(1), create_parent="div")
+    elif detail and isinstance(detail.get("content"), str) and detail["content"].strip():
+        container = lxml_html.fragment_fromstring(detail["content"], create_parent="div")
+    if container is None:
+        container = _container(root)
+    walker = _Walker(base_url)
+    walker.walk_children(container)
+    walker.flush()
+    page_text = " ".join((root.text_content() or "").split()) if root is not None else ""
+    box = _box_fields(page_text[:20000])
+    for k, v in box.items():
+        meta.setdefault(k, v)
+    if detail:
+        for src, dst in (("title", "ArticleTitle"), ("publisher", "发布机构"), ("identifier", "索引号")):
+            if isinstance(detail.get(src), str) and detail[src]:
+                meta.setdefault(dst, detail[src])
+    published = None
+    for key in ("PubDate", "pubdate", "publishdate", "PublishDate", "firstpublishedtime", "article:published_time", "pubDate"):
+        if meta.get(key):
+            published = parse_date(meta[key])
+            if published:
+                break
+    if not published and detail:
+        for key in ("date", "publish_time", "created_at", "pubDate", "display_publish_time"):
+            v = detail.get(key)
+            if isinstance(v, (int, float)) and v > 10**9:
+                from datetime import datetime, timezone
+
+                published = datetime.fromtimestamp(v if v < 10**11 else v / 1000, tz=timezone.utc).date().isoformat()
+                break
+            if isinstance(v, str) and parse_date(v):
+                published = parse_date(v)
+                break
+    if not published:
+        published = published_from_text(page_text[:20000])
+    canonical = meta.get("Url") or meta.get("url")
+    link = root.xpath("//link[@rel='canonical']/@href")
+    if not canonical and link:
+        canonical = urljoin(base_url or "", link[0])
+    title = meta.get("ArticleTitle") or (detail.get("title") if detail and isinstance(detail.get("title"), str) else None)
+    return Document(
+        blocks=walker.blocks,
+        title=title,
+        title_candidates=_title_candidates(root, meta),
+        meta=meta,
+        published=published,
+        attachments=_attachments(root, base_url),
+        canonical_url=canonical,
+        carrier="html",
+        encoding=encoding,
+        warnings=doc_warnings,
+    )

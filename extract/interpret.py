@@ -1,0 +1,148 @@
+"""Any :class:`Document` → :class:`Report`: tables, template, metadata, sections, checks."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from extract.checks import run_checks
+from extract.labels import squash
+from extract.meta import choose_organ, choose_title, year_from_text, year_from_title
+from extract.model import Document, FlattenedTable, ImageBlock, Paragraph, Report, SourceTable
+from extract.sections import split_sections
+from extract.tables import interpret_tables
+
+# A statistical table whose cell boundaries were lost: header words glued together.
+_FLATTENED = {
+    "active_disclosure": re.compile(
+        r"信息内容(本年|上一年|采购)|本年新制作数量本年新公开数量|本年制发件数本年废止件数|第二十条第\(?一\)?项信息内容"
+    ),
+    "applications": re.compile(r"申请人情况自然人|自然人法人或其他组织|商业企业科研机构"),
+    "review_litigation": re.compile(r"结果维持结果纠正|行政复议行政诉讼结果维持"),
+    "legacy_indicators": re.compile(r"指标名称计量单位|统计指标单位|指标名称单位"),
+}
+_MARKERS_2021 = re.compile(r"本年制发件数|本年废止件数|现行有效件数|本年处理决定数量|本年收费金额|逾期不补正|逾期未按收费通知")
+_MARKERS_2019 = re.compile(r"本年新制作数量|本年新公开数量|对外公开总数量|上一年项目数量|采购项目数量|采购总金额|其他对外管理服务事项|政府集中采购")
+_REPORT_TITLE_RE = re.compile(r"(?:19|20)\d{2}|[〇零一二三四五六七八九○]{4}")
+_NOT_REPORT_RE = re.compile(r"通知|函$|方案|制度|解读|意见|格式|的函|模板|模版")
+
+
+def _flattened_tables(texts: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Which tables appear as flattened text, and 2019/2021 marker counts inside them."""
+    found: dict[str, int] = {}
+    markers = {"2019": 0, "2021": 0}
+    for text in texts:
+        s = squash(text)
+        hit = False
+        for table, rx in _FLATTENED.items():
+            if rx.search(s):
+                found[table] = found.get(table, 0) + 1
+                hit = True
+        if hit:
+            markers["2021"] += len(_MARKERS_2021.findall(s))
+            markers["2019"] += len(_MARKERS_2019.findall(s))
+    return found, markers
+
+
+def looks_like_report_title(title: str | None) -> bool:
+    """A title names a year and 年度报告/年报/工作报告 and is not a notice about reports (portals.md §6)."""
+    if not title:
+        return False
+    t = squash(title)
+    if not re.search(r"年度报告|年报|工作报告", t):
+        return False
+    if _NOT_REPORT_RE.search(re.sub(r"的?年度报告$|年报$", "", t)) and not t.endswith(("年度报告", "年报", "工作报告", "(图片版)")):
+        return False
+    if re.search(r"关于(印发|做好|开展|报送|转发)|通知$|的函$|格式$|解读", t):
+        return False
+    return True
+
+
+def interpret(doc: Document, source: str, sha256: str, content_type: str | None = None) -> Report:
+    """Turn a carrier's :class:`Document` into the report of contract.md §3."""
+    warnings: list[str] = list(doc.warnings)
+    paragraphs = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
+    tables = [(i, b) for i, b in enumerate(doc.blocks) if isinstance(b, SourceTable)]
+    mapped = interpret_tables(tables, [])
+    cells = mapped.cells
+    template = mapped.template
+    table_templates = dict(mapped.table_templates)
+    table_warnings = list(mapped.warnings)
+
+    # tables whose boundaries were lost (text dumps, PDFs without ruling lines)
+    flat_texts = paragraphs + [b.text for b in doc.blocks if isinstance(b, FlattenedTable)]
+    flattened, flat_markers = _flattened_tables(flat_texts)
+    with_cells = {c.table for c in cells}
+    for table in sorted(flattened):
+        if table not in with_cells:
+            warnings.append(
+                f"table {table} is published without cell boundaries (digits of neighbouring cells run together); "
+                "no cells emitted for it"
+            )
+    if template in ("none", "undetermined") or (template == "pre2019" and not any(c.table == "legacy_indicators" for c in cells)):
+        if flat_markers["2019"] or flat_markers["2021"]:
+            template = "2021" if flat_markers["2021"] > flat_markers["2019"] else "2019"
+            table_templates.setdefault("active_disclosure", template)
+        elif "legacy_indicators" in flattened and template == "none":
+            template = "pre2019"
+
+    title = choose_title([doc.title, *doc.title_candidates], paragraphs)
+    full_text = "\n".join(paragraphs)
+    year = year_from_title(title) or year_from_text(full_text)
+    published = doc.published
+    if year is None and published:
+        year = date.fromisoformat(published).year - 1
+        warnings.append(f"year covered not stated; taken as the publication year − 1 ({year})")
+    if template == "undetermined":
+        template = "2021" if (year or 0) >= 2021 else "2019"
+        warnings.append(f"template not distinguishable from the labels; taken from the year covered ({template})")
+        for t in list(table_templates):
+            table_templates[t] = template
+    organ = choose_organ(title, full_text, paragraphs, doc.meta)
+
+    # OCR cells are only kept when R1–R4 pass
+    ocr_wheres = {c.where for i, t in tables if t.ocr for row in t.rows for c in row}
+    checks, check_warnings = run_checks(cells, template, organ)
+    if ocr_wheres and any(c.where in ocr_wheres for c in cells):
+        core = [ch for ch in checks if ch.rule in ("R1", "R2", "R3", "R4")]
+        if not core or not all(ch.ok for ch in core):
+            cells = [c for c in cells if c.where not in ocr_wheres]
+            warnings.append("tables are images: OCR cells failed the consistency checks R1–R4 and were dropped")
+            checks, check_warnings = run_checks(cells, template, organ)
+        else:
+            for c in cells:
+                if c.where in ocr_wheres and not c.where.startswith("OCR"):
+                    c.where = "OCR " + c.where
+    images = [b for b in doc.blocks if isinstance(b, ImageBlock)]
+    has_national = any(c.table in ("active_disclosure", "applications", "review_litigation") for c in cells)
+    if images and not has_national and not flattened and not any(c.table == "legacy_indicators" for c in cells):
+        if not any("tables are images" in w for w in warnings) and (
+            re.search(r"图片版", title or "") or re.search(r"主动公开政府信息情况|收到和处理", full_text) or not paragraphs
+        ):
+            warnings.append(f"tables are images: {len(images)} image(s) in the body and no readable statistical table")
+    if template in ("2019", "2021") and not has_national and not flattened and not any("tables are images" in w for w in warnings):
+        warnings.append("the report's tables carry labels but no readable values")
+
+    sections = split_sections(paragraphs, modern=template in ("2019", "2021"))
+    is_report = looks_like_report_title(title) or bool(cells) or len([s for s in sections if s.number]) >= 4
+    return Report(
+        source=source,
+        sha256=sha256,
+        template=template,
+        title=title,
+        organ=organ,
+        year=year,
+        published=published,
+        sections=sections,
+        cells=cells,
+        checks=checks,
+        warnings=warnings + table_warnings + check_warnings,
+        carrier=doc.carrier,
+        content_type=content_type,
+        encoding=doc.encoding,
+        table_templates=table_templates,
+        attachments=list(doc.attachments),
+        canonical_url=doc.canonical_url,
+        is_report=is_report,
+        pages=doc.pages,
+    )

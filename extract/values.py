@@ -1,0 +1,66 @@
+"""Cell values (contract.md §2): numbers, blanks, signs, units, as published."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from extract.labels import collapse_ws
+
+Number = int | float
+
+# blank markers: empty, dashes, slashes, 无 (after NFKC and whitespace removal)
+_BLANK_RE = re.compile(r"^(?:[-—–―‐‑−─━/\\、.·…_]*|无|空|暂无|没有)$")
+_NUMBER_RE = re.compile(
+    r"^(?P<sign>[+\-−]|增加?|减少?|新增|增长)?"
+    r"(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?"
+    r"(?P<unit>[\u4e00-\u9fff%‰]{1,3}|万元|亿元|人次)?$"
+)
+_KNOWN_UNITS = {"元", "万元", "亿元", "件", "条", "个", "项", "次", "人次", "份", "篇", "家", "人", "期", "%", "起", "宗", "批"}
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    """``kind`` is ``number``, ``blank`` or ``text`` (a note such as 见附件)."""
+
+    value: Number | None
+    unit: str | None
+    kind: str
+    raw: str  # whitespace-collapsed published text
+
+
+def clean_number_text(raw: str) -> str:
+    text = unicodedata.normalize("NFKC", raw)
+    text = re.sub(r"[\s\u00a0\u200b\u3000\ufeff]+", "", text)
+    return text.replace("−", "-").replace("，", ",")
+
+
+def parse_value(raw: str) -> ParsedValue:
+    """Parse one value cell: ``"增15"`` → 15, ``"减4"`` → -4, ``"251000元"`` → 251000 元, ``"—"`` → None."""
+    shown = collapse_ws(raw)
+    text = clean_number_text(raw)
+    if _BLANK_RE.match(text):
+        return ParsedValue(None, None, "blank", shown)
+    m = _NUMBER_RE.match(text)
+    if not m:
+        return ParsedValue(None, None, "text", shown)
+    unit = m.group("unit")
+    if unit and unit not in _KNOWN_UNITS:
+        return ParsedValue(None, None, "text", shown)
+    digits = m.group("int").replace(",", "")
+    frac = m.group("frac")
+    value: Number = float(digits + frac) if frac else int(digits)
+    sign = m.group("sign") or ""
+    if sign in ("-", "−") or sign.startswith("减"):
+        value = -value
+    return ParsedValue(value, unit, "number", shown)
+
+
+def is_value_like(raw: str) -> bool:
+    """True for a number or a blank marker."""
+    return parse_value(raw).kind in ("number", "blank")
+
+
+def is_number(raw: str) -> bool:
+    return parse_value(raw).kind == "number"
