@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = r"""
 CREATE TABLE IF NOT EXISTS meta (
@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS portals (
     hosts TEXT,                     -- JSON list
     start_urls TEXT,                -- JSON list
     platform TEXT,                  -- trs | trs_dynamic | hanweb | gkmlpt | generic …
-    updated TEXT
+    updated TEXT,
+    extra TEXT                      -- JSON object of further registry keys
 );
 
 -- One row per crawl run (a scheduled run may cover several portals).
@@ -83,6 +84,9 @@ CREATE TABLE IF NOT EXISTS snapshots (
     kind TEXT,                      -- list | detail | attachment | robots | api | other
     etag TEXT,
     last_modified TEXT,
+    record_type TEXT,               -- response | revisit (record at warc_file/warc_offset)
+    payload_file TEXT,              -- the response record holding the bytes (= warc_file unless revisit)
+    payload_offset INTEGER,
     UNIQUE (url, sha256)
 );
 CREATE INDEX IF NOT EXISTS snapshots_sha256 ON snapshots(sha256);
@@ -99,9 +103,14 @@ CREATE TABLE IF NOT EXISTS fetches (
     sha256 TEXT,
     snapshot_id INTEGER REFERENCES snapshots(id),
     revisit INTEGER DEFAULT 0,      -- 1 when the payload was already archived (WARC revisit)
-    not_modified INTEGER DEFAULT 0  -- 1 for a 304 answer to a conditional request
+    not_modified INTEGER DEFAULT 0, -- 1 for a 304 answer to a conditional request
+    kind TEXT,
+    warc_file TEXT,                 -- the response/revisit record of this fetch
+    warc_offset INTEGER,
+    warc_record_id TEXT
 );
 CREATE INDEX IF NOT EXISTS fetches_url ON fetches(url);
+CREATE UNIQUE INDEX IF NOT EXISTS fetches_record ON fetches(warc_record_id);
 
 -- One row per report document version (contract.md §4).
 CREATE TABLE IF NOT EXISTS reports (
@@ -132,19 +141,24 @@ CREATE TABLE IF NOT EXISTS reports (
     checks_failed INTEGER,
     warning_count INTEGER,
     last_seen TEXT,
-    run_id INTEGER
+    run_id INTEGER,
+    content_sha256 TEXT             -- fingerprint of what was extracted (versions differ in it)
 );
 CREATE INDEX IF NOT EXISTS reports_doc_key ON reports(doc_key);
 CREATE INDEX IF NOT EXISTS reports_sha256 ON reports(sha256);
 CREATE INDEX IF NOT EXISTS reports_portal_year ON reports(portal, year);
+CREATE INDEX IF NOT EXISTS reports_page_sha256 ON reports(page_sha256);
+CREATE INDEX IF NOT EXISTS reports_content_sha256 ON reports(content_sha256);
 
 -- Every URL under which a report was seen (wap twins, repeated columns …).
 CREATE TABLE IF NOT EXISTS report_urls (
     report_id INTEGER NOT NULL REFERENCES reports(id),
     url TEXT NOT NULL,
     first_seen TEXT,
+    url_key TEXT,                   -- doc_key of this URL
     PRIMARY KEY (report_id, url)
 );
+CREATE INDEX IF NOT EXISTS report_urls_url ON report_urls(url);
 
 -- Files linked from a report page.
 CREATE TABLE IF NOT EXISTS attachments (
@@ -217,11 +231,50 @@ CREATE TABLE IF NOT EXISTS fetch_errors (
     reason TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS fetch_errors_run ON fetch_errors(run_id);
+
+-- Every WARC record whose effect is in this database (written in the same transaction), so a
+-- session that was killed between the WARC write and the commit can be completed on restart.
+CREATE TABLE IF NOT EXISTS warc_records (
+    record_id TEXT PRIMARY KEY,
+    warc_file TEXT NOT NULL,
+    warc_offset INTEGER NOT NULL,
+    warc_length INTEGER,
+    record_type TEXT NOT NULL,      -- warcinfo | request | response | revisit | metadata
+    target_uri TEXT,
+    date TEXT,
+    concurrent_to TEXT
+);
+CREATE INDEX IF NOT EXISTS warc_records_file ON warc_records(warc_file, warc_offset);
 """
+
+# Columns added after a table was first created: (table, column, declaration).  ``create_schema``
+# adds the ones an older database lacks.
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("portals", "extra", "TEXT"),
+    ("snapshots", "record_type", "TEXT"),
+    ("snapshots", "payload_file", "TEXT"),
+    ("snapshots", "payload_offset", "INTEGER"),
+    ("fetches", "kind", "TEXT"),
+    ("fetches", "warc_file", "TEXT"),
+    ("fetches", "warc_offset", "INTEGER"),
+    ("fetches", "warc_record_id", "TEXT"),
+    ("reports", "content_sha256", "TEXT"),
+    ("report_urls", "url_key", "TEXT"),
+)
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    for table, column, decl in ADDED_COLUMNS:
+        existing = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if existing and column not in existing:
+            conn.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {decl}')
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
-    """Create every archive table (idempotent) and record the schema version."""
+    """Create every archive table (idempotent), upgrade older ones, record the schema version."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables:
+        _add_missing_columns(conn)
     conn.executescript(DDL)
     conn.execute(
         "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
