@@ -33,14 +33,14 @@ def _flattened_tables(texts: list[str]) -> tuple[dict[str, int], dict[str, int]]
     markers = {"2019": 0, "2021": 0}
     for text in texts:
         s = squash(text)
-        hit = False
         for table, rx in _FLATTENED.items():
-            if rx.search(s):
+            for m in rx.finditer(s):
                 found[table] = found.get(table, 0) + 1
-                hit = True
-        if hit:
-            markers["2021"] += len(_MARKERS_2021.findall(s))
-            markers["2019"] += len(_MARKERS_2019.findall(s))
+                if table in ("active_disclosure", "applications"):
+                    # markers only inside the flattened table, never from the prose around it
+                    window = s[m.start() : m.start() + 1500]
+                    markers["2021"] += len(_MARKERS_2021.findall(window))
+                    markers["2019"] += len(_MARKERS_2019.findall(window))
     return found, markers
 
 
@@ -49,7 +49,7 @@ def looks_like_report_title(title: str | None) -> bool:
     if not title:
         return False
     t = squash(title)
-    if not re.search(r"年度报告|年报|工作报告", t):
+    if not re.search(r"年度报告|年报|工作报告", t) or not _REPORT_TITLE_RE.search(t):
         return False
     if _NOT_REPORT_RE.search(re.sub(r"的?年度报告$|年报$", "", t)) and not t.endswith(("年度报告", "年报", "工作报告", "(图片版)")):
         return False
@@ -63,7 +63,9 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
     warnings: list[str] = list(doc.warnings)
     paragraphs = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
     tables = [(i, b) for i, b in enumerate(doc.blocks) if isinstance(b, SourceTable)]
-    mapped = interpret_tables(tables, [])
+    last = doc.blocks[-1] if doc.blocks else None
+    truncated = next((i for i, t in tables if t is last), None) if doc.carrier == "html" else None
+    mapped = interpret_tables(tables, [], truncated)
     cells = mapped.cells
     template = mapped.template
     table_templates = dict(mapped.table_templates)
@@ -124,6 +126,17 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
         warnings.append("the report's tables carry labels but no readable values")
 
     sections = split_sections(paragraphs, modern=template in ("2019", "2021"))
+    if sections and sections[0].number == 0 and title:
+        # the title line is not part of the preamble
+        pre = sections[0].text
+        for t in (title, squash(title)):
+            if pre.startswith(t):
+                pre = pre[len(t) :].strip()
+                break
+        if pre:
+            sections[0].text = pre
+        else:
+            sections.pop(0)
     is_report = looks_like_report_title(title) or bool(cells) or len([s for s in sections if s.number]) >= 4
     return Report(
         source=source,

@@ -72,6 +72,20 @@ def to_simplified(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=200_000)
+def label_to_simplified(text: str) -> str:
+    """Labels are always run through OpenCC t2s (cached: labels repeat across reports).
+
+    Mirror sites also swap words (文件 → 檔案 → 档案): folded back for matching.
+    """
+    if text.isascii():
+        return text
+    out = _t2s().convert(text)
+    if out != text:
+        out = out.replace("档案", "文件")
+    return out
+
+
 def has_traditional(text: str) -> bool:
     return any(ch in _TRADITIONAL_HINTS for ch in text)
 
@@ -79,7 +93,7 @@ def has_traditional(text: str) -> bool:
 def squash(text: str) -> str:
     """NFKC, traditional → simplified, no whitespace, no quotes (steps 1–5 of §9)."""
     text = text.replace("\n", "")
-    text = to_simplified(text)
+    text = label_to_simplified(text)
     text = unicodedata.normalize("NFKC", text)
     text = _WS_RE.sub("", text)
     text = _QUOTES_RE.sub("", text)

@@ -42,18 +42,40 @@ def clean_title(title: str | None) -> str | None:
     return t.strip() or None
 
 
+_BREADCRUMB_RE = re.compile(r"首页|当前位置|您的位置|\s[/>＞»]\s|^[/>]")
+_FIELD_PREFIX_RE = re.compile(r"^(?:名\s*称|标\s*题|文件名称|信息名称)\s*[:：]\s*")
+_FIELD_TAIL_RE = re.compile(r"\s+(?:发布日期|发布时间|成文日期|索引号|文号|发布机构|来源)\s*[:：].*$")
+_YEARISH_RE = re.compile(r"(?:19|20)\d{2}|[〇零一二三四五六七八九○]{4}")
+_ENUM_START_RE = re.compile(r"^\s*(?:[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.．]|\d+[、.．])")
+
+
+def _title_like(s: str, need_year: bool) -> bool:
+    if not (6 <= len(s) <= 80) or not _REPORT_WORDS.search(s) or _BREADCRUMB_RE.search(s):
+        return False
+    if s.endswith(("。", "；", ";")) or _ENUM_START_RE.match(s):
+        return False
+    return bool(_YEARISH_RE.search(s)) or not need_year
+
+
 def choose_title(candidates: list[str | None], paragraphs: list[str]) -> str | None:
     """The report title: the first candidate that reads like a report title."""
-    cleaned = [clean_title(c) for c in candidates if c and c.strip()]
-    cleaned = [c for c in cleaned if c]
-    for c in cleaned:
-        if _REPORT_WORDS.search(c) and len(c) <= 80:
-            return c
-    for p in paragraphs[:8]:
-        s = p.strip()
-        if 6 <= len(s) <= 60 and _REPORT_WORDS.search(s) and not s.endswith("。"):
-            return s
-    return cleaned[0] if cleaned else None
+    cleaned: list[str] = []
+    for c in candidates:
+        if not c or not c.strip():
+            continue
+        t = clean_title(_FIELD_TAIL_RE.sub("", _FIELD_PREFIX_RE.sub("", c.strip())))
+        if t:
+            cleaned.append(t)
+    lines = [_FIELD_TAIL_RE.sub("", _FIELD_PREFIX_RE.sub("", p.strip())) for p in paragraphs[:10]]
+    for need_year in (True, False):
+        for c in cleaned:
+            if _title_like(c, need_year):
+                return c
+        for s in lines:
+            if _title_like(s, need_year):
+                return s
+    usable = [c for c in cleaned if not _BREADCRUMB_RE.search(c)]
+    return usable[0] if usable else None
 
 
 def cn_year(text: str) -> int | None:

@@ -16,8 +16,23 @@ KEYWORDS = {
     5: re.compile(r"问题|改进|不足"),
     6: re.compile(r"其他|其它"),
 }
-_CANDIDATE_RE = re.compile(r"(?:^|(?<=[。；！？;!?\s]))[ \t\u3000]*([一二三四五六七八九十]{1,2})[ \t\u3000]*[、.．]")
-_TERMINATOR_RE = re.compile(r"情况|事项|措施|概述|概况|总述|问题(?![及和与、])")
+_CANDIDATE_RE = re.compile(r"(?P<boundary>^|(?<=[。；！？;!?\s]))?[ \t\u3000]*([一二三四五六七八九十]{1,2})[ \t\u3000]*[、.．]")
+# The official headings: recognised even when glued to the text before them (flattened pages).
+STRONG = {
+    1: re.compile(r"总体情况"),
+    2: re.compile(r"主动公开政府信息(?:情况)?"),
+    3: re.compile(r"收到和处理政府信息公开申请(?:情况)?"),
+    4: re.compile(r"政府信息公开行政复议[、和及]?行政诉讼(?:情况)?"),
+    5: re.compile(r"(?:政府信息公开工作)?存在的主要问题(?:及|和)改进(?:情况|措施)"),
+    6: re.compile(r"其他需要报告的事项"),
+}
+# Heading words of older outlines, accepted after an ordinal glued to the text before it.
+_LOOSE_HEADING_RE = re.compile(
+    r"概述|总体情况|基本情况|工作概况|主动公开政府信息|依申请公开|政府信息依申请|政府信息公开的收费|"
+    r"因政府信息公开申请|政府信息公开行政复议|存在的主要问题|政府信息公开工作存在|其他需要报告|其它需要报告|"
+    r"政府信息公开情况统计|回应解读|机构建设|政府信息公开会议"
+)
+_TERMINATOR_RE = re.compile(r"情况统计表|情况|事项|措施|概述|概况|总述|问题(?![及和与、])")
 _HEADING_MAX = 40
 
 
@@ -33,13 +48,19 @@ class _Heading:
 def _candidates(text: str) -> list[_Heading]:
     out: list[_Heading] = []
     for m in _CANDIDATE_RE.finditer(text):
-        ordinal = cn_to_int(m.group(1))
+        ordinal = cn_to_int(m.group(2))
         if ordinal is None:
             continue
-        line_start = text.rfind("\n", 0, m.start(1)) + 1
+        if m.group("boundary") is None and m.start() > 0:
+            strong = STRONG.get(ordinal)
+            if text[m.start() - 1] == "第" or not (
+                (strong and strong.match(text, m.end())) or _LOOSE_HEADING_RE.match(text, m.end())
+            ):
+                continue
+        line_start = text.rfind("\n", 0, m.start(2)) + 1
         line_end = text.find("\n", m.end())
         line_end = len(text) if line_end < 0 else line_end
-        own_line = text[line_start : m.start(1)].strip() == "" and (line_end - m.start(1)) <= _HEADING_MAX + 10
+        own_line = text[line_start : m.start(2)].strip() == "" and (line_end - m.start(2)) <= _HEADING_MAX + 10
         if own_line:
             end = line_end
         else:
@@ -54,8 +75,8 @@ def _candidates(text: str) -> list[_Heading]:
             if cut is None:
                 continue
             end = m.end() + cut
-        heading = text[m.start(1) : end].strip()
-        out.append(_Heading(m.start(1), end, ordinal, heading, own_line))
+        heading = text[m.start(2) : end].strip()
+        out.append(_Heading(m.start(2), end, ordinal, heading, own_line))
     return out
 
 
@@ -81,9 +102,9 @@ def _select_sequence(cands: list[_Heading]) -> list[tuple[int, _Heading]]:
     for h in cands:
         if prefer_lines and not h.own_line:
             continue
-        if h.ordinal == expected:
+        if h.ordinal == expected or (chosen and h.ordinal == expected + 1) or (not chosen and h.ordinal == 2):
             chosen.append((h.ordinal, h))
-            expected += 1
+            expected = h.ordinal + 1
     if len(chosen) < 2 and prefer_lines:
         chosen, expected = [], 1
         for h in cands:

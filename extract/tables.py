@@ -90,6 +90,7 @@ class DataRow:
     review_groups: set[str] = field(default_factory=set)
     legacy_roles: list[str | None] | None = None  # legacy: role per own cell (label/unit/value/cumulative)
     app_group_spans: bool = False  # a （六）其他处理 cell spanning several rows in this row's label path
+    is_last_row: bool = False  # the last row of its table
 
 
 class TableReader:
@@ -245,6 +246,7 @@ class TableReader:
                 review_groups=set(review_groups),
                 legacy_roles=legacy_roles,
             )
+            row.is_last_row = view.index == len(views) - 1
             if zone == APPS:
                 row.app_group_spans = any(
                     p.height > 1 and any(lab.text == "其他处理" for _s, lab in seg_labels(p)) for p in labels
@@ -490,10 +492,25 @@ def decide_template(ev: Evidence, rows: list[DataRow], warnings: list[str]) -> t
 
 
 def _app_segments(row: DataRow) -> list[tuple[str, Label]]:
-    out: list[tuple[str, Label]] = []
+    return [(seg, lab) for seg, lab, _p in _app_segments_placed(row)]
+
+
+def _app_segments_placed(row: DataRow) -> list[tuple[str, Label, Placed]]:
+    out: list[tuple[str, Label, Placed]] = []
     for p in row.labels:
-        out.extend(seg_labels(p))
+        out.extend((seg, lab, p) for seg, lab in seg_labels(p))
     return out
+
+
+def _shown(cells: list[Placed]) -> str:
+    """The label as published (whitespace collapsed) from the cells that identify a row."""
+    seen: list[int] = []
+    parts: list[str] = []
+    for p in cells:
+        if p.index not in seen:
+            seen.append(p.index)
+            parts.append(collapse_ws(cell_text(p)))
+    return " ".join(parts)
 
 
 def _deepest_app_text(row: DataRow) -> str | None:
@@ -508,28 +525,26 @@ def _app_leaf_key(row: DataRow) -> str | None:
 
 def resolve_app_row(row: DataRow, template: str) -> tuple[str | None, str, str | None]:
     """(row key or None, label as published, group) for an applications row."""
-    segs = _app_segments(row)
+    segs = _app_segments_placed(row)
     group: str | None = None
-    level1: str | None = None
     key: str | None = None
-    shown: list[str] = []
-    for seg, lab in segs:
+    shown: list[Placed] = []
+    for i, (seg, lab, cell) in enumerate(segs):
         t = lab.text
-        if t in APP_GROUPS and not (t == "其他处理" and seg is segs[-1][0] and template == "2019"):
+        if t in APP_GROUPS and not (t == "其他处理" and i == len(segs) - 1 and template == "2019"):
             group = t
-            shown.append(seg)
+            shown.append(cell)
             continue
         if t == APP_LEVEL1_GROUP:
-            level1 = t
             continue
         hit = APP_LEVEL1_ROWS.get(t) or next((v for k, v in APP_LEVEL1_ROWS.items() if t.startswith(k)), None)
         if hit:
             key = hit
-            shown = [seg]
+            shown = [cell]
             continue
         if t == "其他处理":
             key = "other"
-            shown.append(seg)
+            shown.append(cell)
             continue
         leaf = APP_LEAF_LABELS.get(t)
         if leaf is None and lab.ordinal:
@@ -541,13 +556,12 @@ def resolve_app_row(row: DataRow, template: str) -> tuple[str | None, str, str |
             leaf = next((v for k, v in APP_LEAF_LABELS.items() if len(k) >= 4 and t.startswith(k)), None)
         if leaf:
             key = leaf
-            shown.append(seg)
+            shown.append(cell)
             continue
         if t:
             key = None
-            shown.append(seg)
-    del level1
-    return key, " ".join(collapse_ws(s) for s in shown), group
+            shown.append(cell)
+    return key, _shown(shown), group
 
 
 def _similar(text: str, key: str) -> bool:
@@ -563,8 +577,9 @@ def _similar(text: str, key: str) -> bool:
 class TableMapper:
     """Pass 2: keys and columns for every data row."""
 
-    def __init__(self, rows: list[DataRow], template: str) -> None:
+    def __init__(self, rows: list[DataRow], template: str, truncated_table: int | None = None) -> None:
         self.rows = rows
+        self.truncated_table = truncated_table  # the document ends inside this table
         self.template = template if template in ("2019", "2021") else "2021"
         self.cells: list[Cell] = []
         self.warnings: list[str] = []
@@ -751,6 +766,9 @@ class TableMapper:
             self.warnings.append(f"extra row in section 三 kept as {key!r}")
             label = collapse_ws(segs[-1][0])
         cols = self._app_columns(row, values)
+        if cols is None and self._cut_short(row, len(values), 7):
+            self.warnings.append(f"section 三 row {label!r}: the document ends inside this row; {len(values)} of 7 values read")
+            cols = list(APPLICANT_KEYS[: len(values)])
         if cols is None:
             self.warnings.append(
                 f"section 三 row {label!r}: {len(values)} value cells do not fit the 7 applicant columns; not mapped "
@@ -762,6 +780,10 @@ class TableMapper:
             if col is None:
                 continue  # a 小计 / 法人 subtotal column: accepted, never emitted
             self._emit(APPS, key, col, p, label)
+
+    def _cut_short(self, row: DataRow, n_values: int, n_cols: int) -> bool:
+        """The document was cut off inside this row (a truncated page): read the values present."""
+        return row.is_last_row and row.table_index == self.truncated_table and 0 < n_values < n_cols
 
     def _app_columns(self, row: DataRow, values: list[Placed]) -> list[str | None] | None:
         n = len(values)
@@ -897,8 +919,14 @@ class TableMapper:
         return text
 
 
-def interpret_tables(tables: list[tuple[int, SourceTable]], warnings: list[str]) -> Mapped:
-    """Read and map every table of a document (pass 1 + pass 2)."""
+def interpret_tables(
+    tables: list[tuple[int, SourceTable]], warnings: list[str], truncated_table: int | None = None
+) -> Mapped:
+    """Read and map every table of a document (pass 1 + pass 2).
+
+    ``truncated_table`` is the index of a table the document ends in (nothing follows it): its
+    last row may have been cut off, and the values present are read in order.
+    """
     reader = TableReader()
     ocr_tables: set[int] = set()
     for index, table in tables:
@@ -906,7 +934,7 @@ def interpret_tables(tables: list[tuple[int, SourceTable]], warnings: list[str])
         if table.ocr:
             ocr_tables.add(index)
     template, per_table = decide_template(reader.evidence, reader.rows, warnings)
-    mapper = TableMapper(reader.rows, template)
+    mapper = TableMapper(reader.rows, template, truncated_table)
     cells = mapper.run()
     warnings.extend(reader.warnings)
     warnings.extend(mapper.warnings)

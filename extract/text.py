@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from extract.encoding import decode_bytes
-from extract.meta import parse_date
+from extract.meta import parse_date, published_from_text
 from extract.model import Document, Paragraph, SourceCell, SourceTable
 
 _DUMP_SEP_RE = re.compile(r"^=+\s*正文\s*=+\s*$", re.M)
@@ -138,7 +138,8 @@ def parse_text(data: bytes | str, content_type: str | None = None, url: str | No
         title=meta.get("标题"),
         title_candidates=[],
         meta=meta,
-        published=parse_date(meta.get("发布时间") or meta.get("发布日期")),
+        published=parse_date(meta.get("发布时间") or meta.get("发布日期"))
+        or published_from_text("\n".join(b.text for b in blocks[:12] if isinstance(b, Paragraph))),
         canonical_url=meta.get("原文链接"),
         carrier="text",
         encoding=encoding,
