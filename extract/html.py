@@ -375,6 +375,13 @@ def parse_html(data: bytes, content_type: str | None = None, url: str | None = N
     link = root.xpath("//link[@rel='canonical']/@href")
     if not canonical and link:
         canonical = urljoin(base_url or "", link[0])
+    # a list page links many report titles; a report page links few
+    report_links = {
+        " ".join((a.text_content() or "").split())
+        for a in root.iter("a")
+        if re.search(r"(?:19|20)\d{2}.{0,30}(?:年度报告|年报)", a.text_content() or "")
+    }
+    meta["nianbao:report_links"] = str(len(report_links))
     title = meta.get("ArticleTitle") or (detail.get("title") if detail and isinstance(detail.get("title"), str) else None)
     return Document(
         blocks=walker.blocks,

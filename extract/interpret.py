@@ -137,7 +137,10 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
             sections[0].text = pre
         else:
             sections.pop(0)
-    is_report = looks_like_report_title(title) or bool(cells) or len([s for s in sections if s.number]) >= 4
+    numbered = len([s for s in sections if s.number])
+    is_report = looks_like_report_title(title) or bool(cells) or numbered >= 4
+    if int(doc.meta.get("nianbao:report_links", "0") or 0) >= 3 and not cells and numbered < 3:
+        is_report = False  # a column/list page linking several reports
     return Report(
         source=source,
         sha256=sha256,
