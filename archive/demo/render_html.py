@@ -50,7 +50,8 @@ STYLE_CHOICES: dict[str, tuple] = {
     "halfwidth_brackets": (False, True),  # (一) ( ) :
     "straight_quotes": (False, True),  # "三安全一稳定"
     "truncated_headers": (False, True),  # 本年新 | 本年新 (2019)
-    "synonyms": (False, True),  # 合计, 其它, 本年增减
+    "synonyms": (False, True),  # 合计 for 总计, column 其它 for 其他, 本年增减
+    "other_spelling": (False, True),  # 其它 for 其他 inside row labels: 其它对外管理服务事项, 3.其它, 6.其它形式申请数
     "annotations": (False, True),  # Hubei: 规章（设区的市…）, 上一年项目数量（指2019年事项数）…
     "caption_space": (False, True),  # 第二十条 第（一）项
     # values
@@ -95,6 +96,7 @@ class MarkupStyle:
     straight_quotes: bool = False
     truncated_headers: bool = False
     synonyms: bool = False
+    other_spelling: bool = False
     annotations: bool = False
     caption_space: bool = False
     blank_markup: str = "empty"

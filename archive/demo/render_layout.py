@@ -220,12 +220,16 @@ class Labels:
             label = "本年增减"
         return self._cell(label + note, "header", **spans)
 
+    def row_label(self, label: str, **spans: int) -> LCell:
+        """A row label cell (其他 spelt 其它 when the style says so)."""
+        if self.style.other_spelling:
+            label = label.replace("其他", "其它")
+        return self._cell(label, **spans)
+
     def active_row(self, label: str, **spans: int) -> LCell:
         if self.style.annotations and label in _HUBEI_ROWS:
             label = label + _HUBEI_ROWS[label]
-        if self.style.synonyms:
-            label = label.replace("其他对外", "其它对外")
-        return self._cell(label, **spans)
+        return self.row_label(label, **spans)
 
     def applicant_column(self, label: str, **spans: int) -> LCell:
         if self.style.synonyms:
@@ -238,17 +242,19 @@ class Labels:
         if self.style.enumerator_mix and row.group in ("不予公开", "其他处理") and ordinal.endswith("."):
             ordinal = ordinal[:-1] + "、"
         text = row.label
-        if self.style.synonyms:
-            text = {"总计": "合计", "其他": "其它"}.get(text, text)
+        if self.style.synonyms and text == "总计":
+            text = "合计"
+        if self.style.other_spelling:
+            text = text.replace("其他", "其它")
         label = ordinal + text
         if with_group and row.group:
             label = self.group_label(row.group) + label
         return label
 
-    @staticmethod
-    def group_label(group: str) -> str:
+    def group_label(self, group: str) -> str:
         ordinal = next(o for o, name in APPLICATION_GROUPS.items() if name == group)
-        return ordinal + group
+        label = ordinal + group
+        return label.replace("其他", "其它") if self.style.other_spelling else label
 
     def review_column(self, label: str, **spans: int) -> LCell:
         if self.style.synonyms and label == "总计":
@@ -478,7 +484,7 @@ def _legacy_table(report: SampleReport, style: MarkupStyle, rng: random.Random) 
     for row in report.legacy_rows:
         rows.append(
             [
-                labels._cell(row.label),
+                labels.row_label(row.label),
                 LCell([row.unit]),
                 value_cell(row.value, ("legacy_indicators", row.key, "value"), style, rng),
                 value_cell(row.cumulative, ("legacy_indicators", row.key, "cumulative"), style, rng),

@@ -357,7 +357,7 @@ def _legacy_fujian(rng: random.Random, style: str, variant: str) -> list[LegacyR
         sep, unit2 = ".", "条"
         groups = [
             ("主动公开信息数", ["网站公开", "政府公报公开"]),
-            ("受理依申请公开信息总数", ["当面申请数", "传真申请数", "电子邮件申请数", "网上申请数", "信函申请数", "其它形式申请数"]),
+            ("受理依申请公开信息总数", ["当面申请数", "传真申请数", "电子邮件申请数", "网上申请数", "信函申请数", "其他形式申请数"]),
             ("对申请的答复数", ["同意公开答复数", "同意部分公开答复数", "否决公开答复数"]),
         ]
         singles = [("行政复议数", "条"), ("行政诉讼数", "条"), ("行政申诉数", "条")]
@@ -378,7 +378,7 @@ def _legacy_fujian(rng: random.Random, style: str, variant: str) -> list[LegacyR
         rows.append(_legacy_row(parent, parent, "条", total, total * rng.randint(1, 8), _raw_int(rng, total, style)))
         for n, (child, v) in enumerate(zip(children, parts), start=1):
             label = f"{'其中：' if n == 1 else ''}{n}{sep}{child}"
-            key = f"{parent}/{n}.{child.replace('其它', '其他')}"
+            key = f"{parent}/{n}.{child}"
             rows.append(_legacy_row(label, key, "条", v, v * rng.randint(1, 8), _raw_int(rng, v, style)))
     for label, unit in singles:
         v = rng.choice([0, 0, 0, rng.randint(1, 3)])

@@ -28,13 +28,14 @@ class ReportSpec:
         )
 
 
-def value_styles() -> st.SearchStrategy[str]:
-    """One value style or a combination (``blank_zeros+units``)."""
-    return st.sets(st.sampled_from(VALUE_STYLES[1:]), max_size=3).map(lambda s: "+".join(sorted(s)) or "plain")
+def value_styles(exclude: tuple[str, ...] = ()) -> st.SearchStrategy[str]:
+    """One value style or a combination (``blank_zeros+units``), without those in ``exclude``."""
+    names = [v for v in VALUE_STYLES[1:] if v not in exclude]
+    return st.sets(st.sampled_from(names), max_size=3).map(lambda s: "+".join(sorted(s)) or "plain")
 
 
-def report_specs(templates: tuple[str, ...] = ("2019", "2021")) -> st.SearchStrategy[ReportSpec]:
-    """Reports on the national templates; 2019 tables sometimes in a 2021+ report."""
+def report_specs(templates: tuple[str, ...] = ("2019", "2021"), exclude_values: tuple[str, ...] = ()) -> st.SearchStrategy[ReportSpec]:
+    """Reports on ``templates``; 2019 tables sometimes in a 2021+ report; value styles minus ``exclude_values``."""
 
     @st.composite
     def build(draw: st.DrawFn) -> ReportSpec:
@@ -46,13 +47,20 @@ def report_specs(templates: tuple[str, ...] = ("2019", "2021")) -> st.SearchStra
         if template in ("2019", "2021"):
             extras = tuple(draw(st.lists(st.sampled_from(sorted(EXTRA_ROW_KINDS)), unique=True, max_size=2)))
         legacy = draw(st.sampled_from(sorted(LEGACY_TABLES))) if template == "pre2019" else "short"
-        return ReportSpec(draw(st.integers(0, 2**32 - 1)), template, year, draw(value_styles()), extras, legacy)
+        return ReportSpec(draw(st.integers(0, 2**32 - 1)), template, year, draw(value_styles(exclude_values)), extras, legacy)
 
     return build()
 
 
-def markup_styles(**fixed: object) -> st.SearchStrategy[MarkupStyle]:
-    """Any combination of switches (shrinks towards the plain default of each)."""
-    kwargs = {name: st.just(fixed[name]) if name in fixed else st.sampled_from(choices) for name, choices in STYLE_CHOICES.items()}
+def markup_styles(exclude: dict[str, tuple] | None = None, **fixed: object) -> st.SearchStrategy[MarkupStyle]:
+    """Any combination of switches (shrinks towards the plain default of each).
+
+    ``fixed`` pins switches to one value; ``exclude`` leaves values out of the draw.
+    """
+    exclude = exclude or {}
+    kwargs: dict[str, st.SearchStrategy] = {}
+    for name, choices in STYLE_CHOICES.items():
+        allowed = tuple(c for c in choices if c not in exclude.get(name, ()))
+        kwargs[name] = st.just(fixed[name]) if name in fixed else st.sampled_from(allowed)
     kwargs["seed"] = st.integers(0, 2**31 - 1)
     return st.builds(MarkupStyle, **kwargs)
