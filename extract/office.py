@@ -233,6 +233,9 @@ def convert_files(paths: list[Path], target: str, outdir: Path, timeout_s: float
             start_new_session=True,
             preexec_fn=_lift_memory_limit if soft != hard else None,
         )
+        from extract.limits import remaining
+
+        timeout_s = remaining(timeout_s)
         try:
             out, _ = proc.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
