@@ -1,0 +1,531 @@
+"""Datasette metadata of an archive database: titles, descriptions, units, facets, queries.
+
+Chinese first, English where it helps.  :func:`build_database_metadata` describes every table
+and column of ``archive/schema.py``, every view of :mod:`archive.views` and the FTS tables; the
+plugin serves it through the ``get_metadata`` hook, so a fresh ``datasette nianbao.db`` with the
+plugin installed shows the same metadata as ``nianbao serve``.
+"""
+
+from __future__ import annotations
+
+from archive.views import (
+    APPLICATION_ROW_NAMES,
+    DENIED_ROWS,
+    LEVEL_LABELS,
+    NOT_PROCESSED_ROWS,
+    OTHER_ROWS,
+    REVIEW_ROW_LABELS,
+    REVIEW_ROW_SHORT,
+    RULES,
+    TABLE_LABELS,
+    UNAVAILABLE_ROWS,
+)
+from extract.schema import APPLICATION_ROWS_2019, APPLICATION_ROWS_2021, REVIEW_COLUMNS
+
+TITLE = "年报档案 nianbao · 政府信息公开工作年度报告开放档案"
+DESCRIPTION = (
+    "各级人民政府及其部门发布的《政府信息公开工作年度报告》的开放档案：报告原文存档（WARC），"
+    "表格数值按国家模板（2019、2021年格式）逐格提取，并做勾稽校验。"
+    " Open archive of Chinese government information-disclosure annual reports: archived originals,"
+    " every table cell extracted to canonical keys, consistency checks R1–R4."
+)
+SOURCE = "各级人民政府及其部门门户网站“政府信息公开”专栏（依《中华人民共和国政府信息公开条例》主动公开）"
+LICENSE = "原文为行政机关主动公开的政府信息；本档案的整理数据以 CC BY 4.0 提供（raw documents: public government information; compiled data: CC BY 4.0）"
+LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/deed.zh-hans"
+ABOUT = "数值的含义见 report-format / contract 说明；每个数值都可追溯到存档快照与原文位置。"
+
+_RULES_TEXT = "；".join(f"{r.rule}：{r.zh}（{r.status}）" for r in RULES)
+_LEVELS_TEXT = "、".join(f"{k}={v}" for k, v in LEVEL_LABELS.items())
+_TABLES_TEXT = "、".join(f"{k}={v}" for k, v in TABLE_LABELS.items())
+
+REPORT_COLUMN_DESCRIPTIONS = {
+    "报告ID": "reports.id；点击打开报告页（各表数值、校验、章节、存档快照）",
+    "标题": "报告标题（title）",
+    "发布机关": "发布报告的机关（organ）",
+    "省份": "门户所在省份（portals.province）",
+    "城市": "门户所在地级市（portals.city）",
+    "县区": "门户所在县区（portals.county）",
+    "层级": f"报告机关层级（{_LEVELS_TEXT}）",
+    "年度": "报告所涵盖的年度（不是发布年份）",
+    "模板": "表格模板：2019（国办公开办函〔2019〕60号）、2021（国办公开办函〔2021〕30号）、pre2019（旧统计表）、none（无统计表）",
+}
+
+# ----------------------------------------------------------------------------- tables
+
+
+TABLES: dict[str, dict] = {
+    "meta": {
+        "title": "meta：档案内部设置",
+        "description": "档案数据库的内部键值设置（schema 版本、检索索引状态），不对外展示。",
+        "hidden": True,
+        "columns": {"key": "设置名", "value": "设置值"},
+    },
+    "portals": {
+        "title": "portals：门户网站",
+        "description": "抓取的政府门户（按行政区划代码登记）。Portal registry as crawled.",
+        "facets": ["province", "level", "platform"],
+        "columns": {
+            "id": "门户编号：行政区划代码（可带后缀）",
+            "code": "行政区划代码",
+            "name": "门户名称",
+            "level": f"层级（{_LEVELS_TEXT}）",
+            "parent_code": "上级行政区划代码",
+            "province": "省份",
+            "city": "地级市",
+            "county": "县区",
+            "hosts": "门户域名（JSON 列表）",
+            "start_urls": "抓取入口地址（JSON 列表）",
+            "platform": "网站系统（trs、trs_dynamic、hanweb、gkmlpt、generic …）",
+            "updated": "登记信息更新时间",
+        },
+    },
+    "crawl_runs": {
+        "title": "crawl_runs：抓取批次",
+        "description": "每次抓取运行一行（可覆盖多个门户）。One row per crawl run.",
+        "facets": ["outcome", "mode"],
+        "columns": {
+            "id": "批次编号",
+            "started": "开始时间（UTC）",
+            "ended": "结束时间（UTC）",
+            "portals": "本次抓取的门户编号（JSON 列表）",
+            "mode": "full（全量）或 incremental（增量）",
+            "stats": "统计（JSON）",
+            "outcome": "结果：running、ok、failed、interrupted",
+        },
+    },
+    "crawl_portal_stats": {
+        "title": "crawl_portal_stats：各门户抓取统计",
+        "description": "每个批次、每个门户的抓取统计，用于监测门户变化与故障。",
+        "columns": {
+            "run_id": "抓取批次（crawl_runs.id）",
+            "portal": "门户编号",
+            "requests": "请求数（次）",
+            "responses": "响应数（次）",
+            "not_modified": "304 未修改响应数（次）",
+            "list_pages": "抓到的列表页数（页）",
+            "list_pages_expected": "列表页数（页，按分页推算）",
+            "reports_seen": "见到的报告数（份）",
+            "new_reports": "新报告数（份）",
+            "changed_reports": "有修改的报告数（份）",
+            "removed_reports": "下线的报告数（份）",
+            "attachments": "附件数（个）",
+            "errors": "错误数（次）",
+            "blocks": "被拦截次数（次）",
+            "duration": "耗时（秒）",
+            "outcome": "结果",
+        },
+    },
+    "snapshots": {
+        "title": "snapshots：存档快照",
+        "description": "每个网址抓到的每个不同内容一行；原始字节保存在 WARC 文件中。点击 sha256 查看存档内容。",
+        "facets": ["kind", "status"],
+        "columns": {
+            "id": "快照编号",
+            "sha256": "内容的 SHA-256 摘要（十六进制）；点击查看存档",
+            "url": "原始网址",
+            "fetched": "首次抓到该内容的时间（UTC）",
+            "last_seen": "最近一次抓到该内容的时间（UTC）",
+            "status": "HTTP 状态码",
+            "content_type": "内容类型（Content-Type）",
+            "length": "内容长度（字节）",
+            "warc_file": "WARC 文件（相对于档案目录）",
+            "warc_offset": "记录在 WARC 文件中的偏移（字节）",
+            "warc_length": "记录的压缩长度（字节）",
+            "warc_record_id": "WARC-Record-ID",
+            "portal": "门户编号",
+            "run_id": "抓取批次",
+            "kind": "页面类型：list（列表页）、detail（详情页）、attachment（附件）、robots、api、other",
+            "etag": "服务器给出的 ETag",
+            "last_modified": "服务器给出的 Last-Modified",
+        },
+    },
+    "fetches": {
+        "title": "fetches：抓取记录",
+        "description": "每一次请求一行（包括内容未变和 304 的请求）。",
+        "columns": {
+            "id": "编号",
+            "run_id": "抓取批次",
+            "portal": "门户编号",
+            "url": "网址",
+            "at": "请求时间（UTC）",
+            "status": "HTTP 状态码",
+            "sha256": "响应内容的 SHA-256",
+            "snapshot_id": "对应的快照",
+            "revisit": "1 = 内容已存档（WARC revisit 记录）",
+            "not_modified": "1 = 条件请求得到 304",
+        },
+    },
+    "reports": {
+        "title": "reports：年度报告",
+        "description": "每份报告的每个版本一行（contract §4）。点击标题打开报告页。One row per report document version.",
+        "facets": ["year", "template", "level", "carrier"],
+        "label_column": "title",
+        "columns": {
+            "id": "报告编号",
+            "url": "报告网页（仅以文件发布时为文件地址）",
+            "title": "报告标题",
+            "organ": "发布机关",
+            "year": "报告所涵盖的年度（不是发布年份）",
+            "template": "表格模板：2019、2021、pre2019、none",
+            "published": "门户显示的发布日期（YYYY-MM-DD）",
+            "fetched": "抓取时间（UTC）",
+            "sha256": "提取数值所用文档字节的 SHA-256",
+            "portal": "门户编号",
+            "doc_key": "报告在各版本间的稳定标识（规范化网址）",
+            "version": "版本号（从 1 开始）",
+            "is_current": "1 = 当前版本",
+            "supersedes": "被本版本取代的旧版本",
+            "edited": "1 = 该报告发布后被修改过",
+            "removed_at": "门户不再提供该报告的时间",
+            "page_sha256": "报告网页本身的 SHA-256",
+            "snapshot_id": "报告网页的存档快照",
+            "source_snapshot_id": "数值来源文档（网页或附件）的存档快照",
+            "carrier": "数值来源的载体：html、text、pdf、docx、doc、wps、xls、xlsx、image",
+            "content_type": "来源文档的内容类型",
+            "canonical_url": "页面声明的规范网址",
+            "level": f"机关层级（{_LEVELS_TEXT}）",
+            "cell_count": "提取到的数值单元格数（个）",
+            "checks_failed": "未通过的校验数（条）",
+            "warning_count": "提取警告数（条）",
+            "last_seen": "最近一次在门户上见到的时间（UTC）",
+            "run_id": "抓取批次",
+        },
+    },
+    "report_urls": {
+        "title": "report_urls：报告的所有网址",
+        "description": "同一报告出现过的每个网址（移动版、重复栏目等）。",
+        "columns": {"report_id": "报告", "url": "网址", "first_seen": "首次见到的时间（UTC）"},
+    },
+    "attachments": {
+        "title": "attachments：附件",
+        "description": "报告页面链接的文件（PDF、Word、WPS、Excel、图片 …）。",
+        "facets": ["kind", "used_for_values"],
+        "columns": {
+            "id": "编号",
+            "report_id": "报告",
+            "url": "附件网址",
+            "link_text": "链接文字",
+            "sha256": "附件的 SHA-256",
+            "content_type": "内容类型",
+            "kind": "类型：pdf、doc、docx、wps、xls、xlsx、zip、image、other",
+            "snapshot_id": "附件的存档快照",
+            "used_for_values": "1 = 数值取自该附件",
+            "error": "提取失败的原因",
+        },
+    },
+    "cells": {
+        "title": "cells：表格数值",
+        "description": (
+            "报告表格的每个数值一行（contract §1–§2）。表（table_name）："
+            + _TABLES_TEXT
+            + "。空白、“-”、“—”、“/”、“无”记为空值（null），不当作 0。点击“where”查看出处。"
+        ),
+        "columns": {
+            "id": "编号",
+            "report_id": "报告",
+            "table_name": "表：active_disclosure、applications、review_litigation、legacy_indicators",
+            "row": "行键（如 new_received、denied_state_secret；表外新增行为 extra:+标签）",
+            "col": "列键（如 natural_person、total、decisions、value）",
+            "value": "数值（符号已处理、单位已去除）；件数单位为件，fee_amount 单位为万元，procurement_amount 单位见 unit",
+            "raw": "单元格原文（空白已合并）",
+            "unit": "单元格中写明的单位（元、万元、件、条 …）",
+            "label": "发布时的行标签",
+            "where": "原文位置（HTML：表/行/列序号；PDF：页码与坐标；DOCX：表/行/格）；点击查看出处",
+        },
+    },
+    "checks": {
+        "title": "checks：勾稽校验",
+        "description": "每份报告的校验结果。规则：" + _RULES_TEXT + "。",
+        "columns": {
+            "id": "编号",
+            "report_id": "报告",
+            "rule": "规则编号 R1–R9（见表说明）",
+            "column": "R1/R3：申请人列键；R2：行键；R4：复议诉讼行键",
+            "ok": "1 = 通过，0 = 未通过",
+            "expected": "按规则应得的数值（件）",
+            "actual": "报告中的数值（件）",
+            "table_name": "所校验的表",
+            "detail": "说明",
+        },
+    },
+    "sections": {
+        "title": "sections：报告章节",
+        "description": "报告正文按章节（一至六；0 为前言）一行；搜索框支持中文全文检索（一个字、两个字或更多）。",
+        "columns": {
+            "id": "编号",
+            "report_id": "报告",
+            "number": "章节序号（1–6；0 = 前言）",
+            "heading": "章节标题",
+            "text": "章节正文",
+        },
+    },
+    "warnings": {
+        "title": "warnings：提取警告",
+        "description": "提取时的警告（表外新增行、非数字单元格、表格为图片 …）。",
+        "columns": {"id": "编号", "report_id": "报告", "message": "警告内容"},
+    },
+    "fetch_errors": {
+        "title": "fetch_errors：抓取错误",
+        "description": "无法抓取或被拒绝的网址（含防火墙拦截页）。",
+        "facets": ["kind", "portal"],
+        "columns": {
+            "id": "编号",
+            "run_id": "抓取批次",
+            "portal": "门户编号",
+            "url": "网址",
+            "at": "时间（UTC）",
+            "kind": "类型：error、block、http、too_large、robots、extract",
+            "status": "HTTP 状态码",
+            "reason": "原因",
+        },
+    },
+    "sections_fts": {"hidden": True, "description": "章节的中文全文索引（字符二元组），由 nianbao 生成。"},
+    "reports_fts": {"hidden": True, "description": "报告标题的中文全文索引（字符二元组），由 nianbao 生成。"},
+}
+
+# ----------------------------------------------------------------------------- views
+
+_SNAPSHOT = "存档快照编号；点击查看存档内容（网页在沙箱中显示，附件可下载）"
+_VALUE = "件数（表三“总计”列，单位：件）"
+
+VIEWS: dict[str, dict] = {
+    "报告一览": {
+        "description": "每份报告（当前版本）一行：地区、层级、年度、模板、R1–R4 校验结果、原始链接与存档快照。搜索框检索标题。Reports, current versions.",
+        "facets": ["省份", "县区", "层级", "年度", "模板", "校验结果"],
+        "fts_table": "reports_fts",
+        "fts_pk": "报告ID",
+        "sort_desc": "年度",
+        "columns": {
+            **REPORT_COLUMN_DESCRIPTIONS,
+            "发布日期": "门户显示的发布日期",
+            "抓取时间": "抓取时间（UTC）",
+            "校验结果": "通过 = R1–R4 全部通过；未通过 = 至少一条未通过；无校验 = 没有可校验的表格",
+            "未通过校验数": "未通过的校验条数（含 R5–R9 启发式规则）",
+            "数值单元格数": "提取到的数值单元格数（个）；完整报告为 200（2021）或 198（2019）",
+            "载体": "数值来源的载体（html、pdf、docx …）",
+            "原始链接": "报告的原始网址",
+            "存档快照": _SNAPSHOT,
+            "数据来源快照": "数值来源文档（网页或附件）的存档快照",
+            "版本": "版本号",
+            "有修改": "1 = 报告发布后被修改过",
+            "下线时间": "门户不再提供该报告的时间",
+            "门户": "门户编号",
+        },
+    },
+    "依申请办理情况": {
+        "description": "每份报告一行、每种办理结果一列（表三“总计”列，单位：件），含不予公开、无法提供、不予处理、其他处理的小计（空值按 0 相加）。Applications handled per report.",
+        "facets": ["省份", "县区", "层级", "年度", "模板"],
+        "columns": {**REPORT_COLUMN_DESCRIPTIONS},
+    },
+    "不予公开理由排行": {
+        "description": "按县区和年度汇总表三“（三）不予公开”各项理由的件数；排名 1 为该县区该年度最常用的理由。Top refusal grounds by county and year.",
+        "facets": ["省份", "县区", "年度", "不予公开理由"],
+        "columns": {
+            "省份": "省份",
+            "县区": "县区",
+            "年度": "报告年度",
+            "排名": "在该县区该年度内按件数的排名",
+            "不予公开理由": "不予公开的理由（表三（三）1–8）",
+            "件数": "该理由的件数合计（单位：件）",
+            "占比百分比": "占该县区该年度不予公开总件数的百分比（%）",
+            "报告数": "参与汇总的报告数（份）",
+            "行键": "cells.row 行键",
+        },
+    },
+    "复议诉讼情况": {
+        "description": "每份报告一行：因政府信息公开引起的行政复议、行政诉讼（未经复议直接起诉、复议后起诉）的结果，单位：件。Review and litigation per office.",
+        "facets": ["省份", "县区", "层级", "年度"],
+        "columns": {**REPORT_COLUMN_DESCRIPTIONS},
+    },
+    "主动公开情况": {
+        "description": "表二“主动公开政府信息情况”的每个数值一行。件数单位为件；本年收费金额单位为万元；采购总金额单位见“单位”列（未写明时为元）。Active disclosure per office.",
+        "facets": ["县区", "年度", "信息内容", "指标"],
+        "columns": {
+            **REPORT_COLUMN_DESCRIPTIONS,
+            "第二十条项目": "《条例》第二十条的项目",
+            "信息内容": "表二的行（规章、行政规范性文件、行政许可 …）",
+            "指标": "表二的列（本年制发件数、处理决定数量 …）",
+            "数值": "数值",
+            "单位": "单元格中写明的单位",
+            "原文": "单元格原文",
+            "单元格ID": "cells.id；点击查看出处",
+        },
+    },
+    "校验未通过": {
+        "description": "数值未通过 R1–R4 勾稽校验的报告，列出规则、失败的列、应为、实际与差额（实际 − 应为，单位：件）。规则：" + _RULES_TEXT,
+        "facets": ["规则", "省份", "县区", "年度", "模板"],
+        "columns": {
+            **REPORT_COLUMN_DESCRIPTIONS,
+            "规则": "规则编号",
+            "规则说明": "规则的含义",
+            "表": "所校验的表",
+            "列": "失败的列或行的键",
+            "列名": "失败的列或行的中文名",
+            "应为": "按规则应得的数值",
+            "实际": "报告中的数值",
+            "差额": "实际 − 应为",
+            "说明": "校验说明",
+            "数据来源快照": "数值来源文档的存档快照",
+            "原始链接": "报告的原始网址",
+        },
+    },
+    "发布覆盖": {
+        "description": "每个机关一行、每个年度一列（该年度的报告份数）：哪些机关发布了哪些年度的报告。Coverage: which offices published which years.",
+        "facets": ["省份", "县区", "层级", "年份数"],
+        "columns": {
+            "发布机关": "发布机关",
+            "省份": "省份",
+            "县区": "县区",
+            "层级": "层级",
+            "门户": "门户编号",
+            "报告数": "报告份数",
+            "年份数": "有报告的年度数",
+            "最早年度": "最早的报告年度",
+            "最晚年度": "最晚的报告年度",
+            "已发布年度": "有报告的年度列表",
+        },
+    },
+    "逾期发布": {
+        "description": (
+            "发布日期晚于法定期限的报告。《政府信息公开条例》（2019年修订）第四十九条：部门于每年1月31日前、"
+            "人民政府于3月31日前公布上一年度报告；按本档案口径，乡镇街道按1月31日计，层级不明的按3月31日计；"
+            "2019年以前的报告按2008年条例第三十一条统一为3月31日。转载或补发的报告也会出现在这里。Late reports."
+        ),
+        "facets": ["省份", "县区", "层级", "年度"],
+        "sort_desc": "逾期天数",
+        "columns": {
+            **REPORT_COLUMN_DESCRIPTIONS,
+            "发布日期": "门户显示的发布日期",
+            "法定截止日期": "法定的最晚发布日期",
+            "逾期天数": "发布日期晚于截止日期的天数（天）",
+            "原始链接": "报告的原始网址",
+            "存档快照": _SNAPSHOT,
+        },
+    },
+    "章节检索": {
+        "description": "报告各章节的正文，附报告信息；搜索框支持中文全文检索（扶贫、低保、复议、信访举报投诉、2019年、12345热线 …）。Section search.",
+        "facets": ["省份", "县区", "年度", "章节序号"],
+        "fts_table": "sections_fts",
+        "fts_pk": "章节ID",
+        "columns": {
+            "章节ID": "sections.id",
+            **REPORT_COLUMN_DESCRIPTIONS,
+            "章节序号": "章节序号（1–6；0 = 前言）",
+            "章节标题": "章节标题",
+            "正文": "章节正文",
+        },
+    },
+}
+
+
+def _application_columns() -> dict[str, str]:
+    official = {}
+    for row in APPLICATION_ROWS_2019 + APPLICATION_ROWS_2021:
+        prefix = f"（{row.group}）" if row.group else ""
+        official[row.key] = f"{prefix}{row.ordinal or ''}{row.label}"
+    out = {name: f"表三 {official[key]}，“总计”列（单位：件）" for key, name in APPLICATION_ROW_NAMES.items()}
+    out["其他处理_2019"] = "表三（六）其他处理（2019模板为一行），“总计”列（单位：件）"
+    for label, rows in (
+        ("不予公开合计", DENIED_ROWS),
+        ("无法提供合计", UNAVAILABLE_ROWS),
+        ("不予处理合计", NOT_PROCESSED_ROWS),
+        ("其他处理合计", OTHER_ROWS),
+    ):
+        out[label] = f"{label[:-2]}各项之和（空值按 0 计；单位：件）"
+    return out
+
+
+def _review_columns() -> dict[str, str]:
+    return {
+        f"{REVIEW_ROW_SHORT[row]}_{col_label}": f"{row_label.replace('_', '：')}，{col_label}（单位：件）"
+        for row, row_label in REVIEW_ROW_LABELS.items()
+        for _col, col_label in REVIEW_COLUMNS
+    }
+
+
+VIEWS["依申请办理情况"]["columns"].update(_application_columns())
+VIEWS["复议诉讼情况"]["columns"].update(_review_columns())
+VIEWS["发布覆盖"]["columns"].update({f"{y}年": f"{y}年度的报告份数" for y in range(2000, 2041)})
+
+SEARCH_SQL = """WITH hits AS (
+  SELECT rowid, rank FROM sections_fts
+  WHERE sections_fts MATCH escape_fts(:q)
+  ORDER BY rank
+  LIMIT 200
+)
+SELECT
+  s.id AS 章节ID,
+  r.id AS 报告ID,
+  r.title AS 标题,
+  r.organ AS 发布机关,
+  r.year AS 年度,
+  s.heading AS 章节标题,
+  nianbao_snippet(s.text, :q) AS 摘要,
+  round(-hits.rank, 2) AS 相关度
+FROM hits
+JOIN sections s ON s.id = hits.rowid
+JOIN reports r ON r.id = s.report_id
+WHERE r.is_current = 1
+ORDER BY hits.rank"""
+
+SEARCH_TITLES_SQL = """WITH hits AS (
+  SELECT rowid, rank FROM reports_fts
+  WHERE reports_fts MATCH escape_fts(:q)
+  ORDER BY rank
+  LIMIT 200
+)
+SELECT
+  r.id AS 报告ID,
+  r.title AS 标题,
+  r.organ AS 发布机关,
+  r.year AS 年度,
+  r.published AS 发布日期,
+  r.url AS 原始链接,
+  r.snapshot_id AS 存档快照
+FROM hits JOIN reports r ON r.id = hits.rowid
+WHERE r.is_current = 1
+ORDER BY hits.rank"""
+
+QUERIES = {
+    "search": {
+        "title": "全文检索（按相关度排序） Ranked full-text search",
+        "description": "在报告章节中检索，按相关度（BM25）排序，最多 200 条；摘要中«»标出命中的文字。多个词用空格分隔（同时包含），加引号表示整个短语。",
+        "sql": SEARCH_SQL,
+        "hide_sql": True,
+    },
+    "search_titles": {
+        "title": "标题检索（按相关度排序） Ranked title search",
+        "description": "在报告标题中检索，按相关度排序，最多 200 条。",
+        "sql": SEARCH_TITLES_SQL,
+        "hide_sql": True,
+    },
+}
+
+
+def build_database_metadata() -> dict:
+    """Metadata of one archive database: tables, views, canned queries."""
+    tables = {name: dict(meta) for name, meta in TABLES.items()}
+    for name, meta in VIEWS.items():
+        tables[name] = dict(meta)
+    return {
+        "description": DESCRIPTION,
+        "source": SOURCE,
+        "license": LICENSE,
+        "license_url": LICENSE_URL,
+        "tables": tables,
+        "queries": QUERIES,
+    }
+
+
+def build_metadata(database_names: list[str]) -> dict:
+    """Instance metadata with every named archive database described."""
+    db_meta = build_database_metadata()
+    return {
+        "title": TITLE,
+        "description": DESCRIPTION,
+        "source": SOURCE,
+        "license": LICENSE,
+        "license_url": LICENSE_URL,
+        "about": "nianbao",
+        "databases": {name: db_meta for name in database_names},
+    }

@@ -1,0 +1,350 @@
+"""Data of the plugin's pages: report, cell provenance, snapshot, trend chart.
+
+Each function takes a Datasette :class:`~datasette.database.Database` and returns the template
+context (plain dicts and lists), or None when the row does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from archive.datasette.chart import Series, trend_svg
+from archive.datasette.snapshots import is_inline, mime_of
+from archive.views import (
+    ACTIVE_COL_LABELS,
+    ACTIVE_ROW_LABELS,
+    APPLICATION_ROW_NAMES,
+    CHECK_COLUMN_LABELS,
+    DENIED_ROWS,
+    LEVEL_LABELS,
+    RULE_TEXT,
+    TABLE_LABELS,
+)
+from extract.schema import (
+    ACTIVE_SUBTABLES,
+    APPLICANT_COLUMNS,
+    APPLICATION_ROWS,
+    REVIEW_COLUMNS,
+    REVIEW_ROWS,
+)
+
+LEGACY_RECEIVED_ROW = "受理依申请公开信息总数"
+
+
+def fmt_value(value) -> str:
+    """A cell value as a person reads it (integers without ``.0``, empty for null)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _dict(row) -> dict | None:
+    return dict(row) if row is not None else None
+
+
+# ----------------------------------------------------------------------------- report
+
+
+@dataclass
+class GridRow:
+    key: str
+    label: str
+    cells: list[dict | None] = field(default_factory=list)
+    failed: bool = False
+
+
+@dataclass
+class Grid:
+    table: str
+    title: str
+    columns: list[tuple[str, str]]
+    rows: list[GridRow] = field(default_factory=list)
+    failed_columns: set[str] = field(default_factory=set)
+
+
+def _template_of(template: str | None, rows: set[str]) -> str:
+    if template in ("2019", "2021"):
+        return template
+    if rows & {"other_no_correction", "other_no_fee", "other_misc"}:
+        return "2021"
+    return "2019"
+
+
+def build_grids(template: str | None, cells: list[dict], checks: list[dict]) -> tuple[list[Grid], list[dict]]:
+    """Lay the cells of a report out as its printed tables; returns (grids, cells left over)."""
+    by_key = {(c["table_name"], c["row"], c["col"]): c for c in cells}
+    used: set[int] = set()
+    failed = [c for c in checks if not c["ok"]]
+    grids: list[Grid] = []
+
+    def grid(table: str, title: str, rows: list[tuple[str, str]], cols: list[tuple[str, str]]) -> Grid:
+        g = Grid(table, title, cols)
+        for key, label in rows:
+            gr = GridRow(key, label)
+            for col, _ in cols:
+                cell = by_key.get((table, key, col))
+                if cell is not None:
+                    used.add(cell["id"])
+                gr.cells.append(cell)
+            if any(c is not None for c in gr.cells):
+                g.rows.append(gr)
+        extra = sorted({r for (t, r, _c) in by_key if t == table and r.startswith("extra:")})
+        for key in extra:
+            gr = GridRow(key, key.split(":", 1)[1])
+            for col, _ in cols:
+                cell = by_key.get((table, key, col))
+                if cell is not None:
+                    used.add(cell["id"])
+                gr.cells.append(cell)
+            if any(c is not None for c in gr.cells):
+                g.rows.append(gr)
+        return g
+
+    rows_present = {r for (t, r, _c) in by_key}
+    tpl = _template_of(template, rows_present)
+    tables_present = {t for (t, _r, _c) in by_key}
+    if "active_disclosure" in tables_present:
+        for st in ACTIVE_SUBTABLES[tpl]:
+            g = grid("active_disclosure", f"{TABLE_LABELS['active_disclosure']} · {st.caption}", list(st.rows), list(st.columns))
+            if g.rows:
+                grids.append(g)
+    if "applications" in tables_present:
+        rows = [(r.key, (r.ordinal or "") + r.label) for r in APPLICATION_ROWS[tpl]]
+        g = grid("applications", TABLE_LABELS["applications"], rows, list(APPLICANT_COLUMNS))
+        for chk in failed:
+            if chk["rule"] in ("R1", "R3"):
+                g.failed_columns.add(chk["column"])
+            elif chk["rule"] == "R2":
+                for gr in g.rows:
+                    if gr.key == chk["column"]:
+                        gr.failed = True
+        grids.append(g)
+    if "review_litigation" in tables_present:
+        g = grid("review_litigation", TABLE_LABELS["review_litigation"], list(REVIEW_ROWS), list(REVIEW_COLUMNS))
+        for gr in g.rows:
+            gr.failed = any(chk["rule"] == "R4" and chk["column"] == gr.key for chk in failed)
+        grids.append(g)
+    if "legacy_indicators" in tables_present:
+        keys: list[str] = []
+        for c in cells:
+            if c["table_name"] == "legacy_indicators" and c["row"] not in keys:
+                keys.append(c["row"])
+        g = grid("legacy_indicators", TABLE_LABELS["legacy_indicators"], [(k, k) for k in keys], [("value", "本期"), ("cumulative", "累计")])
+        grids.append(g)
+    leftover = [c for c in cells if c["id"] not in used]
+    return grids, leftover
+
+
+async def report_context(db, report_id: int) -> dict | None:
+    """Everything the report page shows."""
+    report = _dict(
+        (
+            await db.execute(
+                "SELECT r.*, p.name AS portal_name, p.province, p.city, p.county, p.level AS portal_level "
+                "FROM reports r LEFT JOIN portals p ON p.id = r.portal WHERE r.id = ?",
+                [report_id],
+            )
+        ).first()
+    )
+    if report is None:
+        return None
+    cells = [dict(r) for r in (await db.execute("SELECT * FROM cells WHERE report_id = ? ORDER BY id", [report_id])).rows]
+    checks = [dict(r) for r in (await db.execute("SELECT * FROM checks WHERE report_id = ? ORDER BY id", [report_id])).rows]
+    sections = [
+        dict(r)
+        for r in (await db.execute("SELECT * FROM sections WHERE report_id = ? ORDER BY number, id", [report_id])).rows
+    ]
+    attachments = [
+        dict(r) for r in (await db.execute("SELECT * FROM attachments WHERE report_id = ? ORDER BY id", [report_id])).rows
+    ]
+    warnings = [r[0] for r in (await db.execute("SELECT message FROM warnings WHERE report_id = ? ORDER BY id", [report_id])).rows]
+    urls = [dict(r) for r in (await db.execute("SELECT * FROM report_urls WHERE report_id = ? ORDER BY url", [report_id])).rows]
+    versions = [
+        dict(r)
+        for r in (
+            await db.execute(
+                "SELECT id, version, is_current, fetched, edited FROM reports WHERE doc_key = ? ORDER BY version",
+                [report["doc_key"]],
+            )
+        ).rows
+    ] if report.get("doc_key") else []
+    for c in checks:
+        c["rule_text"] = RULE_TEXT.get(c["rule"], "")
+        c["column_label"] = CHECK_COLUMN_LABELS.get(c["column"] or "", c["column"] or "")
+        try:
+            c["difference"] = fmt_value(c["actual"] - c["expected"]) if c["actual"] is not None and c["expected"] is not None else ""
+        except TypeError:
+            c["difference"] = ""
+    for c in cells:
+        c["display"] = fmt_value(c["value"])
+    grids, leftover = build_grids(report.get("template"), cells, checks)
+    failed = [c for c in checks if not c["ok"]]
+    core_failed = [c for c in failed if c["rule"] in ("R1", "R2", "R3", "R4")]
+    core = [c for c in checks if c["rule"] in ("R1", "R2", "R3", "R4")]
+    outcome = "未通过" if core_failed else ("通过" if core else "无校验")
+    level = report.get("level") or report.get("portal_level")
+    return {
+        "report": report,
+        "level_label": LEVEL_LABELS.get(level or "", level or ""),
+        "grids": grids,
+        "leftover": leftover,
+        "checks": checks,
+        "failed_checks": failed,
+        "check_outcome": outcome,
+        "sections": sections,
+        "attachments": attachments,
+        "warnings": warnings,
+        "report_urls": urls,
+        "versions": versions,
+        "cell_count": len(cells),
+    }
+
+
+# ----------------------------------------------------------------------------- cell
+
+
+def cell_labels(table: str, row: str, col: str) -> dict[str, str]:
+    """Chinese labels of a cell's table, row and column keys."""
+    if table == "applications":
+        row_label = APPLICATION_ROW_NAMES.get(row, row)
+        col_label = dict(APPLICANT_COLUMNS).get(col, col)
+    elif table == "review_litigation":
+        row_label = dict(REVIEW_ROWS).get(row, row)
+        col_label = dict(REVIEW_COLUMNS).get(col, col)
+    elif table == "active_disclosure":
+        row_label = ACTIVE_ROW_LABELS.get(row, row)
+        col_label = ACTIVE_COL_LABELS.get(col, col)
+    else:
+        row_label = row
+        col_label = {"value": "本期", "cumulative": "累计"}.get(col, col)
+    if row.startswith("extra:"):
+        row_label = "表外新增行：" + row.split(":", 1)[1]
+    return {"table": TABLE_LABELS.get(table, table), "row": row_label, "col": col_label}
+
+
+async def cell_context(db, cell_id: int) -> dict | None:
+    """Provenance of one cell: value, raw text, locator, report, source snapshot, related checks."""
+    cell = _dict((await db.execute("SELECT * FROM cells WHERE id = ?", [cell_id])).first())
+    if cell is None:
+        return None
+    report = _dict((await db.execute("SELECT * FROM reports WHERE id = ?", [cell["report_id"]])).first()) or {}
+    snapshot_id = report.get("source_snapshot_id") or report.get("snapshot_id")
+    snapshot = None
+    if snapshot_id is not None:
+        snapshot = _dict((await db.execute("SELECT * FROM snapshots WHERE id = ?", [snapshot_id])).first())
+    checks = []
+    if cell["table_name"] == "applications":
+        sql = (
+            "SELECT * FROM checks WHERE report_id = ? AND ((rule IN ('R1', 'R3') AND \"column\" = ?) "
+            "OR (rule = 'R2' AND \"column\" = ?)) ORDER BY rule"
+        )
+        checks = [dict(r) for r in (await db.execute(sql, [cell["report_id"], cell["col"], cell["row"]])).rows]
+    elif cell["table_name"] == "review_litigation":
+        sql = "SELECT * FROM checks WHERE report_id = ? AND rule = 'R4' AND \"column\" = ?"
+        checks = [dict(r) for r in (await db.execute(sql, [cell["report_id"], cell["row"]])).rows]
+    for c in checks:
+        c["rule_text"] = RULE_TEXT.get(c["rule"], "")
+    return {
+        "cell": cell,
+        "display": fmt_value(cell["value"]),
+        "labels": cell_labels(cell["table_name"], cell["row"], cell["col"]),
+        "report": report,
+        "snapshot": snapshot,
+        "checks": checks,
+    }
+
+
+# ----------------------------------------------------------------------------- snapshot
+
+
+async def snapshot_row(db, snapshot_id: int) -> dict | None:
+    return _dict((await db.execute("SELECT * FROM snapshots WHERE id = ?", [snapshot_id])).first())
+
+
+async def snapshot_context(db, snapshot_id: int) -> dict | None:
+    """Metadata of a snapshot and the reports/attachments that use it."""
+    snapshot = await snapshot_row(db, snapshot_id)
+    if snapshot is None:
+        return None
+    reports = [
+        dict(r)
+        for r in (
+            await db.execute(
+                "SELECT id, title, organ, year FROM reports WHERE snapshot_id = ? OR source_snapshot_id = ? ORDER BY id",
+                [snapshot_id, snapshot_id],
+            )
+        ).rows
+    ]
+    attachments = [
+        dict(r)
+        for r in (
+            await db.execute(
+                "SELECT a.id, a.report_id, a.link_text, r.title FROM attachments a JOIN reports r ON r.id = a.report_id "
+                "WHERE a.snapshot_id = ? ORDER BY a.id",
+                [snapshot_id],
+            )
+        ).rows
+    ]
+    return {
+        "snapshot": snapshot,
+        "mime": mime_of(snapshot.get("content_type")) or "application/octet-stream",
+        "inline": is_inline(snapshot.get("content_type")),
+        "reports": reports,
+        "attachments": attachments,
+    }
+
+
+# ----------------------------------------------------------------------------- chart
+
+
+def _chart_sql(where: str) -> str:
+    denied = ", ".join(f"'{r}'" for r in DENIED_ROWS)
+    return f"""SELECT r.year AS year, count(*) AS reports,
+  sum((SELECT value FROM cells c WHERE c.report_id = r.id AND c.table_name = 'applications'
+       AND c."row" = 'new_received' AND c.col = 'total')) AS received,
+  sum((SELECT value FROM cells c WHERE c.report_id = r.id AND c.table_name = 'legacy_indicators'
+       AND c."row" = '{LEGACY_RECEIVED_ROW}' AND c.col = 'value')) AS legacy_received,
+  sum((SELECT sum(value) FROM cells c WHERE c.report_id = r.id AND c.table_name = 'applications'
+       AND c."row" IN ({denied}) AND c.col = 'total')) AS refused
+FROM reports r LEFT JOIN portals p ON p.id = r.portal
+WHERE r.is_current = 1 AND r.year IS NOT NULL AND {where}
+GROUP BY r.year ORDER BY r.year"""
+
+
+async def chart_data(db, organ: str | None = None, county: str | None = None) -> dict:
+    """Applications received and refused (不予公开) per year for an organ or a county."""
+    if organ:
+        where, params, subject = "r.organ = ?", [organ], organ
+    elif county:
+        where, params, subject = "p.county = ?", [county], county
+    else:
+        where, params, subject = "1", [], "全部机关"
+    rows = (await db.execute(_chart_sql(where), params)).rows
+    years = [int(r["year"]) for r in rows]
+    received: dict[int, float | None] = {}
+    refused: dict[int, float | None] = {}
+    points = []
+    for r in rows:
+        rec = r["received"]
+        if rec is None:
+            rec = r["legacy_received"]
+        received[int(r["year"])] = rec
+        refused[int(r["year"])] = r["refused"]
+        points.append({"year": int(r["year"]), "reports": r["reports"], "received": rec, "refused": r["refused"]})
+    title = f"{subject}：收到申请与不予公开（件）"
+    series = [Series("收到申请（本年新收）", received), Series("不予公开", refused)]
+    return {"subject": subject, "title": title, "points": points, "svg": trend_svg(years, series, title)}
+
+
+async def chart_options(db) -> dict:
+    """Organs and counties that have current reports (for the chart form)."""
+    organs = [r[0] for r in (await db.execute(
+        "SELECT DISTINCT organ FROM reports WHERE is_current = 1 AND organ IS NOT NULL ORDER BY organ LIMIT 5000"
+    )).rows]
+    counties = [r[0] for r in (await db.execute(
+        "SELECT DISTINCT p.county FROM reports r JOIN portals p ON p.id = r.portal "
+        "WHERE r.is_current = 1 AND p.county IS NOT NULL ORDER BY p.county"
+    )).rows]
+    return {"organs": organs, "counties": counties}
