@@ -309,7 +309,23 @@ def parse_word_binary(data: bytes, carrier: str = "doc", timeout_s: float = CONV
     docx_bytes = data if ext == "docx" else convert(data, ext, "docx", timeout_s)
     doc = parse_docx(docx_bytes)
     doc.carrier = carrier
+    if ext != "docx":
+        _relabel(doc, carrier)
     return doc
+
+
+def _relabel(doc: Document, carrier: str) -> None:
+    """Locators of a converted document name the original carrier (``doc t1/r2/c3``)."""
+    from extract.model import SourceTable
+
+    for block in doc.blocks:
+        if block.where.startswith("docx "):
+            block.where = carrier + block.where[4:]
+        if isinstance(block, SourceTable):
+            for row in block.rows:
+                for cell in row:
+                    if cell.where.startswith("docx "):
+                        cell.where = carrier + cell.where[4:]
 
 
 def parse_doc(data: bytes) -> Document:

@@ -532,8 +532,9 @@ def _ocr_pages(data: bytes, pages: list[PageContent], doc: Document) -> None:
             scale = images.OCR_DPI / 72
             png = images.to_png(page.render(scale=scale).to_pil())
             page.close()
-            table = images.ocr_table(png, where_prefix=f"ocr p{content.number}", scale=1 / scale)
-            if table is not None:
-                content.ocr_tables.append(table)
+            try:
+                content.ocr_tables += images.ocr_tables(png, where_prefix=f"ocr p{content.number}", scale=1 / scale)
+            except ExtractionError as e:
+                doc.warnings.append(f"OCR of page {content.number} failed: {e}")
     finally:
         pdf.close()
