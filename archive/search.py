@@ -306,12 +306,22 @@ def _write_state(conn: sqlite3.Connection, state: dict) -> None:
 
 
 def _fingerprint(conn: sqlite3.Connection, index: FtsIndex, max_id: int) -> list:
-    """Cheap identity of the content rows up to ``max_id``: count, id sum, text length sum."""
-    lengths = " + ".join(f"total(length([{c}]))" for c in index.columns)
-    row = conn.execute(
-        f"SELECT count(*), total(id), {lengths} FROM [{index.content}] WHERE id <= ?", (max_id,)
-    ).fetchone()
-    return [int(row[0]), int(row[1]), int(row[2])]
+    """Identity of the indexed content rows up to ``max_id``: count, id sum, digest of the text."""
+    cols = ", ".join(f"[{c}]" for c in index.columns)
+    digest = hashlib.blake2b(digest_size=16)
+    count = 0
+    id_sum = 0
+    cursor = conn.execute(f"SELECT id, {cols} FROM [{index.content}] WHERE id <= ? ORDER BY id", (max_id,))
+    while True:
+        batch = cursor.fetchmany(5000)
+        if not batch:
+            break
+        count += len(batch)
+        for row in batch:
+            id_sum += row[0]
+            digest.update("\x1f".join(["" if v is None else str(v) for v in row]).encode("utf-8", "surrogatepass"))
+            digest.update(b"\x1e")
+    return [count, id_sum, digest.hexdigest()]
 
 
 def _index_rows(conn: sqlite3.Connection, index: FtsIndex, min_id: int) -> tuple[int, int]:

@@ -1,0 +1,264 @@
+"""Chinese full-text search (search.md): tokenizer, query rewrite, snippet, index, Datasette."""
+
+from __future__ import annotations
+
+import glob
+import sqlite3
+from pathlib import Path
+
+import httpx
+import pytest
+from datasette.utils import tilde_encode
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archive.demo.sample import PHRASES, PROBLEMS
+from archive.publish import prepare_for_serving
+from archive.search import (
+    escape_fts,
+    normalise,
+    rebuild_search_index,
+    register_functions,
+    snippet,
+    snippet_html,
+    tokenize,
+    update_search_index,
+)
+from archive.schema import create_schema
+from publish_fixtures import TRADITIONAL_TEXT, Server, build_archive
+
+# ----------------------------------------------------------------------------- tokenizer
+
+
+@pytest.mark.parametrize(
+    "text, tokens",
+    [
+        ("扶贫资金", "扶贫 贫资 资金 金"),
+        ("贫", "贫"),
+        ("扶贫，资金", "扶贫 贫 资金 金"),
+        ("2019年度", "2019 年度 度"),
+        ("12345热线", "12345 热线 线"),
+        ("政务APP上线", "政务 务 app 上线 线"),
+        ("ＡＢＣ１２３", "abc 123"),  # NFKC: full-width letters and digits
+        ("扶貧資金", "扶贫 贫资 资金 金"),  # traditional-only characters folded to simplified
+        ("ISO9001认证", "iso 9001 认证 证"),
+        ("，。、；“”", ""),
+        ("", ""),
+    ],
+)
+def test_tokenize(text, tokens):
+    assert tokenize(text) == tokens
+
+
+@pytest.mark.parametrize(
+    "query, fts",
+    [
+        ("扶贫资金", '"扶贫 贫资 资金"'),
+        ("扶贫", '"扶贫"'),
+        ("贫", '"贫"*'),
+        ("信访举报投诉", '"信访 访举 举报 报投 投诉"'),
+        ("2019年", '"2019 年"*'),
+        ("12345热线", '"12345 热线"'),
+        ("热线12345", '"热线 线 12345"*'),
+        ("扶贫 低保", '"扶贫" "低保"'),
+        ('"扶贫 资金" 复议', '"扶贫 贫 资金" "复议"'),
+        ("扶貧", '"扶贫"'),
+        ("APP", '"app"*'),
+        ("，。", '""'),
+        ("   ", '""'),
+        ("", '""'),
+        ('"', '""'),
+        ('NEAR(扶贫) OR -', '"near 扶贫" "or"*'),
+    ],
+)
+def test_escape_fts(query, fts):
+    assert escape_fts(query) == fts
+
+
+def test_simplified_text_is_never_changed():
+    texts = PHRASES + PROBLEMS
+    for path in sorted(glob.glob("/work/shared/corpus/reports/*.txt")):
+        texts.append(Path(path).read_text(encoding="utf-8"))
+    for text in texts:
+        cjk = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+        assert [normalise(ch) for ch in cjk] == cjk
+
+
+def test_snippet_marks_every_match_with_context():
+    text = "坚持以习近平新时代中国特色社会主义思想为指导，围绕精准扶贫、低保评议、扶贫资金使用等重点领域加大公开力度"
+    assert snippet(text, "扶贫 低保", 10) == "…思想为指导，围绕精准«扶贫»、«低保»评议、«扶贫»资金…"
+    assert snippet(text, "不存在", 10) == "坚持以习近平新时代中国特色社会主义思想为…"
+    assert snippet("做好12345热线、信访举报投诉", "12345热线", 5) == "做好«12345热线»、信访举报…"
+    assert snippet(TRADITIONAL_TEXT, "扶贫资金", 5) == "…度繼續推進«扶貧資金»公開，落實…"
+    assert snippet("政务ＡＰＰ上线", "app", 5) == "政务«ＡＰＰ»上线"
+    assert snippet("第一行\n\n  第二行 低保", "低保", 20) == "第一行 第二行 «低保»"
+    assert snippet(None, "扶贫") == ""
+    assert snippet_html("<b>«扶贫»</b> & “x”") == "&lt;b&gt;<mark>扶贫</mark>&lt;/b&gt; &amp; “x”"
+
+
+# ----------------------------------------------------------------------------- exact substring semantics
+
+ALPHABET = "扶贫资金低保"
+
+
+def _fts_db(texts: list[str]) -> sqlite3.Connection:
+    conn = sqlite3.connect(":memory:")
+    create_schema(conn)
+    conn.execute("INSERT INTO reports(id, url, title) VALUES (1, 'http://x.gov.cn/1', 't')")
+    conn.executemany("INSERT INTO sections(report_id, heading, text) VALUES (1, NULL, ?)", [(t,) for t in texts])
+    register_functions(conn)
+    update_search_index(conn)
+    return conn
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    texts=st.lists(st.text(alphabet=ALPHABET + "，", min_size=0, max_size=12), min_size=1, max_size=8),
+    query=st.text(alphabet=ALPHABET, min_size=1, max_size=4),
+)
+def test_cjk_search_equals_substring(texts, query):
+    """For CJK text, MATCH escape_fts(q) finds exactly the rows containing q."""
+    conn = _fts_db(texts)
+    found = {r[0] for r in conn.execute("SELECT rowid FROM sections_fts WHERE sections_fts MATCH escape_fts(?)", (query,))}
+    expected = {i + 1 for i, t in enumerate(texts) if query in t}
+    assert found == expected
+
+
+def test_index_updates_incrementally_and_rebuilds_on_change():
+    conn = _fts_db(["扶贫资金", "城乡低保"])
+    count = lambda q: conn.execute(  # noqa: E731
+        "SELECT count(*) FROM sections_fts WHERE sections_fts MATCH escape_fts(?)", (q,)
+    ).fetchone()[0]
+    assert count("扶贫") == 1
+    assert update_search_index(conn).mode == "unchanged"
+    conn.execute("INSERT INTO sections(report_id, heading, text) VALUES (1, '复议', '行政复议与扶贫')")
+    stats = update_search_index(conn)
+    assert (stats.mode, stats.sections_indexed) == ("incremental", 1)
+    assert count("扶贫") == 2 and count("复议") == 1
+    conn.execute("UPDATE sections SET text = '临时救助' WHERE id = 1")
+    stats = update_search_index(conn)
+    assert (stats.mode, stats.sections_indexed) == ("rebuilt", 3)
+    assert count("扶贫") == 1 and count("救助") == 1
+    conn.execute("DELETE FROM sections WHERE id = 2")
+    assert update_search_index(conn).mode == "rebuilt"
+    assert count("低保") == 0
+    conn.execute("UPDATE reports SET title = '西岩镇2019年政府信息公开工作年度报告' WHERE id = 1")
+    update_search_index(conn)
+    assert conn.execute("SELECT count(*) FROM reports_fts WHERE reports_fts MATCH escape_fts('2019年')").fetchone()[0] == 1
+    assert rebuild_search_index(conn).mode == "rebuilt"
+    assert count("扶贫") == 1
+
+
+def test_index_refuses_a_database_without_archive_tables(tmp_path):
+    conn = sqlite3.connect(tmp_path / "x.db")
+    conn.execute("CREATE TABLE other (id INTEGER)")
+    with pytest.raises(ValueError, match="sections"):
+        update_search_index(conn)
+
+
+# ----------------------------------------------------------------------------- through Datasette
+
+QUERIES = [
+    "扶贫", "低保", "复议", "信访举报投诉", "2019年", "12345热线", "贫", "保", "公开", "政府信息公开",
+    "行政复议", "乡村振兴", "政务新媒体", "三公", "习近平新时代中国特色社会主义思想", "年度", "2021",
+    "12345", "热线", "信息处理费", "APP", "app", "政务APP", "PDF文件", "镇",
+]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    fixture = build_archive(tmp_path_factory.mktemp("search"), n_reports=30, seed=11, traditional=False)
+    server = Server(["--db", str(fixture.db_path)])
+    yield fixture, server
+    server.stop()
+
+
+def _like(conn, columns: list[str], terms: list[str], table: str) -> int:
+    haystack = " || ' ' || ".join(f"coalesce({c}, '')" for c in columns)
+    where = " AND ".join(f"({haystack}) LIKE ?" for _ in terms)
+    return conn.execute(f"SELECT count(*) FROM {table} WHERE {where}", [f"%{t}%" for t in terms]).fetchone()[0]
+
+
+def _count(server: Server, path: str, **params) -> int:
+    r = httpx.get(server.url + path, params={**params, "_size": 0}, timeout=30, follow_redirects=True)
+    assert r.status_code == 200, r.text[:300]
+    return r.json()["filtered_table_rows_count"]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_search_box_count_equals_like(served, query):
+    fixture, server = served
+    conn = sqlite3.connect(fixture.db_path)
+    expected = _like(conn, ["heading", "text"], [query], "sections")
+    assert expected > 0
+    assert _count(server, "/archive/sections.json", _search=query) == expected
+
+
+def test_multi_term_query_is_and(served):
+    fixture, server = served
+    conn = sqlite3.connect(fixture.db_path)
+    expected = _like(conn, ["heading", "text"], ["复议", "低保"], "sections")
+    assert 0 < expected < _like(conn, ["heading", "text"], ["复议"], "sections")
+    assert _count(server, "/archive/sections.json", _search="复议 低保") == expected
+    assert _count(server, "/archive/sections.json", _search='"依托政府 门户网站"') == 0
+    assert _count(server, "/archive/sections.json", _search='"政府门户网站"') == _like(conn, ["text"], ["政府门户网站"], "sections")
+
+
+def test_title_search_on_reports_and_views(served):
+    fixture, server = served
+    conn = sqlite3.connect(fixture.db_path)
+    for query in ("2019年", "镇", "人民政府", "水利局"):
+        assert _count(server, "/archive/reports.json", _search=query) == _like(conn, ["title"], [query], "reports")
+    assert _count(server, f"/archive/{tilde_encode('报告一览')}.json", _search="2019年") == _like(conn, ["title"], ["2019年"], "reports")
+    assert _count(server, f"/archive/{tilde_encode('章节检索')}.json", _search="复议") == _like(conn, ["heading", "text"], ["复议"], "sections")
+    assert _count(server, "/archive/sections.json", _search_text="复议") == _like(conn, ["text"], ["复议"], "sections")
+
+
+@pytest.mark.parametrize("query", ["", "   ", "，。！", '"', "*", "NEAR(", "AND OR NOT"])
+def test_empty_or_punctuation_query_returns_a_page(served, query):
+    fixture, server = served
+    r = httpx.get(server.url + "/archive/sections", params={"_search": query}, timeout=30)
+    assert r.status_code == 200
+    j = httpx.get(server.url + "/archive/sections.json", params={"_search": query, "_size": 0}, timeout=30).json()
+    total = sqlite3.connect(fixture.db_path).execute("SELECT count(*) FROM sections").fetchone()[0]
+    if query.strip():
+        assert j["filtered_table_rows_count"] == 0  # no letter, digit or CJK character matches nothing
+    else:
+        assert j["filtered_table_rows_count"] == total  # a blank search box filters nothing
+
+
+def test_plugin_registered_and_escape_fts_overridden(served):
+    _, server = served
+    plugins = httpx.get(server.url + "/-/plugins.json", timeout=30).json()
+    mine = [p for p in plugins if p["name"] in ("nianbao", "archive.datasette_plugin")]
+    assert mine and "prepare_connection" in mine[0]["hooks"]
+    r = httpx.get(server.url + "/archive.json", params={"sql": "select escape_fts('扶贫资金') as q", "_shape": "array"}, timeout=30)
+    assert r.json() == [{"q": '"扶贫 贫资 资金"'}]
+
+
+def test_ranked_canned_query_with_snippet(served):
+    fixture, server = served
+    r = httpx.get(server.url + "/archive/search.json", params={"q": "低保", "_shape": "array"}, timeout=30)
+    rows = r.json()
+    conn = sqlite3.connect(fixture.db_path)
+    assert len(rows) == _like(conn, ["heading", "text"], ["低保"], "sections")
+    scores = [row["相关度"] for row in rows]
+    assert scores == sorted(scores, reverse=True)
+    for row in rows:
+        assert "«低保»" in row["摘要"] or (row["章节标题"] and "低保" in row["章节标题"])
+    html = httpx.get(server.url + "/archive/search", params={"q": "低保"}, timeout=30).text
+    assert "<mark>低保</mark>" in html
+    empty = httpx.get(server.url + "/archive/search.json", params={"q": "", "_shape": "array"}, timeout=30)
+    assert empty.status_code == 200 and empty.json() == []
+
+
+def test_traditional_text_matches_simplified_queries(tmp_path):
+    fixture = build_archive(tmp_path, n_reports=6, seed=3, traditional=True, twins=False)
+    prepare_for_serving(fixture.db_path)
+    conn = sqlite3.connect(fixture.db_path)
+    register_functions(conn)
+    target = fixture.report("traditional")
+    section_id = conn.execute("SELECT id FROM sections WHERE report_id = ? AND text = ?", (target.id, TRADITIONAL_TEXT)).fetchone()[0]
+    for query in ("扶贫资金", "扶貧資金", "低保资讯", "资讯发布"):
+        ids = {r[0] for r in conn.execute("SELECT rowid FROM sections_fts WHERE sections_fts MATCH escape_fts(?)", (query,))}
+        assert section_id in ids
