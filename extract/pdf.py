@@ -24,7 +24,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from extract.boxgrid import BoxCell, build_rows, cluster_edges, holes
-from extract.model import Document, ExtractionError, ImageBlock, Paragraph, SourceTable
+from extract.model import Document, ExtractionError, FlattenedTable, ImageBlock, Paragraph, SourceTable
 from extract.pdf_text import TextLine, cell_text, group_lines, join_wrapped
 
 MAX_PAGES = 500
@@ -393,6 +393,10 @@ def _starts_paragraph(prev: TextLine | None, line: TextLine, m: _Margins) -> boo
     return bool(_HEADING.match(line.text))
 
 
+def _table_text(table: SourceTable) -> str:
+    return "\n".join(" ".join(c.text for c in row if c.text) for row in table.rows)
+
+
 def _assemble(pages: list[PageContent]) -> list:
     margins = _margins(pages)
     items: list[tuple[int, float, str, object]] = []
@@ -454,7 +458,12 @@ def _assemble(pages: list[PageContent]) -> list:
         flush_para()
         flush_run()
         prev_line = None
-        if kind in ("ocr", "words"):
+        if kind == "words" and i > 0 and items[i - 1][0] != page_no and blocks and isinstance(blocks[-1], FlattenedTable):
+            # the rest of a table whose cells could not be recovered on the previous page:
+            # without that page's header its values cannot be placed either
+            cont = obj if isinstance(obj, FlattenedTable) else FlattenedTable(_table_text(obj))  # type: ignore[arg-type]
+            blocks[-1].text += "\n" + cont.text
+        elif kind in ("ocr", "words"):
             blocks.append(obj)
         else:
             number, box = obj  # type: ignore[misc]
@@ -508,6 +517,11 @@ def parse_pdf(data: bytes, *, ocr: bool = True, max_pages: int = MAX_PAGES) -> D
         doc.warnings.append(TABLES_ARE_IMAGES)
     _drop_running_lines(pages)
     doc.blocks = _assemble(pages)
+    for block in doc.blocks:
+        if isinstance(block, FlattenedTable):
+            doc.warnings.append(
+                f"table without ruling lines at {block.where}: its cell boundaries cannot be recovered, no numbers read from it"
+            )
     return doc
 
 

@@ -48,6 +48,8 @@ def _regions(lines: list[TextLine], segs: list[list[TextLine]]) -> list[tuple[in
             j += 1
         while j > i and len(segs[j - 1]) < 2:
             j -= 1  # trailing single-segment lines are text after the table
+        while i > 0 and len(segs[i - 1]) == 1 and abs(lines[i - 1].size - size) <= 1.0 and lines[i].top - lines[i - 1].bottom < 1.5 * size and (not out or out[-1][1] <= i - 1):
+            i -= 1  # a caption line right above the first row
         tabular = sum(1 for k in range(i, j) if len(segs[k]) >= 2)
         values = sum(1 for k in range(i, j) for s in segs[k] if _VALUE.match(s.text))
         if tabular >= 2 and values >= 2:
@@ -58,65 +60,95 @@ def _regions(lines: list[TextLine], segs: list[list[TextLine]]) -> list[tuple[in
     return out
 
 
+def _is_value(seg: TextLine) -> bool:
+    return bool(_VALUE.match(seg.text))
+
+
 def _table(lines: list[TextLine], segs: list[list[TextLine]], page: int) -> SourceTable | FlattenedTable:
     size = sorted(l.size for l in lines)[len(lines) // 2] or 10.0
-    value_segs = [s for row in segs for s in row if _VALUE.match(s.text)]
-    centres = cluster_edges([(s.x0 + s.x1) / 2 for s in value_segs], size * 1.2)
-    counts = [sum(1 for s in value_segs if abs((s.x0 + s.x1) / 2 - c) <= size * 1.2) for c in centres]
-    columns = [c for c, n in zip(centres, counts) if n >= 2] or centres
-    flat = FlattenedTable("\n".join(l.text for l in lines), where=_loc(page, min(l.x0 for l in lines), lines[0].top, max(l.x1 for l in lines), lines[-1].bottom))
-    if not columns:
+    flat = FlattenedTable(
+        "\n".join(l.text for l in lines),
+        where=_loc(page, min(l.x0 for l in lines), lines[0].top, max(l.x1 for l in lines), lines[-1].bottom),
+    )
+    value_x = [s.x0 for row in segs for s in row[1:] if _is_value(s)]
+    if not value_x:
         return flat
-    half = [((columns[k] - columns[k - 1]) / 2 if k else size * 3) for k in range(len(columns))]
-    label_right = columns[0] - half[0]
+    label_right = min(value_x) - size * 0.5
+    # zones: a header (or caption) line after data lines starts a new sub-table
+    zones: list[list[tuple[TextLine, list[TextLine]]]] = [[]]
+    prev_values = False
+    for line, row in zip(lines, segs):
+        values = any(_is_value(s) for s in row if s.x0 >= label_right)
+        header_like = len(row) >= 2 or (row and row[0].x1 > label_right + size)
+        if zones[-1] and not values and prev_values and header_like:
+            zones.append([])
+        zones[-1].append((line, row))
+        prev_values = values
+    rows: list[list[SourceCell]] = []
+    for zone in zones:
+        zone_rows = _zone_rows(zone, label_right, size, page)
+        if zone_rows is None:
+            return flat
+        rows += zone_rows
+    return SourceTable(rows, where=flat.where, spans_known=False)
+
+
+def _zone_rows(zone: list[tuple[TextLine, list[TextLine]]], label_right: float, size: float, page: int) -> list[list[SourceCell]] | None:
+    """Rows of one sub-table (header lines, then data lines); None when the layout is not
+    simple enough to place every value in its column with certainty."""
+    first_data = next((k for k, (_, row) in enumerate(zone) if any(_is_value(s) for s in row if s.x0 >= label_right)), len(zone))
+    headers, data = zone[:first_data], zone[first_data:]
+    centres = [(s.x0 + s.x1) / 2 for _, row in data for s in row if s.x0 >= label_right]
+    if headers and len(headers[-1][1]) >= 2:
+        centres += [(s.x0 + s.x1) / 2 for s in headers[-1][1] if s.x0 >= label_right]
+    columns = cluster_edges(centres, size * 1.2)
 
     def column_of(seg: TextLine) -> int | None:
+        if not columns:
+            return None
         cx = (seg.x0 + seg.x1) / 2
         best = min(range(len(columns)), key=lambda k: abs(columns[k] - cx))
         return best if abs(columns[best] - cx) <= size * 1.5 else None
 
-    rows: list[tuple[TextLine, list[SourceCell]]] = []
+    def loc(s: TextLine) -> str:
+        return _loc(page, s.x0, s.top, s.x1, s.bottom)
+
+    out: list[tuple[TextLine, list[SourceCell]]] = []
+    for line, row in headers:
+        out.append((line, [SourceCell(s.text, where=loc(s), is_header=True) for s in row]))
+    data_rows: list[tuple[TextLine, list[SourceCell]]] = []
     pending: list[TextLine] = []  # label-only lines waiting for their row
-    for line, row_segs in zip(lines, segs):
-        labels = [s for s in row_segs if s.x1 <= label_right + size * 0.5]
-        cells_by_col: dict[int, TextLine] = {}
-        spanning: list[TextLine] = []
-        for s in row_segs:
+    for line, row in data:
+        labels = [s for s in row if s.x0 < label_right]
+        by_col: dict[int, TextLine] = {}
+        for s in row:
             if s in labels:
                 continue
             k = column_of(s)
-            if k is None or k in cells_by_col:
-                spanning.append(s)
-            else:
-                cells_by_col[k] = s
-        has_values = any(_VALUE.match(s.text) for s in cells_by_col.values())
-        if not has_values and not spanning and len(cells_by_col) == 0:
+            if k is None or k in by_col:
+                return None  # a value between columns, or two in one column
+            by_col[k] = s
+        if not by_col:
             if len(labels) != 1 or len(labels[0].text) <= 2:
-                return flat  # stacked vertical labels or several label fragments
+                return None  # stacked vertical labels or several label fragments
             pending.append(line)
             continue
-        if len(labels) > 1 or spanning:
-            if has_values:
-                return flat  # group label sharing the line with a leaf label
-            cells = [SourceCell(s.text, where=_loc(page, s.x0, s.top, s.x1, s.bottom), is_header=True) for s in row_segs]
-            rows.append((line, cells))
-            continue
+        if len(labels) > 1:
+            return None  # a group label sharing the line with a leaf label
         label = labels[0] if labels else None
-        cells = [SourceCell(label.text if label else "", where=_loc(page, label.x0, label.top, label.x1, label.bottom) if label else "")]
+        cells = [SourceCell(label.text if label else "", where=loc(label) if label else "")]
         for k in range(len(columns)):
-            s = cells_by_col.get(k)
-            cells.append(SourceCell(s.text if s else "", where=_loc(page, s.x0, s.top, s.x1, s.bottom) if s else ""))
-        rows.append((line, cells))
+            s = by_col.get(k)
+            cells.append(SourceCell(s.text if s else "", where=loc(s) if s else ""))
+        data_rows.append((line, cells))
         if pending:
-            _attach(pending, rows)
+            _attach(pending, data_rows)
             pending = []
     if pending:
-        if not rows:
-            return flat
-        _attach(pending, rows)
-    if not rows:
-        return flat
-    return SourceTable([cells for _, cells in rows], where=flat.where, spans_known=False)
+        if not data_rows:
+            return None
+        _attach(pending, data_rows)
+    return [cells for _, cells in out + data_rows]
 
 
 def _attach(pending: list[TextLine], rows: list[tuple[TextLine, list[SourceCell]]]) -> None:

@@ -126,6 +126,13 @@ def active_rows(report: SampleReport, items: tuple[str, ...] | None = None) -> l
                 [SpecCell(row_label)]
                 + [SpecCell(_raw(report, ("active_disclosure", row_key, col)), colspan=s) for (col, _), s in zip(st.columns, spans)]
             )
+            for extra in report.extra_rows:
+                if extra.table == "active_disclosure" and extra.after == row_key:
+                    by_col = dict(zip(extra.columns, extra.values))
+                    rows.append(
+                        [SpecCell(extra.label)]
+                        + [SpecCell(by_col[col].raw if col in by_col else "", colspan=s) for (col, _), s in zip(st.columns, spans)]
+                    )
     return rows
 
 
@@ -192,10 +199,13 @@ def review_rows(report: SampleReport, part: str | None = None) -> list[list[Spec
 
 
 def legacy_rows(report: SampleReport) -> list[list[SpecCell]]:
-    """The pre-2019 provincial statistics table (指标名称 | 计量单位 | 本年 | 历年累计)."""
-    rows = [[SpecCell(t, header=True) for t in ("指标名称", "计量单位", report.legacy_value_header, "历年累计")]]
-    for r in report.legacy_rows:
-        rows.append([SpecCell(r.label), SpecCell(r.unit), SpecCell(r.value.raw), SpecCell(r.cumulative.raw)])
+    """The pre-2019 statistics table (指标名称 | 计量单位 | [代码] | 本年 | 累计)."""
+    code = ["代码"] if report.legacy_codes else []
+    header = ["指标名称", "计量单位", *code, report.legacy_value_header, report.legacy_cumulative_header]
+    rows = [[SpecCell(t, header=True) for t in header]]
+    for n, r in enumerate(report.legacy_rows, start=1):
+        codes = [SpecCell(f"{n:02d}")] if report.legacy_codes else []
+        rows.append([SpecCell(r.label), SpecCell(r.unit), *codes, SpecCell(r.value.raw), SpecCell(r.cumulative.raw)])
     return rows
 
 
@@ -206,7 +216,8 @@ def report_tables(report: SampleReport, style: str = "official") -> dict[str, li
     if report.template not in ("2019", "2021"):
         if not report.legacy_rows:
             return {}
-        return {"附表": [TableSpec(legacy_rows(report), [6.4, 2.4, 3.6, 3.6], header_rows=1, legacy=True)]}
+        widths = [5.6, 2.0, 1.6, 3.4, 3.4] if report.legacy_codes else [6.4, 2.4, 3.6, 3.6]
+        return {"附表": [TableSpec(legacy_rows(report), widths, header_rows=1, legacy=True)]}
     active_widths = [4.6, 3.8, 3.8, 3.8]
     if look.split:
         active = [
