@@ -15,12 +15,12 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from archive.demo.render_html import ENCODINGS, STYLE_CHOICES, MarkupStyle, render_page
 from archive.demo.render_text import TEXT_STYLE, render_text
-from archive.demo.sample import VALUE_STYLES, SampleReport, generate_report
+from archive.demo.sample import TITLE_FORMS, VALUE_STYLES, SampleReport, generate_report
 from extract import extract_document
 from extract.model import Report
 from gen.expect import cell_mismatches, checked_rules, failing_checks, perturb
@@ -28,13 +28,20 @@ from gen.strategies import ReportSpec, markup_styles, report_specs, value_styles
 
 RULES = ("R1", "R2", "R3", "R4")
 
-# Variants the extractor does not read yet (reported to the lead with reproducers); they are left
-# out of the draws below, and deleting an entry puts them back into every test.
-#  * 其它 for 其他 inside row labels (其它对外管理服务事项, 3.其它, 2.其它法律行政法规禁止公开, 6.其它形式申请数)
-PENDING_SWITCHES: dict[str, tuple] = {"other_spelling": (True,)}
-#  * blank cells of pre-2019 statistics tables: the extractor gives them the row's 计量单位, the
-#    fee_amount convention of sample.py (unit only on cells with a value) says null
+# Variants the extractor does not read yet (reported to the lead with minimal reproducers). They
+# are left out of the draws below; deleting an entry puts the variant back into every test.
+PENDING_SWITCHES: dict[str, tuple] = {"other_spelling": (True,)}  # 其它 for 其他 inside row labels
+PENDING_TEXT_SWITCHES: dict[str, tuple] = {"apps_subtotal": (True,)}  # a 小计 column in a text copy
+PENDING_TITLES: tuple[str, ...] = ("guanyu",)  # "X关于2019年…的年度报告": organ read as "X关于"
+# blank cells of pre-2019 statistics tables get the row's 计量单位; sample.py's fee_amount
+# convention (a unit only on cells with a value) says null
 PENDING_PRE2019_VALUES: tuple[str, ...] = ("blank_zeros",)
+
+
+def pending(spec: ReportSpec, style: MarkupStyle) -> bool:
+    """Combinations the extractor does not read yet."""
+    # a truncated 本年新 header in a sub-table whose caption is a paragraph loses the Hubei extra row's columns
+    return style.truncated_headers and style.active_captions == "paragraph" and "other_documents" in spec.extras
 
 
 def fast(examples: int) -> settings:
@@ -77,18 +84,25 @@ def assert_extra_rows_named(result: Report, report: SampleReport) -> None:
 
 
 @fast(250)
-@given(spec=report_specs(("2019", "2021")), style=markup_styles(PENDING_SWITCHES), encoding=st.sampled_from(ENCODINGS))
+@given(
+    spec=report_specs(("2019", "2021"), exclude_titles=PENDING_TITLES),
+    style=markup_styles(PENDING_SWITCHES),
+    encoding=st.sampled_from(ENCODINGS),
+)
 def test_random_reports_and_styles_extract_exactly(spec: ReportSpec, style: MarkupStyle, encoding: str) -> None:
+    assume(not pending(spec, style))
     report = spec.build()
     result = extract_page(report, style, encoding)
     assert_report(result, report, (spec, style.switches(), encoding))
     assert result.published == report.published.isoformat()
     assert_extra_rows_named(result, report)
+    if style.rare_chars:  # GBK-only characters survive a GB2312 declaration
+        assert any("王喆、刘堃" in s.text for s in result.sections), result.sections
 
 
 @fast(60)
 @given(
-    spec=report_specs(("pre2019",), PENDING_PRE2019_VALUES),
+    spec=report_specs(("pre2019",), PENDING_PRE2019_VALUES, PENDING_TITLES),
     style=markup_styles(PENDING_SWITCHES),
     encoding=st.sampled_from(ENCODINGS),
 )
@@ -100,11 +114,12 @@ def test_pre2019_statistics_tables_extract_exactly(spec: ReportSpec, style: Mark
 
 @fast(80)
 @given(
-    spec=report_specs(("2019", "2021", "pre2019"), PENDING_PRE2019_VALUES),
-    style=markup_styles(PENDING_SWITCHES, cell_markup="plain", label_breaks="br"),
+    spec=report_specs(("2019", "2021", "pre2019"), PENDING_PRE2019_VALUES, PENDING_TITLES),
+    style=markup_styles({**PENDING_SWITCHES, **PENDING_TEXT_SWITCHES}, cell_markup="plain", label_breaks="br"),
     encoding=st.sampled_from(("utf-8", "gb18030")),
 )
 def test_text_copies_extract_exactly(spec: ReportSpec, style: MarkupStyle, encoding: str) -> None:
+    assume(not pending(spec, style))
     report = spec.build()
     result = extract_text(report, style, encoding)
     assert_report(result, report, (spec, style.switches(), encoding))
@@ -129,12 +144,13 @@ PERTURBABLE = (
 
 @fast(100)
 @given(
-    spec=report_specs(("2019", "2021")),
+    spec=report_specs(("2019", "2021"), exclude_titles=PENDING_TITLES),
     style=markup_styles(PENDING_SWITCHES),
     key=st.sampled_from(PERTURBABLE),
     delta=st.integers(1, 50),
 )
 def test_inconsistent_variants_fail_exactly_the_broken_checks(spec: ReportSpec, style: MarkupStyle, key, delta: int) -> None:
+    assume(not pending(spec, style))
     report = spec.build()
     perturb(report, key, delta)
     expected = failing_checks(report)
@@ -217,3 +233,22 @@ def test_text_copy_in_the_xiyan_shape(template: str) -> None:
     report = generate_report(random.Random(600), template, style="blank_zeros" if template != "pre2019" else "plain")
     assert_report(extract_text(report), report, template)
     assert_report(extract_text(report, TEXT_STYLE, "gb18030"), report, template)
+
+
+@pytest.mark.parametrize("form", [f for f in TITLE_FORMS if f not in PENDING_TITLES])
+@pytest.mark.parametrize("level", ("county", "town", "department"))
+def test_title_forms(form: str, level: str) -> None:
+    """Title wordings; ``no_year`` leaves the year to the 统计期限 sentence."""
+    report = generate_report(random.Random(700), "2021", year=2022, level=level, title_form=form)
+    for style in (MarkupStyle(), MarkupStyle(page_title="title_tag", page_meta="minimal"), MarkupStyle(page_title="heading")):
+        assert_report(extract_page(report, style), report, (form, level, style.switches()))
+
+
+@pytest.mark.parametrize("encoding", ("gbk", "gb18030"))
+def test_gbk_bytes_declared_gb2312(encoding: str) -> None:
+    report = generate_report(random.Random(800), "2019", level="town")
+    for decl in ("meta", "http_equiv", "header"):
+        style = MarkupStyle(gb_label="gb2312", rare_chars=True, charset_decl=decl)
+        result = extract_page(report, style, encoding)
+        assert_report(result, report, (encoding, decl))
+        assert any("王喆、刘堃" in s.text for s in result.sections)

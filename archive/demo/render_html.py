@@ -39,6 +39,11 @@ STYLE_CHOICES: dict[str, tuple] = {
     "active_layout": ("uniform", "shanghai"),  # 二: narrow sub-tables widened by one colspan | colspans differ per row
     "split_active": (False, True),  # 二 as one table per caption
     "split_review": (False, True),  # 四 as 行政复议 / 行政诉讼 tables
+    "review_layout": ("official", "two_row", "rows"),  # 四: §3.3 | without the 行政诉讼 level | transposed
+    "active_captions": ("row", "paragraph"),  # 二 captions as full-width rows | as paragraphs before each table
+    "apps_subtotal": (False, True),  # an extra 小计 column after 其他 (never emitted)
+    "empty_rows": (False, True),  # blank spacer rows between sub-tables / after the last row
+    "trailing_empty_column": (False, True),  # a spare empty column at the right of every table
     "apps_header": ("official", "one_row", "no_caption"),
     "apps_break": ("none", "table", "table_header", "inline_header", "inline_level1"),
     "level1_label": ("rowspan", "repeated", "blank"),  # 三、本年度办理结果
@@ -54,20 +59,31 @@ STYLE_CHOICES: dict[str, tuple] = {
     "other_spelling": (False, True),  # 其它 for 其他 inside row labels: 其它对外管理服务事项, 3.其它, 6.其它形式申请数
     "annotations": (False, True),  # Hubei: 规章（设区的市…）, 上一年项目数量（指2019年事项数）…
     "caption_space": (False, True),  # 第二十条 第（一）项
+    "inline_wrappers": (False, True),  # cell text in <span style=…>/<font>, headers in <strong>
+    "colgroup": (False, True),  # <colgroup><col width=…> (UEditor)
+    "named_entities": (False, True),  # &ldquo; &rdquo; &mdash; &hellip; instead of the characters
+    "inline_css": (False, True),  # a <style> block at the top of the body (TRS_Editor P{…})
     # values
-    "blank_markup": ("empty", "nbsp"),  # blank cell as <td></td> or &nbsp;
+    "blank_markup": ("empty", "nbsp", "br"),  # blank cell as <td></td>, &nbsp; or UEditor's <p><br/></p>
     "value_padding": ("none", "nbsp", "ideographic"),
     # document
     "title_in_body": (False, True),
     "intro_sentence": (False, True),  # a sentence between heading and table
     "missing_headings": ("none", "two", "three", "both"),  # headings 二/三 left out
     "heading_markup": ("plain", "strong", "span_font"),
+    "para_markup": ("p", "div", "br"),  # paragraphs as <p>, as <div>, or lines of one <p> split by <br>
+    "para_indent": (False, True),  # paragraphs and headings start with two U+3000
+    "heading_variants": (False, True),  # 一、工作基本情况, 四、因政府信息公开工作被申请行政复议…, 五、政府信息公开工作存在的…
     "signature": (True, False),
     "legacy_placement": ("appendix", "section"),  # pre-2019 统计表 as 附件1 or as last section
     # standalone page only
     "container": ("trs_editor", "zoom", "zjeg_rss", "v_news_content", "detail_content", "trs_ueditor", "article_content"),
     "charset_decl": ("meta", "http_equiv", "header", "both"),
+    "gb_label": ("exact", "gb2312"),  # GBK/GB18030 bytes declared as GB2312 (common; decode as GB18030)
+    "rare_chars": (False, True),  # GBK-only characters (喆, 堃) in the preamble
     "meta_box": ("div", "table"),  # metadata box (索引号/发布机构/发布日期) as <div>s or as a layout <table>
+    "page_title": ("meta", "title_tag", "heading"),  # title from ArticleTitle | only <title>标题_栏目_站点 | only a heading
+    "page_meta": ("full", "minimal"),  # ContentSource + metadata box | only a 发布时间 line (organ from the text)
 }
 
 
@@ -82,9 +98,18 @@ class MarkupStyle:
     first_row_class: bool = False
     nbsp_runs: bool = False
     word_spacer_row: bool = False
+    inline_wrappers: bool = False
+    colgroup: bool = False
+    named_entities: bool = False
+    inline_css: bool = False
     active_layout: str = "uniform"
     split_active: bool = False
     split_review: bool = False
+    review_layout: str = "official"
+    active_captions: str = "row"
+    apps_subtotal: bool = False
+    empty_rows: bool = False
+    trailing_empty_column: bool = False
     apps_header: str = "official"
     apps_break: str = "none"
     level1_label: str = "rowspan"
@@ -105,11 +130,18 @@ class MarkupStyle:
     intro_sentence: bool = False
     missing_headings: str = "none"
     heading_markup: str = "plain"
+    para_markup: str = "p"
+    para_indent: bool = False
+    heading_variants: bool = False
     signature: bool = True
     legacy_placement: str = "appendix"
     container: str = "trs_editor"
     charset_decl: str = "meta"
+    gb_label: str = "exact"
+    rare_chars: bool = False
     meta_box: str = "div"
+    page_title: str = "meta"
+    page_meta: str = "full"
     seed: int = 0  # drives layout details (uneven colspans, where a page break falls, padding)
 
     def __post_init__(self) -> None:
@@ -168,52 +200,88 @@ def realistic_style(rng: random.Random) -> MarkupStyle:
 # ----------------------------------------------------------------------------- text escaping
 
 
-def _esc(text: str) -> str:
-    """Escape for HTML text; U+00A0 as ``&nbsp;`` (so GB encodings never meet it)."""
-    return html.escape(text, quote=False).replace(NBSP, "&nbsp;")
+_ENTITIES = {"“": "&ldquo;", "”": "&rdquo;", "‘": "&lsquo;", "’": "&rsquo;", "—": "&mdash;", "…": "&hellip;", "·": "&middot;"}
+
+
+def _esc(text: str, entities: bool = False) -> str:
+    """Escape for HTML text; U+00A0 as ``&nbsp;`` (so GB encodings never meet it); named entities on request."""
+    out = html.escape(text, quote=False).replace(NBSP, "&nbsp;")
+    if entities:
+        for ch, ent in _ENTITIES.items():
+            out = out.replace(ch, ent)
+    return out
 
 
 _DIGITS = re.compile(r"([0-9０-９.,+\-%／/]+)")
 
 
-def _word_runs(text: str) -> str:
+def _word_runs(text: str, entities: bool = False) -> str:
     """Word-pasted text: ASCII/full-width digit runs in ``<span lang=EN-US>``, the rest in 宋体 spans."""
     out = []
     for part in _DIGITS.split(text):
         if not part:
             continue
         if _DIGITS.fullmatch(part):
-            out.append(f"<span lang=EN-US style='font-size:10.5pt;font-family:\"Times New Roman\"'>{_esc(part)}</span>")
+            pieces = [part[:1], part[1:]] if len(part) >= 3 else [part]
+            out.extend(f"<span lang=EN-US style='font-size:10.5pt;font-family:\"Times New Roman\"'>{_esc(x)}</span>" for x in pieces)
         else:
-            out.append(f"<span style='font-size:10.5pt;font-family:宋体;mso-ascii-font-family:\"Times New Roman\"'>{_esc(part)}</span>")
+            out.append(
+                f"<span style='font-size:10.5pt;font-family:宋体;mso-ascii-font-family:\"Times New Roman\"'>{_esc(part, entities)}</span>"
+            )
     return "".join(out)
 
 
 # ----------------------------------------------------------------------------- paragraphs
 
+INDENT = "\u3000\u3000"
+_WORD_PREAMBLE = (
+    "<!--[if gte mso 9]><xml><w:WordDocument><w:View>Normal</w:View><w:Zoom>0</w:Zoom>"
+    "<w:PunctuationKerning/><w:DrawingGridVerticalSpacing>7.8 磅</w:DrawingGridVerticalSpacing>"
+    "</w:WordDocument></xml><![endif]--><!--StartFragment-->\n"
+)
+_TRS_CSS = (
+    '<style type="text/css">.TRS_Editor P{margin-top:0px;margin-bottom:12px;line-height:1.8;font-family:宋体;font-size:12pt;}'
+    ".TRS_Editor DIV{margin-top:0px;margin-bottom:12px;line-height:1.8;font-family:宋体;font-size:12pt;}"
+    ".TRS_Editor TD{margin-top:0px;margin-bottom:12px;line-height:1.8;font-family:宋体;font-size:12pt;}</style>\n"
+)
 
-def _para(p: LPara, style: MarkupStyle) -> str:
-    text = p.text
+
+def _para_inner(p: LPara, style: MarkupStyle) -> str:
+    """The inline content of one paragraph (heading emphasis, Word spans, entities, indent)."""
+    text = (INDENT + p.text) if (style.para_indent and p.kind in ("text", "heading", "preamble", "intro")) else p.text
     if style.cell_markup == "word":
-        align = " align=center style='text-align:center'" if p.kind == "title" else " style='text-indent:32.0pt;mso-char-indent-count:2.0'"
-        if p.kind == "signature":
-            align = " align=right style='text-align:right'"
-        inner = _word_runs(text)
-        if p.kind == "heading":
-            inner = f"<b>{inner}</b>"
-        return f"<p class=MsoNormal{align}>{inner}<span lang=EN-US><o:p></o:p></span></p>\n"
-    attrs = ' style="text-indent: 2em;"' if style.cell_markup == "trs" else ""
-    if p.kind == "title":
-        attrs = ' style="text-align: center;"'
-    elif p.kind == "signature":
-        attrs = ' style="text-align: right;"'
-    inner = _esc(text)
+        inner = _word_runs(text, style.named_entities)
+        return f"<b>{inner}</b>" if p.kind == "heading" else inner
+    inner = _esc(text, style.named_entities)
     if p.kind in ("heading", "appendix", "title"):
         if style.heading_markup == "strong":
             inner = f"<strong>{inner}</strong>"
         elif style.heading_markup == "span_font":
             inner = f'<span style="font-family: 黑体, SimHei;">{inner}&nbsp;</span>'
-    return f"<p{attrs}>{inner}</p>\n"
+    return inner
+
+
+def _para_attrs(p: LPara, style: MarkupStyle) -> str:
+    if style.cell_markup == "word":
+        if p.kind == "title":
+            return " class=MsoNormal align=center style='text-align:center'"
+        if p.kind == "signature":
+            return " class=MsoNormal align=right style='text-align:right'"
+        return " class=MsoNormal style='text-indent:32.0pt;mso-char-indent-count:2.0'"
+    if p.kind == "title":
+        return ' style="text-align: center;"'
+    if p.kind == "signature":
+        return ' style="text-align: right;"'
+    return ' style="text-indent: 2em;"' if style.cell_markup == "trs" else ""
+
+
+def _paras(paras: list[LPara], style: MarkupStyle) -> str:
+    """A run of consecutive paragraphs (between tables)."""
+    tail = "<span lang=EN-US><o:p></o:p></span>" if style.cell_markup == "word" else ""
+    if style.para_markup == "br":
+        return "<p>" + "<br />\n".join(_para_inner(p, style) for p in paras) + "</p>\n"
+    tag = "div" if style.para_markup == "div" else "p"
+    return "".join(f"<{tag}{_para_attrs(p, style)}>{_para_inner(p, style)}{tail}</{tag}>\n" for p in paras)
 
 
 # ----------------------------------------------------------------------------- tables
@@ -230,35 +298,52 @@ def _tag(name: str, style: MarkupStyle) -> str:
     return name.upper() if style.upper_tags else name
 
 
+def _wrap(text_html: str, cell: LCell, style: MarkupStyle) -> str:
+    """Inline wrappers around one line of a cell (``inline_wrappers``)."""
+    if not style.inline_wrappers or not text_html:
+        return text_html
+    if cell.role in ("header", "caption"):
+        return f'<strong><span style="font-family: 仿宋_GB2312; font-size: 16px;">{text_html}</span></strong>'
+    if cell.role == "value":
+        return f'<font face="宋体" size="2">{text_html}</font>'
+    return f'<span style="font-family: 仿宋_GB2312; font-size: 16px;">{text_html}</span>'
+
+
+def _is_blank(cell: LCell) -> bool:
+    return cell.text.strip(" " + NBSP) == ""
+
+
 def _cell_inner(cell: LCell, style: MarkupStyle) -> str:
     lines = cell.lines
     label = cell.role in ("label", "header")
+    ents = style.named_entities
+    if cell.role == "value" and _is_blank(cell) and style.blank_markup == "br":
+        return '<p style="text-indent: 0em;"><br/></p>' if style.cell_markup == "trs" else "<p><br/></p>"
     if style.cell_markup == "word":
-        if cell.text.strip(" " + NBSP) == "":
+        if _is_blank(cell):
             return "<p class=MsoNormal align=center style='text-align:center'><span lang=EN-US><o:p>&nbsp;</o:p></span></p>"
         if style.label_breaks == "br" and len(lines) > 1:
-            body = "<br>".join(_word_runs(ln) for ln in lines)
+            body = "<br>".join(_word_runs(ln, ents) for ln in lines)
             return f"<p class=MsoNormal align=center style='text-align:center;mso-pagination:widow-orphan'>{body}<span lang=EN-US><o:p></o:p></span></p>"
         return "".join(
-            f"<p class=MsoNormal align=center style='text-align:center;mso-pagination:widow-orphan'>{_word_runs(ln)}"
+            f"<p class=MsoNormal align=center style='text-align:center;mso-pagination:widow-orphan'>{_word_runs(ln, ents)}"
             "<span lang=EN-US><o:p></o:p></span></p>"
             for ln in lines
         )
+    esc = [_wrap(_esc(ln, ents), cell, style) for ln in lines]
     if style.cell_markup == "trs" and cell.role != "caption":
         run = "\n &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp;" if (style.nbsp_runs and label and len(lines) > 1) else ""
         if style.label_breaks == "br" and len(lines) > 1:
-            return '<p style="text-indent: 0em;">' + "<br />".join(_esc(ln) for ln in lines) + run + "</p>"
+            return '<p style="text-indent: 0em;">' + "<br />".join(esc) + run + "</p>"
         return "".join(
-            f'<p style="text-indent: 0em;">'
-            + (f'<span style="text-indent: 0em;">{_esc(ln)}</span>{run}' if (run and i > 0) else _esc(ln))
-            + "</p>"
-            for i, ln in enumerate(lines)
+            '<p style="text-indent: 0em;">' + (f'<span style="text-indent: 0em;">{e}</span>{run}' if (run and i > 0) else e) + "</p>"
+            for i, e in enumerate(esc)
         )
     if len(lines) > 1:
         if style.label_breaks == "p":
-            return "".join(f"<p>{_esc(ln)}</p>" for ln in lines)
-        return "<br />".join(_esc(ln) for ln in lines)
-    return _esc(lines[0])
+            return "".join(f"<p>{e}</p>" for e in esc)
+        return "<br />".join(esc)
+    return esc[0]
 
 
 def _cell(cell: LCell, style: MarkupStyle, in_header: bool) -> str:
@@ -286,6 +371,9 @@ def _table(table: LTable, style: MarkupStyle) -> str:
         )
     else:
         open_ = f'<{t("table")} border="1" cellspacing="0" cellpadding="0">'
+    if style.colgroup:
+        width = table.width()
+        open_ += "<colgroup>" + "".join(f'<col width="{120 if x == 0 else 64}"/>' for x in range(width)) + "</colgroup>"
     rows = []
     for i, row in enumerate(table.rows):
         cls = ' class="firstRow"' if (style.first_row_class and i == 0) else ""
@@ -311,8 +399,21 @@ def _table(table: LTable, style: MarkupStyle) -> str:
 def render_body(report: SampleReport, style: MarkupStyle) -> str:
     """The article body of ``report`` as an HTML fragment (no page chrome)."""
     out = []
+    if style.inline_css:
+        out.append(_TRS_CSS)
+    if style.cell_markup == "word":
+        out.append(_WORD_PREAMBLE)
+    run: list[LPara] = []
     for block in layout_report(report, style).blocks:
-        out.append(_para(block, style) if isinstance(block, LPara) else _table(block, style))
+        if isinstance(block, LPara):
+            run.append(block)
+            continue
+        if run:
+            out.append(_paras(run, style))
+            run = []
+        out.append(_table(block, style))
+    if run:
+        out.append(_paras(run, style))
     return "".join(out)
 
 
@@ -379,6 +480,8 @@ def render_page(report: SampleReport, style: MarkupStyle, encoding: str = "utf-8
     if codec not in ENCODINGS:
         raise ValueError(f"unsupported encoding {encoding!r}; choose one of {ENCODINGS}")
     label = {"utf-8": "UTF-8", "gbk": "GBK", "gb2312": "GB2312", "gb18030": "GB18030"}[codec]
+    if codec != "utf-8" and style.gb_label == "gb2312":
+        label = "GB2312"
     site, host = _site(report)
     d = report.published
     pub = f"{d.isoformat()} {9 + d.day % 8:02d}:{(d.day * 7) % 60:02d}"
@@ -389,6 +492,16 @@ def render_page(report: SampleReport, style: MarkupStyle, encoding: str = "utf-8
         meta_charset = f'<meta http-equiv="Content-Type" content="text/html; charset={label}" />\n'
     content_type = f"text/html; charset={label}" if style.charset_decl in ("header", "both") else "text/html"
     title = _esc(report.title)
+    article_title = f'<meta name="ArticleTitle" content="{title}">\n' if style.page_title == "meta" else ""
+    page_title = f"{title}_政府信息公开年报_{_esc(site)}" if style.page_title != "heading" else _esc(site)
+    heading = f'<h1 class="article_title">{title}</h1>' if style.page_title != "title_tag" else ""
+    if style.page_meta == "full":
+        source = f'<meta name="ContentSource" content="{_esc(report.organ)}">\n'
+        box = _meta_box(report, style, pub[:10])
+        extend = f'<span class="article_source">来源：{_esc(report.organ)}</span> <span class="article_time">时间：{pub}</span>'
+    else:
+        source = box = ""
+        extend = f'<span class="article_time">发布时间：{pub}</span>'
     page = f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
@@ -397,19 +510,17 @@ def render_page(report: SampleReport, style: MarkupStyle, encoding: str = "utf-8
 <meta name="SiteDomain" content="{host}">
 <meta name="ColumnName" content="政府信息公开年报">
 <meta name="ColumnType" content="政府信息公开年报">
-<meta name="ArticleTitle" content="{title}">
-<meta name="PubDate" content="{pub}">
-<meta name="ContentSource" content="{_esc(report.organ)}">
-<title>{title}_政府信息公开年报_{_esc(site)}</title>
+{article_title}<meta name="PubDate" content="{pub}">
+{source}<title>{page_title}</title>
 <link rel="stylesheet" href="/css/article.css">
 </head>
 <body>
 <div class="top-bar"><a href="javascript:void(0)">无障碍</a> | <a href="javascript:void(0)">长者模式</a> | <a href="/">{_esc(site)}</a></div>
 <div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a> &gt; <a href="/zwgk/zfxxgk/">政府信息公开</a> &gt; <a href="/zwgk/zfxxgk/zfxxgknb/">政府信息公开年报</a></div>
-{_meta_box(report, style, pub[:10])}
+{box}
 <div class="article">
-<h1 class="article_title">{title}</h1>
-<div class="article_extend"><span class="article_source">来源：{_esc(report.organ)}</span> <span class="article_time">时间：{pub}</span></div>
+{heading}
+<div class="article_extend">{extend}</div>
 {_container(render_body(report, style), style.container)}
 </div>
 <div class="share">分享到：<a href="javascript:void(0)">微信</a> <a href="javascript:void(0)">微博</a></div>

@@ -265,7 +265,7 @@ class Labels:
 # ----------------------------------------------------------------------------- values
 
 
-def value_cell(cell: SampleCell, key: Key, style: MarkupStyle, rng: random.Random, **spans: int) -> LCell:
+def value_cell(cell: SampleCell, key: Key | None, style: MarkupStyle, rng: random.Random, **spans: int) -> LCell:
     """A value cell printing ``cell.raw``, with the style's padding and blank markup."""
     text = cell.raw
     if text == "" and style.blank_markup == "nbsp":
@@ -288,7 +288,8 @@ def _parts(n: int, total: int, rng: random.Random, uneven: bool) -> list[int]:
 # ----------------------------------------------------------------------------- section 二
 
 
-def _active_tables(report: SampleReport, style: MarkupStyle, rng: random.Random) -> list[LTable]:
+def _active_tables(report: SampleReport, style: MarkupStyle, rng: random.Random) -> list[Block]:
+    """Section 二: one table, one per caption (``split_active``), or captions as paragraphs."""
     labels = Labels(report, style)
     subs = ACTIVE_SUBTABLES[report.template]
     extras: dict[str, list[ExtraRow]] = {}
@@ -299,7 +300,7 @@ def _active_tables(report: SampleReport, style: MarkupStyle, rng: random.Random)
     rows: list[list[LCell]] = []
     for sub in subs:
         n = len(sub.columns)
-        if style.split_active:
+        if style.split_active or style.active_captions == "paragraph":
             value_width = 4 if uneven else n
         else:
             value_width = 4 if uneven else max(len(s.columns) for s in subs)
@@ -321,11 +322,16 @@ def _active_tables(report: SampleReport, style: MarkupStyle, rng: random.Random)
             for cell, key, span in zip(cells, keys, _parts(n, value_width, rng, uneven)):
                 line.append(value_cell(cell, key, style, rng, colspan=span))
             block.append(line)
-        if style.split_active:
+        if style.active_captions == "paragraph":
+            tables.append(LPara(block[0][0].text, "caption"))
+            tables.append(LTable(block[1:], 2, header_rows=1))
+        elif style.split_active:
             tables.append(LTable(block, 2, header_rows=2))
         else:
+            if rows and style.empty_rows:
+                rows.append([LCell([""], role="blank", colspan=width)])
             rows.extend(block)
-    if not style.split_active:
+    if rows:
         tables.append(LTable(rows, 2, header_rows=2))
     return tables
 
@@ -337,17 +343,18 @@ APPS_CAPTION = "（本列数据的勾稽关系为：第一项加第二项之和�
 
 def _apps_header(labels: Labels, style: MarkupStyle) -> list[list[LCell]]:
     cols = [label for _, label in APPLICANT_COLUMNS]
+    orgs = [labels.applicant_column(c) for c in cols[1:6]] + ([labels.header("小计")] if style.apps_subtotal else [])
     if style.apps_header == "one_row":
-        return [[labels.header("", colspan=3)] + [labels.applicant_column(c) for c in cols]]
+        return [[labels.header("", colspan=3), labels.applicant_column("自然人"), *orgs, labels.applicant_column("总计")]]
     caption = "" if style.apps_header == "no_caption" else APPS_CAPTION
     return [
-        [labels.header(caption, rowspan=3, colspan=3), labels.header("申请人情况", colspan=7)],
+        [labels.header(caption, rowspan=3, colspan=3), labels.header("申请人情况", colspan=len(orgs) + 2)],
         [
             labels.applicant_column("自然人", rowspan=2),
-            labels.header("法人或其他组织", colspan=5),
+            labels.header("法人或其他组织", colspan=len(orgs)),
             labels.applicant_column("总计", rowspan=2),
         ],
-        [labels.applicant_column(c) for c in cols[1:6]],
+        orgs,
     ]
 
 
@@ -393,9 +400,17 @@ def _apps_rows(report: SampleReport, rows: list[AppRow], style: MarkupStyle, rng
                     line.append(labels._cell(labels.app_row(r)))
         for col, _ in APPLICANT_COLUMNS:
             key = ("applications", r.key, col)
+            if col == "total" and style.apps_subtotal:
+                line.append(_subtotal(report, r.key, style, rng))
             line.append(value_cell(report.cells[key], key, style, rng))
         out.append(line)
     return out
+
+
+def _subtotal(report: SampleReport, row: str, style: MarkupStyle, rng: random.Random) -> LCell:
+    """The 小计 of the five organisation columns: printed, never a canonical cell (key None)."""
+    total = sum(report.cells[("applications", row, col)].value or 0 for col, _ in APPLICANT_COLUMNS[1:6])
+    return value_cell(SampleCell(str(total), total), None, style, rng)
 
 
 def _apps_tables(report: SampleReport, style: MarkupStyle, rng: random.Random) -> list[LTable]:
@@ -434,33 +449,36 @@ def _review_tables(report: SampleReport, style: MarkupStyle, rng: random.Random)
             for col, _ in REVIEW_COLUMNS
         ]
 
+    def heads(n: int, **spans: int) -> list[LCell]:
+        return [labels.review_column(c, **spans) for _ in range(n) for c in cols]
+
+    if style.review_layout == "rows":  # transposed: one row per kind (never split)
+        return [
+            LTable(
+                [
+                    [labels.header("", colspan=2)] + heads(1),
+                    [labels._cell("行政复议", colspan=2)] + values("administrative_review"),
+                    [labels._cell("行政诉讼", rowspan=2), labels._cell("未经复议直接起诉")] + values("litigation_direct"),
+                    [labels._cell("复议后起诉")] + values("litigation_after_review"),
+                ],
+                4,
+                1,
+            )
+        ]
+    kinds = [labels.header("未经复议直接起诉", colspan=5), labels.header("复议后起诉", colspan=5)]
+    litigation = values("litigation_direct") + values("litigation_after_review")
     if style.split_review:
-        first = LTable(
-            [
-                [labels.header("行政复议", colspan=5)],
-                [labels.review_column(c) for c in cols],
-                values("administrative_review"),
-            ],
-            4,
-            2,
-        )
-        second = LTable(
-            [
-                [labels.header("行政诉讼", colspan=10)],
-                [labels.header("未经复议直接起诉", colspan=5), labels.header("复议后起诉", colspan=5)],
-                [labels.review_column(c) for c in cols] + [labels.review_column(c) for c in cols],
-                values("litigation_direct") + values("litigation_after_review"),
-            ],
-            4,
-            3,
-        )
-        return [first, second]
+        first = LTable([[labels.header("行政复议", colspan=5)], heads(1), values("administrative_review")], 4, 2)
+        if style.review_layout == "two_row":  # the 行政诉讼 level left out
+            return [first, LTable([kinds, heads(2), litigation], 4, 2)]
+        return [first, LTable([[labels.header("行政诉讼", colspan=10)], kinds, heads(2), litigation], 4, 3)]
+    if style.review_layout == "two_row":
+        return [LTable([[labels.header("行政复议", colspan=5), *kinds], heads(3), values("administrative_review") + litigation], 4, 2)]
     rows = [
         [labels.header("行政复议", colspan=5), labels.header("行政诉讼", colspan=10)],
-        [labels.review_column(c, rowspan=2) for c in cols]
-        + [labels.header("未经复议直接起诉", colspan=5), labels.header("复议后起诉", colspan=5)],
-        [labels.review_column(c) for c in cols] + [labels.review_column(c) for c in cols],
-        values("administrative_review") + values("litigation_direct") + values("litigation_after_review"),
+        heads(1, rowspan=2) + kinds,
+        heads(2),
+        values("administrative_review") + litigation,
     ]
     return [LTable(rows, 4, 3)]
 
@@ -473,19 +491,16 @@ def _legacy_table(report: SampleReport, style: MarkupStyle, rng: random.Random) 
     year_lines = [report.legacy_value_header]
     if style.label_breaks != "none" and report.legacy_value_header.endswith("年度"):
         year_lines = [report.legacy_value_header[:-2], "年度"]
+    code = [labels.header("代码")] if report.legacy_codes else []
     rows = [
-        [
-            labels.header("指标名称"),
-            labels.header("计量单位"),
-            LCell([_fold(x, style) for x in year_lines], role="header"),
-            labels.header("历年累计"),
-        ]
+        [labels.header("指标名称"), labels.header("计量单位"), *code, LCell([_fold(x, style) for x in year_lines], role="header")]
+        + [labels.header(report.legacy_cumulative_header)]
     ]
-    for row in report.legacy_rows:
+    for n, row in enumerate(report.legacy_rows, start=1):
         rows.append(
-            [
-                labels.row_label(row.label),
-                LCell([row.unit]),
+            [labels.row_label(row.label), LCell([row.unit])]
+            + ([LCell([f"{n:02d}"])] if report.legacy_codes else [])
+            + [
                 value_cell(row.value, ("legacy_indicators", row.key, "value"), style, rng),
                 value_cell(row.cumulative, ("legacy_indicators", row.key, "cumulative"), style, rng),
             ]
@@ -494,6 +509,8 @@ def _legacy_table(report: SampleReport, style: MarkupStyle, rng: random.Random) 
 
 
 # ----------------------------------------------------------------------------- body
+
+RARE_CONTACT = "联系人：王喆、刘堃。"  # characters in GBK but not in GB2312 (end of section 一)
 
 INTROS = {
     2: "本年度主动公开政府信息情况如下表所示：",
@@ -523,9 +540,16 @@ def layout_report(report: SampleReport, style: MarkupStyle) -> Layout:
             3: _apps_tables(report, style, rng),
             4: _review_tables(report, style, rng),
         }
+        for blocks in tables_for.values():
+            for table in (b for b in blocks if isinstance(b, LTable)):
+                _decorate(table, style)
     for number, (heading, text) in enumerate(report.sections, start=1):
+        if style.heading_variants and report.template in ("2019", "2021"):
+            heading = HEADING_VARIANTS.get(number, heading)
         if number not in missing or number not in tables_for:
             add(LPara(heading, "heading"))
+        if number == 1 and style.rare_chars:
+            text += RARE_CONTACT
         for para in (p for p in text.split("\n") if p):
             add(LPara(para, "text"))
         if number in tables_for:
@@ -533,17 +557,36 @@ def layout_report(report: SampleReport, style: MarkupStyle) -> Layout:
                 add(LPara(INTROS[number], "intro"))
             out.blocks.extend(tables_for[number])
     legacy = report.template == "pre2019" and report.legacy_rows
-    if legacy and style.legacy_placement == "section":
+    legacy_table = _decorate(_legacy_table(report, style, rng), style) if legacy else None
+    if legacy_table and style.legacy_placement == "section":
         n = len(report.sections) + 1
         add(LPara(f"{_cn(n)}、政府信息公开情况统计表", "heading"))
-        add(_legacy_table(report, style, rng))
+        add(legacy_table)
     if style.signature:
         add(LPara(report.organ, "signature"))
         add(LPara(_signature_date(report), "signature"))
-    if legacy and style.legacy_placement == "appendix":
+    if legacy_table and style.legacy_placement == "appendix":
         add(LPara(f"附件1：{report.short_name}{report.year}年政府信息公开情况统计表", "appendix"))
-        add(_legacy_table(report, style, rng))
+        add(legacy_table)
     return out
+
+
+def _decorate(table: LTable, style: MarkupStyle) -> LTable:
+    """Empty trailing column / empty last row, as Word tables pasted with a spare column or row carry."""
+    if style.empty_rows and table.section != 2:
+        table.rows.append([LCell([""], role="blank") for _ in range(table.width())])
+    if style.trailing_empty_column:
+        for row in table.rows:
+            row.append(LCell([""], role="blank"))
+    return table
+
+
+# Headings as other reports word them (report-format.md §2).
+HEADING_VARIANTS = {
+    1: "一、工作基本情况",
+    4: "四、因政府信息公开工作被申请行政复议和提起行政诉讼情况",
+    5: "五、政府信息公开工作存在的主要问题及改进情况",
+}
 
 
 def _cn(n: int) -> str:

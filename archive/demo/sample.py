@@ -75,6 +75,8 @@ class SampleReport:
     extra_rows: list[ExtraRow] = field(default_factory=list)
     legacy_rows: list[LegacyRow] = field(default_factory=list)
     legacy_value_header: str = ""  # e.g. "2011年度"
+    legacy_cumulative_header: str = "历年累计"  # or "本年累计"
+    legacy_codes: bool = False  # a 代码 column between 计量单位 and the values (定西)
 
     def expected_cells(self) -> dict[Key, SampleCell]:
         """Every cell extraction must return, extra rows included."""
@@ -264,12 +266,17 @@ def generate_report(
     short_name: str | None = None,
     extras: Sequence[str] = (),
     legacy: str = "short",
+    title_form: str = "plain",
 ) -> SampleReport:
     """A complete random report on ``template`` ("2019", "2021", "pre2019" or "none").
 
     ``extras`` adds rows beyond the template to section 二 (kinds of :data:`EXTRA_ROW_KINDS`;
-    2019/2021 only); ``legacy`` picks the pre-2019 statistics table (:data:`LEGACY_TABLES`).
+    2019/2021 only); ``legacy`` picks the pre-2019 statistics table (:data:`LEGACY_TABLES`);
+    ``title_form`` the wording of the title (:data:`TITLE_FORMS`; ``no_year`` leaves the year to
+    the 统计期限 sentence).
     """
+    if title_form not in TITLE_FORMS:
+        raise ValueError(f"unknown title form {title_form!r}; known: {', '.join(TITLE_FORMS)}")
     if extras and template not in ("2019", "2021"):
         raise ValueError(f"extra rows need a 2019 or 2021 report, not {template!r}")
     unknown = [k for k in extras if k not in EXTRA_ROW_KINDS]
@@ -285,7 +292,7 @@ def generate_report(
     short_name = short_name or gen_short
     deadline_month = 3 if level == "county" else 1
     published = date(year + 1, deadline_month, 1) + timedelta(days=rng.randint(-20, 25))
-    title = f"{short_name}{year}年政府信息公开工作年度报告"
+    title = TITLE_FORMS[title_form].format(name=short_name, year=year)
     preamble = (
         f"本报告根据《中华人民共和国政府信息公开条例》编制。本报告所列数据统计期限为{year}年1月1日至{year}年12月31日。"
         f"如对本报告有疑问，请与{organ}办公室联系。"
@@ -320,7 +327,19 @@ def generate_report(
     if template == "pre2019":
         report.legacy_value_header = f"{year}年度"
         report.legacy_rows = LEGACY_TABLES[legacy](rng, style)
+        if legacy == "dingxi":
+            report.legacy_value_header, report.legacy_cumulative_header, report.legacy_codes = "本期实际", "本年累计", True
     return report
+
+
+# Title wordings seen on portals (report-format.md §8.7, portals.md §6).
+TITLE_FORMS = {
+    "plain": "{name}{year}年政府信息公开工作年度报告",
+    "niandu": "{name}{year}年度政府信息公开工作年度报告",
+    "guanyu": "{name}关于{year}年政府信息公开工作的年度报告",
+    "nianbao": "{name}{year}年政府信息公开年报",
+    "no_year": "{name}政府信息公开工作年度报告",
+}
 
 
 def _legacy_short(rng: random.Random, style: str) -> list[LegacyRow]:
@@ -391,6 +410,8 @@ LEGACY_TABLES = {
     "short": _legacy_short,
     "fujian2011": lambda rng, style: _legacy_fujian(rng, style, "2011"),
     "fujian2017": lambda rng, style: _legacy_fujian(rng, style, "2017"),
+    # 定西: 指标名称 | 计量单位 | 代码 | 本期实际 | 本年累计 (rows as in the Fujian table)
+    "dingxi": lambda rng, style: _legacy_fujian(rng, style, "2011"),
 }
 
 # ----------------------------------------------------------------------------- extra rows

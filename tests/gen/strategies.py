@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 from archive.demo.render_html import STYLE_CHOICES, MarkupStyle
-from archive.demo.sample import EXTRA_ROW_KINDS, LEGACY_TABLES, VALUE_STYLES, SampleReport, generate_report
+from archive.demo.sample import EXTRA_ROW_KINDS, LEGACY_TABLES, TITLE_FORMS, VALUE_STYLES, SampleReport, generate_report
 
 
 @dataclass(frozen=True)
@@ -21,10 +21,17 @@ class ReportSpec:
     values: str
     extras: tuple[str, ...]
     legacy: str = "short"
+    title_form: str = "plain"
 
     def build(self) -> SampleReport:
         return generate_report(
-            random.Random(self.seed), self.template, year=self.year, style=self.values, extras=self.extras, legacy=self.legacy
+            random.Random(self.seed),
+            self.template,
+            year=self.year,
+            style=self.values,
+            extras=self.extras,
+            legacy=self.legacy,
+            title_form=self.title_form,
         )
 
 
@@ -34,8 +41,11 @@ def value_styles(exclude: tuple[str, ...] = ()) -> st.SearchStrategy[str]:
     return st.sets(st.sampled_from(names), max_size=3).map(lambda s: "+".join(sorted(s)) or "plain")
 
 
-def report_specs(templates: tuple[str, ...] = ("2019", "2021"), exclude_values: tuple[str, ...] = ()) -> st.SearchStrategy[ReportSpec]:
-    """Reports on ``templates``; 2019 tables sometimes in a 2021+ report; value styles minus ``exclude_values``."""
+def report_specs(
+    templates: tuple[str, ...] = ("2019", "2021"), exclude_values: tuple[str, ...] = (), exclude_titles: tuple[str, ...] = ()
+) -> st.SearchStrategy[ReportSpec]:
+    """Reports on ``templates``; 2019 tables sometimes in a 2021+ report; value styles and title
+    forms minus those excluded."""
 
     @st.composite
     def build(draw: st.DrawFn) -> ReportSpec:
@@ -47,7 +57,9 @@ def report_specs(templates: tuple[str, ...] = ("2019", "2021"), exclude_values: 
         if template in ("2019", "2021"):
             extras = tuple(draw(st.lists(st.sampled_from(sorted(EXTRA_ROW_KINDS)), unique=True, max_size=2)))
         legacy = draw(st.sampled_from(sorted(LEGACY_TABLES))) if template == "pre2019" else "short"
-        return ReportSpec(draw(st.integers(0, 2**32 - 1)), template, year, draw(value_styles(exclude_values)), extras, legacy)
+        title_form = draw(st.sampled_from([f for f in TITLE_FORMS if f not in exclude_titles]))
+        values = draw(value_styles(exclude_values))
+        return ReportSpec(draw(st.integers(0, 2**32 - 1)), template, year, values, extras, legacy, title_form)
 
     return build()
 

@@ -254,3 +254,37 @@ def test_random_and_realistic_styles_are_valid_and_deterministic() -> None:
         MarkupStyle(cell_markup="fancy")
     with pytest.raises(ValueError, match="unsupported encoding"):
         render_page(report, MarkupStyle(), "big5")
+
+
+def test_review_layouts_subtotal_and_caption_paragraphs() -> None:
+    report = generate_report(random.Random(10), "2019")
+    blocks = layout_report(report, MarkupStyle(review_layout="rows", apps_subtotal=True, active_captions="paragraph")).blocks
+    captions = [b.text for b in blocks if not isinstance(b, LTable) and b.kind == "caption"]
+    assert captions == ["第二十条第（一）项", "第二十条第（五）项", "第二十条第（六）项", "第二十条第（八）项", "第二十条第（九）项"]
+    tables = [b for b in blocks if isinstance(b, LTable)]
+    review = tables[-1]
+    assert [c.text for c in review.rows[0]] == ["", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    assert [c.text for c in review.rows[2][:2]] == ["行政诉讼", "未经复议直接起诉"] and len(grid(review)[0]) == 7
+    apps = tables[-2]
+    assert "小计" in [c.text for c in apps.rows[2]] and len(grid(apps)[0]) == 11
+    row = apps.rows[3]  # 一、本年新收…: 自然人, five organisations, 小计, 总计
+    orgs = [report.cells[("applications", "new_received", k)].value or 0 for k in ("commercial_enterprise", "research_institution", "social_welfare_org", "legal_service_org", "other_org")]
+    assert row[7].key is None and row[7].text == str(sum(orgs)) and row[8].key == ("applications", "new_received", "total")
+    two = layout_report(report, MarkupStyle(review_layout="two_row")).tables()[-1]
+    assert [c.text for c in two.rows[0]] == ["行政复议", "未经复议直接起诉", "复议后起诉"] and len(two.rows) == 3
+
+
+def test_dingxi_statistics_table_has_a_code_column() -> None:
+    report = generate_report(random.Random(11), "pre2019", legacy="dingxi")
+    (table,) = layout_report(report, MarkupStyle()).tables()
+    assert [c.text for c in table.rows[0]] == ["指标名称", "计量单位", "代码", "本期实际", "本年累计"]
+    assert [c.text for c in table.rows[1][:3]] == ["主动公开信息数", "条", "01"]
+
+
+def test_gbk_bytes_declared_gb2312_with_gbk_only_characters() -> None:
+    report = generate_report(random.Random(12), "2021")
+    page = render_page(report, MarkupStyle(gb_label="gb2312", rare_chars=True), "gbk")
+    assert b'charset="GB2312"' in page.data
+    with pytest.raises(UnicodeDecodeError):
+        page.data.decode("gb2312")
+    assert "王喆、刘堃" in page.data.decode("gb18030")
