@@ -97,6 +97,7 @@ def squash(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _WS_RE.sub("", text)
     text = _QUOTES_RE.sub("", text)
+    text = text.replace("其它", "其他")
     # normalise the enumeration comma variants produced by NFKC of full-width punctuation
     return text.replace("．", ".").replace("（", "(").replace("）", ")")
 
@@ -159,6 +160,8 @@ def normalise_label(raw: str) -> Label:
         m = re.search(r"单位[:]?([\u4e00-\u9fff]{1,3})", ann)
         if m:
             unit = m.group(1)
+        elif ann in ("万元", "元", "亿元", "件", "个", "条", "项"):
+            unit = ann
     text = SYNONYMS.get(text, text)
     return Label(text=text, ordinal=ordinal, ordinal_kind=kind, annotations=tuple(annotations), unit=unit, full=full)
 

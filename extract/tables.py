@@ -616,12 +616,20 @@ class TableMapper:
 
     @staticmethod
     def _trim(values: list[Placed], n: int) -> list[Placed]:
-        """Drop trailing (or leading) blank artefact cells when there are more cells than columns."""
+        """Drop trailing (or leading) blank artefact cells when there are more cells than columns.
+
+        Empty cells go first; a trailing "/" or "—" (a cell the form does not use) only after.
+        """
         vals = list(values)
-        while len(vals) > n and vals and parse_value(cell_text(vals[-1])).kind == "blank" and not cell_text(vals[-1]).strip():
-            vals.pop()
-        while len(vals) > n and vals and parse_value(cell_text(vals[0])).kind == "blank" and not cell_text(vals[0]).strip():
-            vals.pop(0)
+        for strict in (True, False):
+            while len(vals) > n and vals and parse_value(cell_text(vals[-1])).kind == "blank" and (
+                not strict or not cell_text(vals[-1]).strip()
+            ):
+                vals.pop()
+            while len(vals) > n and vals and parse_value(cell_text(vals[0])).kind == "blank" and (
+                not strict or not cell_text(vals[0]).strip()
+            ):
+                vals.pop(0)
         return vals
 
     def _label_values(self, row: DataRow, is_known) -> tuple[list[Placed], list[Placed]]:
@@ -659,7 +667,7 @@ class TableMapper:
             self.warnings.append(f"extra row in section 二 kept as {key!r}")
         label = collapse_ws(cell_text(label_cell))
         item = ACTIVE_ROW_ITEM.get(key) or row.item
-        cols, unit_hint = self._active_columns(row, item, len(values))
+        cols, units = self._active_columns(row, item, len(values))
         if cols is None:
             self.warnings.append(
                 f"section 二 row {label!r}: {len(values)} values do not fit the header; not mapped "
@@ -674,51 +682,49 @@ class TableMapper:
             )
             return
         for col, p in zip(cols, values):
-            self._emit(ACTIVE, key, col, p, label, unit_hint if col == "fee_amount" else None)
+            self._emit(ACTIVE, key, col, p, label, units.get(col))
 
-    def _active_columns(self, row: DataRow, item: str | None, n_values: int) -> tuple[list[str] | None, str | None]:
+    def _active_columns(
+        self, row: DataRow, item: str | None, n_values: int
+    ) -> tuple[list[str] | None, dict[str, str]]:
+        """Column keys of a section-二 data row (from its sub-table header) and units they carry."""
         header = row.active_header
         expected = self._expected_active(item)
-        unit = None
+        units: dict[str, str] = {}
+        cols: list[str] | None = None
         if header and header.labels:
-            cols: list[str] = []
+            cols = []
             for i, lab in enumerate(header.labels):
-                hit = ACTIVE_COL_LABELS.get(lab.text)
-                if hit is None:
-                    hit_key = None
-                    # truncated header ("本年新"), or annotated/extended wording
-                    cands = [k for k in ACTIVE_COL_LABELS if k.startswith(lab.text) and len(lab.text) >= 2]
-                    cands += [k for k in ACTIVE_COL_LABELS if lab.text.startswith(k)]
-                    if expected and i < len(expected) and expected[i][1] in cands:
-                        hit_key = expected[i][0]
-                    elif len({ACTIVE_COL_LABELS[c][0] for c in cands}) == 1:
-                        hit_key = ACTIVE_COL_LABELS[cands[0]][0]
-                    if hit_key is None:
-                        if lab.text in ("小计", "合计", "总计"):
-                            hit_key = "extra:" + lab.text
-                        else:
-                            hit_key = "extra:" + lab.text if lab.text else None
-                    if hit_key is None:
-                        return None, None
-                    cols.append(hit_key)
-                else:
-                    cols.append(hit[0])
+                key = self._active_col_key(lab, i, expected)
+                if key is None:
+                    cols = None
+                    break
+                cols.append(key)
                 if lab.unit:
-                    unit = lab.unit
-            if "fee_amount" in cols and unit is None:
-                unit = "万元"
-            if len(cols) == n_values or len(self._trim_count(cols, n_values)) == len(cols):
-                return cols, unit
-            if expected and len(expected) == n_values:
-                return [k for k, _ in expected], ("万元" if any(k == "fee_amount" for k, _ in expected) else None)
-            return cols, unit
-        if expected:
-            return [k for k, _ in expected], ("万元" if any(k == "fee_amount" for k, _ in expected) else None)
-        return None, None
+                    units[key] = lab.unit
+            if cols is not None and n_values < len(cols) and expected and len(expected) == n_values:
+                cols = None  # the header does not describe this row; the template does
+        if cols is None and expected:
+            cols = [k for k, _ in expected]
+        if cols and "fee_amount" in cols:
+            units.setdefault("fee_amount", "万元")
+        return cols, units
 
     @staticmethod
-    def _trim_count(cols: list[str], n: int) -> list[str]:
-        return cols[:n]
+    def _active_col_key(lab: Label, i: int, expected: list[tuple[str, str]] | None) -> str | None:
+        hit = ACTIVE_COL_LABELS.get(lab.text)
+        if hit:
+            return hit[0]
+        if not lab.text:
+            return None
+        # truncated header ("本年新") or extended wording: resolve by position in the sub-table
+        cands = [k for k in ACTIVE_COL_LABELS if k.startswith(lab.text) and len(lab.text) >= 2]
+        cands += [k for k in ACTIVE_COL_LABELS if lab.text.startswith(k)]
+        if expected and i < len(expected) and expected[i][1] in cands:
+            return expected[i][0]
+        if len({ACTIVE_COL_LABELS[c][0] for c in cands}) == 1:
+            return ACTIVE_COL_LABELS[cands[0]][0]
+        return "extra:" + lab.text
 
     def _expected_active(self, item: str | None) -> list[tuple[str, str]] | None:
         if not item:

@@ -13,7 +13,7 @@ Number = int | float
 # blank markers: empty, dashes, slashes, 无 (after NFKC and whitespace removal)
 _BLANK_RE = re.compile(r"^(?:[-—–―‐‑−─━/\\、.·…_]*|无|空|暂无|没有)$")
 _NUMBER_RE = re.compile(
-    r"^(?P<sign>[+\-−]|增加?|减少?|新增|增长)?"
+    r"^(?P<sign>[+\-−—–]|增加?|减少?|新增|增长)?"
     r"(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?"
     r"(?P<unit>[\u4e00-\u9fff%‰]{1,3}|万元|亿元|人次)?$"
 )
@@ -52,7 +52,7 @@ def parse_value(raw: str) -> ParsedValue:
     frac = m.group("frac")
     value: Number = float(digits + frac) if frac else int(digits)
     sign = m.group("sign") or ""
-    if sign in ("-", "−") or sign.startswith("减"):
+    if sign in ("-", "−", "—", "–") or sign.startswith("减"):
         value = -value
     return ParsedValue(value, unit, "number", shown)
 
