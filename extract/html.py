@@ -34,8 +34,17 @@ CONTAINER_XPATHS = [
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' wp_articlecontent ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' pages_content ')]",
+    "//*[@id='Zoom']", "//*[@id='fontzoom']", "//*[@id='zwnr']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' zwnr ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' news_content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' con_text ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' art_con ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article_con ')]",
+    "//*[@id='info_content']", "//*[@id='mainText']",
     "//*[@id='content']", "//*[contains(concat(' ', normalize-space(@class), ' '), ' content ')]",
 ]
+# Words that make a table a statistical table of a report (to check the container kept them).
+_STAT_TABLE_RE = re.compile(r"信息内容|自然人|申请人情况|行政复议|指标名称|统计指标|第二十条")
 _HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _ATTACH_EXTS = {"pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "zip", "rar", "7z", "ofd", "jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "txt"}
 _CHROME_RE = re.compile(r"^(无障碍|长者模式|关怀版|分享到|打印本页|关闭窗口|【?字体[:：]|扫一扫|收藏|返回顶部)")
@@ -341,6 +350,16 @@ def parse_html(data: bytes, content_type: str | None = None, url: str | None = N
         container = lxml_html.fragment_fromstring(detail["content"], create_parent="div")
     if container is None:
         container = _container(root)
+        # a container that misses the report's statistical tables is the wrong one
+        outside = [
+            t for t in root.iter("table")
+            if container not in t.iterancestors() and t is not container and _STAT_TABLE_RE.search(t.text_content() or "")
+        ]
+        if outside:
+            inside = any(_STAT_TABLE_RE.search(t.text_content() or "") for t in container.iter("table"))
+            if not inside:
+                body = root.find(".//body")
+                container = body if body is not None else root
     walker = _Walker(base_url)
     walker.walk_children(container)
     walker.flush()
