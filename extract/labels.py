@@ -90,6 +90,7 @@ def has_traditional(text: str) -> bool:
     return any(ch in _TRADITIONAL_HINTS for ch in text)
 
 
+@lru_cache(maxsize=131072)
 def squash(text: str) -> str:
     """NFKC, traditional → simplified, no whitespace, no quotes (steps 1–5 of §9)."""
     text = text.replace("\n", "")
@@ -147,6 +148,7 @@ def split_enumerator(text: str) -> tuple[str | None, str | None, str]:
     return ordinal, kind, text[m.end() :]
 
 
+@lru_cache(maxsize=131072)
 def normalise_label(raw: str) -> Label:
     """Normalise one label cell per report-format.md §9."""
     full = squash(raw)
@@ -166,7 +168,8 @@ def normalise_label(raw: str) -> Label:
     return Label(text=text, ordinal=ordinal, ordinal_kind=kind, annotations=tuple(annotations), unit=unit, full=full)
 
 
-def split_glued(raw: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def split_glued(raw: str) -> tuple[str, ...]:
     """Split a label that glues a group and a leaf: "（三）不予公开1.属于国家秘密" → two labels.
 
     Annotations (parenthesised groups with content) are protected so that digits inside them
@@ -203,7 +206,7 @@ def split_glued(raw: str) -> list[str]:
                 continue
         i += 1
     parts.append(full[start:])
-    return [p for p in parts if p]
+    return tuple(p for p in parts if p)
 
 
 def is_caption(raw: str) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extract.labels import collapse_ws
 
@@ -36,6 +37,7 @@ def clean_number_text(raw: str) -> str:
     return text.replace("−", "-").replace("，", ",")
 
 
+@lru_cache(maxsize=131072)
 def parse_value(raw: str) -> ParsedValue:
     """Parse one value cell: ``"增15"`` → 15, ``"减4"`` → -4, ``"251000元"`` → 251000 元, ``"—"`` → None."""
     shown = collapse_ws(raw)
