@@ -24,6 +24,7 @@ import io
 import json
 import os
 import re
+import uuid
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -229,8 +230,6 @@ def _digest(sha_hex: str) -> str:
 
 
 def _new_record_id() -> str:
-    import uuid
-
     return f"<urn:uuid:{uuid.uuid4()}>"
 
 
@@ -439,10 +438,15 @@ class WarcWriter:
         assert self._fd is not None and self._path is not None
         blob = b"".join(members)
         view = memoryview(blob)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-        os.fsync(self._fd)
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+            os.fsync(self._fd)
+        except OSError:
+            # disk full or I/O error: cut the partial write off so the file stays valid
+            os.ftruncate(self._fd, self._size)
+            raise
         out: list[WrittenRecord] = []
         offset = self._size
         rel = _relative(self._path, self.archive_dir)

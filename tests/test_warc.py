@@ -359,3 +359,34 @@ def test_recover_removes_a_file_without_any_complete_record(tmp_path: Path) -> N
     [result] = recover(warc_dir)
     assert not path.exists() and result.quarantined.read_bytes() == member[:100]
     assert warc_files(tmp_path) == []
+
+
+FULL_DISK = r"""
+import random, resource, signal, sys
+from datetime import datetime
+from pathlib import Path
+from archive.warc import WarcWriter
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))  # the "disk" holds 200 kB
+writer = WarcWriter(Path(sys.argv[1]) / "warc")
+n = 0
+try:
+    while True:
+        writer.write_exchange(f"http://a.gov.cn/{n}", method="GET", request_headers=[], request_body=None,
+                              status=200, reason="OK", response_headers=[], payload=random.Random(n).randbytes(30_000),
+                              fetched=datetime(2025, 3, 1), known_payload=lambda sha: None)
+        n += 1
+except OSError as exc:
+    print(n, exc.errno)
+"""
+
+
+def test_a_failed_write_leaves_no_partial_record(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-c", FULL_DISK, str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    written, errno = map(int, proc.stdout.split())
+    assert written == 6 and errno == 27  # EFBIG on the 7th record
+    [path] = warc_files(tmp_path)
+    assert scan_members(path) == (1 + 2 * written, path.stat().st_size)  # no partial member
+    assert warcio("check", str(path)).returncode == 0
+    assert len([r for r in iter_records(tmp_path) if r.record_type == "response"]) == written
