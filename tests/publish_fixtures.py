@@ -17,6 +17,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -335,21 +336,24 @@ class Server:
         cmd = [sys.executable, "-m", "archive", "serve", "--host", "127.0.0.1", "--port", "0", *args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd)
         self.url = ""
+        self.output: list[str] = []
+        started = threading.Event()
+
+        def drain() -> None:  # keep reading so the server never blocks on a full pipe
+            for line in self.proc.stdout:
+                self.output.append(line)
+                if not self.url and line.startswith("nianbao serve: listening on "):
+                    self.url = line.split("listening on ", 1)[1].strip().rstrip("/")
+                    started.set()
+            started.set()
+
+        self._reader = threading.Thread(target=drain, daemon=True)
+        self._reader.start()
         deadline = time.monotonic() + timeout
-        lines = []
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                if self.proc.poll() is not None:
-                    break
-                continue
-            lines.append(line)
-            if line.startswith("nianbao serve: listening on "):
-                self.url = line.split("listening on ", 1)[1].strip().rstrip("/")
-                break
+        started.wait(timeout)
         if not self.url:
             self.stop()
-            raise RuntimeError("nianbao serve did not start:\n" + "".join(lines))
+            raise RuntimeError("nianbao serve did not start:\n" + "".join(self.output))
         self._wait_ready(deadline)
 
     def _wait_ready(self, deadline: float) -> None:
@@ -371,5 +375,4 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        self._reader.join(timeout=5)

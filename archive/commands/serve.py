@@ -41,6 +41,16 @@ def build_datasette(db_path: Path, archive_dir: Path | None = None, dumps_dir: P
     return Datasette(files=[str(db_path)], settings=dict(SETTINGS), metadata={"plugins": {"nianbao": config}})
 
 
+def _quiet_rich_tracebacks() -> None:
+    """Stop Datasette 0.65 from printing a rich traceback (with local variables) for every
+    error page.  Besides megabytes of log noise per timed-out query, rich raises outside an
+    ``except`` block, which turns every 404 of an unmatched path into a 500.  Real errors (500)
+    are still printed to stderr by the stdlib traceback module."""
+    import datasette.handle_exception as handler
+
+    handler.rich = None
+
+
 def run_server(
     db_path: Path | str = DEFAULT_DB,
     port: int = DEFAULT_PORT,
@@ -77,6 +87,7 @@ def run_server(
     if dumps is None and (db.resolve().parent / "dumps").is_dir():
         dumps = db.resolve().parent / "dumps"
     ds = build_datasette(db, archive, dumps)
+    _quiet_rich_tracebacks()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

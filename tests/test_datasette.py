@@ -1,0 +1,430 @@
+"""`nianbao serve`: metadata, views, facets, links, snapshots, provenance, chart, read-only."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import subprocess
+import sys
+from collections import defaultdict
+
+import httpx
+import pytest
+from datasette.utils import tilde_encode
+
+from archive.datasette.metadata import TITLE
+from archive.datasette.snapshots import SNAPSHOT_CSP
+from archive.dump import dump
+from archive.views import VIEWS, create_views
+from extract.schema import APPLICANT_KEYS, R3_LEAVES, REVIEW_COLUMNS, REVIEW_ROWS
+from publish_fixtures import GBK_MARKER, Server, build_archive, statutory_deadline
+
+pytestmark = pytest.mark.xdist_group("datasette")
+
+DENIED = [k for k in R3_LEAVES["2021"] if k.startswith("denied_")]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("site")
+    fixture = build_archive(root, n_reports=24, seed=7)
+    dump(fixture.db_path, root / "dumps")
+    server = Server(["--db", str(fixture.db_path)])
+    client = httpx.Client(base_url=server.url, timeout=30)
+    yield fixture, server, client
+    client.close()
+    server.stop()
+
+
+def values_of(report) -> dict:
+    """The values stored for a fixture report (the broken cell included)."""
+    values = {k: c.value for k, c in report.sample.expected_cells().items()}
+    if report.broken:
+        key = ("applications", *report.broken)
+        values[key] = (values[key] or 0) + report.delta
+    return values
+
+
+def rows(client, view: str, **params) -> list[dict]:
+    r = client.get(f"/archive/{tilde_encode(view)}.json", params={"_shape": "array", "_size": "max", **params})
+    assert r.status_code == 200, r.text[:300]
+    return r.json()
+
+
+def nsum(values):
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+# ----------------------------------------------------------------------------- home, metadata, settings
+
+
+def test_home_page_links_views_and_dumps(site):
+    fixture, server, client = site
+    html = client.get("/").text
+    assert TITLE in html
+    for view in VIEWS:
+        assert f'href="/archive/{tilde_encode(view.name)}"' in html
+    sums = (fixture.root / "dumps" / "SHA256SUMS").read_text().split()
+    listed = dict(zip(sums[1::2], sums[0::2]))
+    assert set(listed) == {"nianbao.db", "nianbao-snapshots.wacz"}
+    for name, digest in listed.items():
+        assert f'href="/-/nianbao/dumps/{name}"' in html and digest in html
+        body = client.get(f"/-/nianbao/dumps/{name}").content
+        assert hashlib.sha256(body).hexdigest() == digest
+    assert client.get("/-/nianbao/dumps/SHA256SUMS").text.split() == sums
+    assert client.get("/-/nianbao/dumps/archive.db").status_code == 404
+    assert client.get("/-/nianbao/dumps/.SHA256SUMS.tmp").status_code == 404
+
+
+def test_metadata_describes_every_table_and_column(site):
+    fixture, server, client = site
+    meta = client.get("/-/metadata.json").json()
+    assert meta["title"] == TITLE and meta["license"] and meta["source"]
+    tables = meta["databases"]["archive"]["tables"]
+    conn = sqlite3.connect(fixture.db_path)
+    names = [
+        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'")
+        if not re.search(r"_fts_(data|idx|docsize|config|content)$", r[0])
+    ]
+    assert {"reports", "cells", "checks", "sections", "snapshots", "报告一览", "逾期发布", "sections_fts"} <= set(names)
+    for name in names:
+        assert tables[name].get("description"), name
+        if name.endswith("_fts"):
+            continue
+        columns = [c[1] for c in conn.execute(f'PRAGMA table_info("{name}")')]
+        missing = [c for c in columns if not tables[name].get("columns", {}).get(c)]
+        assert not missing, f"{name}: no description for {missing}"
+    for rule in ("R1", "R2", "R3", "R4"):
+        assert rule in tables["checks"]["description"] and rule in tables["校验未通过"]["description"]
+    assert "单位：件" in tables["依申请办理情况"]["columns"]["本年新收申请"]
+
+
+def test_read_only_settings_and_limits(site):
+    fixture, server, client = site
+    settings = client.get("/-/settings.json").json()
+    assert settings["sql_time_limit_ms"] == 3000 and settings["max_returned_rows"] == 2000
+    assert settings["suggest_facets"] is False and settings["allow_download"] is False
+    before = sqlite3.connect(fixture.db_path).execute("SELECT count(*) FROM reports").fetchone()[0]
+    for sql in ("delete from reports", "insert into meta(key, value) values ('x', 'y')", "drop table cells"):
+        r = client.get("/archive.json", params={"sql": sql})
+        assert r.status_code == 400 and "Statement must be a SELECT" in r.text
+    assert client.post("/archive/-/report/1").status_code == 403
+    slow = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+    r = client.get("/archive.json", params={"sql": slow})
+    assert r.status_code == 400 and "took too long" in r.text
+    assert sqlite3.connect(fixture.db_path).execute("SELECT count(*) FROM reports").fetchone()[0] == before
+    # the archive path recorded in meta is not readable through Datasette
+    values = client.get("/archive.json", params={"sql": "select key, value from meta", "_shape": "array"}).json()
+    assert {v["key"] for v in values} >= {"archive_dir", "schema_version"}
+    assert all(v["value"] is None for v in values)
+
+
+# ----------------------------------------------------------------------------- views
+
+
+def test_report_overview_facets(site):
+    fixture, server, client = site
+    data = client.get(f"/archive/{tilde_encode('报告一览')}.json", params={"_size": 0}).json()
+    assert set(data["facet_results"]) == {"省份", "县区", "层级", "年度", "模板", "校验结果"}
+    assert data["suggested_facets"] == []
+    outcome = {f["value"]: f["count"] for f in data["facet_results"]["校验结果"]["results"]}
+    broken = sum(1 for r in fixture.reports if r.broken)
+    checked = sum(1 for r in fixture.reports if r.sample.template in ("2019", "2021"))
+    assert outcome == {"未通过": broken, "通过": checked - broken, "无校验": len(fixture.reports) - checked}
+    counties = {f["value"]: f["count"] for f in data["facet_results"]["县区"]["results"]}
+    expected = defaultdict(int)
+    for r in fixture.reports:
+        expected[r.county] += 1
+    assert counties == dict(expected)
+
+
+def test_applications_view_one_row_per_report(site):
+    fixture, server, client = site
+    got = {row["报告ID"]: row for row in rows(client, "依申请办理情况")}
+    with_tables = [r for r in fixture.reports if r.sample.template in ("2019", "2021")]
+    assert set(got) == {r.id for r in with_tables}
+    for report in with_tables:
+        v = values_of(report)
+        row = got[report.id]
+        assert row["本年新收申请"] == v[("applications", "new_received", "total")]
+        assert row["予以公开"] == v[("applications", "granted", "total")]
+        assert row["不予处理_信访举报投诉类申请"] == v[("applications", "not_processed_petition", "total")]
+        assert row["不予公开合计"] == nsum(v[("applications", k, "total")] for k in DENIED)
+        assert row["办理结果总计"] == v[("applications", "total", "total")]
+        assert row["县区"] == report.county and row["年度"] == report.sample.year
+        if report.sample.template == "2019":
+            assert row["其他处理_2019"] == v[("applications", "other", "total")] and row["其他处理_逾期不补正"] is None
+
+
+def test_failed_checks_view_names_column_and_difference(site):
+    fixture, server, client = site
+    got = sorted((r["报告ID"], r["规则"], r["列"], r["列名"], r["应为"], r["实际"], r["差额"]) for r in rows(client, "校验未通过"))
+    expected = []
+    for report in fixture.reports:
+        if not report.broken:
+            continue
+        v = values_of(report)
+        row, col = report.broken
+        parts = sum(v[("applications", row, c)] or 0 for c in APPLICANT_KEYS[:-1])
+        total = v[("applications", row, "total")] or 0
+        expected.append((report.id, "R2", row, "予以公开", parts, total, total - parts))
+        leaves = sum(v[("applications", leaf, col)] or 0 for leaf in R3_LEAVES[report.sample.template])
+        col_total = v[("applications", "total", col)] or 0
+        expected.append((report.id, "R3", col, "自然人", leaves, col_total, col_total - leaves))
+    assert got == sorted(expected)
+    assert all(e[-1] == -3 for e in expected) and len(expected) >= 4
+
+
+def test_late_reports_view(site):
+    fixture, server, client = site
+    got = {r["报告ID"]: r for r in rows(client, "逾期发布")}
+    expected = {}
+    for report in fixture.reports:
+        deadline = statutory_deadline(report.sample.year, report.sample.level)
+        late = (report.sample.published - deadline).days
+        if late > 0:
+            expected[report.id] = (deadline.isoformat(), late)
+    assert {k: (r["法定截止日期"], r["逾期天数"]) for k, r in got.items()} == expected
+    assert expected and all(days == 40 for _, days in expected.values())
+
+
+def test_coverage_view_counts_reports_per_year(site):
+    fixture, server, client = site
+    got = rows(client, "发布覆盖")
+    expected = defaultdict(lambda: defaultdict(int))
+    for report in fixture.reports:
+        expected[(report.sample.organ, report.portal)][report.sample.year] += 1
+    assert {(r["发布机关"], r["门户"]) for r in got} == set(expected)
+    years = [r.sample.year for r in fixture.reports]
+    for row in got:
+        per_year = expected[(row["发布机关"], row["门户"])]
+        assert row["报告数"] == sum(per_year.values()) and row["年份数"] == len(per_year)
+        for year in range(min(years), max(years) + 1):
+            assert row[f"{year}年"] == per_year.get(year, 0)
+
+
+def test_refusal_grounds_by_county_and_year(site):
+    fixture, server, client = site
+    expected = defaultdict(lambda: defaultdict(int))
+    for report in fixture.reports:
+        if report.sample.template not in ("2019", "2021"):
+            continue
+        v = values_of(report)
+        for key in DENIED:
+            expected[(report.county, report.sample.year)][key] += v[("applications", key, "total")] or 0
+    got = defaultdict(dict)
+    for row in rows(client, "不予公开理由排行"):
+        got[(row["县区"], row["年度"])][row["行键"]] = (row["件数"], row["排名"])
+    assert set(got) == {k for k, per in expected.items() if any(per.values())}
+    for key, per in got.items():
+        assert {k: n for k, (n, _) in per.items()} == {k: n for k, n in expected[key].items() if n > 0}
+        top = max(n for n, _ in per.values())
+        assert {k for k, (n, rank) in per.items() if rank == 1} == {k for k, (n, _) in per.items() if n == top}
+
+
+def test_review_and_active_views(site):
+    fixture, server, client = site
+    review = {r["报告ID"]: r for r in rows(client, "复议诉讼情况")}
+    short = {"administrative_review": "复议", "litigation_direct": "直接起诉", "litigation_after_review": "复议后起诉"}
+    for report in fixture.reports:
+        if report.sample.template not in ("2019", "2021"):
+            assert report.id not in review
+            continue
+        v = values_of(report)
+        for row, _ in REVIEW_ROWS:
+            for col, label in REVIEW_COLUMNS:
+                assert review[report.id][f"{short[row]}_{label}"] == v[("review_litigation", row, col)]
+    active = rows(client, "主动公开情况")
+    expected = sum(1 for r in fixture.reports for k in r.sample.expected_cells() if k[0] == "active_disclosure")
+    assert len(active) == expected
+    some = next(r for r in active if r["信息内容"] == "规章" and r["指标"] == "本年制发件数")
+    assert some["第二十条项目"] == "第二十条第（一）项"
+
+
+def test_create_views_is_idempotent(site):
+    fixture, server, client = site
+    conn = sqlite3.connect(fixture.db_path)
+    before = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name").fetchall()
+    create_views(conn)
+    create_views(conn)
+    assert conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name").fetchall() == before
+    assert len(before) == len(VIEWS)
+
+
+# ----------------------------------------------------------------------------- links, report, provenance
+
+
+def test_rows_link_to_report_snapshot_and_original(site):
+    fixture, server, client = site
+    html = client.get(f"/archive/{tilde_encode('报告一览')}").text
+    report = fixture.reports[0]
+    assert f'href="/archive/-/report/{report.id}"' in html
+    assert f'href="/archive/-/snapshot/{report.snapshot_id}"' in html
+    assert f'href="{report.url}"' in html
+    table = client.get("/archive/reports").text
+    assert f'<a href="/archive/-/report/{report.id}"' in table and f'href="/archive/-/snapshot/{report.snapshot_id}"' in table
+    cells = client.get("/archive/cells", params={"report_id": report.id}).text
+    first_cell = sqlite3.connect(fixture.db_path).execute("SELECT min(id) FROM cells WHERE report_id = ?", (report.id,)).fetchone()[0]
+    assert f'href="/archive/-/cell/{first_cell}"' in cells
+    evil = client.get("/archive", params={"sql": "select '<script>alert(1)</script>«x»' as 摘要, 'x' as 报告ID"}).text
+    assert "<script>alert(1)" not in evil and "&lt;script&gt;alert(1)&lt;/script&gt;<mark>x</mark>" in evil
+
+
+def test_report_page_shows_values_checks_and_links(site):
+    fixture, server, client = site
+    report = next(r for r in fixture.reports if r.broken)
+    html = client.get(f"/archive/-/report/{report.id}").text
+    assert f'<h1 class="nianbao-report-title">{report.sample.title}</h1>' in html
+    assert "未通过（R1–R4）" in html and "每一行：总计列 = 六类申请人之和" in html
+    conn = sqlite3.connect(fixture.db_path)
+    cell_ids = [r[0] for r in conn.execute("SELECT id FROM cells WHERE report_id = ?", (report.id,))]
+    assert all(f'href="/archive/-/cell/{cid}"' in html for cid in cell_ids)
+    assert f'href="{report.url}"' in html and f'href="/archive/-/snapshot/{report.snapshot_id}"' in html
+    assert f"/archive/-/chart?organ=" in html
+    assert client.get("/archive/-/report/999999").status_code == 404
+    assert client.get("/nosuchdb/-/report/1").status_code == 404
+
+
+def test_cell_provenance_page(site):
+    fixture, server, client = site
+    report = fixture.report("pdf")
+    conn = sqlite3.connect(fixture.db_path)
+    cell_id, raw, where, label = conn.execute(
+        'SELECT id, raw, "where", label FROM cells WHERE report_id = ? ORDER BY id LIMIT 1', (report.id,)
+    ).fetchone()
+    html = client.get(f"/archive/-/cell/{cell_id}").text
+    assert f"“{raw}”" in html and where in html and where.startswith("p1 [")
+    assert label in html
+    assert f'href="/archive/-/snapshot/{report.source_snapshot_id}"' in html and "application/pdf" in html
+    plain = fixture.reports[0]
+    cell_id = conn.execute(
+        "SELECT id FROM cells WHERE report_id = ? AND table_name = 'applications' AND \"row\" = 'total' AND col = 'natural_person'",
+        (plain.id,),
+    ).fetchone()[0]
+    html = client.get(f"/archive/-/cell/{cell_id}").text
+    assert "办理结果总计" in html and "自然人" in html and "R1" in html and "R3" in html
+
+
+# ----------------------------------------------------------------------------- snapshots
+
+
+def _snapshot(fixture, snapshot_id):
+    conn = sqlite3.connect(fixture.db_path)
+    conn.row_factory = sqlite3.Row
+    return conn.execute("SELECT * FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+
+
+def test_html_snapshot_is_served_sandboxed(site):
+    fixture, server, client = site
+    report = fixture.report("script")
+    snap = _snapshot(fixture, report.snapshot_id)
+    r = client.get(f"/archive/-/snapshot/{snap['id']}/raw")
+    assert r.status_code == 200
+    assert r.headers["content-security-policy"] == SNAPSHOT_CSP
+    assert r.headers["content-security-policy"].startswith("sandbox; default-src 'none';")
+    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["referrer-policy"] == "no-referrer"
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    assert hashlib.sha256(r.content).hexdigest() == snap["sha256"]
+    page = client.get(f"/archive/-/snapshot/{snap['id']}").text
+    assert f'<iframe class="nianbao-frame" title="存档内容 archived page" sandbox="" referrerpolicy="no-referrer" src="/archive/-/snapshot/{snap["id"]}/raw">' in page
+    assert report.url in page and snap["sha256"] in page
+
+
+def test_gbk_snapshot_keeps_bytes_and_charset(site):
+    fixture, server, client = site
+    report = fixture.report("gbk")
+    r = client.get(f"/archive/-/snapshot/{report.snapshot_id}/raw")
+    assert r.headers["content-type"] == "text/html; charset=GBK"
+    assert GBK_MARKER in r.content.decode("gbk")
+    assert hashlib.sha256(r.content).hexdigest() == _snapshot(fixture, report.snapshot_id)["sha256"]
+
+
+def test_attachment_is_downloaded_with_its_content_type(site):
+    fixture, server, client = site
+    report = fixture.report("pdf")
+    r = client.get(f"/archive/-/snapshot/{report.source_snapshot_id}/raw")
+    assert r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"] == "attachment; filename=\"report.pdf\"; filename*=UTF-8''report.pdf"
+    assert r.content.startswith(b"%PDF-1.4") and r.content.rstrip().endswith(b"%%EOF")
+    assert hashlib.sha256(r.content).hexdigest() == _snapshot(fixture, report.source_snapshot_id)["sha256"]
+    page = client.get(f"/archive/-/snapshot/{report.source_snapshot_id}").text
+    assert "<iframe" not in page and f'href="/archive/-/snapshot/{report.source_snapshot_id}/raw" download' in page
+
+
+def test_revisit_snapshot_resolves_to_original_payload(site):
+    fixture, server, client = site
+    twin = _snapshot(fixture, fixture.twin_snapshot_id)
+    original = _snapshot(fixture, fixture.reports[6].snapshot_id)
+    assert twin["sha256"] == original["sha256"] and twin["url"] != original["url"]
+    r = client.get(f"/archive/-/snapshot/{twin['id']}/raw")
+    assert r.status_code == 200 and hashlib.sha256(r.content).hexdigest() == twin["sha256"]
+
+
+def test_broken_snapshot_rows_give_a_clear_error(site):
+    fixture, server, client = site
+    conn = sqlite3.connect(fixture.db_path)
+    ids = []
+    for warc_file, offset in (("warc/missing.warc.gz", 0), ("../../etc/passwd", 0), (_snapshot(fixture, 1)["warc_file"], 3)):
+        cur = conn.execute(
+            "INSERT INTO snapshots(sha256, url, fetched, warc_file, warc_offset) VALUES ('00', ?, '2024-01-01', ?, ?)",
+            (f"http://x.gov.cn/{len(ids)}", warc_file, offset),
+        )
+        ids.append(cur.lastrowid)
+    conn.commit()
+    try:
+        for sid in ids:
+            r = client.get(f"/archive/-/snapshot/{sid}/raw")
+            assert r.status_code == 502 and "archived content unavailable" in r.text
+            assert r.headers["content-security-policy"] == SNAPSHOT_CSP
+    finally:
+        conn.execute(f"DELETE FROM snapshots WHERE id IN ({','.join(map(str, ids))})")
+        conn.commit()
+    assert client.get("/archive/-/snapshot/999999/raw").status_code == 404
+
+
+# ----------------------------------------------------------------------------- chart, assets
+
+
+def test_trend_chart_for_a_county(site):
+    fixture, server, client = site
+    county = fixture.reports[0].county
+    expected = defaultdict(lambda: {"received": None, "refused": None, "reports": 0})
+    for report in fixture.reports:
+        if report.county != county:
+            continue
+        point = expected[report.sample.year]
+        point["reports"] += 1
+        v = values_of(report)
+        received = v.get(("applications", "new_received", "total"))
+        if received is None:
+            received = v.get(("legacy_indicators", "受理依申请公开信息总数", "value"))
+        if received is not None:
+            point["received"] = (point["received"] or 0) + received
+        if report.sample.template in ("2019", "2021"):
+            refused = nsum(v[("applications", k, "total")] for k in DENIED)
+            point["refused"] = (point["refused"] or 0) + (refused or 0)
+    data = client.get("/archive/-/chart.json", params={"county": county}).json()
+    assert data["subject"] == county
+    assert {p["year"]: {k: p[k] for k in ("received", "refused", "reports")} for p in data["points"]} == dict(expected)
+    html = client.get("/archive/-/chart", params={"county": county}).text
+    assert html.count('<rect class="bar"') == 2 * len(expected)
+    assert not re.search(r'<script[^>]+src="(https?:)?//', html)
+    assert not re.search(r'<link[^>]+href="(https?:)?//', html)
+    assert '/-/nianbao/static/nianbao.css' in html
+    css = client.get("/-/nianbao/static/nianbao.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert client.get("/-/nianbao/static/..%2Fmetadata.py", follow_redirects=True).status_code == 404
+    assert client.get("/-/nianbao/static/.hidden.css").status_code == 404
+
+
+def test_serve_refuses_missing_or_foreign_databases(tmp_path):
+    missing = subprocess.run([sys.executable, "-m", "archive", "serve", "--db", str(tmp_path / "none.db"), "--port", "0"],
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "archive database not found" in missing.stderr
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)")
+    foreign = subprocess.run([sys.executable, "-m", "archive", "serve", "--db", str(other), "--port", "0"],
+                             capture_output=True, text=True, timeout=60)
+    assert foreign.returncode == 2 and "not a nianbao archive database" in foreign.stderr
