@@ -1,7 +1,12 @@
 """SQLite schema of the archive (contract.md §4 plus the operational tables).
 
 The contract tables (`reports`, `cells`, `checks`, `snapshots`) keep their column names and
-meaning; columns may be added.  ``create_schema`` is idempotent.
+meaning; columns may be added.  ``create_schema`` is idempotent and adds the columns of
+``ADDED_COLUMNS`` to a database created by an older version.
+
+Timestamps are UTC text ``YYYY-MM-DDTHH:MM:SSZ``; those of fetches are the WARC-Date of the
+records, so ``nianbao rebuild`` reproduces them.  ``warc_records`` lists every WARC record whose
+effect is in the database (see :mod:`archive.session`).
 """
 
 from __future__ import annotations
@@ -76,7 +81,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
     content_type TEXT,
     length INTEGER,
     warc_file TEXT NOT NULL,        -- path relative to the archive directory
-    warc_offset INTEGER NOT NULL,   -- offset of the response (or resource) record
+    warc_offset INTEGER NOT NULL,   -- offset of the response or revisit record of the first fetch
+                                    -- (archive.warc.read_record resolves a revisit to its payload)
     warc_length INTEGER,            -- compressed length of that record
     warc_record_id TEXT,
     portal TEXT,
