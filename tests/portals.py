@@ -1,0 +1,112 @@
+"""Local test portals for crawler tests: one real HTTP server per CMS family on 127.0.0.1.
+
+Import from a test module (``tests/`` is on ``sys.path`` under pytest)::
+
+    from portals import FAMILIES, portal_factory, start_site  # noqa: F401 (fixture)
+
+    def test_crawl(portal_factory, tmp_path):
+        site = portal_factory("hanweb", flaky=2, duplicates=True)
+        ...crawl site.start_urls, staying on site.host...
+        assert {r.url for r in site.expected_reports} <= archived_urls
+        assert not site.mirror.request_log            # never went to the spam mirror
+
+A :class:`~archive.demo.portal.RunningSite` gives ``base_url``, ``host`` (``127.0.0.1:PORT``),
+``start_urls``, ``portal_entry()`` (a ``portals`` registry row), ``request_log`` (every request:
+method, path, headers, time, status), ``expected_reports`` (canonical URL, alternative URLs, title,
+year, organ, level, template, published, carrier, encoding/``is_gbk``, attachment URLs, the
+:class:`~archive.demo.sample.SampleReport` with every expected cell), ``non_reports`` (URLs of
+items that are not reports) and ``non_report_items``, ``hazard_urls``, ``robots_disallowed``,
+``mirror`` (the spam copy on another port), the mutations ``add_report``, ``edit_report``,
+``remove_report``, ``replace_attachment``, ``block``/``unblock``, ``go_dead``/``revive``, and
+``stop()``.  Site options (hazards …) are :class:`~archive.demo.sites.SiteOptions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from archive.demo.portal import RunningSite, demo_expected_reports, ensure_loopback, start_demo, start_family
+from archive.demo.sites import (
+    FAMILIES,
+    WAF_COOKIE,
+    ExpectedAttachment,
+    ExpectedReport,
+    LoggedRequest,
+    NonReport,
+    SiteOptions,
+)
+
+__all__ = [
+    "FAMILIES",
+    "WAF_COOKIE",
+    "ExpectedAttachment",
+    "ExpectedReport",
+    "LoggedRequest",
+    "NonReport",
+    "RunningSite",
+    "SiteOptions",
+    "demo_expected_reports",
+    "ensure_loopback",
+    "family_site",
+    "portal_factory",
+    "requests_to",
+    "start_demo_county",
+    "start_site",
+]
+
+
+def start_site(family: str, *, prerender: bool = True, mirror: bool = True, **options) -> RunningSite:
+    """Start a site of ``family`` (and its spam mirror on another port); call ``.stop()`` after.
+
+    ``prerender`` renders the PDF/DOCX attachments before returning (one LibreOffice batch, cached
+    on disk), so no request waits on a renderer.  Usable as a context manager.
+    """
+    running = start_family(family, mirror=mirror, **options)
+    if prerender:
+        try:
+            running.site.prerender_attachments()
+        except BaseException:
+            running.stop()
+            raise
+    return running
+
+
+def start_demo_county(seed: int = 0, *, prerender: bool = True, **options) -> RunningSite:
+    """The bundled demo county: the TRS portal, with the Hanweb platform in ``.extra``."""
+    running = start_demo(seed, **options)
+    if prerender:
+        try:
+            for site in [running, *running.extra]:
+                site.site.prerender_attachments()
+        except BaseException:
+            running.stop()
+            raise
+    return running
+
+
+def requests_to(site: RunningSite, path_prefix: str = "/", method: str | None = None) -> list[LoggedRequest]:
+    """The logged requests whose path starts with ``path_prefix`` (optionally one method)."""
+    return [r for r in site.request_log if r.path.startswith(path_prefix) and (method is None or r.method == method)]
+
+
+@pytest.fixture
+def portal_factory() -> Iterator:
+    """``factory(family, **options) -> RunningSite``; every site started is stopped after the test."""
+    started: list[RunningSite] = []
+
+    def factory(family: str, **options) -> RunningSite:
+        site = start_site(family, **options)
+        started.append(site)
+        return site
+
+    yield factory
+    for site in started:
+        site.stop()
+
+
+@pytest.fixture(params=FAMILIES)
+def family_site(request, portal_factory) -> RunningSite:
+    """One default site per CMS family (parametrised over :data:`FAMILIES`)."""
+    return portal_factory(request.param)
