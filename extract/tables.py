@@ -23,12 +23,15 @@ from extract.vocab import (
     ACTIVE_ROW_ITEM,
     ACTIVE_ROW_LABELS,
     ACTIVE_ROW_MARKERS,
+    ACTIVE_COL_KEYWORDS,
     APP_2021_LEAVES,
     APP_COL_LABELS,
     APP_GROUPS,
     APP_HEADER_WORDS,
     APP_LEAF_BY_ORDINAL,
+    APP_LEAF_KEYWORDS,
     APP_LEAF_LABELS,
+    APP_LEVEL1_KEYWORDS,
     APP_LEVEL1_GROUP,
     APP_LEVEL1_ROWS,
     APP_SKIP_COLS,
@@ -36,6 +39,7 @@ from extract.vocab import (
     LEGACY_UNIT_HEADERS,
     REVIEW_HEADER_WORDS,
     legacy_col,
+    keyword_match,
     review_col,
     review_group,
 )
@@ -537,7 +541,11 @@ def resolve_app_row(row: DataRow, template: str) -> tuple[str | None, str, str |
             continue
         if t == APP_LEVEL1_GROUP:
             continue
-        hit = APP_LEVEL1_ROWS.get(t) or next((v for k, v in APP_LEVEL1_ROWS.items() if t.startswith(k)), None)
+        hit = (
+            APP_LEVEL1_ROWS.get(t)
+            or next((v for k, v in APP_LEVEL1_ROWS.items() if t.startswith(k)), None)
+            or (keyword_match(t, APP_LEVEL1_KEYWORDS) if lab.ordinal_kind == "cn" or "申请" in t else None)
+        )
         if hit:
             key = hit
             shown = [cell]
@@ -554,6 +562,8 @@ def resolve_app_row(row: DataRow, template: str) -> tuple[str | None, str, str |
                 leaf = cand
         if leaf is None:
             leaf = next((v for k, v in APP_LEAF_LABELS.items() if len(k) >= 4 and t.startswith(k)), None)
+        if leaf is None and len(t) >= 4:
+            leaf = keyword_match(t, APP_LEAF_KEYWORDS)
         if leaf:
             key = leaf
             shown.append(cell)
@@ -724,7 +734,9 @@ class TableMapper:
             return expected[i][0]
         if len({ACTIVE_COL_LABELS[c][0] for c in cands}) == 1:
             return ACTIVE_COL_LABELS[cands[0]][0]
-        return "extra:" + lab.text
+        if "处理决定" in lab.text:
+            return "decisions"
+        return keyword_match(lab.text, ACTIVE_COL_KEYWORDS) or "extra:" + lab.text
 
     def _expected_active(self, item: str | None) -> list[tuple[str, str]] | None:
         if not item:
@@ -808,7 +820,7 @@ class TableMapper:
         row_key = None
         label = ""
         for p in reversed(row.labels):
-            g = review_group(normalise_label(cell_text(p)).text)
+            g = review_group(squash(cell_text(p)))  # annotations kept: 行政诉讼（复议后起诉）
             if g and g != "litigation":
                 row_key, label = g, collapse_ws(cell_text(p))
                 break

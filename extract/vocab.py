@@ -126,3 +126,54 @@ def legacy_col(text: str) -> str | None:
     if any(t in text for t in ("年度", "本期", "统计数", "本年", "数量", "数值", "实际")) or text.rstrip("年").isdigit():
         return "value"
     return None
+
+
+# Distinctive words of each leaf (wording varies between offices): a fallback when the label
+# matches no official label exactly; used only when exactly one leaf's words occur.
+APP_LEAF_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "granted": ("予以公开",),
+    "partially_granted": ("部分公开",),
+    "denied_state_secret": ("国家秘密",),
+    "denied_prohibited_by_law": ("法律行政法规禁止", "法律法规禁止", "禁止公开"),
+    "denied_security_stability": ("三安全一稳定",),
+    "denied_third_party": ("第三方",),
+    "denied_internal_affairs": ("内部事务",),
+    "denied_process_information": ("过程性",),
+    "denied_enforcement_files": ("执法案卷",),
+    "denied_query_matters": ("查询事项",),
+    "unavailable_not_held": ("不掌握",),
+    "unavailable_needs_creation": ("另行制作", "没有现成"),
+    "unavailable_unclear": ("补正后", "仍不明确"),
+    "not_processed_petition": ("信访", "举报投诉"),
+    "not_processed_repeated": ("重复申请",),
+    "not_processed_publication": ("公开出版物",),
+    "not_processed_excessive": ("大量反复",),
+    "not_processed_confirmation": ("确认或重新出具", "重新出具"),
+    "other_no_correction": ("逾期不补正",),
+    "other_no_fee": ("收费通知", "缴纳费用"),
+}
+APP_LEVEL1_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "new_received": ("本年新收",),
+    "carried_over": ("上年结转",),
+    "carried_forward": ("结转下年度", "结转下一年度"),
+}
+# Distinctive words of the section-二 column headers.
+ACTIVE_COL_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "new_made": ("新制作",),
+    "new_published": ("新公开",),
+    "total_published": ("公开总数",),
+    "previous_count": ("上一年",),
+    "change": ("增/减", "增减", "增加/减少"),
+    "procurement_projects": ("采购项目",),
+    "procurement_amount": ("采购总金额", "采购金额"),
+    "issued": ("制发",),
+    "repealed": ("废止",),
+    "in_force": ("现行有效",),
+    "fee_amount": ("收费金额",),
+}
+
+
+def keyword_match(text: str, table: dict[str, tuple[str, ...]]) -> str | None:
+    """The single key whose distinctive words occur in ``text`` (None when none or several)."""
+    hits = {key for key, words in table.items() if any(w in text for w in words)}
+    return hits.pop() if len(hits) == 1 else None
