@@ -192,10 +192,14 @@ def _lift_memory_limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
 
-def convert_files(paths: list[Path], target: str, outdir: Path, timeout_s: float = CONVERT_TIMEOUT_S) -> list[Path | None]:
+def convert_files(
+    paths: list[Path], target: str, outdir: Path, timeout_s: float = CONVERT_TIMEOUT_S, filter_spec: str | None = None
+) -> list[Path | None]:
     """Convert files with one ``soffice`` run; the output path per input (None if it failed).
 
-    Raises :class:`ExtractionError` when LibreOffice is missing or the run times out.
+    ``filter_spec`` replaces the default ``--convert-to`` argument of ``target`` (e.g. PDF
+    export options as JSON).  Raises :class:`ExtractionError` when LibreOffice is missing or
+    the run times out.
     """
     soffice = find_soffice()
     if soffice is None:
@@ -217,7 +221,7 @@ def convert_files(paths: list[Path], target: str, outdir: Path, timeout_s: float
             "--nolockcheck",
             "--nodefault",
             "--convert-to",
-            FILTERS[target],
+            filter_spec or FILTERS[target],
             "--outdir",
             str(outdir),
             *map(str, paths),

@@ -39,6 +39,7 @@ _PAGE_NUMBER = re.compile(
 )
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])")
 _ENUMERATOR = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十0-9]{1,3}[)）]|[0-9]{1,2}[.、．](?![0-9]))")
+_OPEN_ENUMERATOR = re.compile(r"^\s*[（(][一二三四五六七八九十]{1,3}")  # "（六" cut by a line break
 _VALUE_LIKE = re.compile(r"^[+\-−–增减]?[0-9０-９][0-9０-９,，.．]*\s*[元万件条个项次%％]*$|^[-—–/／无]$")
 _WORD_PREFIX = re.compile(r"^Microsoft Word\s*-\s*", re.I)
 
@@ -307,10 +308,19 @@ class TableRun:
         data_row = any(_VALUE_LIKE.match(c.text.strip()) for c in bottom_cells if c.text.strip())
         value_x = min((c.x0 for c in bottom_cells if _VALUE_LIKE.match(c.text.strip())), default=None)
 
+        def outer_label(cell: BoxCell, band: list[BoxCell]) -> bool:
+            """A group/level-1 label: another non-value cell starts right of it on its band."""
+            return any(
+                abs(o.x0 - cell.x1) <= TOL and o.text.strip() and not _VALUE_LIKE.match(o.text.strip()) for o in band
+            )
+
         def continues(c1: BoxCell, c2: BoxCell) -> bool:
-            if not c2.text.strip() or not c1.text.strip():
+            t1, t2 = c1.text.strip(), c2.text.strip()
+            if not t1 or not t2:
                 return True
-            return bool(_ENUMERATOR.match(c1.text)) and not _ENUMERATOR.match(c2.text) and not _VALUE_LIKE.match(c2.text.strip())
+            if _ENUMERATOR.match(t2) or _VALUE_LIKE.match(t2):
+                return False
+            return bool(_ENUMERATOR.match(t1) or _OPEN_ENUMERATOR.match(t1) or outer_label(c1, bottom_cells))
 
         split_row = (
             data_row
@@ -318,12 +328,6 @@ class TableRun:
             and all(continues(c1, c2) for c1, c2 in pairs)  # type: ignore[arg-type]
         )
         new_edges = _row_edges(new)
-
-        def outer_label(cell: BoxCell, band: list[BoxCell]) -> bool:
-            """A group/level-1 label: another non-value cell starts right of it on its band."""
-            return any(
-                abs(o.x0 - cell.x1) <= TOL and o.text.strip() and not _VALUE_LIKE.match(o.text.strip()) for o in band
-            )
 
         merged: set[int] = set()
         for c1, c2 in pairs:
@@ -497,8 +501,13 @@ def parse_pdf(data: bytes, *, ocr: bool = True, max_pages: int = MAX_PAGES) -> D
                 break
             try:
                 content = _read_page(page, i + 1)
+            except MemoryError as e:
+                raise ExtractionError(f"page {i + 1} exceeds the memory limit (a decompression bomb?)") from e
             except Exception as e:  # one damaged page must not lose the others
-                doc.warnings.append(f"page {i + 1} unreadable: {type(e).__name__}: {e}")
+                cause = e.args[0] if e.args and isinstance(e.args[0], BaseException) else e
+                if isinstance(cause, MemoryError) or "allocate" in str(e):
+                    raise ExtractionError(f"page {i + 1} exceeds the memory limit (a decompression bomb?)") from e
+                doc.warnings.append(f"page {i + 1} unreadable: {type(cause).__name__}: {cause}")
                 continue
             finally:
                 page.close()

@@ -70,15 +70,18 @@ def _table(lines: list[TextLine], segs: list[list[TextLine]], page: int) -> Sour
         "\n".join(l.text for l in lines),
         where=_loc(page, min(l.x0 for l in lines), lines[0].top, max(l.x1 for l in lines), lines[-1].bottom),
     )
-    value_x = [s.x0 for row in segs for s in row[1:] if _is_value(s)]
-    if not value_x:
+    value_segs = [s for row in segs for s in row if _is_value(s)]
+    if not value_segs:
         return flat
-    label_right = min(value_x) - size * 0.5
+    label_right = min(s.x0 for s in value_segs) - size * 0.5
+    centres = cluster_edges([(s.x0 + s.x1) / 2 for s in value_segs], size * 1.2)
+    gaps = sorted(b - a for a, b in zip(centres, centres[1:]))
+    pitch = gaps[len(gaps) // 2] if gaps else size * 4
     # zones: a header (or caption) line after data lines starts a new sub-table
     zones: list[list[tuple[TextLine, list[TextLine]]]] = [[]]
     prev_values = False
     for line, row in zip(lines, segs):
-        values = any(_is_value(s) for s in row if s.x0 >= label_right)
+        values = any(_is_value(s) for s in row if (s.x0 + s.x1) / 2 >= label_right)
         header_like = len(row) >= 2 or (row and row[0].x1 > label_right + size)
         if zones[-1] and not values and prev_values and header_like:
             zones.append([])
@@ -86,22 +89,40 @@ def _table(lines: list[TextLine], segs: list[list[TextLine]], page: int) -> Sour
         prev_values = values
     rows: list[list[SourceCell]] = []
     for zone in zones:
-        zone_rows = _zone_rows(zone, label_right, size, page)
+        zone_rows = _zone_rows(zone, label_right, size, pitch, page)
         if zone_rows is None:
             return flat
         rows += zone_rows
     return SourceTable(rows, where=flat.where, spans_known=False)
 
 
-def _zone_rows(zone: list[tuple[TextLine, list[TextLine]]], label_right: float, size: float, page: int) -> list[list[SourceCell]] | None:
+def _zone_rows(
+    zone: list[tuple[TextLine, list[TextLine]]], label_right: float, size: float, pitch: float, page: int
+) -> list[list[SourceCell]] | None:
     """Rows of one sub-table (header lines, then data lines); None when the layout is not
     simple enough to place every value in its column with certainty."""
-    first_data = next((k for k, (_, row) in enumerate(zone) if any(_is_value(s) for s in row if s.x0 >= label_right)), len(zone))
+    first_data = next((k for k, (_, row) in enumerate(zone) if any(_is_value(s) for s in row if (s.x0 + s.x1) / 2 >= label_right)), len(zone))
     headers, data = zone[:first_data], zone[first_data:]
-    centres = [(s.x0 + s.x1) / 2 for _, row in data for s in row if s.x0 >= label_right]
-    if headers and len(headers[-1][1]) >= 2:
-        centres += [(s.x0 + s.x1) / 2 for s in headers[-1][1] if s.x0 >= label_right]
-    columns = cluster_edges(centres, size * 1.2)
+    def mid(s: TextLine) -> float:
+        return (s.x0 + s.x1) / 2
+
+    data_columns = cluster_edges([mid(s) for _, row in data for s in row if mid(s) >= label_right], size * 1.2)
+    # header words over a single column also mark columns (a column may be blank in every
+    # data row) — never words spanning several columns (行政诉讼 over ten), and never a
+    # position squeezed between two data columns where no column fits
+    extra: list[float] = []
+    for _, row in headers:
+        if len(row) < 2:
+            continue
+        for s in row:
+            x = mid(s)
+            if x < label_right or s.x1 - s.x0 > 1.2 * pitch or any(abs(x - c) <= size * 1.2 for c in data_columns):
+                continue
+            left = max((c for c in data_columns if c < x), default=None)
+            right = min((c for c in data_columns if c > x), default=None)
+            if (left is None or x - left >= 0.8 * pitch) and (right is None or right - x >= 0.8 * pitch):
+                extra.append(x)
+    columns = cluster_edges(data_columns + extra, size * 1.2)
 
     def column_of(seg: TextLine) -> int | None:
         if not columns:
@@ -118,8 +139,9 @@ def _zone_rows(zone: list[tuple[TextLine, list[TextLine]]], label_right: float, 
         out.append((line, [SourceCell(s.text, where=loc(s), is_header=True) for s in row]))
     data_rows: list[tuple[TextLine, list[SourceCell]]] = []
     pending: list[TextLine] = []  # label-only lines waiting for their row
+    has_labels = any(mid(s) < label_right for _, row in data for s in row)
     for line, row in data:
-        labels = [s for s in row if s.x0 < label_right]
+        labels = [s for s in row if mid(s) < label_right]
         by_col: dict[int, TextLine] = {}
         for s in row:
             if s in labels:
@@ -136,7 +158,7 @@ def _zone_rows(zone: list[tuple[TextLine, list[TextLine]]], label_right: float, 
         if len(labels) > 1:
             return None  # a group label sharing the line with a leaf label
         label = labels[0] if labels else None
-        cells = [SourceCell(label.text if label else "", where=loc(label) if label else "")]
+        cells = [SourceCell(label.text if label else "", where=loc(label) if label else "")] if has_labels else []
         for k in range(len(columns)):
             s = by_col.get(k)
             cells.append(SourceCell(s.text if s else "", where=loc(s) if s else ""))

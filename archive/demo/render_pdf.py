@@ -157,6 +157,48 @@ def render_scanned_pdf(report: SampleReport, style: str = "official", dpi: int =
     return scan_pdf(render_pdf(report, style), dpi)
 
 
+def convert_cached(data: bytes, source_ext: str, target: str) -> bytes:
+    """Any document converted by LibreOffice (cached by content hash)."""
+    from extract.office import convert
+
+    key = hashlib.sha256(RENDER_VERSION.encode() + source_ext.encode() + data).hexdigest()[:32]
+    path = cache_dir() / f"{key}.{target}"
+    if not path.is_file():
+        with _locked():
+            if not path.is_file():
+                _store(path, convert(data, source_ext, target))
+    return path.read_bytes()
+
+
+def render_protected_pdf(report: SampleReport, *, open_password: str | None, owner_password: str = "owner") -> bytes:
+    """The report as an encrypted PDF: with ``open_password`` a password is needed to open it;
+    without, only an owner password restricts copying (common on portals; opens freely)."""
+    import json
+
+    from extract.office import convert_files
+
+    options = {
+        "EncryptFile": {"type": "boolean", "value": "true"},
+        "RestrictPermissions": {"type": "boolean", "value": "true"},
+        "PermissionPassword": {"type": "string", "value": owner_password},
+        "EnableCopyingOfContent": {"type": "boolean", "value": "false"},
+    }
+    if open_password:
+        options["DocumentOpenPassword"] = {"type": "string", "value": open_password}
+    spec = "pdf:writer_pdf_Export:" + json.dumps(options, separators=(",", ":"))
+    key = _key(report, f"protected|{open_password}|{owner_password}", "pdf")
+    path = cache_dir() / f"{key}.pdf"
+    if not path.is_file():
+        with _locked(), tempfile.TemporaryDirectory(prefix="nianbao-render-") as work:
+            src = Path(work) / f"{key}.docx"
+            src.write_bytes(render_docx(report))
+            out = convert_files([src], "pdf", Path(work) / "out", filter_spec=spec)[0]
+            if out is None:
+                raise RuntimeError("LibreOffice did not export the protected PDF")
+            _store(path, out.read_bytes())
+    return path.read_bytes()
+
+
 def scan_pdf(pdf: bytes, dpi: int = SCAN_DPI) -> bytes:
     """Rasterise every page of ``pdf`` (pypdfium2) and save the images as a PDF (Pillow)."""
     import pypdfium2 as pdfium
