@@ -73,6 +73,12 @@ STYLE_CHOICES: dict[str, tuple] = {
     "heading_markup": ("plain", "strong", "span_font"),
     "para_markup": ("p", "div", "br"),  # paragraphs as <p>, as <div>, or lines of one <p> split by <br>
     "para_indent": (False, True),  # paragraphs and headings start with two U+3000
+    "blank_paragraphs": (False, True),  # <p>&nbsp;</p> and <p><br/></p> between blocks
+    "seal_image": (False, True),  # an <img> of the seal beside the signature
+    "attachment_link": (False, True),  # a 附件 link to the same report as PDF after the body
+    "body_script": (False, True),  # a <script> inside the body (share counters, document.write)
+    "wrong_basis": (False, True),  # the preamble cites the other template's 通知 (template comes from labels)
+    "page_footer": (False, True),  # a PDF page footer row "- 5 -" where 三 breaks across pages
     "heading_variants": (False, True),  # 一、工作基本情况, 四、因政府信息公开工作被申请行政复议…, 五、政府信息公开工作存在的…
     "signature": (True, False),
     "legacy_placement": ("appendix", "section"),  # pre-2019 统计表 as 附件1 or as last section
@@ -133,6 +139,12 @@ class MarkupStyle:
     para_markup: str = "p"
     para_indent: bool = False
     heading_variants: bool = False
+    blank_paragraphs: bool = False
+    seal_image: bool = False
+    attachment_link: bool = False
+    body_script: bool = False
+    wrong_basis: bool = False
+    page_footer: bool = False
     signature: bool = True
     legacy_placement: str = "appendix"
     container: str = "trs_editor"
@@ -275,13 +287,24 @@ def _para_attrs(p: LPara, style: MarkupStyle) -> str:
     return ' style="text-indent: 2em;"' if style.cell_markup == "trs" else ""
 
 
+SEAL = '<p style="text-align: right;"><img src="/images/seal.png" alt="" width="120" height="120" /></p>\n'
+BLANKS = ("<p>&nbsp;</p>\n", "<p><br/></p>\n")
+
+
 def _paras(paras: list[LPara], style: MarkupStyle) -> str:
     """A run of consecutive paragraphs (between tables)."""
     tail = "<span lang=EN-US><o:p></o:p></span>" if style.cell_markup == "word" else ""
     if style.para_markup == "br":
         return "<p>" + "<br />\n".join(_para_inner(p, style) for p in paras) + "</p>\n"
     tag = "div" if style.para_markup == "div" else "p"
-    return "".join(f"<{tag}{_para_attrs(p, style)}>{_para_inner(p, style)}{tail}</{tag}>\n" for p in paras)
+    out = []
+    for n, p in enumerate(paras):
+        if p.kind == "signature" and style.seal_image and (n == 0 or paras[n - 1].kind != "signature"):
+            out.append(SEAL)
+        out.append(f"<{tag}{_para_attrs(p, style)}>{_para_inner(p, style)}{tail}</{tag}>\n")
+        if style.blank_paragraphs and p.kind in ("heading", "text"):
+            out.append(BLANKS[n % 2])
+    return "".join(out)
 
 
 # ----------------------------------------------------------------------------- tables
@@ -412,8 +435,18 @@ def render_body(report: SampleReport, style: MarkupStyle) -> str:
             out.append(_paras(run, style))
             run = []
         out.append(_table(block, style))
+        if style.blank_paragraphs:
+            out.append(BLANKS[0])
     if run:
         out.append(_paras(run, style))
+    if style.body_script:
+        out.append(
+            '<script type="text/javascript">var pageSize = 20; var readCount = 1356;'
+            " document.write('<span class=\"read\">阅读次数：' + readCount + '</span>');</script>\n"
+        )
+    if style.attachment_link:
+        name = _esc(report.title)
+        out.append(f'<p>附件：<a href="./P020250110{report.year}.pdf" title="{name}.pdf">{name}.pdf</a></p>\n')
     return "".join(out)
 
 

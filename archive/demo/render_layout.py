@@ -427,13 +427,14 @@ def _apps_tables(report: SampleReport, style: MarkupStyle, rng: random.Random) -
     seg1 = _apps_rows(report, rows[:cut], style, rng)
     seg2 = _apps_rows(report, rows[cut:], style, rng)
     again = _apps_header(labels, style)
+    footer = [[LCell([f"- {rng.randint(3, 9)} -"], role="blank", colspan=10 + int(style.apps_subtotal))]] if style.page_footer else []
     if style.apps_break == "table":
-        return [LTable(header + seg1, 3, nh), LTable(seg2, 3, 0)]
+        return [LTable(header + seg1 + footer, 3, nh), LTable(seg2, 3, 0)]
     if style.apps_break == "table_header":
-        return [LTable(header + seg1, 3, nh), LTable(again + seg2, 3, nh)]
+        return [LTable(header + seg1 + footer, 3, nh), LTable(again + seg2, 3, nh)]
     if style.apps_break == "inline_header":
-        return [LTable(header + seg1 + again + seg2, 3, nh)]
-    return [LTable(header + seg1 + seg2, 3, nh)]  # inline_level1
+        return [LTable(header + seg1 + footer + again + seg2, 3, nh)]
+    return [LTable(header + seg1 + footer + seg2, 3, nh)]  # inline_level1
 
 
 # ----------------------------------------------------------------------------- section 四
@@ -531,7 +532,11 @@ def layout_report(report: SampleReport, style: MarkupStyle) -> Layout:
     add = out.blocks.append
     if style.title_in_body:
         add(LPara(report.title, "title"))
-    add(LPara(report.preamble, "preamble"))
+    preamble = report.preamble
+    if style.wrong_basis and report.template in ("2019", "2021"):
+        other = "国办公开办函〔2019〕60号" if report.template == "2021" else "国办公开办函〔2021〕30号"
+        preamble = f"本报告依据《中华人民共和国政府信息公开条例》和{other}文件要求编制。" + preamble
+    add(LPara(preamble, "preamble"))
     missing = {"none": set(), "two": {2}, "three": {3}, "both": {2, 3}}[style.missing_headings]
     tables_for = {}
     if report.template in ("2019", "2021"):

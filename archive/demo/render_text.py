@@ -17,22 +17,39 @@ from archive.demo.sample import SampleReport
 TEXT_STYLE = MarkupStyle(label_breaks="br", value_padding="ideographic", blank_markup="nbsp", signature=True)
 
 
-def table_lines(table: LTable) -> list[str]:
-    """The lines of one table: per row, each cell (or rowspan placeholder) in grid order, then a blank line."""
+SHAPES = ("lines", "rows")
+
+
+def _physical_rows(table: LTable) -> list[list[LCell | None]]:
+    """Per row, each cell starting there or None for a rowspan placeholder, in grid order."""
     full = grid(table)
-    starts: dict[int, int] = {}
-    for r, row in enumerate(table.rows):
-        for cell in row:
-            starts[id(cell)] = r
-    out: list[str] = []
+    starts = {id(cell): r for r, row in enumerate(table.rows) for cell in row}
+    out: list[list[LCell | None]] = []
     for r, line in enumerate(full):
         seen: set[int] = set()
+        row: list[LCell | None] = []
         for cell in line:
             assert cell is not None  # grid() guarantees a full rectangle
-            if id(cell) in seen:
-                continue
-            seen.add(id(cell))
-            out.extend(_cell_lines(cell) if starts[id(cell)] == r else ["\t"])
+            if id(cell) not in seen:
+                seen.add(id(cell))
+                row.append(cell if starts[id(cell)] == r else None)
+        out.append(row)
+    return out
+
+
+def table_lines(table: LTable, shape: str = "lines") -> list[str]:
+    """The lines of one table.
+
+    ``lines``: per row, each cell (or rowspan placeholder) on a tab-led line, then a blank line.
+    ``rows``: one line per row, cells joined by tabs (a copy from a spreadsheet or Word).
+    """
+    out: list[str] = []
+    for row in _physical_rows(table):
+        if shape == "rows":
+            out.append("\t".join("" if c is None else c.text for c in row))
+            continue
+        for cell in row:
+            out.extend(["\t"] if cell is None else _cell_lines(cell))
         out.append("")
     return out
 
@@ -42,8 +59,13 @@ def _cell_lines(cell: LCell) -> list[str]:
     return ["\t" + first, *rest]
 
 
-def render_text(report: SampleReport, style: MarkupStyle | None = None) -> str:
-    """``report`` as page text in the 西岩镇 shape (``style`` defaults to :data:`TEXT_STYLE`)."""
+def render_text(report: SampleReport, style: MarkupStyle | None = None, shape: str = "lines") -> str:
+    """``report`` as page text in the 西岩镇 shape (``style`` defaults to :data:`TEXT_STYLE`).
+
+    ``shape="rows"`` prints each table row on one tab-separated line instead.
+    """
+    if shape not in SHAPES:
+        raise ValueError(f"unknown text shape {shape!r}; choose one of {SHAPES}")
     style = style or TEXT_STYLE
     lines = ["", "", report.title]
     previous = None
@@ -55,7 +77,7 @@ def render_text(report: SampleReport, style: MarkupStyle | None = None) -> str:
         else:
             if isinstance(previous, LPara) and previous.kind == "heading" and "复议" in previous.text:
                 lines.append("")
-            lines.extend(table_lines(block))
+            lines.extend(table_lines(block, shape))
             lines.append("")
         previous = block
     return "\n".join(lines) + "\n"
