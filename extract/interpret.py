@@ -128,11 +128,10 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
     sections = split_sections(paragraphs, modern=template in ("2019", "2021"))
     if sections and sections[0].number == 0 and title:
         # the title line is not part of the preamble
-        pre = sections[0].text
-        for t in (title, squash(title)):
-            if pre.startswith(t):
-                pre = pre[len(t) :].strip()
-                break
+        lines = sections[0].text.split("\n")
+        while lines and squash(lines[0]) == squash(title):
+            lines.pop(0)  # the title line (only a whole line equal to the title)
+        pre = "\n".join(lines).strip()
         if pre:
             sections[0].text = pre
         else:
