@@ -256,6 +256,8 @@ def test_detail_pages_carry_meta_body_and_attachments(sites, family):
                 assert data.content[:4] == (b"%PDF" if att.kind == "pdf" else b"PK\x03\x04")
             carriers.add(rep.carrier)
     assert {"html", "html+pdf", "pdf", "docx"} <= carriers
+    if family == "generic":  # VSB keeps the old .doc name for uploaded DOCX files
+        assert any(a.filename.endswith(".doc") and a.kind == "docx" for r in site.expected_reports for a in r.attachments)
 
 
 @READ_ONLY
@@ -275,6 +277,17 @@ def test_gbk_pages_decode_and_declare_their_charset(sites, family):
             meta_says = bool(re.search(r'<meta http-equiv="Content-Type" content="text/html; charset=gb2312"', text))
             assert (header_says, meta_says) == {"header": (True, False), "meta": (False, True), "both": (True, True)}[rep.charset_declared]
             assert metas(text)["ArticleTitle"] == rep.title
+
+
+def test_trs_page_extension_follows_the_seed(portal_factory):
+    for seed, ext in ((1, "htm"), (2, "shtml")):
+        site = portal_factory("trs", seed=seed, attachments=False, mirror=False)
+        with client() as c:
+            found = enumerate_trs(c, site)
+        assert found == {r.url for r in site.expected_reports} | {n.url for n in site.non_report_items if n.kind != "news"}
+        assert {u.rsplit(".", 1)[1] for u in found} == {ext, "htm"}  # tnull_{id}.htm keeps its broken name
+        with client() as c:
+            assert c.get(site.base_url + f"/zfxxgk/zfxxgknb/index.{ext}").status_code == 200
 
 
 @READ_ONLY
@@ -776,7 +789,11 @@ def test_block_and_unblock_a_path(portal_factory):
 def test_go_dead_refused_then_revive_and_5xx(portal_factory):
     site = portal_factory("generic", attachments=False)
     url = site.start_urls[0]
-    site.go_dead("refused")
+    with client() as keep_alive:
+        assert keep_alive.get(url).status_code == 200
+        site.go_dead("refused")
+        with pytest.raises((httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError)):
+            keep_alive.get(url)  # an open keep-alive connection dies with the portal too
     with pytest.raises(httpx.ConnectError):
         httpx.get(url, trust_env=False, timeout=5)
     site.revive()

@@ -56,6 +56,16 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     server: "PortalServer"
 
+    def setup(self) -> None:
+        super().setup()
+        self.server.track(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.untrack(self.connection)
+
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
         if self.server.verbose:
             super().log_message(format, *args)
@@ -121,6 +131,32 @@ class PortalServer(ThreadingHTTPServer):
         host_part = f"[{self.bind_host}]" if ":" in self.bind_host else self.bind_host
         self.origin = f"http://{host_part}:{self.port}"
         self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
+        self._conn_lock = threading.Lock()
+
+    def track(self, conn: socket.socket) -> None:
+        with self._conn_lock:
+            self._connections.add(conn)
+
+    def untrack(self, conn: socket.socket) -> None:
+        with self._conn_lock:
+            self._connections.discard(conn)
+
+    def close_connections(self) -> None:
+        """Cut every open (keep-alive) connection, so a stopped site really stops answering."""
+        with self._conn_lock:
+            conns, self._connections = list(self._connections), set()
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def stop(self) -> None:
+        """Stop accepting, cut open connections, close the listening socket."""
+        self.shutdown()
+        self.close_connections()
+        self.server_close()
 
 
 @dataclass
@@ -244,8 +280,7 @@ class RunningSite:
     def _shutdown_server(self) -> None:
         server, self.server = self.server, None
         if server is not None:
-            server.shutdown()
-            server.server_close()
+            server.stop()
 
     def _dead_changed(self, mode: str | None) -> None:
         with self._lock:

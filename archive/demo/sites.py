@@ -163,8 +163,9 @@ class LoggedRequest:
 @dataclass
 class ExpectedAttachment:
     url: str
-    filename: str  # the link text / original file name
-    kind: str  # pdf | docx
+    filename: str  # the link text / original file name (the extension may lie; ``kind`` is the truth)
+    kind: str  # pdf | docx (what the bytes are)
+    sample: SampleReport | None = None  # what the file says (differs from the page after a replacement)
 
 
 @dataclass
@@ -310,7 +311,7 @@ DEPARTMENTS = [
     "发展和改革局", "教育局", "公安局", "民政局", "司法局", "财政局", "人力资源和社会保障局", "自然资源局",
     "住房和城乡建设局", "交通运输局", "水利局", "农业农村局", "卫生健康局", "市场监督管理局", "应急管理局", "医疗保障局",
 ]
-TITLE_STYLES = ("plain", "plain", "niandu", "short", "nianbao", "work", "plain", "guanyu")
+TITLE_STYLES = ("plain", "plain", "niandu", "short", "nianbao", "work", "plain", "guanyu", "zhongdian")
 
 
 def unit_code(name: str, region: str) -> str:
@@ -329,6 +330,7 @@ def report_title(short: str, year: int, style: str) -> str:
         "nianbao": f"{short}{year}年信息公开年报",
         "work": f"{short}{year}年政府信息公开年度工作报告",
         "guanyu": f"关于{year}年政府信息公开工作的年度报告",
+        "zhongdian": f"{short}{year}年政府信息公开重点工作年度报告",
     }[style]
 
 
@@ -792,8 +794,9 @@ class Site:
         label = {"utf-8": "utf-8", "gbk": "GBK"}.get(encoding, encoding)
         ctype = "text/html" if declared == "meta" else f"text/html; charset={label}"
         self.put(path, Route(content_type=ctype, body=data, modified=modified))
-        if path.endswith("/index.html"):
-            self.put(path[: -len("index.html")], self._building[path])
+        name = path.rsplit("/", 1)[-1]
+        if name in ("index.html", "index.htm", "index.shtml"):
+            self.put(path[: -len(name)], self._building[path])
 
     def doc_page_charset(self, doc: Doc) -> str | None:
         """What the page's own ``<meta>`` declares (None when only the header does)."""
@@ -1039,7 +1042,7 @@ class Site:
             organ=doc.sample.organ, level=doc.sample.level, template=doc.sample.template, published=doc.published.date(),
             column=column.name, carrier=doc.carrier, encoding=doc.encoding,
             charset_declared=doc.charset_declared if doc.encoding != "utf-8" else "both",
-            attachments=[ExpectedAttachment(self.url(a.path), a.filename, a.kind) for a in doc.attachments if a.kind != "zip"],
+            attachments=[ExpectedAttachment(self.url(a.path), a.filename, a.kind, a.sample) for a in doc.attachments if a.kind != "zip"],
             version=doc.version, sample=doc.sample,
         )
 
@@ -1142,8 +1145,8 @@ class Site:
             bump_one_cell(sample)
             doc.sample = sample
             doc.body = ""
-            for att in doc.attachments:
-                if att.kind != "zip":
+            if doc.carrier in ("pdf", "docx"):  # the file is the report; a 全真版 beside the page stays as it was
+                for att in doc.attachments:
                     att.sample = sample
             doc.version += 1
             doc.modified = when
@@ -1270,7 +1273,10 @@ def paginate(items: list, per_page: int) -> list[list]:
 
 
 class TrsSite(Site):
-    """TRS WCM county portal: 政府信息公开年报 with sub-columns 县政府 / 部门 / 乡镇街道 (by year)."""
+    """TRS WCM county portal: 政府信息公开年报 with sub-columns 县级 (``xj``) / 县政府部门 (``xzfbm``) /
+    乡镇街道 (``xzjd``, then year folders ``2021n``); lists ``index.html``, ``index_1.html`` … paged only
+    by ``createPageHTML``; details ``./YYYYMM/tYYYYMMDD_{id}.html`` with ``_wap`` twins and one
+    ``tnull_{id}.htm``.  The page extension follows the seed (html, htm, shtml)."""
 
     family = "trs"
     default_n_reports = 12
@@ -1281,17 +1287,19 @@ class TrsSite(Site):
     def nav(self) -> list[tuple[str, str]]:
         return [("首页", "/"), ("政务公开", "/zfxxgk/"), ("新闻中心", "/xwzx/"), ("办事服务", "/bsfw/"), ("互动交流", "/hdjl/")]
 
+    @property
+    def ext(self) -> str:
+        return ("html", "htm", "shtml")[self.options.seed % 3]
+
     def _populate(self) -> None:
         r = self.root
         self.columns["root"] = Column("root", "政府信息公开年报", r, "1813")
-        self.columns["xzf"] = Column("xzf", "县政府", r + "xzf/", "1814", "county")
-        self.columns["bm"] = Column("bm", "部门", r + "bm/", "1815", "department")
+        self.columns["xj"] = Column("xj", "县级", r + "xj/", "1814", "county")
+        self.columns["xzfbm"] = Column("xzfbm", "县政府部门", r + "xzfbm/", "1815", "department")
         self.columns["xzjd"] = Column("xzjd", "乡镇街道", r + "xzjd/", "1816", "town")
         self.columns["news"] = Column("news", "部门动态", "/xwzx/bmdt/", "1700", extra={"meta_name": "部门动态", "meta_type": "新闻动态"})
         n = self.options.n_reports or self.default_n_reports
-        plan = self.report_plan(n)
-        if self.options.demo_part == "trs":
-            plan = demo_trs_plan(self)
+        plan = demo_trs_plan(self) if self.options.demo_part == "trs" else self.report_plan(n)
         earliest = min(plan, key=lambda sp: sp["year"])
         earliest["published"] = datetime(2017, 9, 21, 10, 12, tzinfo=CST)  # an old report re-posted years later
         for spec in plan:
@@ -1299,34 +1307,34 @@ class TrsSite(Site):
             self.place_new_report(doc)
             self.docs.append(doc)
         for kind, year, col in (("notice", 2019, "root"), ("format", 2021, "root"), ("statistics", 2018, "root"),
-                                ("letter", 2014, "root"), ("interpretation", 2023, "bm"), ("news", 2024, "news")):
+                                ("letter", 2014, "root"), ("interpretation", 2023, "xzfbm"), ("news", 2024, "news")):
             item = self.make_item(kind, year, col)
             self.place_doc(item)
             self.docs.append(item)
         # the structural quirks of this family: _wap twins and one tnull_ page
         htmls = [d for d in self.docs if d.is_report and d.carrier in ("html", "html+pdf")]
         for d in htmls[::3]:
-            d.wap_path = d.path.replace(".html", "_wap.html")
-        tnull = next((d for d in self.docs if d.is_report and d.column == "bm" and not d.wap_path), None)
+            d.wap_path = d.path[: -len(self.ext) - 1] + f"_wap.{self.ext}"
+        tnull = next((d for d in self.docs if d.is_report and d.column == "xzfbm" and not d.wap_path), None)
         if tnull is not None:
-            tnull.path = self.columns["bm"].path + f"tnull_{tnull.doc_id}.htm"
+            tnull.path = self.columns["xzfbm"].path + f"tnull_{tnull.doc_id}.htm"
             for att in tnull.attachments:
-                att.path = self.columns["bm"].path + att.path.rsplit("/", 1)[1]
+                att.path = self.columns["xzfbm"].path + att.path.rsplit("/", 1)[1]
         if self.options.duplicates:
-            county_reports = [d for d in self.docs if d.is_report and d.column == "xzf"]
+            county_reports = [d for d in self.docs if d.is_report and d.column == "xj"]
             if county_reports:
                 d = county_reports[0]
-                d.listings.append(("root", self.root + d.path[len(self.columns["xzf"].path):]))
-            others = [d for d in self.docs if d.is_report and d.column == "bm" and not d.listings]
+                d.listings.append(("root", self.root + d.path[len(self.columns["xj"].path):]))
+            others = [d for d in self.docs if d.is_report and d.column == "xzfbm" and not d.listings]
             if others:
                 others[-1].list_href_suffix = "?isMobile=false"
 
     def column_for(self, doc: Doc) -> str:
         level = doc.sample.level if doc.sample else "town"
         if level == "county":
-            return "xzf"
+            return "xj"
         if level == "department":
-            return "bm"
+            return "xzfbm"
         year = doc.sample.year if doc.sample else doc.published.year - 1
         key = f"xzjd{year}"
         if key not in self.columns:
@@ -1340,27 +1348,26 @@ class TrsSite(Site):
 
     def place_doc(self, doc: Doc) -> None:
         folder = self.columns[doc.column].path + doc.published.strftime("%Y%m") + "/"
-        doc.path = folder + f"t{doc.published:%Y%m%d}_{doc.doc_id}.html"
+        doc.path = folder + f"t{doc.published:%Y%m%d}_{doc.doc_id}.{self.ext}"
         self.declare_attachments(doc, folder)
 
     def soft404_column(self) -> str:
-        return "xzf"
+        return "xj"
 
     def start_paths(self) -> list[str]:
         return ["/", self.root]
 
     def second_list_path(self) -> str:
-        for key in ("xzf", "bm", "root"):
+        for key in ("xj", "xzfbm", "root"):
             if len(self.listed(key)) > self.per_page:
-                return self.columns[key].path + "index_1.html"
+                return self.columns[key].path + f"index_1.{self.ext}"
         return self.root
 
     def crumbs(self, column: Column) -> list[tuple[str, str]]:
-        out = [("首页", "/"), ("政务公开", "/zfxxgk/")]
         if column.key == "news":
             return [("首页", "/"), ("新闻中心", "/xwzx/"), ("部门动态", column.path)]
-        out.append(("政府信息公开年报", self.root))
-        if column.key in ("xzf", "bm", "xzjd"):
+        out = [("首页", "/"), ("政务公开", "/zfxxgk/"), ("政府信息公开年报", self.root)]
+        if column.key in ("xj", "xzfbm", "xzjd"):
             out.append((column.name, column.path))
         elif column.key.startswith("xzjd"):
             out += [("乡镇街道", self.root + "xzjd/"), (column.name, column.path)]
@@ -1373,6 +1380,9 @@ class TrsSite(Site):
         crumbs = [(label, rel(path, href)) for label, href in self.crumbs(column)]
         return shells.trs_detail(self.chrome(), d, crumbs, self.doc_page_charset(doc), legacy=doc.encoding != "utf-8")
 
+    def index(self, folder: str) -> str:
+        return folder + f"index.{self.ext}"
+
     def _render_routes(self) -> None:
         chrome = self.chrome()
         latest = sorted((d for d in self.docs if not d.removed and d.kind != "preview"), key=lambda d: d.published, reverse=True)
@@ -1383,20 +1393,21 @@ class TrsSite(Site):
         quick = [("政府信息公开指南", "/zfxxgk/zfxxgkzn/"), ("政府信息公开制度", "/zfxxgk/zfxxgkzd/"),
                  ("法定主动公开内容", "/zfxxgk/fdzdgknr/"), ("政府信息公开年报", self.root)]
         home_mod = max([BASE_TIME] + [d.modified for d in latest[:12]])
-        self.add_html("/index.html", shells.trs_home(chrome, blocks, quick), home_mod)
-        self.add_html("/zfxxgk/index.html", shells.trs_channel(chrome, "政府信息公开", [("首页", "../")], [(l, rel("/zfxxgk/index.html", h)) for l, h in quick]))
+        self.add_html(self.index("/"), shells.trs_home(chrome, blocks, quick), home_mod)
+        self.add_html(self.index("/zfxxgk/"), shells.trs_channel(chrome, "政府信息公开", [("首页", "../")], [(l, rel("/zfxxgk/x", h)) for l, h in quick]))
         for label, sub in (("政府信息公开指南", "zfxxgkzn"), ("政府信息公开制度", "zfxxgkzd"), ("法定主动公开内容", "fdzdgknr")):
-            self.add_html(f"/zfxxgk/{sub}/index.html", shells.trs_channel(chrome, label, [("首页", "../../"), ("政务公开", "../")], []))
-        self.add_html("/xwzx/index.html", shells.trs_channel(chrome, "新闻中心", [("首页", "../")], [("部门动态", "./bmdt/")]))
+            self.add_html(self.index(f"/zfxxgk/{sub}/"), shells.trs_channel(chrome, label, [("首页", "../../"), ("政务公开", "../")], []))
+        self.add_html(self.index("/xwzx/"), shells.trs_channel(chrome, "新闻中心", [("首页", "../")], [("部门动态", "./bmdt/")]))
         self.put("/js/page.js", Route(content_type="application/javascript", body=shells.TRS_PAGE_JS.encode()))
-        subs = [("县政府", "./xzf/"), ("部门", "./bm/"), ("乡镇街道", "./xzjd/")]
+        subs = [("县级", "./xj/"), ("县政府部门", "./xzfbm/"), ("乡镇街道", "./xzjd/")]
         self._render_list("root", subs)
-        for key in ("xzf", "bm", "news"):
+        for key in ("xj", "xzfbm", "news"):
             self._render_list(key)
         years = sorted((c for c in self.columns.values() if c.key.startswith("xzjd") and c.key != "xzjd"), key=lambda c: c.key, reverse=True)
-        self.add_html(self.root + "xzjd/index.html", shells.trs_channel(
-            chrome, "乡镇街道", [(l, rel(self.root + "xzjd/index.html", h)) for l, h in self.crumbs(self.columns["xzjd"])[:-1]],
-            [(c.name, rel(self.root + "xzjd/index.html", c.path)) for c in years]), max([BASE_TIME] + [c.modified for c in years]))
+        here = self.index(self.root + "xzjd/")
+        self.add_html(here, shells.trs_channel(
+            chrome, "乡镇街道", [(l, rel(here, h)) for l, h in self.crumbs(self.columns["xzjd"])[:-1]],
+            [(c.name, rel(here, c.path)) for c in years]), max([BASE_TIME] + [c.modified for c in years]))
         for c in years:
             self._render_list(c.key)
         for doc in self.docs:
@@ -1411,10 +1422,10 @@ class TrsSite(Site):
         pages = paginate(self.listed(key), self.per_page)
         crumbs_abs = self.crumbs(column)
         for i, chunk in enumerate(pages):
-            path = column.path + ("index.html" if i == 0 else f"index_{i}.html")
+            path = column.path + (f"index.{self.ext}" if i == 0 else f"index_{i}.{self.ext}")
             entries = [ListEntry(d.title, rel(path, p), f"{(d.list_date or d.published):%Y-%m-%d}") for d, p in chunk]
             crumbs = [(label, rel(path, href)) for label, href in crumbs_abs]
-            html = shells.trs_list(self.chrome(), column.name, crumbs, entries, len(pages), i, subs)
+            html = shells.trs_list(self.chrome(), column.name, crumbs, entries, len(pages), i, subs, ext=self.ext)
             self.add_html(path, html, self.column_modified(key))
 
 
@@ -1443,7 +1454,18 @@ def demo_trs_plan(site: Site) -> list[dict]:
 
 
 class TrsDynamicSite(Site):
-    """Fujian TRS platform: the annual-report column renders page 1 only; the rest via the search API."""
+    """Fujian TRS platform (平潭-like): the column renders page 1 only; the rest via the search API.
+
+    The column page carries ``var SiteInfo = {searchId: "200210", …}`` and the ``list2.trsapi``
+    loader (``quickMode: "动静结合"``, ``classsql: "chnlid=1813"``, ``prepage``, ``recordCount``);
+    ``index_1.htm`` does not exist.  The API is the one the Fujian platform uses
+    (``POST /fjdzapp/search``, form ``channelid``, ``classsql``, ``sortfield``, ``page`` (1-based),
+    ``prepage`` (≤ 500)) and answers JSON ``{"code": 200, "total", "page", "prepage", "pageCount",
+    "data": [{"docid", "doctitle", "chnldocurl", "docpuburl", "docreltime", "pubdate", "chnlid",
+    "puborg", "docsourcename", "idxid", "fileno", "doctype"}]}``; without ``classsql`` it lists every
+    channel of the site (news included), a wrong ``channelid`` gives ``{"code": 500, …}``, GET 405.
+    全真版 PDFs are linked through the pdf.js viewer ``/generic2/web/viewer.html?file=…``.
+    """
 
     family = "trs_dynamic"
     default_n_reports = 12
@@ -1571,7 +1593,23 @@ class TrsDynamicSite(Site):
 
 
 class HanwebSite(Site):
-    """Hanweb JCMS: ``/col/col{id}/index.html`` jpage columns, ``dataproxy.jsp`` POST, the annual-report module."""
+    """Hanweb 大汉 JCMS (松阳-like): jpage columns, ``dataproxy.jsp`` POST, the annual-report module.
+
+    * Columns ``/col/col{columnid}/index.html`` (county + departments; towns) embed the first
+      ``perPage × groupSize`` records as ``<script type="text/xml"><datastore><nextgroup>…
+      <recordset><record><![CDATA[<li><a href="/art/…">…</a><span>date</span></li>]]></record>``; a jpage
+      call gives ``totalRecord``, ``perPage``, ``proxyUrl`` and ``ajaxParam`` (the form fields).
+    * Further records only by ``POST /module/web/jpage/dataproxy.jsp?startrecord=&endrecord=&perpage=``
+      with form ``col=1&appid=1&webid=&path=/&columnid=&sourceContentType=1&unitid=&webname=&permissiontype=0``
+      → ``<datastore><totalrecord>N</totalrecord><totalpage>M</totalpage><recordset>…``; a wrong unit
+      gives an empty recordset, GET 405, the older proxy paths 404.
+    * Details ``/art/{yyyy}/{m}/{d}/art_{columnid}_{id}.html``, body between
+      ``<!--ZJEG_RSS.content.begin-->`` and ``<!--ZJEG_RSS.content.end-->`` (``div#zoom``); files via
+      ``/module/download/downfile.jsp?classid=0&showname=…&filename={md5}.pdf`` (``application/octet-stream``).
+    * The unit directory ``/col/col{id}/index.html`` links ``/module/xxgk/xxgkAnnualReport.jsp?area={code}``
+      per unit; that page links ``&fbtime={year}`` for 2009–2018; a year without a report answers 200
+      "暂无信息".  Module reports are pre-2019, some GBK, one with a DOCX copy.
+    """
 
     family = "hanweb"
     default_n_reports = 10
@@ -1807,7 +1845,19 @@ def demo_hanweb_plan(site: Site) -> list[dict]:
 
 
 class GkmlptSite(Site):
-    """Guangdong 政务公开目录平台: SPA shells, JSON list API, ``content/{a}/{b}/post_{id}.html`` details."""
+    """Guangdong 政务公开目录平台 (gkmlpt): SPA shells, a JSON list API, server-rendered details.
+
+    * Two units, each with its own SPA ``/{unit}/gkmlpt/index`` (linked as ``…/index#{catid}``) whose
+      HTML holds no list, only ``window._CONFIG = {"SID", "APP_URL", "TREE": [… {"id": catid, "name":
+      "政府信息公开年报", "post_count"} …]}``.
+    * ``GET /{unit}/gkmlpt/api/all/{catid}?page={n}&sid={SID}`` → ``{"classify": {"id", "name",
+      "post_count"}, "articles": [{"id", "title", "url", "post_url", "identifier", "publisher",
+      "created_at", "date", "first_publish_time"}], "page", "page_size"}``; past the end ``articles`` is
+      empty; a wrong ``sid`` is a 400.
+    * Details ``/{unit}/gkmlpt/content/{id // 10**6}/{id // 10**3}/post_{id}.html`` (the short form
+      ``content/post_{id}.html`` is a duplicate), metadata table (索引号/发布机构/成文日期), body in
+      ``div.article-content``, and ``window._CONFIG.DETAIL`` with id, title, identifier, attachments.
+    """
 
     family = "gkmlpt"
     default_n_reports = 10
@@ -1948,7 +1998,15 @@ class GkmlptSite(Site):
 
 
 class GenericSite(Site):
-    """VSB-like county site: ``/xxgk/zfxxgknb.htm`` counting down, plus a ``?page=N`` town list."""
+    """A VSB 博达-like county site plus a generic dynamic list.
+
+    * VSB column ``/xxgk/zfxxgknb.htm`` is page 1, then ``/xxgk/zfxxgknb/{N-1}.htm`` … ``/xxgk/zfxxgknb/1.htm``
+      (numbers count down); 首页/上页/下页/尾页 links; details ``/info/1050/{id}.htm`` with the body in
+      ``form[name=_newscontent_fromname] #vsb_content .v_news_content``; files via
+      ``/system/_content/download.jsp?…&wbfileid=…`` (``application/octet-stream``; DOCX uploads named ``.doc``).
+    * Town list ``/xzjdnb/index.jsp?page=N`` with 首页/上一页/下一页/尾页 and ``第N页/共M页``; details
+      ``/xzjdnb/content_{id}.html`` with ``div#detailContent``; files in ``/xzjdnb/files/YYYYMM/``.
+    """
 
     family = "generic"
     default_n_reports = 10
@@ -1994,6 +2052,13 @@ class GenericSite(Site):
             col = self.columns[doc.column].chnl_id
             doc.path = f"/info/{col}/{doc.doc_id}.htm"
             self.declare_attachments(doc, "")
+
+    def declare_attachments(self, doc: Doc, folder: str) -> None:
+        """As everywhere, but VSB uploads of Word files keep an old ``.doc`` name (the bytes are DOCX)."""
+        super().declare_attachments(doc, folder)
+        for att in doc.attachments:
+            if att.kind == "docx" and not folder:
+                att.filename = att.filename[: -len(".docx")] + ".doc"
 
     def attachment_path(self, doc: Doc, folder: str, kind: str, filename: str) -> str:
         if folder:
