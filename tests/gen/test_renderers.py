@@ -288,3 +288,15 @@ def test_gbk_bytes_declared_gb2312_with_gbk_only_characters() -> None:
     with pytest.raises(UnicodeDecodeError):
         page.data.decode("gb2312")
     assert "王喆、刘堃" in page.data.decode("gb18030")
+
+
+def test_realistic_corpus_is_deterministic_and_mixed() -> None:
+    from gen.corpus import realistic_corpus
+
+    docs = list(realistic_corpus(40, seed=3))
+    again = list(realistic_corpus(40, seed=3))
+    assert [d.data for d in docs] == [d.data for d in again]
+    kinds = {d.content_type.split(";")[0] for d in docs}
+    assert kinds == {"text/html", "text/plain"}
+    assert {d.report.template for d in docs} >= {"2019", "2021"}
+    assert any(b"charset=\"GB" in d.data[:300] or "GB" in d.content_type for d in docs)
