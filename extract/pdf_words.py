@@ -64,7 +64,9 @@ def _is_value(seg: TextLine) -> bool:
     return bool(_VALUE.match(seg.text))
 
 
-def _table(lines: list[TextLine], segs: list[list[TextLine]], page: int) -> SourceTable | FlattenedTable:
+def _table(lines: list[TextLine], segs: list[list[TextLine]], page: int) -> list[tuple[float, SourceTable | FlattenedTable]]:
+    """The table of one region (spans unknown), or the region as flattened text when any of
+    its sub-tables cannot be read with certainty."""
     size = sorted(l.size for l in lines)[len(lines) // 2] or 10.0
     flat = FlattenedTable(
         "\n".join(l.text for l in lines),
@@ -72,7 +74,7 @@ def _table(lines: list[TextLine], segs: list[list[TextLine]], page: int) -> Sour
     )
     value_segs = [s for row in segs for s in row if _is_value(s)]
     if not value_segs:
-        return flat
+        return [(lines[0].top, flat)]
     label_right = min(s.x0 for s in value_segs) - size * 0.5
     centres = cluster_edges([(s.x0 + s.x1) / 2 for s in value_segs], size * 1.2)
     gaps = sorted(b - a for a, b in zip(centres, centres[1:]))
@@ -91,9 +93,11 @@ def _table(lines: list[TextLine], segs: list[list[TextLine]], page: int) -> Sour
     for zone in zones:
         zone_rows = _zone_rows(zone, label_right, size, pitch, page)
         if zone_rows is None:
-            return flat
+            # one unreadable sub-table makes the whole table suspect: values of a glued or
+            # wrapped row may have landed in a neighbouring sub-table
+            return [(lines[0].top, flat)]
         rows += zone_rows
-    return SourceTable(rows, where=flat.where, spans_known=False)
+    return [(lines[0].top, SourceTable(rows, where=flat.where, spans_known=False))]
 
 
 def _zone_rows(
@@ -157,6 +161,10 @@ def _zone_rows(
             continue
         if len(labels) > 1:
             return None  # a group label sharing the line with a leaf label
+        if has_labels and not labels:
+            return None  # values without a label: a wrapped part of some other row
+        if not has_labels and data_rows:
+            return None  # several label-less value lines: cannot tell rows from wrapped values
         label = labels[0] if labels else None
         cells = [SourceCell(label.text if label else "", where=loc(label) if label else "")] if has_labels else []
         for k in range(len(columns)):
@@ -164,25 +172,34 @@ def _zone_rows(
             cells.append(SourceCell(s.text if s else "", where=loc(s) if s else ""))
         data_rows.append((line, cells))
         if pending:
-            _attach(pending, data_rows)
+            if not _attach(pending, data_rows):
+                return None
             pending = []
-    if pending:
-        if not data_rows:
-            return None
-        _attach(pending, data_rows)
+    if pending and (not data_rows or not _attach(pending, data_rows)):
+        return None
     return [cells for _, cells in out + data_rows]
 
 
-def _attach(pending: list[TextLine], rows: list[tuple[TextLine, list[SourceCell]]]) -> None:
-    """Attach wrapped label lines to the nearest row (above or below) by vertical distance."""
+def _attach(pending: list[TextLine], rows: list[tuple[TextLine, list[SourceCell]]]) -> bool:
+    """Attach wrapped label lines to the nearest row (above or below) by vertical distance.
+
+    Only the continuation of an enumerated label (``1.申请人…`` / ``补正、…``) is attached; a
+    label-only line that could be a row whose cells are all blank makes the zone unreadable
+    (False).
+    """
     for line in pending:
+        if _ENUMERATOR.match(line.text):
+            return False
         centre = (line.top + line.bottom) / 2
         best = min(range(len(rows)), key=lambda k: abs((rows[k][0].top + rows[k][0].bottom) / 2 - centre))
         anchor, cells = rows[best]
-        if _ENUMERATOR.match(line.text) or centre < anchor.top:
+        if centre < anchor.top:
             cells[0].text = line.text + ("\n" + cells[0].text if cells[0].text else "")
         else:
             cells[0].text = (cells[0].text + "\n" if cells[0].text else "") + line.text
+        if not _ENUMERATOR.match(cells[0].text):
+            return False
+    return True
 
 
 def find_tables(content: "PageContent") -> None:
@@ -195,7 +212,6 @@ def find_tables(content: "PageContent") -> None:
         return
     used: set[int] = set()
     for a, b in regions:
-        table = _table(lines[a:b], segs[a:b], content.number)
-        content.word_tables.append((lines[a].top, table))
+        content.word_tables += _table(lines[a:b], segs[a:b], content.number)
         used.update(range(a, b))
     content.lines = [l for k, l in enumerate(lines) if k not in used]
