@@ -1,0 +1,430 @@
+"""Finding the annual reports on a portal: disclosure areas, 年报 columns, sub-columns, pagers.
+
+Pure functions over a :class:`Page` (URL + decoded HTML); the spiders turn their results
+(:class:`Fetch`) into requests.  Vocabulary (portals.md §1): the **area** is the 政府信息公开 /
+政务公开 section; a **column** is an annual-report list (政府信息公开年报, 信息公开年报, 年度报告 …,
+path tokens ``zfxxgknb``, ``xxgknb``, ``ndbg`` …), possibly split into **sub-columns** by
+publisher, year or unit; a **detail** page holds one document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+from parsel import Selector
+
+from crawler import detection
+from crawler.detection import REPORT, UNKNOWN, squash, title_verdict
+
+# ----------------------------------------------------------------------------- vocabulary
+
+COLUMN_TEXT_RE = re.compile(
+    r"政府信息公开(?:工作)?年(?:度)?报|信息公开(?:工作)?年(?:度)?报|政务(?:信息)?公开(?:工作)?年(?:度)?报|公开年报|"
+    r"信息公开年度报告|工作年度报告|年度报告|年报"
+)
+COLUMN_PATH_TOKENS = ("zfxxgknb", "xxgknb", "gknb", "ndbg", "zfxxgkndbg", "zfxxgkgzndbg", "bmnb", "xxgkannualreport", "nbgk")
+AREA_TEXT_RE = re.compile(r"(?:政府信息公开|政务公开|信息公开|公开目录)(?:专栏|目录|平台|专区|栏目)?$")
+AREA_EXCLUDE_RE = re.compile(r"指南|制度|申请|规定|意见|须知|流程|依申请|保密|监督|表格|下载|年报|年度报告")
+AREA_PATH_TOKENS = ("zfxxgk", "xxgk", "zwgk", "gkml", "zfxxgkzl", "xxgkml", "gongkai", "openness")
+UNIT_TEXT_RE = re.compile(r"^[\u4e00-\u9fff（）()]{2,24}(?:镇|乡|街道|办事处|局|委员会|委|办公室|办|中心|管委会|人民政府)$")
+PAGER_NEXT = {"下一页", "下页", "后页", "下一頁", ">", "›", "»", ">>", "next", "下一页>", "下一页>>", "下一页»"}
+PAGER_LAST = {"尾页", "末页", "最后一页", "last", ">|", "尾頁"}
+PAGER_OTHER = {"首页", "上一页", "上页", "前页", "<", "‹", "«", "<<", "prev", "上一頁"}
+PAGER_CLASS_RE = re.compile(r"page|pag|pb_|fenye|pager|pgbar|turn", re.I)
+_STATED_PAGES_RES = [
+    re.compile(r"共\s*(\d{1,5})\s*页"),
+    re.compile(r"createPageHTML\(\s*(?:['\"][^'\"]*['\"]\s*,\s*)?(\d{1,5})\s*,"),
+    re.compile(r"\b(?:countPage|totalPages?|pageCount|pageTotal|totalpage|PageCount)\s*[=:]\s*['\"]?(\d{1,5})"),
+    re.compile(r"第\s*\d{1,5}\s*页\s*/\s*共\s*(\d{1,5})\s*页"),
+]
+_SLASH_PAGES_RE = re.compile(r"(?<![\d-])(\d{1,4})\s*/\s*(\d{1,4})(?![\d-])")
+_BODY_SELECTORS = (
+    ".TRS_Editor", ".TRS_UEDITOR", ".Custom_UnionStyle", "#zoom", "#zoomcon", ".article-content", ".v_news_content",
+    "#vsb_content", ".xxgk_content", ".zw-content", "#detailContent", "#ivs_content", "#webeditorview", ".article_content",
+    ".nb_content", ".content",
+)  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- data
+
+
+@dataclass
+class Link:
+    """An anchor on a page: absolute URL, its text and ``title`` attribute."""
+
+    url: str
+    text: str = ""
+    title: str = ""
+    in_pager: bool = False
+
+    @property
+    def label(self) -> str:
+        """The best title of the link: the ``title`` attribute when the text is cut short."""
+        text, title = self.text.strip(), self.title.strip()
+        if not text:
+            return title
+        if title and title != text:
+            head = detection._TRUNCATED_RE.sub("", text)
+            if head != text and title.startswith(head[: max(2, len(head) - 1)]):
+                return title
+            if len(title) > len(text) and title.startswith(text):
+                return title
+        return text
+
+
+@dataclass
+class Fetch:
+    """A request a parser wants made.
+
+    ``role``: ``area`` (disclosure section), ``column`` (an annual-report list, first page),
+    ``page`` (a further page of the same list), ``api`` (a list answered as JSON/XML by the
+    platform parser named in ``platform``), ``detail`` (a document page).
+    """
+
+    url: str
+    role: str
+    method: str = "GET"
+    body: str | None = None  # urlencoded form for POST
+    title: str = ""
+    platform: str | None = None
+    data: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple:
+        return (self.method, detection.canonical_url(self.url), self.body or "")
+
+
+@dataclass
+class ListResult:
+    """What a list page (or list API answer) holds."""
+
+    platform: str
+    items: list[Fetch] = field(default_factory=list)  # detail candidates
+    pages: list[Fetch] = field(default_factory=list)  # further pages of the same list
+    columns: list[Fetch] = field(default_factory=list)  # sub-columns and related lists
+    stated_pages: int | None = None  # page count the list itself states
+
+
+class Page:
+    """A fetched HTML (or JSON/XML) page: URL, status, decoded text, parsed lazily."""
+
+    def __init__(self, url: str, text: str, status: int = 200, headers: dict[str, str] | None = None, fragment: str = "") -> None:
+        self.url = url
+        self.text = text
+        self.status = status
+        self.headers = {k.lower(): v for k, v in (headers or {}).items()}
+        self.fragment = fragment
+
+    @cached_property
+    def selector(self) -> Selector:
+        return Selector(text=self.text or "<html></html>", type="html")
+
+    @cached_property
+    def base_url(self) -> str:
+        base = self.selector.xpath("//base/@href").get()
+        return urljoin(self.url, base.strip()) if base else self.url
+
+    @cached_property
+    def meta(self) -> dict[str, str]:
+        """``<meta name=… content=…>`` tags (names as written and lower-cased)."""
+        out: dict[str, str] = {}
+        for node in self.selector.xpath("//meta[@name and @content]"):
+            name = (node.attrib.get("name") or "").strip()
+            value = (node.attrib.get("content") or "").strip()
+            if name and name not in out:
+                out[name] = value
+                out.setdefault(name.lower(), value)
+        return out
+
+    @cached_property
+    def links(self) -> list[Link]:
+        """Every ``<a href>`` (and pdf.js ``iframe``) as absolute URLs, ``javascript:`` dropped."""
+        out: list[Link] = []
+        for node in self.selector.xpath("//a[@href]|//iframe[@src]"):
+            href = (node.attrib.get("href") or node.attrib.get("src") or "").strip()
+            if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")) or "{{" in href:
+                continue
+            url = urljoin(self.base_url, href)
+            if urlsplit(url).scheme not in ("http", "https"):
+                continue
+            text = " ".join("".join(node.xpath(".//text()").getall()).split())
+            in_pager = bool(node.xpath("ancestor::*[contains(@class,'page') or contains(@class,'pag') or contains(@class,'pb_')"
+                                       " or contains(@id,'page') or contains(@class,'fenye')]"))
+            out.append(Link(url, text, (node.attrib.get("title") or "").strip(), in_pager))
+        return out
+
+    @cached_property
+    def visible_text(self) -> str:
+        return detection.visible_text(self.text)
+
+    def titles(self) -> list[str]:
+        """Title candidates, strongest first: ArticleTitle meta, headline elements, 名称 field, ``<title>``."""
+        sel = self.selector
+        out = []
+        for key in ("ArticleTitle", "articletitle", "title", "dc.title"):
+            if self.meta.get(key):
+                out.append(self.meta[key])
+                break
+        for xp in ("//h1", "//*[contains(@class,'article_title')]", "//*[contains(@class,'nb_title')]",
+                   "//*[contains(@class,'content_title')]", "//*[@class='title' or contains(@class,' title') or @id='title']",
+                   "//h2", "//td[contains(normalize-space(.),'名称') or contains(normalize-space(.),'标题')]/following-sibling::td[1]"):
+            for node in sel.xpath(xp)[:2]:
+                text = " ".join("".join(node.xpath(".//text()").getall()).split())
+                if 4 <= len(text) <= 120:
+                    out.append(text)
+        head = sel.xpath("//title/text()").get()
+        if head and head.strip():
+            out.append(head.strip())
+        return out
+
+    def body_text_length(self) -> int:
+        for css in _BODY_SELECTORS:
+            nodes = self.selector.css(css)
+            if nodes:
+                return len(squash(" ".join(nodes[0].xpath(".//text()").getall())))
+        return 0
+
+
+# ----------------------------------------------------------------------------- classification
+
+
+def path_has_column_token(url: str) -> bool:
+    parts = urlsplit(url)
+    path = parts.path.lower()
+    if any(tok in path for tok in COLUMN_PATH_TOKENS):
+        return True
+    return False
+
+
+def is_column_link(link: Link) -> bool:
+    """A link into an annual-report column (by its text or its URL tokens), not a document."""
+    url = link.url
+    if detection.looks_like_search_url(url) or detection.attachment_kind(url, link.text):
+        return False
+    if detection.looks_like_detail_url(url):
+        return False
+    label = squash(link.label)
+    if label and (detection._YEAR_RE.search(label) and title_verdict(label, True) == REPORT):
+        return False  # a report title (handled as a detail candidate, re-routed if it is a list)
+    if label and detection._NOTICE_RE.search(label):
+        return False
+    if label and COLUMN_TEXT_RE.search(label) and len(label) <= 30:
+        return True
+    return path_has_column_token(url) and not (label and title_verdict(label) == detection.NOT_REPORT and detection._YEAR_RE.search(label))
+
+
+def is_area_link(link: Link) -> bool:
+    """A link into the 政府信息公开 / 政务公开 area (a path towards the 年报 columns)."""
+    url = link.url
+    if detection.looks_like_search_url(url) or detection.attachment_kind(url, link.text) or detection.looks_like_detail_url(url):
+        return False
+    label = squash(link.label)
+    if label:
+        if len(label) > 14 or AREA_EXCLUDE_RE.search(label):
+            return False
+        if AREA_TEXT_RE.search(label):
+            return True
+        return False
+    path = urlsplit(url).path.lower().strip("/")
+    return path.split("/")[-1].split(".")[0] in AREA_PATH_TOKENS if path else False
+
+
+def scope_of(url: str) -> str:
+    """The path prefix a list's own pages and sub-columns live under.
+
+    ``/a/zfxxgknb/index.html`` → ``/a/zfxxgknb/``; VSB ``/xxgk/zfxxgknb.htm`` → ``/xxgk/zfxxgknb/``.
+    """
+    path = urlsplit(url).path or "/"
+    if path.endswith("/"):
+        return path
+    last = path.rsplit("/", 1)[-1]
+    if re.match(r"^(index|default|list|main)(_\d+)?\.\w+$", last, re.I) or "." not in last:
+        return path.rsplit("/", 1)[0] + "/" if "." in last else path + "/"
+    return path.rsplit(".", 1)[0] + "/"
+
+
+def is_descendant(url: str, scope: str, base_url: str) -> bool:
+    parts, base = urlsplit(url), urlsplit(base_url)
+    return parts.netloc.lower() == base.netloc.lower() and parts.path.startswith(scope) and parts.path != scope
+
+
+def report_candidates(page: Page, in_column: bool) -> list[Fetch]:
+    """Detail links worth fetching: report titles anywhere; in a column also truncated titles and
+    document-shaped URLs below the column (a bare unit name as the link text)."""
+    out: list[Fetch] = []
+    scope = scope_of(page.url) if in_column else None
+    for link in page.links:
+        if detection.attachment_kind(link.url, link.text) or detection.looks_like_search_url(link.url):
+            continue
+        label = link.label
+        verdict = title_verdict(label, in_column)
+        if verdict == REPORT:
+            out.append(Fetch(link.url, "detail", title=label, data={"in_column": in_column}))
+        elif in_column and verdict == UNKNOWN and detection.looks_like_detail_url(link.url):
+            out.append(Fetch(link.url, "detail", title=label, data={"in_column": True}))
+        elif (
+            in_column
+            and scope
+            and detection.looks_like_detail_url(link.url)
+            and is_descendant(link.url, scope, page.url)
+            and not detection._NOTICE_RE.search(squash(label))
+            and not (squash(label) and detection._REPORT_WORD_RE.search(squash(label)) and verdict == detection.NOT_REPORT)
+            and UNIT_TEXT_RE.match(squash(label) or "x")
+        ):
+            out.append(Fetch(link.url, "detail", title=label, data={"in_column": True}))
+    return out
+
+
+def column_links(page: Page) -> list[Fetch]:
+    return [Fetch(link.url, "column", title=link.label) for link in page.links if is_column_link(link)]
+
+
+def area_links(page: Page, unit_pages: bool = False) -> list[Fetch]:
+    """Area links; with ``unit_pages`` also unit pages (乡镇/部门 names) below the current area."""
+    out = [Fetch(link.url, "area", title=link.label) for link in page.links if is_area_link(link)]
+    if unit_pages:
+        scope = scope_of(page.url)
+        for link in page.links:
+            label = squash(link.label)
+            if (
+                UNIT_TEXT_RE.match(label)
+                and is_descendant(link.url, scope, page.url)
+                and not detection.looks_like_detail_url(link.url)
+                and not detection.attachment_kind(link.url, link.text)
+            ):
+                out.append(Fetch(link.url, "area", title=link.label))
+    return out
+
+
+def sub_columns(page: Page, pager_urls: set[str]) -> list[Fetch]:
+    """Lists below a column's own path (publisher type, year, unit folders)."""
+    scope = scope_of(page.url)
+    out = []
+    for link in page.links:
+        if link.in_pager or link.url in pager_urls or not is_descendant(link.url, scope, page.url):
+            continue
+        if detection.looks_like_detail_url(link.url) or detection.attachment_kind(link.url, link.text):
+            continue
+        if detection.looks_like_search_url(link.url) or urlsplit(link.url).query and not urlsplit(link.url).path.endswith("/"):
+            continue
+        label = squash(link.label)
+        if label and (title_verdict(label, True) == REPORT or detection._NOTICE_RE.search(label)):
+            continue
+        if re.fullmatch(r"\d{1,4}", label or ""):
+            continue
+        out.append(Fetch(link.url, "column", title=link.label))
+    return out
+
+
+def _pager_label(text: str) -> str:
+    return squash(text).lower().strip("[]【】()（）")
+
+
+def generic_pager(page: Page) -> tuple[list[Fetch], int | None]:
+    """Further pages of a list from its pager: 下一页/尾页 links, numbered links, stated total."""
+    pages: list[Fetch] = []
+    current = detection.canonical_url(page.url)
+    for link in page.links:
+        label = _pager_label(link.text or link.title)
+        if not label:
+            continue
+        numbered = re.fullmatch(r"\d{1,4}", label) is not None and (link.in_pager or _same_list(link.url, page.url))
+        if label in PAGER_NEXT or label in PAGER_LAST or label in PAGER_OTHER or numbered:
+            if detection.canonical_url(link.url) == current or detection.looks_like_detail_url(link.url):
+                continue
+            if urlsplit(link.url).netloc.lower() != urlsplit(page.url).netloc.lower():
+                continue
+            pages.append(Fetch(link.url, "page", title=label))
+    return pages, stated_page_count(page)
+
+
+def _same_list(url: str, current: str) -> bool:
+    a, b = urlsplit(url), urlsplit(current)
+    if a.path == b.path and a.query != b.query:
+        return True
+    return a.path.startswith(scope_of(current)) or scope_of(a.path) == scope_of(b.path)
+
+
+def stated_page_count(page: Page) -> int | None:
+    """The number of pages a list says it has (``共N页``, ``createPageHTML(N``, ``countPage = N``, ``1/N``)."""
+    text = page.text
+    for rx in _STATED_PAGES_RES:
+        m = rx.search(text)
+        if m:
+            return int(m.group(1))
+    sel = page.selector
+    for node in sel.xpath("//*[contains(@class,'page') or contains(@class,'pag') or contains(@class,'pb_') or contains(@id,'page')]")[:6]:
+        pager_text = " ".join(node.xpath(".//text()").getall())
+        m = _SLASH_PAGES_RE.search(pager_text)
+        if m and 1 <= int(m.group(1)) <= int(m.group(2)):
+            return int(m.group(2))
+    return None
+
+
+def page_role(page: Page, hint: str) -> str:
+    """``detail`` or ``list`` for a fetched HTML page (the request's ``hint`` decides ties)."""
+    if page.meta.get("ArticleTitle") or page.meta.get("articletitle"):
+        return "detail"
+    text = page.text
+    if re.search(r"createPageHTML\(|list2\.trsapi|<datastore>|jpage\(|_CONFIG\s*=\s*\{[^<]*\"TREE\"", text):
+        return "list"
+    reports = sum(1 for link in page.links if title_verdict(link.label, True) == REPORT)
+    if reports >= 3:
+        return "list"
+    if hint == "detail" and page.body_text_length() >= 200:
+        return "detail"
+    pager, _ = generic_pager(page)
+    if pager and hint != "detail":
+        return "list"
+    return "detail" if hint == "detail" else "list"
+
+
+def decide_report(page: Page, link_title: str, in_column: bool) -> tuple[bool, str]:
+    """Whether a detail page is an annual report, and its title.
+
+    The page's own title wins (ArticleTitle, headline, ``<title>``); the link text decides only
+    when the page names no title at all.
+    """
+    from extract.meta import clean_title
+
+    titles = [t for t in page.titles() if t]
+    strong = titles[:3]
+    for t in titles:
+        cleaned = clean_title(t) or t
+        if title_verdict(cleaned, in_column) == REPORT:
+            return True, cleaned
+    for t in strong:
+        cleaned = clean_title(t) or t
+        if title_verdict(cleaned, in_column) == detection.NOT_REPORT and detection._YEAR_RE.search(squash(cleaned)):
+            return False, cleaned
+    if title_verdict(link_title, in_column) == REPORT and not any(detection._REPORT_WORD_RE.search(squash(t)) for t in strong):
+        return True, link_title
+    return False, (clean_title(titles[0]) if titles else link_title) or ""
+
+
+def attachment_links(page: Page) -> list[Link]:
+    """Report files linked from a detail page (PDF/DOC/DOCX/WPS/XLS/XLSX, pdf.js viewer targets)."""
+    out: list[Link] = []
+    seen: set[str] = set()
+    for link in page.links:
+        url = detection.viewer_target(link.url) or link.url
+        kind = detection.attachment_kind(url, link.text or link.title)
+        if kind is None:
+            continue
+        key = detection.canonical_url(url)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Link(url, link.text or link.title, link.title))
+    return out
+
+
+def query_param(url: str, name: str) -> str | None:
+    for key, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        if key.lower() == name.lower():
+            return value
+    return None

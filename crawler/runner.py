@@ -1,0 +1,285 @@
+"""Run a crawl in this process: ``nianbao crawl`` and ``python -m crawler.runner`` call :func:`run_crawl`.
+
+One :class:`~scrapy.crawler.CrawlerProcess` runs one ``portal`` spider per portal (portals
+crawl in parallel, each host one request at a time); they share one archive session and one
+crawl run.  The Twisted reactor runs once per process, so callers that need several crawls
+(tests) start one process per crawl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from archive.rebuild import ArchiveBusy
+from crawler.extension import CrawlRun
+from crawler.registry import RegistryError, adhoc_portal, load_registry, url_host
+
+MODES = ("full", "incremental")
+
+
+@dataclass
+class CrawlSummary:
+    """What a crawl did, per portal and in total."""
+
+    run_id: int | None
+    outcome: str
+    portals: dict[str, dict] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return {"ok": 0, "interrupted": 130}.get(self.outcome, 1)
+
+
+def crawl_settings(
+    archive_dir: Path | str | None = None,
+    db_path: Path | str | None = None,
+    registry: Path | str | None = None,
+    mode: str = "full",
+    overrides: dict | None = None,
+) -> Settings:
+    """The project settings with the archive location, mode and ``overrides`` applied."""
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    if archive_dir is not None:
+        settings.set("NIANBAO_ARCHIVE_DIR", str(archive_dir), priority="cmdline")
+        if db_path is None:
+            settings.set("NIANBAO_DB", str(Path(archive_dir) / "nianbao.db"), priority="cmdline")
+    if db_path is not None:
+        settings.set("NIANBAO_DB", str(db_path), priority="cmdline")
+    if registry is not None:
+        settings.set("NIANBAO_REGISTRY", str(registry), priority="cmdline")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}: {mode!r}")
+    settings.set("NIANBAO_MODE", mode, priority="cmdline")
+    if mode == "incremental":
+        settings.set("HTTPCACHE_ENABLED", False, priority="cmdline")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    return settings
+
+
+def parse_setting(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` of ``-s``; numbers and true/false become numbers and booleans."""
+    if "=" not in text:
+        raise ValueError(f"a setting is KEY=VALUE, not {text!r}")
+    key, value = text.split("=", 1)
+    low = value.strip().lower()
+    if low in ("true", "false"):
+        return key.strip(), low == "true"
+    for cast in (int, float):
+        try:
+            return key.strip(), cast(value)
+        except ValueError:
+            pass
+    return key.strip(), value
+
+
+class Progress:
+    """A live line on a terminal: pages, reports found, new reports, errors."""
+
+    def __init__(self, process: CrawlerProcess, enabled: bool) -> None:
+        self.process = process
+        self.enabled = enabled
+        self.live = None
+        self.loop = None
+
+    def totals(self) -> dict[str, int]:
+        out = {"pages": 0, "reports": 0, "new": 0, "errors": 0, "blocks": 0}
+        for crawler in list(self.process.crawlers):
+            spider = getattr(crawler, "spider", None)
+            stats = getattr(spider, "stats", None)
+            if not stats:
+                continue
+            out["pages"] += stats.get("responses", 0)
+            out["reports"] += stats.get("reports_seen", 0)
+            out["new"] += stats.get("new_reports", 0)
+            out["errors"] += stats.get("errors", 0)
+            out["blocks"] += stats.get("blocks", 0)
+        return out
+
+    def line(self) -> str:
+        t = self.totals()
+        return f"pages {t['pages']}  reports found {t['reports']} (new {t['new']})  errors {t['errors']}  blocks {t['blocks']}"
+
+    def start(self) -> None:
+        if not self.enabled:
+            return
+        from rich.console import Console
+        from rich.live import Live
+        from twisted.internet import task
+
+        self.live = Live(self.line(), console=Console(stderr=True), refresh_per_second=4, transient=False)
+        self.live.start()
+        self.loop = task.LoopingCall(lambda: self.live.update(self.line()))
+        self.loop.start(0.5, now=False)
+
+    def stop(self) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        if self.live is not None:
+            self.live.update(self.line())
+            self.live.stop()
+
+
+def run_crawl(
+    portals: list[str],
+    start_url: str | None = None,
+    *,
+    archive_dir: Path | str = "data",
+    db_path: Path | str | None = None,
+    registry: Path | str | None = None,
+    mode: str = "full",
+    overrides: dict | None = None,
+    progress: bool = False,
+    spider: str = "portal",
+    portal_name: str | None = None,
+) -> CrawlSummary:
+    """Crawl registered ``portals`` (or one unregistered portal from ``start_url``) into the archive.
+
+    With ``start_url`` and one portal id, that registered portal is crawled from ``start_url``;
+    with ``start_url`` alone, an unregistered portal named after its host.
+    Raises :class:`RegistryError` for unknown portals and :class:`ArchiveBusy` when another
+    process holds the archive.
+    """
+    started = time.monotonic()
+    settings = crawl_settings(archive_dir, db_path, registry, mode, overrides)
+    reg = load_registry(settings.get("NIANBAO_REGISTRY"))
+    if start_url and len(portals) > 1:
+        raise RegistryError("--start-url crawls one portal")
+    jobs: list[dict] = []
+    if portals:
+        for pid in portals:
+            portal = reg.get(pid)
+            if start_url and url_host(start_url) not in portal.hosts:
+                raise RegistryError(f"start URL {start_url} is not on portal {pid}'s hosts {portal.hosts}")
+            jobs.append({"portal": pid, "start_url": start_url} if start_url else {"portal": pid})
+    elif start_url:
+        adhoc = adhoc_portal(start_url, name=portal_name)
+        jobs.append({"start_url": start_url, "portal_id": adhoc.id, "portal_name": portal_name})
+    else:
+        raise RegistryError("name at least one portal, or give --start-url")
+    ids = [j.get("portal") or j.get("portal_id") for j in jobs]
+    archive_path = Path(settings.get("NIANBAO_ARCHIVE_DIR"))
+    db_value = settings.get("NIANBAO_DB")
+    run = CrawlRun.open(archive_path, Path(db_value) if db_value else None, ids, mode)
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawlers = []
+    for job in jobs:
+        crawler = process.create_crawler(spider)
+        crawlers.append(crawler)
+        process.crawl(crawler, registry=settings.get("NIANBAO_REGISTRY"), **{k: v for k, v in job.items() if v is not None})
+    show = Progress(process, progress)
+    show.start()
+    try:
+        process.start()
+    finally:
+        show.stop()
+        if not run.closed:
+            run.close()
+    summary = CrawlSummary(run.run_id, _run_outcome(run), seconds=time.monotonic() - started)
+    for crawler in crawlers:
+        sp = getattr(crawler, "spider", None)
+        if sp is not None and sp.portal is not None:
+            stats, outcome = sp.final_stats("finished" if run.outcomes.get(sp.portal.id) != "interrupted" else "shutdown")
+            stats["outcome"] = run.outcomes.get(sp.portal.id, outcome)
+            stats["reports_found"] = int(sp.stats.get("reports_seen", 0))
+            stats["non_reports"] = int(sp.stats.get("non_reports", 0))
+            summary.portals[sp.portal.id] = stats
+    return summary
+
+
+def _run_outcome(run: CrawlRun) -> str:
+    outcomes = set(run.outcomes.values()) or {"failed"}
+    if "interrupted" in outcomes:
+        return "interrupted"
+    if outcomes <= {"failed"}:
+        return "failed"
+    return "ok"
+
+
+def format_summary(summary: CrawlSummary) -> str:
+    lines = [f"crawl run {summary.run_id}: {summary.outcome} in {summary.seconds:.1f} s"]
+    for pid, s in summary.portals.items():
+        expected = s.get("list_pages_expected")
+        lines.append(
+            f"  {pid}: {s.get('outcome')} — {s.get('responses', 0)} responses, {s.get('list_pages', 0)} list pages"
+            f"{f' of {expected}' if expected else ''}, {s.get('reports_found', 0)} reports found "
+            f"({s.get('new_reports', 0)} new, {s.get('changed_reports', 0)} changed), {s.get('attachments', 0)} attachments, "
+            f"{s.get('errors', 0)} errors, {s.get('blocks', 0)} blocks"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m crawler.runner [PORTAL_ID ...] [--start-url URL] [--archive DIR] [--db PATH] [-s KEY=VALUE]``."""
+    parser = argparse.ArgumentParser(prog="python -m crawler.runner", description="Crawl portals into the nianbao archive.")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    return run_from_args(args, progress=False)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("portals", nargs="*", metavar="PORTAL_ID", help="registered portal ids (行政区划代码)")
+    parser.add_argument("--start-url", help="crawl from this URL (an unregistered portal when no PORTAL_ID is given)")
+    parser.add_argument("--name", help="name of an unregistered portal (default: its host)")
+    parser.add_argument("--archive", type=Path, default=None, help="archive directory (default: NIANBAO_ARCHIVE_DIR, data/)")
+    parser.add_argument("--db", type=Path, default=None, help="database (default: ARCHIVE/nianbao.db)")
+    parser.add_argument("--registry", type=Path, default=None, help="portal registry file (default: crawler/portals.toml)")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--incremental", action="store_true", help="conditional requests; stop a list at the first page of known reports")
+    group.add_argument("--full", action="store_true", help="walk every list completely (the default)")
+    parser.add_argument("--delay", type=float, default=None, help="seconds between requests to one host (default 1.5)")
+    parser.add_argument("--max-pages", type=int, default=None, help="requests per portal (default 5000)")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="KEY=VALUE", help="override a Scrapy/nianbao setting")
+    parser.add_argument("--spider", default="portal", help="spider to use (portal, trs, trs_dynamic, hanweb, gkmlpt, generic)")
+    parser.add_argument("--quiet", action="store_true", help="log warnings only")
+
+
+def run_from_args(args: argparse.Namespace, progress: bool) -> int:
+    try:
+        overrides = dict(parse_setting(s) for s in args.set)
+    except ValueError as exc:
+        print(f"nianbao crawl: {exc}", file=sys.stderr)
+        return 2
+    if args.delay is not None:
+        overrides["DOWNLOAD_DELAY"] = args.delay
+        overrides["AUTOTHROTTLE_START_DELAY"] = args.delay
+    if args.max_pages is not None:
+        overrides["NIANBAO_MAX_PAGES"] = args.max_pages
+    if args.quiet:
+        overrides.setdefault("LOG_LEVEL", "WARNING")
+    archive = args.archive
+    if archive is None and args.db is not None:
+        archive = args.db.parent
+    try:
+        summary = run_crawl(
+            args.portals,
+            args.start_url,
+            archive_dir=archive if archive is not None else "data",
+            db_path=args.db,
+            registry=args.registry,
+            mode="incremental" if args.incremental else "full",
+            overrides=overrides,
+            progress=progress,
+            spider=args.spider,
+            portal_name=args.name,
+        )
+    except (RegistryError, ArchiveBusy, ValueError) as exc:
+        print(f"nianbao crawl: {exc}", file=sys.stderr)
+        return 2
+    print(format_summary(summary))
+    return summary.exit_code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    logging.captureWarnings(True)
+    sys.exit(main())

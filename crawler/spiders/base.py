@@ -1,0 +1,539 @@
+"""The shared report spider: discovery, lists, details, attachments, errors, statistics.
+
+A platform spider is a small subclass naming its :class:`PlatformParser` classes (the list
+markup of one CMS family); the generic parser (pagers, sub-columns) always comes last.  Every
+page goes through the same steps:
+
+1. the start pages (home page, registered start URLs) and the 政府信息公开 **area** pages are
+   searched for **columns** (年报 link texts and path tokens) and report links;
+2. a **list** page (column, sub-column, further page, API answer) yields detail candidates, its
+   further pages (pager, ``createPageHTML``, dataproxy POSTs, JSON APIs) and its sub-columns;
+3. a **detail** page is a report when its title says so (portals.md §6); its attachments are
+   downloaded one after the other and the page with its files becomes a :class:`ReportItem`,
+   which the pipeline ingests (``ArchiveSession.ingest_report``).
+
+Pages are requested once per canonical URL (``_wap`` twins and ``?isMobile`` variants folded).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy import Request
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler import detection, discovery
+from crawler.discovery import Fetch, ListResult, Page
+from crawler.items import Fetched, ReportItem
+from crawler.registry import Portal, RegistryError, adhoc_portal, is_denied, load_registry, url_host
+
+logger = logging.getLogger(__name__)
+
+ROLE_KIND = {"home": "list", "area": "list", "column": "list", "page": "list", "api": "api", "detail": "detail"}
+STAT_KEYS = ("requests", "responses", "not_modified", "list_pages", "reports_seen", "new_reports", "changed_reports",
+             "removed_reports", "attachments", "errors", "blocks")  # fmt: skip
+
+
+class PlatformParser:
+    """The list markup of one CMS family.  Subclasses override what their family has."""
+
+    name = "generic"
+
+    def detect(self, page: Page) -> bool:
+        """Whether ``page`` is a list page of this family."""
+        return False
+
+    def list_page(self, page: Page, data: dict) -> ListResult | None:
+        """Items, further pages and sub-columns of a list page of this family."""
+        return None
+
+    def answer(self, page: Page, data: dict) -> ListResult:
+        """Parse an API answer this parser asked for (``Fetch.platform == self.name``)."""
+        raise ValueError(f"{self.name}: no API answers expected")
+
+    def extra_links(self, page: Page) -> list[Fetch]:
+        """Family-specific links on any page (modules, SPA entry points)."""
+        return []
+
+
+@dataclass
+class _ReportState:
+    item: ReportItem
+    pending: list[discovery.Link] = field(default_factory=list)
+    depth: int = 0
+    aliases: list = field(default_factory=list)  # reports under other URLs ingested after this one
+
+
+class ReportSpider(scrapy.Spider):
+    """Base spider: crawl one registered portal (``-a portal=ID``) or an unregistered one
+    (``-a start_url=URL``); ``-a registry=PATH`` picks another registry file."""
+
+    parsers: tuple[type[PlatformParser], ...] = ()
+    custom_settings: dict = {}
+
+    def __init__(self, portal: str | None = None, start_url: str | None = None, registry: str | None = None,
+                 portal_id: str | None = None, portal_name: str | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.portal_arg, self.start_url_arg, self.registry_arg = portal, start_url, registry
+        self.portal_id_arg, self.portal_name_arg = portal_id, portal_name
+        self.portal: Portal | None = None
+        self.run = None
+        self.stats: Counter = Counter()
+        self.seen: set[tuple] = set()
+        self.lists: dict[str, dict] = {}
+        self.platform_votes: Counter = Counter()
+        self.portal_name_found: str | None = None
+        self.known: set[str] = set()
+        self.alias_waiters: dict[str, list[_ReportState]] = {}
+        self.started = time.monotonic()
+        from crawler.spiders.generic import GenericParser
+
+        self.parser_objects: list[PlatformParser] = [cls() for cls in self.parsers if cls is not GenericParser] + [GenericParser()]
+        self.parser_by_name = {p.name: p for p in self.parser_objects}
+
+    # ------------------------------------------------------------------ set-up
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.depth_limit = settings.getint("DEPTH_LIMIT", 8)
+        spider.max_list_pages = settings.getint("NIANBAO_MAX_LIST_PAGES", 300)
+        spider.area_depth = settings.getint("NIANBAO_AREA_DEPTH", 3)
+        spider.mode = settings.get("NIANBAO_MODE", "full")
+        spider.resolve_portal(spider.registry_arg or settings.get("NIANBAO_REGISTRY"))
+        return spider
+
+    def resolve_portal(self, registry_path: str | None) -> None:
+        """The portal to crawl: a registry entry, possibly with another start URL, or an ad-hoc one."""
+        registry = load_registry(registry_path)
+        if self.portal_arg:
+            portal = registry.get(self.portal_arg)
+            if self.start_url_arg:
+                if url_host(self.start_url_arg) not in portal.hosts:
+                    raise RegistryError(f"start URL {self.start_url_arg} is not on portal {portal.id}'s hosts {portal.hosts}")
+                portal.start_urls = [self.start_url_arg]
+        elif self.start_url_arg:
+            portal = adhoc_portal(self.start_url_arg, self.portal_id_arg, self.portal_name_arg)
+        else:
+            raise RegistryError("give a portal (-a portal=ID) or a start URL (-a start_url=URL)")
+        denied = [h for h in portal.hosts if is_denied(h, registry.deny_hosts)]
+        if denied:
+            raise RegistryError(f"portal {portal.id}: {denied} are known spam mirrors; refusing to crawl them")
+        self.portal = portal
+        self.allowed_hosts = set(portal.hosts)
+
+    def attach_run(self, run) -> None:
+        """Called by the archive extension when the shared run is open."""
+        self.run = run
+        if self.mode == "incremental":
+            self.known = run.known_urls(self.portal.id)
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def count(self, key: str, n: int = 1) -> None:
+        self.stats[key] += n
+
+    def record_error(self, url: str, kind: str, reason: str, status: int | None = None, count: bool = True) -> None:
+        """A ``fetch_errors`` row (errors, blocks, robots refusals, soft 404s, size cap)."""
+        if count:
+            self.count("errors")
+        self.count(f"error_{kind}")
+        if self.run is None:
+            logger.warning("%s: %s %s", url, kind, reason)
+            return
+        try:
+            self.run.session.fetch_error(self.run.run_id, self.portal.id, url, kind, reason[:500] or kind, status)
+        except Exception:
+            logger.exception("could not record a fetch error for %s", url)
+
+    @property
+    def detected_platform(self) -> str | None:
+        votes = Counter({k: v for k, v in self.platform_votes.items() if k != "generic"})
+        if votes:
+            return votes.most_common(1)[0][0]
+        return "generic" if self.platform_votes else None
+
+    def final_stats(self, reason: str) -> tuple[dict, str]:
+        """The ``crawl_portal_stats`` row of this spider and its outcome."""
+        stated = [v["stated"] or v["walked"] for v in self.lists.values() if v["walked"] or v["stated"]]
+        stats = {k: int(self.stats.get(k, 0)) for k in STAT_KEYS}
+        stats["list_pages_expected"] = sum(stated) if stated else None
+        stats["duration"] = round(time.monotonic() - self.started, 3)
+        if reason in ("shutdown", "cancelled"):
+            outcome = "interrupted"
+        elif self.stats.get("ok_pages", 0) == 0:
+            outcome = "failed"
+        else:
+            outcome = "ok"
+        stats["outcome"] = outcome
+        return stats, outcome
+
+    # ------------------------------------------------------------------ requests
+
+    def start_role(self, url: str) -> str:
+        path = urlsplit(url).path
+        if path in ("", "/") or path.rsplit("/", 1)[-1].lower() in ("index.html", "index.htm", "index.shtml", "index.jsp", "default.html"):
+            if path.count("/") <= 1:
+                return "home"
+        link = discovery.Link(url)
+        if discovery.is_column_link(link) or discovery.path_has_column_token(url):
+            return "column"
+        return "home"
+
+    async def start(self):
+        for url in self.portal.start_urls:
+            request = self.make_request(Fetch(url, self.start_role(url)), depth=0)
+            if request is not None:
+                yield request
+
+    def make_request(self, fetch: Fetch, depth: int, parent: dict | None = None) -> Request | None:
+        """A request for ``fetch`` unless it is off the portal, already requested, or too deep."""
+        parent = parent or {}
+        url = fetch.url if fetch.method != "GET" else detection.canonical_url(fetch.url)
+        if url_host(url) not in self.allowed_hosts:
+            self.count("offsite")
+            return None
+        key = (fetch.method, url, fetch.body or "")
+        if key in self.seen:
+            return None
+        if fetch.role != "page" and fetch.role != "api" and depth > self.depth_limit:
+            self.count("too_deep")
+            return None
+        list_key = parent.get("nb_list") if fetch.role in ("page", "api") and parent.get("nb_list") else None
+        if fetch.role in ("page", "api"):
+            list_key = fetch.data.get("list") or list_key or detection.canonical_url(parent.get("nb_url", url))
+            info = self.lists.setdefault(list_key, {"walked": 0, "stated": None, "requested": 0})
+            if info["requested"] >= self.max_list_pages:
+                self.count("list_cap")
+                return None
+            info["requested"] += 1
+        elif fetch.role == "column":
+            list_key = url
+            self.lists.setdefault(list_key, {"walked": 0, "stated": None, "requested": 1})
+        self.seen.add(key)
+        if fetch.role == "detail":
+            self.alias_waiters.setdefault(url, [])  # reports naming this page canonical wait for it
+        area_depth = parent.get("nb_area_depth", 0) + (1 if fetch.role == "area" else 0)
+        meta = {
+            "nb_kind": ROLE_KIND[fetch.role],
+            "nb_role": fetch.role,
+            "nb_depth": depth,
+            "nb_area_depth": area_depth,
+            "nb_list": list_key,
+            "nb_url": url,
+            "nb_title": fetch.title,
+            "nb_platform": fetch.platform,
+            "nb_data": fetch.data,
+            "nb_in_column": bool(fetch.data.get("in_column")) or fetch.role in ("column", "page", "api"),
+            "nb_fragment": urlsplit(fetch.url).fragment,
+        }
+        headers = dict(fetch.headers)
+        body = None
+        if fetch.body is not None:
+            body = fetch.body.encode("utf-8")
+            headers.setdefault("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
+            headers.setdefault("X-Requested-With", "XMLHttpRequest")
+        callback = self.parse_api if fetch.role == "api" else self.parse_page
+        self.count("requests")
+        return Request(url, method=fetch.method, body=body, headers=headers or None, meta=meta, callback=callback,
+                       errback=self.on_error, dont_filter=True)
+
+    def follow(self, fetches: list[Fetch], depth: int, parent: dict):
+        for fetch in fetches:
+            request = self.make_request(fetch, depth, parent)
+            if request is not None:
+                yield request
+
+    # ------------------------------------------------------------------ responses
+
+    def page_of(self, response: Response, body: bytes | None = None) -> Page | None:
+        if body is not None:
+            response = response.replace(body=body, status=200)
+        if not isinstance(response, TextResponse):
+            return None
+        try:
+            text = response.text
+        except (UnicodeDecodeError, LookupError):
+            return None
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in response.headers.items() if isinstance(v, bytes)}
+        return Page(response.url, text, response.status, headers, response.meta.get("nb_fragment", ""))
+
+    def archived_body(self, response: Response) -> bytes | None:
+        """The archived bytes behind a 304 answer (None when the archive has none)."""
+        captured = response.meta.get("nb_captured")
+        if captured is None or captured.snapshot_id is None:
+            return None
+        return self.run.archived_payload(captured.snapshot_id)
+
+    def _verdict_ok(self, response: Response) -> bool:
+        verdict = response.meta.get("nb_verdict")
+        return verdict is None or verdict.ok
+
+    def parse_page(self, response: Response):
+        """Any HTML page: decide list or detail, then handle it."""
+        meta = response.meta
+        waiting = self.alias_waiters.pop(detection.canonical_url(response.url), []) if meta.get("nb_role") == "detail" else []
+        body = None
+        if response.status == 304:
+            body = self.archived_body(response)
+            if body is None:
+                retry = response.request.replace(meta={**meta, "nb_unconditional": True}, dont_filter=True)
+                retry.headers.pop(b"If-None-Match", None)
+                retry.headers.pop(b"If-Modified-Since", None)
+                if waiting:
+                    self.alias_waiters[detection.canonical_url(response.url)] = waiting
+                yield retry
+                return
+        verdict = meta.get("nb_verdict")
+        page = None
+        if verdict is not None and verdict.kind == detection.REDIRECT and verdict.target:
+            fetch = Fetch(verdict.target, meta.get("nb_role") or "column", title=meta.get("nb_title", ""), data=dict(meta.get("nb_data") or {}))
+            yield from self.follow([fetch], meta.get("nb_depth", 0), meta)
+        elif self._verdict_ok(response):
+            page = self.page_of(response, body)
+            if page is None:
+                ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
+                self.record_error(response.url, "error", f"not an HTML page ({ctype})", response.status)
+        if page is not None:
+            self.count("ok_pages")
+            if not self.portal_name_found and page.meta.get("SiteName"):
+                self.portal_name_found = page.meta["SiteName"]
+            hint = "detail" if meta.get("nb_role") == "detail" else "list"
+            if discovery.page_role(page, hint) == "detail":
+                yield from self.handle_detail(response, page, body, waiting)
+                return
+            yield from self.handle_list(response, page)
+        yield from self.release(waiting)
+
+    def release(self, states: list[_ReportState]):
+        """Continue the reports that waited for their canonical page (ingested after it)."""
+        for state in states:
+            yield from self.next_attachment(state)
+
+    def parse_api(self, response: Response):
+        """A list answered by a platform API (JSON, jpage XML)."""
+        meta = response.meta
+        page = self.page_of(response)
+        parser = self.parser_by_name.get(meta.get("nb_platform") or "")
+        if page is None or parser is None:
+            self.record_error(response.url, "error", "unreadable list API answer", response.status)
+            return
+        self.count("ok_pages")
+        try:
+            result = parser.answer(page, dict(meta.get("nb_data") or {}))
+        except (ValueError, KeyError, TypeError) as exc:
+            self.record_error(response.url, "error", f"{parser.name} list API answer not understood: {exc}", response.status)
+            return
+        yield from self.emit_list(response, page, result, in_column=True)
+
+    def handle_list(self, response: Response, page: Page):
+        meta = response.meta
+        role = meta.get("nb_role")
+        in_column = bool(meta.get("nb_in_column")) or discovery.path_has_column_token(page.url) or bool(
+            discovery.COLUMN_TEXT_RE.search(detection.squash(page.meta.get("ColumnName", ""))))
+        result = None
+        for parser in self.parser_objects[:-1]:
+            if parser.detect(page):
+                result = parser.list_page(page, dict(meta.get("nb_data") or {}))
+                if result is not None:
+                    break
+        generic = self.parser_objects[-1].list_page(page, {})
+        if result is None:
+            result = generic
+        else:
+            result.pages += generic.pages
+            result.stated_pages = result.stated_pages or generic.stated_pages
+        depth = meta.get("nb_depth", 0)
+        if in_column:
+            pager_urls = {f.url for f in result.pages}
+            result.columns += discovery.sub_columns(page, pager_urls)
+        result.items += discovery.report_candidates(page, in_column)
+        result.columns += discovery.column_links(page)
+        if role in ("home", "area") and meta.get("nb_area_depth", 0) < self.area_depth:
+            result.columns += discovery.area_links(page, unit_pages=role == "area")
+        yield from self.emit_list(response, page, result, in_column)
+
+    def emit_list(self, response: Response, page: Page, result: ListResult, in_column: bool):
+        meta = response.meta
+        role = meta.get("nb_role")
+        depth = meta.get("nb_depth", 0)
+        self.platform_votes[result.platform] += 1
+        if role in ("page", "api") or role == "column" and (result.items or result.stated_pages):
+            self.count("list_pages")
+            key = meta.get("nb_list") or detection.canonical_url(response.url)
+            info = self.lists.setdefault(key, {"walked": 0, "stated": None, "requested": 1})
+            info["walked"] += 1
+            if result.stated_pages:
+                info["stated"] = max(info["stated"] or 0, result.stated_pages)
+        extra = [f for p in self.parser_objects for f in p.extra_links(page)] if role != "api" else []
+        items = result.items + [f for f in extra if f.role == "detail"]
+        for fetch in items:
+            fetch.data.setdefault("in_column", in_column)
+        yield from self.follow(items, depth + 1, meta)
+        pages = result.pages + [f for f in extra if f.role in ("page", "api")]
+        if self.mode == "incremental" and role in ("column", "page", "api") and self.known_only(items):
+            self.count("early_stops")
+            pages = []
+        parent = {**meta, "nb_list": meta.get("nb_list") or detection.canonical_url(response.url)}
+        yield from self.follow(pages, depth, parent)
+        columns = result.columns + [f for f in extra if f.role in ("column", "area")]
+        yield from self.follow(columns, depth + 1, meta)
+
+    def known_only(self, items: list[Fetch]) -> bool:
+        """Incremental runs: a list page whose items are all archived already ends the walk."""
+        urls = [detection.canonical_url(f.url) for f in items]
+        return bool(urls) and all(u in self.known for u in urls)
+
+    # ------------------------------------------------------------------ details
+
+    def handle_detail(self, response: Response, page: Page, archived: bytes | None = None, waiting: list | None = None):
+        meta = response.meta
+        waiting = list(waiting or [])
+        depth = meta.get("nb_depth", 0)
+        in_column = bool(meta.get("nb_in_column"))
+        extra = [f for p in self.parser_objects for f in p.extra_links(page)]
+        strict = discovery.report_candidates(page, False)
+        yield from self.follow(strict + [f for f in extra if f.role == "detail"], depth + 1, meta)
+        yield from self.follow(discovery.column_links(page) + [f for f in extra if f.role in ("column", "area")], depth + 1, meta)
+        is_report, title = discovery.decide_report(page, meta.get("nb_title", ""), in_column)
+        captured = meta.get("nb_captured")
+        if not is_report:
+            self.count("non_reports")
+            yield from self.release(waiting)
+            return
+        self.count("reports_seen")
+        if captured is None or captured.snapshot_id is None:
+            self.record_error(response.url, "error", "report page was not archived; not ingested", response.status)
+            yield from self.release(waiting)
+            return
+        body = archived if archived is not None else response.body
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
+        item = ReportItem(
+            portal=self.portal.id,
+            page=Fetched(response.url, captured, body, ctype),
+            title=title,
+            year=detection.year_of(title),
+            link_title=meta.get("nb_title", ""),
+        )
+        pending = []
+        for link in discovery.attachment_links(page):
+            if url_host(link.url) not in self.allowed_hosts:
+                self.count("offsite_attachments")
+                continue
+            pending.append(link)
+        state = _ReportState(item, pending, depth, waiting)
+        canonical = self.canonical_of(page, response.url)
+        if canonical is not None and not meta.get("nb_alias_of"):
+            waiters = self.alias_waiters.get(canonical)
+            if waiters is not None:  # the canonical page is on its way: continue after it
+                waiters.append(state)
+                return
+            request = self.make_request(Fetch(canonical, "detail", title=title, data={"in_column": in_column}), depth, meta)
+            if request is not None:
+                request.meta["nb_alias_of"] = response.url
+                self.alias_waiters[canonical].append(state)
+                self.count("canonical_first")
+                yield request
+                return
+        yield from self.next_attachment(state)
+
+    def canonical_of(self, page: Page, url: str) -> str | None:
+        """The page's own canonical URL (``Url`` meta) when it names another page of this portal."""
+        declared = page.meta.get("Url") or page.meta.get("url")
+        if not declared:
+            return None
+        canonical = detection.canonical_url(urljoin(page.url, declared.strip()))
+        if canonical == detection.canonical_url(url) or url_host(canonical) not in self.allowed_hosts:
+            return None
+        if urlsplit(canonical).path in ("", "/") or not discovery.detection.looks_like_detail_url(canonical):
+            return None
+        return canonical
+
+    def next_attachment(self, state: _ReportState):
+        while state.pending:
+            link = state.pending.pop(0)
+            url = detection.canonical_url(link.url)
+            self.count("requests")
+            yield Request(url, callback=self.parse_attachment, errback=self.attachment_error, dont_filter=True,
+                          meta={"nb_kind": "attachment", "nb_role": "attachment", "nb_state": state, "nb_link_text": link.text,
+                                "nb_depth": state.depth})
+            return
+        yield state.item
+        yield from self.release(state.aliases)
+        state.aliases = []
+
+    def parse_attachment(self, response: Response):
+        state: _ReportState = response.meta["nb_state"]
+        captured = response.meta.get("nb_captured")
+        body = response.body
+        if response.status == 304:
+            body = self.archived_body(response)
+            if body is None:
+                state.item.failed_attachments.append((response.url, "304 without an archived copy"))
+                yield from self.next_attachment(state)
+                return
+        from extract.sniff import sniff_kind
+
+        kind = sniff_kind(body[:65536], None, response.url)
+        if kind in ("html", "text") or not body:
+            reason = "attachment link answered with a web page, not a file" if body else "empty attachment"
+            self.record_error(response.url, "error", reason, response.status)
+            state.item.failed_attachments.append((response.url, reason))
+        elif captured is None or captured.snapshot_id is None:
+            state.item.failed_attachments.append((response.url, "not archived"))
+        else:
+            ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
+            state.item.attachments.append(Fetched(response.url, captured, body, ctype, response.meta.get("nb_link_text") or None))
+            self.count("attachments")
+        yield from self.next_attachment(state)
+
+    def attachment_error(self, failure):
+        request = failure.request
+        state: _ReportState = request.meta["nb_state"]
+        reason = self.describe_failure(failure, request)
+        state.item.failed_attachments.append((request.url, reason or "failed"))
+        yield from self.next_attachment(state)
+
+    # ------------------------------------------------------------------ errors
+
+    def describe_failure(self, failure, request: Request) -> str | None:
+        """Record a failed request in ``fetch_errors``; returns the reason (None when not an error)."""
+        exc = failure.value
+        if isinstance(exc, HttpError):
+            status = exc.response.status
+            reason = f"HTTP {status}"
+            verdict = request.meta.get("nb_verdict")
+            if verdict is not None and verdict.kind == detection.BLOCK:
+                return f"blocked: {verdict.reason}"
+            self.record_error(request.url, "http", reason, status)
+            return reason
+        if isinstance(exc, IgnoreRequest):
+            text = str(exc)
+            if text.startswith("Forbidden by robots.txt"):
+                self.count("robots_forbidden")
+                self.record_error(request.url, "robots", "forbidden by robots.txt", count=False)
+                return "forbidden by robots.txt"
+            if text.startswith("blocked:"):
+                return text
+            return None
+        if isinstance(exc, DownloadCancelledError):
+            reason = str(exc) or "larger than the download size limit"
+            self.record_error(request.url, "too_large", reason)
+            return reason
+        reason = f"{exc.__class__.__name__}: {exc}".strip().rstrip(":")
+        self.record_error(request.url, "error", reason)
+        return reason
+
+    def on_error(self, failure):
+        request = failure.request
+        self.describe_failure(failure, request)
+        if request.meta.get("nb_role") == "detail":
+            yield from self.release(self.alias_waiters.pop(detection.canonical_url(request.url), []))

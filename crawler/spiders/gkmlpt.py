@@ -1,0 +1,106 @@
+"""Guangdong 政务公开目录平台 (gkmlpt): an SPA whose lists come from
+``GET …/gkmlpt/api/all/{catid}?page={n}&sid={sid}`` (JSON ``articles[]``,
+``classify.post_count``); the 年报 categories are found in ``window._CONFIG.TREE`` (or the
+``#catid`` fragment of the link), portals.md §2.5.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from urllib.parse import urljoin, urlsplit
+
+from crawler.discovery import COLUMN_TEXT_RE, Fetch, ListResult, Page
+from crawler.detection import squash
+from crawler.spiders.base import PlatformParser, ReportSpider
+
+_CONFIG_RE = re.compile(r"_CONFIG\s*=\s*\{")
+
+
+def gkmlpt_config(page: Page) -> dict | None:
+    """``window._CONFIG`` of a gkmlpt page (SID, APP_URL, TREE …)."""
+    m = _CONFIG_RE.search(page.text)
+    if not m:
+        return None
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(page.text[m.end() - 1 :])
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def report_categories(tree: list, out: list[int] | None = None) -> list[int]:
+    """Category ids of the TREE whose names are 年报 columns."""
+    out = [] if out is None else out
+    for node in tree or []:
+        if not isinstance(node, dict):
+            continue
+        name = squash(str(node.get("name", "")))
+        if COLUMN_TEXT_RE.search(name) and node.get("id") is not None:
+            out.append(int(node["id"]))
+        report_categories(node.get("children") or [], out)
+    return out
+
+
+def api_base(page: Page, cfg: dict) -> str:
+    app = str(cfg.get("APP_URL") or "")
+    if not app:
+        path = urlsplit(page.url).path
+        app = path.split("/gkmlpt/")[0] if "/gkmlpt/" in path else ""
+    app = urljoin(page.url, app.rstrip("/") or "/")
+    if "/gkmlpt" not in urlsplit(app).path:
+        app = app.rstrip("/") + "/gkmlpt"
+    return app.rstrip("/")
+
+
+def api_fetch(base: str, catid: int, sid: str, page_no: int) -> Fetch:
+    url = f"{base}/api/all/{catid}?page={page_no}&sid={sid}"
+    return Fetch(url, "api", platform="gkmlpt", data={"base": base, "catid": catid, "sid": sid, "page": page_no},
+                 headers={"Accept": "application/json, text/plain, */*"})
+
+
+class GkmlptParser(PlatformParser):
+    name = "gkmlpt"
+
+    def detect(self, page: Page) -> bool:
+        return bool(_CONFIG_RE.search(page.text)) and ("TREE" in page.text or "SID" in page.text) and "DETAIL" not in page.text
+
+    def list_page(self, page: Page, data: dict) -> ListResult | None:
+        cfg = gkmlpt_config(page)
+        if not cfg or not cfg.get("SID"):
+            return None
+        cats = report_categories(cfg.get("TREE") or [])
+        if page.fragment.isdigit():
+            cats.append(int(page.fragment))
+        base = api_base(page, cfg)
+        sid = str(cfg["SID"])
+        return ListResult(self.name, pages=[api_fetch(base, c, sid, 1) for c in dict.fromkeys(cats)])
+
+    def answer(self, page: Page, data: dict) -> ListResult:
+        body = json.loads(page.text)
+        articles = body.get("articles")
+        if not isinstance(articles, list):
+            raise ValueError("no articles[] in the gkmlpt answer")
+        items = []
+        for art in articles:
+            if isinstance(art, dict) and (art.get("url") or art.get("post_url")):
+                items.append(Fetch(urljoin(page.url, art.get("url") or art.get("post_url")), "detail",
+                                   title=str(art.get("title") or ""), data={"in_column": True}))
+        classify = body.get("classify") or {}
+        total = classify.get("post_count") or body.get("total")
+        size = body.get("page_size") or body.get("pageSize") or (len(articles) if data.get("page") == 1 else None)
+        result = ListResult(self.name, items=items)
+        if total and size:
+            pages = math.ceil(int(total) / int(size))
+            result.stated_pages = pages
+            if data.get("page") == 1:
+                result.pages = [api_fetch(data["base"], data["catid"], data["sid"], n) for n in range(2, pages + 1)]
+        return result
+
+
+class GkmlptSpider(ReportSpider):
+    """Guangdong gkmlpt portals."""
+
+    name = "gkmlpt"
+    parsers = (GkmlptParser,)
