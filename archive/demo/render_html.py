@@ -39,12 +39,12 @@ STYLE_CHOICES: dict[str, tuple] = {
     "active_layout": ("uniform", "shanghai"),  # 二: narrow sub-tables widened by one colspan | colspans differ per row
     "split_active": (False, True),  # 二 as one table per caption
     "split_review": (False, True),  # 四 as 行政复议 / 行政诉讼 tables
-    "review_layout": ("official", "two_row", "rows"),  # 四: §3.3 | without the 行政诉讼 level | transposed
+    "review_layout": ("official", "two_row", "rows", "unmerged"),  # 四: §3.3 | no 行政诉讼 level | transposed | no rowspans
     "active_captions": ("row", "paragraph"),  # 二 captions as full-width rows | as paragraphs before each table
     "apps_subtotal": (False, True),  # an extra 小计 column after 其他 (never emitted)
     "empty_rows": (False, True),  # blank spacer rows between sub-tables / after the last row
     "trailing_empty_column": (False, True),  # a spare empty column at the right of every table
-    "apps_header": ("official", "one_row", "no_caption"),
+    "apps_header": ("official", "one_row", "no_caption", "unmerged"),  # 三 header block; unmerged: blanks instead of rowspans
     "apps_break": ("none", "table", "table_header", "inline_header", "inline_level1"),
     "level1_label": ("rowspan", "repeated", "blank"),  # 三、本年度办理结果
     "group_labels": ("rowspan", "repeated", "blank", "missing", "glued"),  # （三）不予公开 …

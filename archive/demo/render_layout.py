@@ -346,6 +346,13 @@ def _apps_header(labels: Labels, style: MarkupStyle) -> list[list[LCell]]:
     orgs = [labels.applicant_column(c) for c in cols[1:6]] + ([labels.header("小计")] if style.apps_subtotal else [])
     if style.apps_header == "one_row":
         return [[labels.header("", colspan=3), labels.applicant_column("自然人"), *orgs, labels.applicant_column("总计")]]
+    if style.apps_header == "unmerged":  # no rowspans: blank cells where the merged ones would reach
+        blank = lambda **spans: LCell([""], role="blank", **spans)  # noqa: E731
+        return [
+            [labels.header(APPS_CAPTION, colspan=3), labels.header("申请人情况", colspan=len(orgs) + 2)],
+            [blank(colspan=3), labels.applicant_column("自然人"), labels.header("法人或其他组织", colspan=len(orgs)), labels.applicant_column("总计")],
+            [blank(colspan=3), blank(), *orgs, blank()],
+        ]
     caption = "" if style.apps_header == "no_caption" else APPS_CAPTION
     return [
         [labels.header(caption, rowspan=3, colspan=3), labels.header("申请人情况", colspan=len(orgs) + 2)],
@@ -475,6 +482,14 @@ def _review_tables(report: SampleReport, style: MarkupStyle, rng: random.Random)
         return [first, LTable([[labels.header("行政诉讼", colspan=10)], kinds, heads(2), litigation], 4, 3)]
     if style.review_layout == "two_row":
         return [LTable([[labels.header("行政复议", colspan=5), *kinds], heads(3), values("administrative_review") + litigation], 4, 2)]
+    if style.review_layout == "unmerged":  # as the 西岩镇 copy shows: blank cells under the review labels
+        rows = [
+            [labels.header("行政复议", colspan=5), labels.header("行政诉讼", colspan=10)],
+            heads(1) + kinds,
+            [LCell([""], role="blank") for _ in cols] + heads(2),
+            values("administrative_review") + litigation,
+        ]
+        return [LTable(rows, 4, 3)]
     rows = [
         [labels.header("行政复议", colspan=5), labels.header("行政诉讼", colspan=10)],
         heads(1, rowspan=2) + kinds,
