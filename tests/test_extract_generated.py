@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from archive.demo.render_html import ENCODINGS, STYLE_CHOICES, MarkupStyle, render_page
 from archive.demo.render_text import TEXT_STYLE, render_text
-from archive.demo.sample import TITLE_FORMS, VALUE_STYLES, SampleReport, generate_report
+from archive.demo.sample import LEGACY_TABLES, TITLE_FORMS, VALUE_STYLES, Key, SampleReport, generate_report
 from extract import extract_document
 from extract.model import Report
 from gen.expect import cell_mismatches, checked_rules, failing_checks, perturb
@@ -110,7 +110,7 @@ def test_random_reports_and_styles_extract_exactly(spec: ReportSpec, style: Mark
 
 @fast(60)
 @given(
-    spec=report_specs(("pre2019",), PENDING_PRE2019_VALUES, PENDING_TITLES),
+    spec=report_specs(("pre2019",), exclude_titles=PENDING_TITLES, exclude_pre2019_values=PENDING_PRE2019_VALUES),
     style=markup_styles(PENDING_SWITCHES),
     encoding=st.sampled_from(ENCODINGS),
 )
@@ -122,7 +122,7 @@ def test_pre2019_statistics_tables_extract_exactly(spec: ReportSpec, style: Mark
 
 @fast(80)
 @given(
-    spec=report_specs(("2019", "2021", "pre2019"), PENDING_PRE2019_VALUES, PENDING_TITLES),
+    spec=report_specs(("2019", "2021", "pre2019"), (), PENDING_TITLES, PENDING_PRE2019_VALUES),
     style=markup_styles({**PENDING_SWITCHES, **PENDING_TEXT_SWITCHES}, cell_markup="plain", label_breaks="br"),
     encoding=st.sampled_from(("utf-8", "gb18030")),
 )
@@ -135,7 +135,7 @@ def test_text_copies_extract_exactly(spec: ReportSpec, style: MarkupStyle, encod
 
 @fast(60)
 @given(
-    spec=report_specs(("2019", "2021", "pre2019"), PENDING_PRE2019_VALUES + PENDING_ROWS_SHAPE_VALUES, PENDING_TITLES),
+    spec=report_specs(("2019", "2021", "pre2019"), PENDING_ROWS_SHAPE_VALUES, PENDING_TITLES, PENDING_PRE2019_VALUES),
     style=markup_styles(
         {**PENDING_SWITCHES, **PENDING_TEXT_SWITCHES, **PENDING_ROWS_SHAPE_SWITCHES}, cell_markup="plain", label_breaks="none"
     ),
@@ -171,7 +171,7 @@ PERTURBABLE = (
     key=st.sampled_from(PERTURBABLE),
     delta=st.integers(1, 50),
 )
-def test_inconsistent_variants_fail_exactly_the_broken_checks(spec: ReportSpec, style: MarkupStyle, key, delta: int) -> None:
+def test_inconsistent_variants_fail_exactly_the_broken_checks(spec: ReportSpec, style: MarkupStyle, key: Key, delta: int) -> None:
     assume(not pending(spec, style))
     report = spec.build()
     perturb(report, key, delta)
@@ -234,7 +234,7 @@ def test_encodings_and_charset_declarations(encoding: str, decl: str) -> None:
     assert_report(result, report, (encoding, decl))
 
 
-@pytest.mark.parametrize("legacy", ("short", "fujian2011", "fujian2017"))
+@pytest.mark.parametrize("legacy", sorted(LEGACY_TABLES))
 def test_pre2019_tables(legacy: str) -> None:
     report = generate_report(random.Random(400), "pre2019", legacy=legacy, style="thousands")
     for style in (MarkupStyle(), MarkupStyle(cell_markup="word", label_breaks="p", legacy_placement="section")):

@@ -42,10 +42,13 @@ def value_styles(exclude: tuple[str, ...] = ()) -> st.SearchStrategy[str]:
 
 
 def report_specs(
-    templates: tuple[str, ...] = ("2019", "2021"), exclude_values: tuple[str, ...] = (), exclude_titles: tuple[str, ...] = ()
+    templates: tuple[str, ...] = ("2019", "2021"),
+    exclude_values: tuple[str, ...] = (),
+    exclude_titles: tuple[str, ...] = (),
+    exclude_pre2019_values: tuple[str, ...] = (),
 ) -> st.SearchStrategy[ReportSpec]:
     """Reports on ``templates``; 2019 tables sometimes in a 2021+ report; value styles and title
-    forms minus those excluded."""
+    forms minus those excluded (``exclude_pre2019_values`` only for pre-2019 reports)."""
 
     @st.composite
     def build(draw: st.DrawFn) -> ReportSpec:
@@ -58,7 +61,7 @@ def report_specs(
             extras = tuple(draw(st.lists(st.sampled_from(sorted(EXTRA_ROW_KINDS)), unique=True, max_size=2)))
         legacy = draw(st.sampled_from(sorted(LEGACY_TABLES))) if template == "pre2019" else "short"
         title_form = draw(st.sampled_from([f for f in TITLE_FORMS if f not in exclude_titles]))
-        values = draw(value_styles(exclude_values))
+        values = draw(value_styles(exclude_values + (exclude_pre2019_values if template == "pre2019" else ())))
         return ReportSpec(draw(st.integers(0, 2**32 - 1)), template, year, values, extras, legacy, title_form)
 
     return build()
