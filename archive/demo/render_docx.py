@@ -24,7 +24,6 @@ from datetime import datetime, time
 
 from docx import Document as new_document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -239,26 +238,11 @@ def report_tables(report: SampleReport, style: str = "official") -> dict[str, li
 # ----------------------------------------------------------------------------- DOCX writing
 
 
-def _set_cell_borders(cell, on: bool) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    borders = OxmlElement("w:tcBorders")
-    for edge in ("top", "left", "bottom", "right"):
-        el = OxmlElement(f"w:{edge}")
-        if on:
-            el.set(qn("w:val"), "single")
-            el.set(qn("w:sz"), "4")
-            el.set(qn("w:color"), "000000")
-        else:
-            el.set(qn("w:val"), "nil")
-        borders.append(el)
-    tc_pr.append(borders)
-
-
-def _set_text_direction(cell, value: str) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    el = OxmlElement("w:textDirection")
-    el.set(qn("w:val"), value)
-    tc_pr.append(el)
+def _el(tag: str, **attrs: str):
+    el = OxmlElement(tag)
+    for key, value in attrs.items():
+        el.set(qn(f"w:{key}"), value)
+    return el
 
 
 def _fonts(run, east_asia: str, size_pt: float, bold: bool = False) -> None:
@@ -273,19 +257,52 @@ def _fonts(run, east_asia: str, size_pt: float, bold: bool = False) -> None:
     r_fonts.set(qn("w:eastAsia"), east_asia)
 
 
-def _write_cell_text(cell, spec: SpecCell, look: DocxStyle) -> None:
-    parts = spec.text.split("\n") if spec.text else [""]
-    paragraph = cell.paragraphs[0]
-    for i, part in enumerate(parts):
-        if i:
-            paragraph = cell.add_paragraph()
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        fmt = paragraph.paragraph_format
-        fmt.space_before = fmt.space_after = Pt(0)
-        fmt.line_spacing = 1.0
+def _cell_xml(text: str, width_cm: float, look: DocxStyle, *, span: int = 1, vmerge: str | None = None, header: bool = False, vertical: bool = False):
+    """One ``w:tc``: width, gridSpan, vMerge, borders, centred paragraphs of ``text``."""
+    tc = _el("w:tc")
+    pr = _el("w:tcPr")
+    pr.append(_el("w:tcW", w=str(int(width_cm * 567)), type="dxa"))
+    if span > 1:
+        pr.append(_el("w:gridSpan", val=str(span)))
+    if vmerge == "restart":
+        pr.append(_el("w:vMerge", val="restart"))
+    elif vmerge == "continue":
+        pr.append(_el("w:vMerge"))
+    borders = _el("w:tcBorders")
+    for edge in ("top", "left", "bottom", "right"):
+        if look.borders:
+            borders.append(_el(f"w:{edge}", val="single", sz="4", space="0", color="000000"))
+        else:
+            borders.append(_el(f"w:{edge}", val="nil"))
+    pr.append(borders)
+    if vertical:
+        pr.append(_el("w:textDirection", val="tbRlV"))
+    pr.append(_el("w:vAlign", val="center"))
+    tc.append(pr)
+    bold = header and look.name != "large"
+    size = str(int(look.table_pt * 2))
+    for part in (text.split("\n") if text else [""]):
+        p = _el("w:p")
+        ppr = _el("w:pPr")
+        ppr.append(_el("w:spacing", before="0", after="0", line="240", lineRule="auto"))
+        ppr.append(_el("w:jc", val="center"))
+        p.append(ppr)
         if part:
-            _fonts(paragraph.add_run(part), "宋体", look.table_pt, bold=spec.header and look.name != "large")
-    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            r = _el("w:r")
+            rpr = _el("w:rPr")
+            rpr.append(_el("w:rFonts", ascii="Times New Roman", hAnsi="Times New Roman", eastAsia="宋体"))
+            if bold:
+                rpr.append(_el("w:b"))
+            rpr.append(_el("w:sz", val=size))
+            rpr.append(_el("w:szCs", val=size))
+            r.append(rpr)
+            t = _el("w:t")
+            t.text = part
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            r.append(t)
+            p.append(r)
+        tc.append(p)
+    return tc
 
 
 def grid_positions(rows: list[list[SpecCell]]) -> list[list[tuple[int, int, SpecCell]]]:
@@ -308,31 +325,44 @@ def grid_positions(rows: list[list[SpecCell]]) -> list[list[tuple[int, int, Spec
 
 
 def _add_table(doc, spec: TableSpec, look: DocxStyle) -> None:
-    n_rows = len(spec.rows)
-    table = doc.add_table(rows=n_rows, cols=spec.columns)
+    """The table as WordprocessingML: one ``w:tc`` per grid slot run, ``w:gridSpan`` for
+    column spans, ``w:vMerge`` restart/continue for row spans (as Word writes merged cells)."""
+    table = doc.add_table(rows=0, cols=spec.columns)
     table.autofit = False
     if look.borders:
         table.style = "Table Grid"
     for i, col in enumerate(table.columns):
         col.width = Cm(spec.widths_cm[i])
-    for row in table.rows:
-        for i, cell in enumerate(row.cells):
-            cell.width = Cm(spec.widths_cm[i])
-    for r in range(spec.header_rows):
-        tr_pr = table.rows[r]._tr.get_or_add_trPr()
-        el = OxmlElement("w:tblHeader")
-        tr_pr.append(el)
+    tbl = table._tbl
+    starts: dict[tuple[int, int], SpecCell] = {}
+    covering: dict[tuple[int, int], tuple[int, int, SpecCell]] = {}
     for placed in grid_positions(spec.rows):
-        for r, c, cell_spec in placed:
-            cell = table.cell(r, c)
-            if cell_spec.rowspan > 1 or cell_spec.colspan > 1:
-                cell = cell.merge(table.cell(r + cell_spec.rowspan - 1, c + cell_spec.colspan - 1))
-            _write_cell_text(cell, cell_spec, look)
-            if cell_spec.vertical:
-                _set_text_direction(cell, "tbRlV")
-    for row in table.rows:
-        for cell in row.cells:
-            _set_cell_borders(cell, look.borders)
+        for r, c, cell in placed:
+            starts[(r, c)] = cell
+            for dr in range(1, cell.rowspan):
+                covering[(r + dr, c)] = (r, c, cell)
+    for r in range(len(spec.rows)):
+        tr = _el("w:tr")
+        if r < spec.header_rows:
+            tr_pr = _el("w:trPr")
+            tr_pr.append(_el("w:tblHeader"))
+            tr.append(tr_pr)
+        c = 0
+        while c < spec.columns:
+            width = lambda cs: sum(spec.widths_cm[c : c + cs])  # noqa: E731
+            if (r, c) in starts:
+                cell = starts[(r, c)]
+                vmerge = "restart" if cell.rowspan > 1 else None
+                tr.append(_cell_xml(cell.text, width(cell.colspan), look, span=cell.colspan, vmerge=vmerge, header=cell.header, vertical=cell.vertical))
+                c += cell.colspan
+            elif (r, c) in covering:
+                _, _, cell = covering[(r, c)]
+                tr.append(_cell_xml("", width(cell.colspan), look, span=cell.colspan, vmerge="continue", vertical=cell.vertical))
+                c += cell.colspan
+            else:
+                tr.append(_cell_xml("", width(1), look))
+                c += 1
+        tbl.append(tr)
 
 
 def _paragraph(doc, text: str, look: DocxStyle, *, bold: bool = False, center: bool = False, indent: bool = True) -> None:
