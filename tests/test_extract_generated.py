@@ -24,7 +24,7 @@ from archive.demo.sample import LEGACY_TABLES, TITLE_FORMS, VALUE_STYLES, Key, S
 from extract import extract_document
 from extract.model import Report
 from gen.expect import cell_mismatches, checked_rules, failing_checks, perturb
-from gen.strategies import ReportSpec, markup_styles, report_specs, value_styles
+from gen.strategies import ReportSpec, markup_styles, report_specs
 
 RULES = ("R1", "R2", "R3", "R4")
 

@@ -8,7 +8,6 @@ rendering must keep every cell, and pages must decode in their declared encoding
 from __future__ import annotations
 
 import random
-import re
 from collections import Counter
 
 import lxml.html
