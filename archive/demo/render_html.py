@@ -167,9 +167,16 @@ class MarkupStyle:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) != getattr(base, f.name)}
 
 
+# Switches that make the body refer to other resources (a PDF, an image): a site serving the body
+# must provide them, so random_style leaves them off (tests switch them on explicitly).
+REFERENCING_SWITCHES = ("attachment_link", "seal_image")
+
+
 def random_style(rng: random.Random) -> MarkupStyle:
-    """Any combination of switches, each drawn uniformly."""
-    return MarkupStyle(**{name: rng.choice(choices) for name, choices in STYLE_CHOICES.items()}, seed=rng.randrange(2**31))
+    """Any combination of switches, each drawn uniformly (except :data:`REFERENCING_SWITCHES`, off)."""
+    drawn = {name: rng.choice(choices) for name, choices in STYLE_CHOICES.items()}
+    drawn.update({name: False for name in REFERENCING_SWITCHES})
+    return MarkupStyle(**drawn, seed=rng.randrange(2**31))
 
 
 # Styles modelled on real pages (portals.md, report-format.md §8); realistic_style perturbs them.
