@@ -24,6 +24,8 @@ items that are not reports) and ``non_report_items``, ``hazard_urls``, ``robots_
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -51,6 +53,8 @@ __all__ = [
     "ensure_loopback",
     "family_site",
     "portal_factory",
+    "SeasonChanges",
+    "apply_season_changes",
     "requests_to",
     "start_demo_county",
     "start_site",
@@ -89,6 +93,42 @@ def start_demo_county(seed: int = 0, *, prerender: bool = True, **options) -> Ru
 def requests_to(site: RunningSite, path_prefix: str = "/", method: str | None = None) -> list[LoggedRequest]:
     """The logged requests whose path starts with ``path_prefix`` (optionally one method)."""
     return [r for r in site.request_log if r.path.startswith(path_prefix) and (method is None or r.method == method)]
+
+
+@dataclass
+class SeasonChanges:
+    """What :func:`apply_season_changes` did: the ground truth of an incremental crawl."""
+
+    added: ExpectedReport
+    edited: ExpectedReport  # the new version (same URL, version + 1, one cell and a sentence changed)
+    removed: ExpectedReport  # gone from every list; its page answers 404
+    replaced: ExpectedReport | None  # same attachment URL, new bytes (None on a site without files)
+    blocked: ExpectedReport  # its page now answers the 200 "访问受限" block page (neither removed nor changed)
+    unchanged: list[ExpectedReport]  # every other report: byte-identical pages, 304 on revalidation
+
+
+def apply_season_changes(site: RunningSite) -> SeasonChanges:
+    """Change a running site between two crawls: one report added, one edited, one removed, one
+    attachment replaced, one report page turned into a block page.  (Kill another portal with
+    ``go_dead()`` for the "portal went dead" monitor.)"""
+    reports = site.expected_reports
+    with_file = [r for r in reports if r.attachments and r.carrier in ("pdf", "docx")]
+    replaced = with_file[0] if with_file else None
+    pages = [r for r in reports if r.carrier == "html" and not r.alt_urls and r is not replaced]
+    if len(pages) < 3:
+        raise ValueError("the site needs three plain HTML reports without duplicates for a season of changes")
+    edited, removed, blocked = pages[:3]
+    changes = SeasonChanges(
+        added=site.add_report(level="town", year=2025),
+        edited=site.edit_report(edited.doc_id),
+        removed=site.remove_report(removed.doc_id),
+        replaced=site.replace_attachment(replaced.doc_id) if replaced else None,
+        blocked=blocked,
+        unchanged=[r for r in reports if r.doc_id not in {edited.doc_id, removed.doc_id, blocked.doc_id} | ({replaced.doc_id} if replaced else set())],
+    )
+    site.block(urlsplit(blocked.url).path)
+    site.site.prerender_attachments()  # the replaced file is rendered now, not while a crawler waits
+    return changes
 
 
 @pytest.fixture

@@ -18,7 +18,16 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 import lxml.html
 import pytest
-from portals import FAMILIES, WAF_COOKIE, demo_expected_reports, portal_factory, requests_to, start_demo_county, start_site  # noqa: F401
+from portals import (  # noqa: F401 (portal_factory is a fixture)
+    FAMILIES,
+    WAF_COOKIE,
+    apply_season_changes,
+    demo_expected_reports,
+    portal_factory,
+    requests_to,
+    start_demo_county,
+    start_site,
+)
 
 from archive.demo.portal import PortalServer, ensure_loopback
 from archive.demo.sites import build_site
@@ -209,9 +218,9 @@ def test_lists_enumerate_exactly_the_column_items(sites, family):
     with client() as c:
         found = ENUMERATORS[family](c, site)
     reports = {r.url for r in site.expected_reports}
-    others = {n.url for n in site.non_report_items if n.kind != "news"}
+    others = {n.url for n in site.non_report_items if n.in_report_column}
     assert len(reports) >= 10
-    assert {"notice", "interpretation"} <= {n.kind for n in site.non_report_items}
+    assert {"notice", "interpretation", "news"} <= {n.kind for n in site.non_report_items if n.in_report_column}
     assert found == reports | others
     assert not site.mirror.request_log  # the mirror is never touched by following the portal
 
@@ -284,7 +293,7 @@ def test_trs_page_extension_follows_the_seed(portal_factory):
         site = portal_factory("trs", seed=seed, attachments=False, mirror=False)
         with client() as c:
             found = enumerate_trs(c, site)
-        assert found == {r.url for r in site.expected_reports} | {n.url for n in site.non_report_items if n.kind != "news"}
+        assert found == {r.url for r in site.expected_reports} | {n.url for n in site.non_report_items if n.in_report_column}
         assert {u.rsplit(".", 1)[1] for u in found} == {ext, "htm"}  # tnull_{id}.htm keeps its broken name
         with client() as c:
             assert c.get(site.base_url + f"/zfxxgk/zfxxgknb/index.{ext}").status_code == 200
@@ -740,6 +749,35 @@ def test_add_edit_remove_change_exactly_what_they_say(portal_factory):
         for url in others:
             assert c.get(url, headers={"If-None-Match": before[url]}).status_code == 304
     assert len(site.expected_reports) == len(reports)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_a_season_of_changes_is_visible_to_conditional_requests(portal_factory, family):
+    site = portal_factory(family, mirror=False)
+    before = {r.doc_id: r for r in site.expected_reports}
+    with client() as c:
+        etags = {u: c.get(u).headers["etag"] for r in before.values() for u in [r.url, *r.attachment_urls]}
+        changes = apply_season_changes(site)
+
+        def revalidate(url: str) -> httpx.Response:
+            return c.get(url, headers={"If-None-Match": etags[url]})
+
+        assert all(revalidate(u).status_code == 304 for r in changes.unchanged for u in [r.url, *r.attachment_urls])
+        new_page = revalidate(changes.edited.url)
+        assert new_page.status_code == 200 and "更正" in decode(new_page)
+        assert revalidate(changes.removed.url).status_code == 404
+        blocked = revalidate(changes.blocked.url)
+        assert blocked.status_code == 200 and "访问受限" in blocked.text
+        if changes.replaced:
+            url = changes.replaced.attachment_urls[0]
+            fresh = revalidate(url)
+            assert fresh.status_code == 200 and fresh.content[:4] in (b"%PDF", b"PK\x03\x04")
+            assert changes.replaced.attachments[0].sample != before[changes.replaced.doc_id].attachments[0].sample
+        assert c.get(changes.added.url).status_code == 200
+    ids = {r.doc_id for r in site.expected_reports}
+    assert ids == (set(before) - {changes.removed.doc_id}) | {changes.added.doc_id}
+    assert changes.blocked.doc_id in ids  # a block page is not a removal
+    assert changes.replaced is not None
 
 
 def test_edit_relists_the_report_at_the_top(portal_factory):

@@ -209,6 +209,7 @@ class NonReport:
     url: str
     title: str
     kind: str  # notice | format | interpretation | statistics | letter | news | soft404 | refresh
+    in_report_column: bool = True  # listed in an annual-report column (else: news column, home page)
 
 
 # ----------------------------------------------------------------------------- content models
@@ -222,6 +223,7 @@ class Column:
     chnl_id: str = ""
     publisher: str = "mixed"  # county | department | town | mixed
     modified: datetime = BASE_TIME
+    reports: bool = True  # an annual-report column (False: news)
     extra: dict = field(default_factory=dict)
 
 
@@ -477,6 +479,13 @@ def _letter_body(county: str, year: int) -> str:
     )
 
 
+def _event_body(county: str, year: int) -> str:
+    return (
+        f"<p>5月15日，{county}在县政务服务中心开展{year}年“政务公开日”主题活动，邀请群众代表走进政务服务大厅，"
+        "现场讲解政府信息公开申请渠道和办理流程，发放宣传资料300余份。</p>"
+    )
+
+
 def _news_body(county: str, year: int) -> str:
     return (
         f"<p>近日，{county}召开{year}年政务公开工作推进会，总结上一年度政务公开工作，部署本年度重点任务。"
@@ -655,11 +664,13 @@ class Site:
             "statistics": (f"{county}政府信息公开统计制度", _statistics_body(county)),
             "letter": (f"关于{year}年政府信息公开工作要点落实情况的函", _letter_body(county, year)),
             "news": (f"{county}召开{year}年政务公开工作推进会", _news_body(county, year)),
+            "event": (f"{county}开展{year}年“政务公开日”主题活动", _event_body(county, year)),
         }[kind]
-        month = {"notice": 12, "notice2": 11, "format": 9, "interpretation": 3, "statistics": 6, "letter": 12, "news": 3}[kind]
+        month = {"notice": 12, "notice2": 11, "format": 9, "interpretation": 3, "statistics": 6, "letter": 12, "news": 3, "event": 5}[kind]
         y = year + 1 if kind in ("interpretation", "news") else year
         when = datetime(y, month, rng.randint(1, 27), rng.randint(8, 17), rng.randint(0, 59), tzinfo=CST)
-        return Doc(doc_id=self.new_id(), kind=kind.rstrip("2"), title=title, published=when, column=column, body=body, modified=when)
+        kind = {"notice2": "notice", "event": "news"}.get(kind, kind)
+        return Doc(doc_id=self.new_id(), kind=kind, title=title, published=when, column=column, body=body, modified=when)
 
     def report_body(self, doc: Doc) -> str:
         """The article body: the rendered report, or a short intro when the report is a file."""
@@ -1061,7 +1072,8 @@ class Site:
     def non_report_items(self) -> list[NonReport]:
         """Pages reachable by links that are not reports (column items, news, soft 404s)."""
         with self._lock:
-            return [NonReport(self.url(d.path), d.title, d.kind) for d in self.docs if not d.is_report and not d.removed]
+            return [NonReport(self.url(d.path), d.title, d.kind, self.columns[d.column].reports and not d.extra.get("unlisted"))
+                    for d in self.docs if not d.is_report and not d.removed and d.kind != "preview"]
 
     @property
     def non_reports(self) -> list[str]:
@@ -1297,7 +1309,7 @@ class TrsSite(Site):
         self.columns["xj"] = Column("xj", "县级", r + "xj/", "1814", "county")
         self.columns["xzfbm"] = Column("xzfbm", "县政府部门", r + "xzfbm/", "1815", "department")
         self.columns["xzjd"] = Column("xzjd", "乡镇街道", r + "xzjd/", "1816", "town")
-        self.columns["news"] = Column("news", "部门动态", "/xwzx/bmdt/", "1700", extra={"meta_name": "部门动态", "meta_type": "新闻动态"})
+        self.columns["news"] = Column("news", "部门动态", "/xwzx/bmdt/", "1700", reports=False, extra={"meta_name": "部门动态", "meta_type": "新闻动态"})
         n = self.options.n_reports or self.default_n_reports
         plan = demo_trs_plan(self) if self.options.demo_part == "trs" else self.report_plan(n)
         earliest = min(plan, key=lambda sp: sp["year"])
@@ -1307,7 +1319,7 @@ class TrsSite(Site):
             self.place_new_report(doc)
             self.docs.append(doc)
         for kind, year, col in (("notice", 2019, "root"), ("format", 2021, "root"), ("statistics", 2018, "root"),
-                                ("letter", 2014, "root"), ("interpretation", 2023, "xzfbm"), ("news", 2024, "news")):
+                                ("letter", 2014, "root"), ("interpretation", 2023, "xzfbm"), ("news", 2024, "news"), ("event", 2023, "root")):
             item = self.make_item(kind, year, col)
             self.place_doc(item)
             self.docs.append(item)
@@ -1480,14 +1492,14 @@ class TrsDynamicSite(Site):
     def _populate(self) -> None:
         self.site_name = f"{self.county}人民政府"
         self.columns["nb"] = Column("nb", "政府信息公开年报", self.column_path, "1813")
-        self.columns["yw"] = Column("yw", "要闻", "/zwgk/yw/", "1700", extra={"meta_name": "要闻", "meta_type": "新闻动态"})
+        self.columns["yw"] = Column("yw", "要闻", "/zwgk/yw/", "1700", reports=False, extra={"meta_name": "要闻", "meta_type": "新闻动态"})
         n = self.options.n_reports or self.default_n_reports
         for spec in self.report_plan(n):
             doc = self.make_report(spec, column="nb")
             self.place_new_report(doc)
             self.docs.append(doc)
         for kind, year, col in (("notice", 2019, "nb"), ("letter", 2014, "nb"), ("interpretation", 2024, "nb"),
-                                ("statistics", 2018, "nb"), ("news", 2024, "yw")):
+                                ("statistics", 2018, "nb"), ("news", 2024, "yw"), ("event", 2023, "nb")):
             item = self.make_item(kind, year, col)
             self.place_doc(item)
             self.docs.append(item)
@@ -1646,12 +1658,13 @@ class HanwebSite(Site):
             else:
                 self.place_new_report(doc)
             self.docs.append(doc)
-        for kind, year, col in (("notice", 2019, "nb"), ("format", 2021, "nb"), ("interpretation", 2023, "nb"), ("notice2", 2017, "xz")):
+        for kind, year, col in (("notice", 2019, "nb"), ("format", 2021, "nb"), ("interpretation", 2023, "nb"), ("notice2", 2017, "xz"),
+                                ("event", 2022, "nb")):
             item = self.make_item(kind, year, col)
             self.place_doc(item)
             self.docs.append(item)
         news = self.make_item("news", 2024, "nb")
-        self.columns["news"] = Column("news", "工作动态", f"/col/col{base + 30}/index.html", str(base + 30),
+        self.columns["news"] = Column("news", "工作动态", f"/col/col{base + 30}/index.html", str(base + 30), reports=False,
                                       extra={"meta_name": "工作动态", "meta_type": "新闻动态", "unitid": str(7386480 + self.options.seed)})
         news.column = "news"
         self.place_doc(news)
@@ -1880,7 +1893,7 @@ class GkmlptSite(Site):
             doc = self.make_report(spec, column="")
             self.place_new_report(doc)
             self.docs.append(doc)
-        for kind, year, col in (("notice", 2019, "xfxrmzf"), ("interpretation", 2023, "xfxrmzf"), ("format", 2021, "hczj")):
+        for kind, year, col in (("notice", 2019, "xfxrmzf"), ("interpretation", 2023, "xfxrmzf"), ("format", 2021, "hczj"), ("event", 2023, "xfxrmzf")):
             item = self.make_item(kind, year, col)
             self.place_doc(item)
             self.docs.append(item)
@@ -2022,13 +2035,14 @@ class GenericSite(Site):
     def _populate(self) -> None:
         self.columns["vsb"] = Column("vsb", "政府信息公开年报", self.vsb_list, self.vsb_col)
         self.columns["xz"] = Column("xz", "乡镇政府信息公开年报", self.town_list, "57", "town")
-        self.columns["news"] = Column("news", "工作动态", "/xwzx/gzdt.htm", "1049", extra={"meta_name": "工作动态", "meta_type": "新闻动态"})
+        self.columns["news"] = Column("news", "工作动态", "/xwzx/gzdt.htm", "1049", reports=False, extra={"meta_name": "工作动态", "meta_type": "新闻动态"})
         n = self.options.n_reports or self.default_n_reports
         for spec in self.report_plan(n):
             doc = self.make_report(spec, column="")
             self.place_new_report(doc)
             self.docs.append(doc)
-        for kind, year, col in (("notice", 2019, "vsb"), ("statistics", 2018, "vsb"), ("interpretation", 2022, "vsb"), ("letter", 2015, "xz"), ("news", 2024, "news")):
+        for kind, year, col in (("notice", 2019, "vsb"), ("statistics", 2018, "vsb"), ("interpretation", 2022, "vsb"), ("letter", 2015, "xz"), ("news", 2024, "news"),
+                                ("event", 2023, "vsb")):
             item = self.make_item(kind, year, col)
             self.place_doc(item)
             self.docs.append(item)
