@@ -48,8 +48,8 @@ def report_specs(
     exclude_pre2019_values: tuple[str, ...] = (),
 ) -> st.SearchStrategy[ReportSpec]:
     """Reports on ``templates`` (2019 tables sometimes in a 2021+ report, 2021 tables in a 2020
-    report); value styles and title
-    forms minus those excluded (``exclude_pre2019_values`` only for pre-2019 reports)."""
+    report); value styles and title forms minus those excluded (``exclude_pre2019_values`` only
+    for pre-2019 reports)."""
 
     @st.composite
     def build(draw: st.DrawFn) -> ReportSpec:
