@@ -90,10 +90,15 @@ def find_lines(image) -> tuple[list[Segment], list[Segment]]:
 
     w, h = image.size
     horizontal = _runs(image, max(w // 30, 20))
+    # a vertical ruling line is at least about one row high; strokes of characters are
+    # shorter than the rows they sit in
+    rows = sorted({round(s.pos) for s in horizontal})
+    gaps = [b - a for a, b in zip(rows, rows[1:]) if b - a > 8]
+    min_v = max(int(0.75 * min(gaps)), 20) if gaps else max(h // 80, 20)
     # ROTATE_90 (counter-clockwise): pixel (x, y) goes to (y, w - 1 - x), so a row of the
     # rotated image is a column of the original and runs along it keep their y
     rotated = image.transpose(Image.Transpose.ROTATE_90)
-    vertical = [Segment(w - 1 - s.pos, s.start, s.end, s.thickness) for s in _runs(rotated, max(h // 80, 20))]
+    vertical = [Segment(w - 1 - s.pos, s.start, s.end, s.thickness) for s in _runs(rotated, min_v)]
     return horizontal, vertical
 
 
