@@ -56,6 +56,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def register(subparsers) -> None:
+    """Add ``nianbao demo-portal``."""
     p = subparsers.add_parser(
         "demo-portal",
         help="serve the bundled sample portal (two CMS families, 30+ reports) on 127.0.0.1",

@@ -52,6 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
     """Turns HTTP requests into :class:`Request` objects and writes the site's :class:`Reply`."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes; no 40 ms delayed-ACK stalls
     server_version = "nginx"
     sys_version = ""
     server: "PortalServer"
@@ -177,6 +178,7 @@ class RunningSite:
     # -------------------------------------------------------------- addresses
     @property
     def base_url(self) -> str:
+        """``http://127.0.0.1:PORT`` of this site."""
         return self.site.origin
 
     @property
@@ -195,6 +197,7 @@ class RunningSite:
     # -------------------------------------------------------------- ground truth
     @property
     def expected_reports(self) -> list[ExpectedReport]:
+        """Ground truth: every report currently published (see :class:`ExpectedReport`)."""
         return self.site.expected_reports
 
     @property
@@ -203,6 +206,7 @@ class RunningSite:
 
     @property
     def non_reports(self) -> list[str]:
+        """URLs of the pages that are not reports."""
         return self.site.non_reports
 
     @property
@@ -219,6 +223,7 @@ class RunningSite:
 
     @property
     def request_log(self) -> list[LoggedRequest]:
+        """Every request this site received (method, path, headers, time, status)."""
         return self.site.request_log
 
     def clear_log(self) -> None:
@@ -241,7 +246,7 @@ class RunningSite:
             "platform": self.family,
         }
 
-    # -------------------------------------------------------------- mutations (delegated)
+    # -------------------------------------------------------------- mutations (see Site.add_report …)
     def add_report(self, **kwargs) -> ExpectedReport:
         return self.site.add_report(**kwargs)
 

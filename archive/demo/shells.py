@@ -130,6 +130,7 @@ def government_meta(chrome: Chrome, doc: DetailDoc, *, trs_ids: bool) -> str:
 
 
 def footer(chrome: Chrome) -> str:
+    """Footer: friend links (off-site), 主办单位, ICP/公安 备案, accessibility links."""
     links = "".join(f'<a href="{esc(href)}" target="_blank">{esc(label)}</a>\n' for label, href in chrome.friend_links)
     return f"""<div class="footer">
   <div class="friend_links"><span>友情链接：</span>
@@ -161,6 +162,7 @@ def metadata_box(doc: DetailDoc) -> str:
 
 
 def attachment_links_trs(doc: DetailDoc) -> str:
+    """TRS attachment list: relative links with the ``OLDSRC`` attribute TRS writes."""
     if not doc.attachments:
         return ""
     items = "".join(
@@ -171,11 +173,13 @@ def attachment_links_trs(doc: DetailDoc) -> str:
 
 
 def breadcrumb_html(crumbs: list[tuple[str, str]]) -> str:
+    """当前位置 breadcrumb (ends with 正文 on detail pages)."""
     parts = "".join(f'<li><a href="{esc(href)}" class="CurrChnlCls">{esc(label)}</a></li>' for label, href in crumbs)
     return f'<div class="breadcrumb"><span>当前位置：</span><ul>{parts}<li>正文</li></ul></div>\n'
 
 
 def page(head_title: str, head_extra: str, body: str, charset: str | None, lang_attrs: str = "") -> str:
+    """A whole HTML document."""
     return (
         f"<!DOCTYPE html>\n<html{lang_attrs}>\n<head>\n{charset_tag(charset)}"
         '<meta http-equiv="X-UA-Compatible" content="IE=edge" />\n'
@@ -222,6 +226,7 @@ def refresh_stub(target: str) -> str:
 
 
 def not_found_page() -> str:
+    """A plain 404 page."""
     return page("404 Not Found", "", "<h1>404 Not Found</h1><p>页面不存在</p>\n", "utf-8")
 
 
@@ -394,6 +399,7 @@ def trs_wap_detail(chrome: Chrome, doc: DetailDoc, charset: str | None) -> str:
 
 
 def site_info_script(site_id: str, search_id: str, site_domain: str) -> str:
+    """The ``SiteInfo`` object the Fujian platform's list loader reads (``searchId`` = search channel)."""
     return (
         "<script>\nvar SiteInfo = {\n"
         f'    siteId: "{site_id}",\n    searchId: "{search_id}",\n    siteDomain: "{site_domain}",\n'
@@ -532,11 +538,13 @@ def _hanweb_header(chrome: Chrome) -> str:
 
 
 def hanweb_page(chrome: Chrome, title: str, inner: str, charset: str | None = "utf-8", head_extra: str = "") -> str:
+    """A Hanweb page around ``inner``."""
     body = f'{_hanweb_header(chrome)}<div class="main">\n{inner}</div>\n{footer(chrome)}'
     return page(title, head_extra, body, charset)
 
 
 def hanweb_home(chrome: Chrome, blocks: list[tuple[str, list[ListEntry]]], quick_links: list[tuple[str, str]]) -> str:
+    """Home page of a Hanweb site."""
     parts = []
     for heading, entries in blocks:
         lis = "".join(
@@ -742,6 +750,7 @@ def _vsb_header(chrome: Chrome) -> str:
 
 
 def vsb_page(chrome: Chrome, title: str, inner: str, charset: str | None = "utf-8", head_extra: str = "") -> str:
+    """A VSB page around ``inner``."""
     body = f'{_vsb_header(chrome)}<div class="main">\n{inner}</div>\n{footer(chrome)}'
     return page(title, head_extra, body, charset)
 
@@ -764,6 +773,7 @@ def vsb_pager(page_no: int, total_pages: int, total: int, links: dict[str, str])
 
 
 def vsb_list(chrome: Chrome, column_name: str, crumbs: list[tuple[str, str]], entries: list[ListEntry], pager: str) -> str:
+    """A VSB list page (``ul.list`` plus the pager)."""
     lis = "".join(
         f'<li id="line_u8_{i}"><a href="{esc(e.href)}" target="_blank" title="{esc(e.title)}">{esc(e.title)}</a><span>{esc(e.date)}</span></li>\n'
         for i, e in enumerate(entries)
@@ -777,6 +787,7 @@ def vsb_list(chrome: Chrome, column_name: str, crumbs: list[tuple[str, str]], en
 
 
 def vsb_attachments(attachments: list[tuple[str, str]]) -> str:
+    """VSB attachment lines: 附件【name】已下载N次."""
     if not attachments:
         return ""
     lis = "".join(
@@ -834,6 +845,7 @@ def generic_detail(chrome: Chrome, doc: DetailDoc, crumbs: list[tuple[str, str]]
 
 
 def vsb_home(chrome: Chrome, blocks: list[tuple[str, list[ListEntry]]], quick_links: list[tuple[str, str]]) -> str:
+    """Home page of a VSB (or gkmlpt county) site."""
     parts = []
     for heading, entries in blocks:
         lis = "".join(
@@ -848,6 +860,7 @@ def vsb_home(chrome: Chrome, blocks: list[tuple[str, list[ListEntry]]], quick_li
 
 
 def mirror_home(site_name: str, links: list[tuple[str, str]]) -> str:
+    """Home page of the spam mirror."""
     lis = "".join(f'<li><a href="{esc(href)}">{esc(label)}</a></li>\n' for label, href in links)
     body = f'<div class="top">{esc(site_name)} - 365体育官网</div>\n<ul>\n{lis}</ul>\n'
     return page(f"{site_name}_365体育官网", "", body, "utf-8")

@@ -162,6 +162,8 @@ class LoggedRequest:
 
 @dataclass
 class ExpectedAttachment:
+    """A report file a crawler must fetch and keep with its page."""
+
     url: str
     filename: str  # the link text / original file name (the extension may lie; ``kind`` is the truth)
     kind: str  # pdf | docx (what the bytes are)
@@ -217,6 +219,8 @@ class NonReport:
 
 @dataclass
 class Column:
+    """A list column of a site (its URL shape is family specific)."""
+
     key: str
     name: str
     path: str  # list URL path (family specific)
@@ -229,6 +233,8 @@ class Column:
 
 @dataclass
 class Attachment:
+    """A file linked from a document page (``sample`` is what it says)."""
+
     path: str  # URL path (with query for downfile.jsp-style links)
     filename: str
     kind: str  # pdf | docx | zip
@@ -540,6 +546,7 @@ class Site:
     # ------------------------------------------------------------------ identifiers and helpers
 
     def new_id(self) -> int:
+        """The next document id (ids grow with gaps, like CMS sequences)."""
         self._next_id += self.rng.randint(3, 40)
         return self._next_id
 
@@ -564,6 +571,7 @@ class Site:
         return town + "人民政府", town
 
     def chrome(self) -> Chrome:
+        """The shared page chrome: names, codes, navigation, footer and off-site links."""
         links = [("中国政府网", "https://www.gov.cn/"), (f"{self.profile['province']}人民政府", "https://www.example-province.gov.cn/")]
         if self.options.mirror_origin:
             links.append(("政务公开资讯网", self.options.mirror_origin + "/"))
@@ -645,6 +653,7 @@ class Site:
         return doc
 
     def markup_style(self, doc: Doc):
+        """A body markup style (render_html): mostly realistic presets, sometimes any combination."""
         from archive.demo.render_html import random_style, realistic_style
 
         return realistic_style(self.rng) if self.rng.random() < 0.6 else random_style(self.rng)
@@ -698,6 +707,7 @@ class Site:
         doc.attachments.append(Attachment(path=path, filename=filename, kind=kind, sample=doc.sample, style=style))
 
     def attachment_path(self, doc: Doc, folder: str, kind: str, filename: str) -> str:
+        """URL path of a report file (TRS style ``P0{date}{digits}.pdf`` in the page's folder)."""
         stamp = doc.published.strftime("%Y%m%d")
         return f"{folder}P0{stamp}{self.rng.randrange(10**11, 10**12)}.{kind}"
 
@@ -837,6 +847,7 @@ class Site:
             self.add_attachment_route(att, doc)
 
     def add_attachment_route(self, att: Attachment, doc: Doc) -> None:
+        """Serve a report file at its path (rendered lazily, cached)."""
         ctype = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                  "zip": "application/zip"}[att.kind]
         if att.kind == "zip":
@@ -882,6 +893,7 @@ class Site:
         return out
 
     def column_modified(self, column_key: str) -> datetime:
+        """Last-Modified of a column's list pages: the latest change of the column or its entries."""
         stamps = [self.columns[column_key].modified] + [(d.list_date or d.modified) for d, _ in self.listed(column_key)]
         return max(stamps)
 
@@ -939,11 +951,13 @@ class Site:
     # ------------------------------------------------------------------ answering requests
 
     def html_reply(self, html: str, status: int = 200, req: Request | None = None, encoding: str = "utf-8", modified: datetime = BASE_TIME) -> Reply:
+        """A dynamic HTML answer (with validators; 304 when ``req`` revalidates)."""
         data = html.encode(encoding, errors="xmlcharrefreplace")
         label = "utf-8" if encoding == "utf-8" else "GBK"
         return self.finish(Route(content_type=f"text/html; charset={label}", body=data, modified=modified), req, status)
 
     def json_reply(self, obj: object, req: Request | None, status: int = 200, modified: datetime = BASE_TIME) -> Reply:
+        """A JSON API answer (UTF-8, with validators)."""
         data = json.dumps(obj, ensure_ascii=False).encode("utf-8")
         return self.finish(Route(content_type="application/json;charset=UTF-8", body=data, modified=modified), req, status)
 
@@ -1042,6 +1056,7 @@ class Site:
     # ------------------------------------------------------------------ ground truth
 
     def expected_for(self, doc: Doc) -> ExpectedReport:
+        """The ground truth of one report document."""
         column = self.columns[doc.column]
         alt = [self.url(p) for _, p in doc.listings]
         if doc.wap_path:
@@ -1065,6 +1080,7 @@ class Site:
 
     @property
     def removed_reports(self) -> list[ExpectedReport]:
+        """Reports taken down by :meth:`remove_report`."""
         with self._lock:
             return [self.expected_for(d) for d in self.docs if d.is_report and d.removed]
 
@@ -1082,6 +1098,7 @@ class Site:
 
     @property
     def hazard_urls(self) -> dict[str, list[str]]:
+        """URLs each enabled hazard applies to, by hazard name (flaky, throttle, waf, …)."""
         return {k: [self.url(p) for p in v] for k, v in self.hazard_paths.items()}
 
     @property
@@ -1091,14 +1108,17 @@ class Site:
 
     @property
     def start_urls(self) -> list[str]:
+        """Where a crawler starts: the home page and the annual-report entrances."""
         return [self.url(p) for p in self.start_paths()]
 
     @property
     def request_log(self) -> list[LoggedRequest]:
+        """Every request received so far, in order."""
         with self._lock:
             return list(self._log)
 
     def clear_log(self) -> None:
+        """Forget the requests logged so far."""
         with self._lock:
             self._log.clear()
 
@@ -1117,6 +1137,7 @@ class Site:
         return len(jobs)
 
     def find(self, doc_id: str | int) -> Doc:
+        """The document with this id (``KeyError`` if none)."""
         for doc in self.docs:
             if str(doc.doc_id) == str(doc_id):
                 return doc
@@ -1208,6 +1229,7 @@ class Site:
             self._blocks.append((path_prefix, kind))
 
     def unblock(self, path_prefix: str | None = None) -> None:
+        """Lift the block of one prefix, or of every prefix when ``None``."""
         with self._lock:
             self._blocks = [(p, k) for p, k in self._blocks if path_prefix is not None and p != path_prefix]
 
@@ -1221,12 +1243,14 @@ class Site:
             listener(mode)
 
     def revive(self) -> None:
+        """Bring a dead portal back (the server listens again on the same port)."""
         with self._lock:
             self._dead = None
         for listener in list(self._dead_listeners):
             listener(None)
 
     def on_dead_change(self, listener: Callable[[str | None], None]) -> None:
+        """Register a callback for :meth:`go_dead`/:meth:`revive` (the server uses it to stop/restart)."""
         self._dead_listeners.append(listener)
 
     def _rerender(self) -> None:
@@ -1832,9 +1856,6 @@ class HanwebSite(Site):
                 if url_or_path.endswith(att.path) and att.kind != "zip":
                     return self.renderer.render(att.sample, att.kind, att.style)
         raise KeyError(url_or_path)
-
-    def add_report(self, *args, **kwargs) -> ExpectedReport:  # noqa: D102 - same contract as Site.add_report
-        return super().add_report(*args, **kwargs)
 
 
 def demo_hanweb_plan(site: Site) -> list[dict]:
