@@ -20,7 +20,7 @@ from scrapy.settings import Settings
 
 from archive.rebuild import ArchiveBusy
 from crawler.extension import CrawlRun
-from crawler.registry import RegistryError, adhoc_portal, load_registry, url_host
+from crawler.registry import RegistryError, adhoc_portal, is_denied, load_registry, url_host
 
 MODES = ("full", "incremental")
 
@@ -164,6 +164,8 @@ def run_crawl(
             jobs.append({"portal": pid, "start_url": start_url} if start_url else {"portal": pid})
     elif start_url:
         adhoc = adhoc_portal(start_url, name=portal_name)
+        if is_denied(adhoc.hosts[0], reg.deny_hosts):
+            raise RegistryError(f"{adhoc.hosts[0]} is a known spam mirror; refusing to crawl it")
         jobs.append({"start_url": start_url, "portal_id": adhoc.id, "portal_name": portal_name})
     else:
         raise RegistryError("name at least one portal, or give --start-url")

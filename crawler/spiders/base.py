@@ -92,6 +92,7 @@ class ReportSpider(scrapy.Spider):
         self.portal_name_found: str | None = None
         self.known: set[str] = set()
         self.alias_waiters: dict[str, list[_ReportState]] = {}
+        self.attachments_done: dict[str, Fetched | None] = {}  # url → archived attachment (None: failed)
         self.started = time.monotonic()
         from crawler.spiders.generic import GenericParser
 
@@ -458,9 +459,16 @@ class ReportSpider(scrapy.Spider):
         return canonical
 
     def next_attachment(self, state: _ReportState):
+        """Download the report's next attachment, or hand the finished report to the pipeline."""
         while state.pending:
             link = state.pending.pop(0)
             url = detection.canonical_url(link.url)
+            if url in self.attachments_done:  # already fetched in this run (twin pages, repeated listings)
+                done = self.attachments_done[url]
+                if done is not None:
+                    body = self.run.archived_payload(done.captured.snapshot_id)
+                    state.item.attachments.append(Fetched(url, done.captured, body, done.content_type, link.text or done.link_text))
+                continue
             self.count("requests")
             yield Request(url, callback=self.parse_attachment, errback=self.attachment_error, dont_filter=True,
                           meta={"nb_kind": "attachment", "nb_role": "attachment", "nb_state": state, "nb_link_text": link.text,
@@ -487,11 +495,14 @@ class ReportSpider(scrapy.Spider):
             reason = "attachment link answered with a web page, not a file" if body else "empty attachment"
             self.record_error(response.url, "error", reason, response.status)
             state.item.failed_attachments.append((response.url, reason))
+            self.attachments_done[detection.canonical_url(response.url)] = None
         elif captured is None or captured.snapshot_id is None:
             state.item.failed_attachments.append((response.url, "not archived"))
         else:
             ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
-            state.item.attachments.append(Fetched(response.url, captured, body, ctype, response.meta.get("nb_link_text") or None))
+            fetched = Fetched(response.url, captured, body, ctype, response.meta.get("nb_link_text") or None)
+            state.item.attachments.append(fetched)
+            self.attachments_done[detection.canonical_url(response.url)] = Fetched(response.url, captured, b"", ctype, fetched.link_text)
             self.count("attachments")
         yield from self.next_attachment(state)
 
@@ -500,6 +511,7 @@ class ReportSpider(scrapy.Spider):
         state: _ReportState = request.meta["nb_state"]
         reason = self.describe_failure(failure, request)
         state.item.failed_attachments.append((request.url, reason or "failed"))
+        self.attachments_done[detection.canonical_url(request.url)] = None
         yield from self.next_attachment(state)
 
     # ------------------------------------------------------------------ errors

@@ -1,0 +1,76 @@
+"""`nianbao crawl --start-url` (an unregistered portal from its home page alone), several portals in
+one run, `scrapy crawl portal -a portal=ID`, and clear errors for bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from crawler.registry import Registry, load_registry, portal_from_dict
+from crawler_harness import FAST, REPO, Crawl, assert_every_report_once, assert_stayed_home, crawl, register
+from portals import portal_factory  # noqa: F401  (fixture)
+
+
+def test_unregistered_portal_from_its_home_page(portal_factory, tmp_path):
+    site = portal_factory("gkmlpt", soft404=True)
+    result = crawl(None, [], tmp_path / "data", cli=True, args=["--start-url", site.base_url + "/"])
+    assert result.returncode == 0, result.log_tail()
+    assert_every_report_once(site, result)
+    assert_stayed_home(site)
+    portal = result.rows("SELECT * FROM portals")[0]
+    assert portal["id"] == site.host  # named after its host
+    assert json.loads(portal["hosts"]) == [site.host]
+    assert portal["name"] == site.site.site_name  # from the SiteName meta of its pages
+    assert portal["platform"] == "gkmlpt"  # recognised from the pages
+    assert f"{site.host}: ok" in result.stdout and "reports found" in result.stdout
+
+
+def test_two_portals_in_one_run(portal_factory, tmp_path):
+    first = portal_factory("generic", attachments=False, n_reports=4)
+    second = portal_factory("trs_dynamic", attachments=False, n_reports=4)
+    reg = Registry({}, [])
+    for site, pid in ((first, "610626"), (second, "350128")):
+        entry = {**site.portal_entry(), "id": pid}
+        reg.portals[pid] = portal_from_dict(entry)
+    path = reg.save(tmp_path / "portals.toml")
+    result = crawl(path, ["610626", "350128"], tmp_path / "data")
+    assert result.returncode == 0, result.log_tail()
+    runs = result.rows("SELECT * FROM crawl_runs")
+    assert len(runs) == 1 and json.loads(runs[0]["portals"]) == ["610626", "350128"] and runs[0]["outcome"] == "ok"
+    stats = {r["portal"]: r for r in result.rows("SELECT * FROM crawl_portal_stats")}
+    assert set(stats) == {"610626", "350128"} and all(s["outcome"] == "ok" for s in stats.values())
+    by_portal = {(r["portal"], r["url"]) for r in result.rows("SELECT portal, url FROM reports")}
+    expected = {("610626", e.url) for e in first.expected_reports} | {("350128", e.url) for e in second.expected_reports}
+    assert by_portal == expected
+    assert stats["610626"]["new_reports"] == len(first.expected_reports)
+    # each host was asked one request at a time
+    for site in (first, second):
+        assert site.mirror.request_log == []
+
+
+def test_scrapy_crawl_portal(portal_factory, tmp_path):
+    site = portal_factory("hanweb", attachments=False, n_reports=3)
+    registry, pid = register(site, tmp_path)
+    archive = tmp_path / "data"
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "portal", "-a", f"portal={pid}", "-a", f"registry={registry}",
+           "-s", f"NIANBAO_ARCHIVE_DIR={archive}", "-s", f"NIANBAO_DB={archive / 'nianbao.db'}"]
+    for key, value in FAST.items():
+        cmd += ["-s", f"{key}={value}"]
+    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=180)
+    result = Crawl(out.returncode, out.stdout, out.stderr, archive, 0.0)
+    assert out.returncode == 0, result.log_tail()
+    assert_every_report_once(site, result)
+    assert result.rows("SELECT outcome FROM crawl_runs")[0]["outcome"] == "ok"
+
+
+def test_bad_input_gives_clear_errors(tmp_path):
+    archive = tmp_path / "data"
+    unknown = crawl(load_registry().path, ["999999"], archive)
+    assert unknown.returncode == 2 and "no portal '999999'" in unknown.stderr
+    nothing = crawl(None, [], archive)
+    assert nothing.returncode == 2 and "name at least one portal" in nothing.stderr
+    mirror = crawl(None, [], archive, args=["--start-url", "http://www.moonvisionstudio.com/"])
+    assert mirror.returncode == 2 and "spam mirror" in mirror.stderr
+    assert not (archive / "nianbao.db").exists() or Crawl(0, "", "", archive, 0).value("SELECT count(*) FROM crawl_runs") == 0
+    assert sorted(p.name for p in (REPO / "crawler").glob("portals.toml")) == ["portals.toml"]
