@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from extract.checks import run_checks
-from extract.labels import squash
+from extract.labels import is_caption, squash
 from extract.meta import choose_organ, choose_title, year_from_text, year_from_title
 from extract.model import Document, FlattenedTable, ImageBlock, Paragraph, Report, SourceTable
 from extract.sections import split_sections
@@ -65,7 +65,15 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
     tables = [(i, b) for i, b in enumerate(doc.blocks) if isinstance(b, SourceTable)]
     last = doc.blocks[-1] if doc.blocks else None
     truncated = next((i for i, t in tables if t is last), None) if doc.carrier == "html" else None
-    mapped = interpret_tables(tables, [], truncated)
+    # a 第二十条第（X）项 caption printed as a paragraph right before a table
+    captions: dict[int, str] = {}
+    for i, block in enumerate(doc.blocks[1:], 1):
+        prev = doc.blocks[i - 1]
+        if isinstance(block, SourceTable) and isinstance(prev, Paragraph) and len(prev.text) <= 20:
+            item = is_caption(prev.text)
+            if item:
+                captions[i] = item
+    mapped = interpret_tables(tables, [], truncated, captions)
     cells = mapped.cells
     template = mapped.template
     table_templates = dict(mapped.table_templates)

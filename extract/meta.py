@@ -151,6 +151,7 @@ def organ_from_title(title: str | None) -> str | None:
         name += "政府"
     if name.startswith("关于"):
         name = name[2:]
+    name = re.sub(r"关于$", "", name)
     name = re.sub(r"(本级|本机关)$", "", name)
     if len(name) < 2 or name in ("中华人民共和国", "我", "本"):
         return None

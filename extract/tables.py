@@ -107,10 +107,11 @@ class TableReader:
         self.last_app_cols: list[str | None] | None = None
 
     # ------------------------------------------------------------------ public
-    def read(self, table: SourceTable, table_index: int) -> None:
+    def read(self, table: SourceTable, table_index: int, caption_item: str | None = None) -> None:
+        """Read one table; ``caption_item`` is the 第二十条 item of a caption printed just before it."""
         views = expand(table)
-        zone: str | None = None
-        item: str | None = None
+        zone: str | None = ACTIVE if caption_item else None
+        item: str | None = caption_item
         active_header: ActiveHeader | None = None
         value_x0: dict[str, int] = {}
         header_rows: list[int] = []
@@ -230,6 +231,8 @@ class TableReader:
                     self.evidence.active[ACTIVE_ROW_MARKERS[key]] += 1
                 if key and active_header is None and item is None:
                     item = ACTIVE_ROW_ITEM[key]
+                if key and active_header is not None and active_header.item is None:
+                    active_header.item = ACTIVE_ROW_ITEM[key]  # the sub-table this header belongs to
                 self.evidence.tables_seen.add(ACTIVE)
             if zone == APPS:
                 self.evidence.tables_seen.add(APPS)
@@ -316,7 +319,7 @@ class TableReader:
     def _app_header(self, views: list[RowView], rows: list[int], spans_known: bool) -> tuple[list[str | None] | None, int | None]:
         """Column keys of the value columns, from the header block's leaves (x order)."""
         if not spans_known:
-            return None, None
+            return self._app_header_flat(views, rows), None
         width = max((p.x + p.width for r in rows for p, _ in views[r].cells), default=0)
         leaves: list[Placed] = []
         seen: set[int] = set()
@@ -344,6 +347,39 @@ class TableReader:
         if sorted(keys) != sorted(APPLICANT_KEYS):
             return None, x0
         return cols, x0
+
+    @staticmethod
+    def _app_header_flat(views: list[RowView], rows: list[int]) -> list[str | None] | None:
+        """Column order from a header whose merges were lost (plain text): 自然人, the 法人或其他组织
+        leaves in their printed order (a 小计 among them), 总计 — as the rows print them."""
+        def words(r: int) -> list[str]:
+            return [normalise_label(cell_text(p)).text for p, _ in views[r].cells if cell_text(p).strip()]
+
+        leaf_row = next((words(r) for r in rows if "商业企业" in words(r)), None)
+        outer_row = next((words(r) for r in rows if "自然人" in words(r) and "总计" in words(r)), None)
+        if leaf_row is None:
+            return None
+        leaves = [w for w in leaf_row if w in APP_COL_LABELS or w in APP_SKIP_COLS]
+        if "自然人" in leaves and "总计" in leaves:
+            order = leaves  # everything on one row
+        elif outer_row is not None:
+            outer = [w for w in outer_row if w in ("自然人", "总计") or w in APP_SKIP_COLS]
+            order = []
+            for w in outer:
+                if w == "自然人":
+                    order.append(w)
+                elif w == "总计":
+                    order.append(w)
+                elif w in ("法人或其他组织", "法人或者其他组织", "法人及其他组织"):
+                    order.extend(leaves)
+            if len(order) < len(leaves) + 2:
+                return None
+        else:
+            return None
+        cols = [APP_COL_LABELS.get(w) for w in order]
+        if sorted(c for c in cols if c) != sorted(APPLICANT_KEYS):
+            return None
+        return cols
 
     def _review_header(
         self, views: list[RowView], rows: list[int], spans_known: bool
@@ -676,7 +712,7 @@ class TableMapper:
             key = "extra:" + norm
             self.warnings.append(f"extra row in section 二 kept as {key!r}")
         label = collapse_ws(cell_text(label_cell))
-        item = ACTIVE_ROW_ITEM.get(key) or row.item
+        item = ACTIVE_ROW_ITEM.get(key) or row.item or (row.active_header.item if row.active_header else None)
         cols, units = self._active_columns(row, item, len(values))
         if cols is None:
             self.warnings.append(
@@ -919,7 +955,8 @@ class TableMapper:
             self._seen.add(k)
             if parsed.kind == "text":
                 self.warnings.append(f"cell {LEGACY}/{key}/{role} is not a number: {parsed.raw!r}")
-            self.cells.append(Cell(LEGACY, key, role, parsed.value, parsed.raw, parsed.unit or unit, label, p.cell.where))
+            cell_unit = parsed.unit or (unit if parsed.value is not None else None)
+            self.cells.append(Cell(LEGACY, key, role, parsed.value, parsed.raw, cell_unit, label, p.cell.where))
 
     _legacy_parent: str | None = None
 
@@ -938,7 +975,10 @@ class TableMapper:
 
 
 def interpret_tables(
-    tables: list[tuple[int, SourceTable]], warnings: list[str], truncated_table: int | None = None
+    tables: list[tuple[int, SourceTable]],
+    warnings: list[str],
+    truncated_table: int | None = None,
+    captions: dict[int, str] | None = None,
 ) -> Mapped:
     """Read and map every table of a document (pass 1 + pass 2).
 
@@ -948,7 +988,7 @@ def interpret_tables(
     reader = TableReader()
     ocr_tables: set[int] = set()
     for index, table in tables:
-        reader.read(table, index)
+        reader.read(table, index, (captions or {}).get(index))
         if table.ocr:
             ocr_tables.add(index)
     template, per_table = decide_template(reader.evidence, reader.rows, warnings)

@@ -110,20 +110,21 @@ def parse_text(data: bytes | str, content_type: str | None = None, url: str | No
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line.startswith("\t") and "\t" not in line[1:].strip("\t"):
-            # cell-per-line table: look ahead that more tab lines follow
-            ahead = [ln for ln in lines[i : i + 8] if ln.startswith("\t")]
-            if len(ahead) >= 2:
+        if "\t" in line:
+            # which shape: any line nearby with a tab between contents → one row per line
+            ahead = [ln for ln in lines[i : i + 16] if "\t" in ln]
+            inner = any("\t" in ln.strip("\t \u3000") for ln in ahead)
+            if inner and len(ahead) >= 2:
+                table, i = _row_per_line(lines, i, tables, "\t")
+                blocks.append(table)
+                tables += 1
+                continue
+            if line.startswith("\t") and len([ln for ln in ahead if ln.startswith("\t")]) >= 2:
                 table, i = _cell_per_line(lines, i, tables)
                 if table.rows:
                     blocks.append(table)
                     tables += 1
                 continue
-        if "\t" in line.strip() and sum(1 for ln in lines[i : i + 4] if "\t" in ln.strip()) >= 2:
-            table, i = _row_per_line(lines, i, tables, "\t")
-            blocks.append(table)
-            tables += 1
-            continue
         if _pipe_row(line) is not None and sum(1 for ln in lines[i : i + 4] if _pipe_row(ln) is not None) >= 2:
             table, i = _row_per_line(lines, i, tables, "|")
             blocks.append(table)

@@ -28,18 +28,14 @@ from gen.strategies import ReportSpec, markup_styles, report_specs
 
 RULES = ("R1", "R2", "R3", "R4")
 
-# Variants the extractor does not read yet (reported to the lead with minimal reproducers). They
-# are left out of the draws below; deleting an entry puts the variant back into every test.
+# Variants the extractor does not read yet would be listed here and left out of the draws below;
+# every variant is currently in.
 PENDING_SWITCHES: dict[str, tuple] = {}
-PENDING_TEXT_SWITCHES: dict[str, tuple] = {"apps_subtotal": (True,)}  # a 小计 column in a text copy
-PENDING_TITLES: tuple[str, ...] = ("guanyu",)  # "X关于2019年…的年度报告": organ read as "X关于"
-# blank cells of pre-2019 statistics tables get the row's 计量单位; sample.py's fee_amount
-# convention (a unit only on cells with a value) says null
-PENDING_PRE2019_VALUES: tuple[str, ...] = ("blank_zeros",)
-# text copies with one tab-separated line per row: blank cells at the end of a line are lost, a
-# blank 三 caption cell shifts the columns
-PENDING_ROWS_SHAPE_VALUES: tuple[str, ...] = ("blank_zeros",)
-PENDING_ROWS_SHAPE_SWITCHES: dict[str, tuple] = {"apps_header": ("no_caption",)}
+PENDING_TEXT_SWITCHES: dict[str, tuple] = {}
+PENDING_TITLES: tuple[str, ...] = ()
+PENDING_PRE2019_VALUES: tuple[str, ...] = ()
+PENDING_ROWS_SHAPE_VALUES: tuple[str, ...] = ()
+PENDING_ROWS_SHAPE_SWITCHES: dict[str, tuple] = {}
 
 
 def pending(spec: ReportSpec, style: MarkupStyle, shape: str | None = None) -> bool:
