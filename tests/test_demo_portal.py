@@ -272,13 +272,17 @@ def test_detail_pages_carry_meta_body_and_attachments(sites, family):
 @READ_ONLY
 @pytest.mark.parametrize("family", FAMILIES)
 def test_served_report_pages_extract_to_their_sample(sites, family):
-    """End to end: the bytes served for each HTML report give exactly the sample's cells."""
+    """End to end: the bytes served for each report page and file give exactly the sample's cells."""
     from extract import extract_document
 
     site = sites[family]
     checked = 0
     with client() as c:
         for rep in site.expected_reports:
+            for att in rep.attachments:  # PDF and DOCX files (names and Content-Type may lie; bytes decide)
+                data = c.get(att.url).content
+                got = {(cell.table, cell.row, cell.col): cell.value for cell in extract_document(data, url=att.url).cells}
+                assert got == {k: v.value for k, v in att.sample.expected_cells().items()}, att.url
             if rep.carrier not in ("html", "html+pdf", "html+docx"):
                 continue
             resp = c.get(rep.url)
