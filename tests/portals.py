@@ -19,6 +19,10 @@ items that are not reports) and ``non_report_items``, ``hazard_urls``, ``robots_
 ``mirror`` (the spam copy on another port), the mutations ``add_report``, ``edit_report``,
 ``remove_report``, ``replace_attachment``, ``block``/``unblock``, ``go_dead``/``revive``, and
 ``stop()``.  Site options (hazards …) are :class:`~archive.demo.sites.SiteOptions`.
+
+:func:`apply_season_changes` performs the scheduled-crawl scenario on a running site (one report
+added, one edited, one removed, one attachment replaced, one page turned into a block page) and
+returns the ground truth of the second run; call ``go_dead()`` on another site for a dead portal.
 """
 
 from __future__ import annotations
