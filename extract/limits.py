@@ -15,6 +15,7 @@ group.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import pickle
 import resource
@@ -49,6 +50,7 @@ def _child(write_fd: int, func: Callable[..., Any], args: tuple, kwargs: dict, m
     status = 0
     _deadline = time.monotonic() + timeout_s
     try:
+        faulthandler.disable()  # a crash here is reported by the parent, not dumped
         os.setpgid(0, 0)
         limit = max_memory_mb * 1024 * 1024
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)

@@ -1,6 +1,7 @@
-"""PDF carrier: bytes of a PDF with a text layer → :class:`Document` (pdfplumber).
+"""PDF carrier: bytes of a PDF with a text layer → :class:`Document`.
 
-Tables come from ruling lines (pdfplumber's lattice finder): each cell rectangle keeps the
+Pages are read with PDFium (:mod:`extract.pdf_source`); tables come from ruling lines through
+pdfplumber's lattice functions (edges → intersections → cells): each cell rectangle keeps the
 characters whose centre lies inside it, so neighbouring numbers can never run together.  The
 cells of a table are snapped to a grid (:mod:`extract.boxgrid`), giving the same rows, spans and
 cell texts an HTML page of the table gives.  Tables broken over pages are joined: header rows
@@ -18,13 +19,13 @@ Locators: cells ``p{page} [x0,top,x1,bottom]`` (PDF points, top-left origin), ta
 
 from __future__ import annotations
 
-import io
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from extract.boxgrid import BoxCell, build_rows, cluster_edges, holes
 from extract.model import Document, ExtractionError, FlattenedTable, ImageBlock, Paragraph, SourceTable
+from extract.pdf_source import PageSource, PdfSource, clean_title, find_tables
 from extract.pdf_text import TextLine, cell_text, group_lines, join_wrapped
 
 MAX_PAGES = 500
@@ -39,9 +40,9 @@ _PAGE_NUMBER = re.compile(
 )
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])")
 _ENUMERATOR = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十0-9]{1,3}[)）]|[0-9]{1,2}[.、．](?![0-9]))")
+_NUMBER_PART = re.compile(r"^[+\-−–增减]?[0-9０-９][0-9０-９,，.．]*$|^[0-9０-９,，.．]*[0-9０-９]\s*[元万件条个项次%％]*$")
 _OPEN_ENUMERATOR = re.compile(r"^\s*[（(][一二三四五六七八九十]{1,3}")  # "（六" cut by a line break
 _VALUE_LIKE = re.compile(r"^[+\-−–增减]?[0-9０-９][0-9０-９,，.．]*\s*[元万件条个项次%％]*$|^[-—–/／无]$")
-_WORD_PREFIX = re.compile(r"^Microsoft Word\s*-\s*", re.I)
 
 
 # ----------------------------------------------------------------------------- page content
@@ -89,34 +90,36 @@ class _CharIndex:
         return [c for c in self.chars[lo:hi] if x0 <= (c["x0"] + c["x1"]) / 2 <= x1]
 
 
-def _read_tables(page, number: int, index: _CharIndex) -> list[PageTable]:
-    settings = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "intersection_tolerance": 3}
+def _read_tables(source: PageSource, index: _CharIndex) -> list[PageTable]:
+    number = source.number
     out: list[PageTable] = []
-    for table in page.find_tables(settings):
-        boxes = [b for b in table.cells if b[2] - b[0] > TOL and b[3] - b[1] > TOL]
+    for table in find_tables(source.edges):
+        boxes = [b for b in table if b[2] - b[0] > TOL and b[3] - b[1] > TOL]
         if len(boxes) < 2:
             continue  # a framed paragraph, not a table
         cells = [BoxCell(x0, top, x1, bottom, cell_text(index.inside(x0, top, x1, bottom)), where(number, x0, top, x1, bottom)) for x0, top, x1, bottom in boxes]
         for x0, top, x1, bottom in holes(cells, TOL):
             cells.append(BoxCell(x0, top, x1, bottom, cell_text(index.inside(x0, top, x1, bottom)), where(number, x0, top, x1, bottom)))
-        x0, top, x1, bottom = table.bbox
+        x0, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        x1, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes)
         out.append(PageTable(number, cells, x0, top, x1, bottom))
+    out.sort(key=lambda t: (t.top, t.x0))
     return out
 
 
-def _read_page(page, number: int) -> PageContent:
-    content = PageContent(number, float(page.width), float(page.height))
-    chars = [c for c in page.chars if c.get("text")]
+def _read_page(source: PageSource) -> PageContent:
+    content = PageContent(source.number, source.width, source.height)
+    chars = [c for c in source.chars if c["text"] and not c["text"].isspace()]
     page_area = content.width * content.height or 1.0
-    for img in page.images:
-        box = (max(img["x0"], 0.0), max(img["top"], 0.0), min(img["x1"], content.width), min(img["bottom"], content.height))
+    for box in source.images:
         if (box[2] - box[0]) * (box[3] - box[1]) >= IMAGE_PAGE_SHARE * page_area:
             content.images.append(box)
-    if not any(not c["text"].isspace() for c in chars):
-        content.image_only = bool(content.images)
+    if not chars or source.unmapped > 0.5 * len(chars):
+        # no text layer, or one whose characters have no Unicode mapping (garbage)
+        content.image_only = bool(content.images) or bool(chars)
         return content
     index = _CharIndex(chars)
-    content.tables = _read_tables(page, number, index)
+    content.tables = _read_tables(source, index)
     if content.tables:
         def in_table(c: dict) -> bool:
             cx, cy = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
@@ -124,57 +127,20 @@ def _read_page(page, number: int) -> PageContent:
 
         chars = [c for c in chars if not in_table(c)]
     upright = [c for c in chars if c.get("upright", True)]
-    content.lines = group_lines(upright, number)
+    content.lines = group_lines(upright, source.number)
     return content
 
 
 # ----------------------------------------------------------------------------- open & metadata
 
 
-def _open(data: bytes):
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
-
-    head = data[:1024]
-    if b"%PDF" not in head:
-        raise ExtractionError("not a PDF: the file does not start with %PDF")
-    try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-        _ = pdf.pages  # parses the page tree
-    except Exception as e:  # pdfplumber wraps pdfminer's errors in PdfminerException(args[0])
-        cause = e.args[0] if e.args and isinstance(e.args[0], BaseException) else e
-        if isinstance(cause, PDFPasswordIncorrect):
-            raise ExtractionError("encrypted PDF: a password is required to open it") from e
-        if isinstance(cause, PDFEncryptionError):
-            raise ExtractionError(f"encrypted PDF: unsupported encryption ({cause})") from e
-        if isinstance(cause, PDFSyntaxError):
-            raise ExtractionError(f"corrupt PDF: {cause}") from e
-        raise ExtractionError(f"unreadable PDF: {type(cause).__name__}: {cause}") from e
-    if not pdf.pages:
-        pdf.close()
-        raise ExtractionError("corrupt or truncated PDF: no pages found")
-    return pdf
-
-
-def _text(value) -> str:
-    if isinstance(value, bytes):
-        for enc in ("utf-16", "utf-8", "gb18030", "latin-1"):
-            try:
-                return value.decode(enc).strip("\x00 ")
-            except UnicodeDecodeError:
-                continue
-    return str(value).strip() if value is not None else ""
-
-
-def _metadata(pdf, doc: Document) -> None:
-    info = pdf.metadata or {}
+def _metadata(source: PdfSource, doc: Document) -> None:
+    info = source.metadata()
     for key in ("Title", "Author", "Subject", "Creator", "Producer", "CreationDate", "ModDate"):
-        value = _text(info.get(key))
+        value = str(info.get(key) or "").strip()
         if value:
             doc.meta[key] = value
-    title = _WORD_PREFIX.sub("", doc.meta.get("Title", ""))
-    title = re.sub(r"\.(docx?|wps|pdf)$", "", title, flags=re.I).strip()
+    title = clean_title(doc.meta.get("Title", ""))
     if title and not re.fullmatch(r"[\x00-\x7f]*", title):
         doc.title = title
 
@@ -314,18 +280,25 @@ class TableRun:
                 abs(o.x0 - cell.x1) <= TOL and o.text.strip() and not _VALUE_LIKE.match(o.text.strip()) for o in band
             )
 
-        def continues(c1: BoxCell, c2: BoxCell) -> bool:
+        def label_continues(c1: BoxCell, c2: BoxCell) -> bool:
             t1, t2 = c1.text.strip(), c2.text.strip()
-            if not t1 or not t2:
-                return True
-            if _ENUMERATOR.match(t2) or _VALUE_LIKE.match(t2):
+            if not t1 or not t2 or _ENUMERATOR.match(t2) or _VALUE_LIKE.match(t2):
                 return False
             return bool(_ENUMERATOR.match(t1) or _OPEN_ENUMERATOR.match(t1) or outer_label(c1, bottom_cells))
 
+        def number_continues(c1: BoxCell, c2: BoxCell) -> bool:
+            """A number wrapped inside its cell across the page break (１２ / ９)."""
+            return bool(_NUMBER_PART.match(c1.text.strip()) and _NUMBER_PART.match(c2.text.strip()))
+
+        complete = all(c1 is not None for c1, _ in pairs)
+        labelled = complete and any(label_continues(c1, c2) for c1, c2 in pairs)  # type: ignore[arg-type]
         split_row = (
             data_row
-            and all(c1 is not None for c1, _ in pairs)
-            and all(continues(c1, c2) for c1, c2 in pairs)  # type: ignore[arg-type]
+            and complete
+            and all(
+                not c1.text.strip() or not c2.text.strip() or label_continues(c1, c2) or (labelled and number_continues(c1, c2))  # type: ignore[union-attr]
+                for c1, c2 in pairs
+            )
         )
         new_edges = _row_edges(new)
 
@@ -352,7 +325,8 @@ class TableRun:
                 )
             if ok:
                 if t2:
-                    c1.text = (c1.text + "\n" + c2.text) if t1 else c2.text
+                    joint = "" if _NUMBER_PART.match(t1) and _NUMBER_PART.match(t2) else "\n"
+                    c1.text = (c1.text + joint + c2.text) if t1 else c2.text
                 c1.bottom = c2.bottom
                 merged.add(id(c2))
         return [c for c in new if id(c) not in merged]
@@ -489,33 +463,26 @@ def parse_pdf(data: bytes, *, ocr: bool = True, max_pages: int = MAX_PAGES) -> D
     """
     from extract import pdf_words
 
-    pdf = _open(data)
+    source = PdfSource(data)
     doc = Document(carrier="pdf")
-    try:
-        doc.pages = len(pdf.pages)
-        _metadata(pdf, doc)
-        pages: list[PageContent] = []
-        for i, page in enumerate(pdf.pages):
+    pages: list[PageContent] = []
+    with source:
+        doc.pages = source.pages
+        _metadata(source, doc)
+        for i in range(source.pages):
             if i >= max_pages:
                 doc.warnings.append(f"PDF has {doc.pages} pages: only the first {max_pages} were read")
                 break
             try:
-                content = _read_page(page, i + 1)
+                content = _read_page(source.page(i))
             except MemoryError as e:
                 raise ExtractionError(f"page {i + 1} exceeds the memory limit (a decompression bomb?)") from e
             except Exception as e:  # one damaged page must not lose the others
-                cause = e.args[0] if e.args and isinstance(e.args[0], BaseException) else e
-                if isinstance(cause, MemoryError) or "allocate" in str(e):
-                    raise ExtractionError(f"page {i + 1} exceeds the memory limit (a decompression bomb?)") from e
-                doc.warnings.append(f"page {i + 1} unreadable: {type(cause).__name__}: {cause}")
+                doc.warnings.append(f"page {i + 1} unreadable: {type(e).__name__}: {e}")
                 continue
-            finally:
-                page.close()
             if not content.tables and content.lines:
                 pdf_words.find_tables(content)
             pages.append(content)
-    finally:
-        pdf.close()
     image_pages = [p.number for p in pages if p.image_only]
     if image_pages:
         if ocr:

@@ -41,6 +41,8 @@ VARIANTS = (
     Variant("2019-thousands-large", 4106, "2019", "thousands", "large"),
     Variant("pre2019-fujian", 4107, "pre2019", legacy="fujian2017"),
     Variant("2019-units-split", 4108, "2019", "units", "split", ("confirmation",)),
+    # a full-width number wrapped inside its cell right at the page break (１２ / ９)
+    Variant("2021-fullwidth-wrapped", 97356745, "2021", "fullwidth"),
 )
 BY_NAME = {v.name: v for v in VARIANTS}
 
