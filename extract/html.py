@@ -318,11 +318,20 @@ def _title_candidates(doc, meta: dict[str, str]) -> list[str]:
     return cands
 
 
+_BOX_KEYS = ("发布机构", "发文机关", "发文单位", "来源", "信息来源", "索引号", "文号", "发布日期", "成文日期", "发布时间",
+             "生成日期", "主题分类", "组配分类", "有效性", "名称", "公开方式", "公开范围", "体裁分类", "浏览次数", "作者")
+_BOX_NEXT = "|".join(_BOX_KEYS)
+
+
 def _box_fields(text: str) -> dict[str, str]:
-    """Fields of the metadata box before the title (发布机构, 索引号, 发布日期 …)."""
+    """Fields of the metadata box before the title (发布机构, 索引号, 发布日期 …).
+
+    A value ends at whitespace or where the next field's label starts (cells of a box table are
+    often glued together in the page text).
+    """
     out: dict[str, str] = {}
-    for key in ("发布机构", "发文机关", "发文单位", "来源", "信息来源", "索引号", "文号", "发布日期", "成文日期", "发布时间"):
-        m = re.search(key + r"\s*[:：]\s*([^\s|｜]{2,40})", text)
+    for key in _BOX_KEYS[:10]:
+        m = re.search(key + r"\s*[:：]\s*((?:(?!" + _BOX_NEXT + r")[^\s|｜]){2,40})", text)
         if m and key not in out:
             out[key] = m.group(1).strip()
     return out
