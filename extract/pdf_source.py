@@ -103,7 +103,8 @@ def _chars(page, out: PageSource) -> None:
                 continue
             angle = raw.FPDFText_GetCharAngle(tp, i)
             upright = angle < 0 or min(angle, 2 * math.pi - angle) < 0.1
-            cos, sin = (1.0, 0.0) if upright else (math.cos(angle), math.sin(angle))
+            # PDFium measures the angle clockwise; the matrix is counter-clockwise as in PDF
+            cos, sin = (1.0, 0.0) if upright else (math.cos(angle), -math.sin(angle))
             size = raw.FPDFText_GetFontSize(tp, i) or (rect.top - rect.bottom)
             out.chars.append(
                 {

@@ -43,6 +43,7 @@ VARIANTS = (
     Variant("2019-units-split", 4108, "2019", "units", "split", ("confirmation",)),
     # a full-width number wrapped inside its cell right at the page break (１２ / ９)
     Variant("2021-fullwidth-wrapped", 97356745, "2021", "fullwidth"),
+    Variant("2021-rotated", 4111, "2021", "blank_zeros", "rotated", ("inspection",)),
 )
 BY_NAME = {v.name: v for v in VARIANTS}
 

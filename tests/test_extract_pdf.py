@@ -47,7 +47,7 @@ def test_pdf_cells_exact(pdfs, variant):
         assert {s.number for s in report.sections} >= {1, 2, 3, 4, 5, 6}
 
 
-@pytest.mark.parametrize("name", ["2021-plain", "2019-fullwidth-vertical", "2019-thousands-large", "2021-blank-units-large", "pre2019-fujian"])
+@pytest.mark.parametrize("name", ["2021-plain", "2019-fullwidth-vertical", "2021-rotated", "2019-thousands-large", "2021-blank-units-large", "pre2019-fujian"])
 def test_pdf_grid_is_the_word_grid(pdfs, name):
     """Same rows, spans and cell texts as the Word table (after header/page-break repair)."""
     sample = BY_NAME[name].report()

@@ -11,7 +11,8 @@ Styles (``style=``):
 ``official``   one table per section, the official merges, applications header repeated on
                every page (``w:tblHeader``).
 ``split``      section 二 as one table per caption, section 四 as two tables (行政复议 / 行政诉讼).
-``vertical``   like ``official`` but the level-1 label uses vertical text direction.
+``vertical``   like ``official`` but the level-1 label is written top to bottom (``tbRlV``).
+``rotated``    like ``official`` but the level-1 label is rotated to read bottom to top (``btLr``).
 ``noborders``  like ``official`` without any table borders (PDF gets no ruling lines).
 ``large``      like ``official`` with large fonts: labels wrap and tables cross more pages.
 """
@@ -39,7 +40,7 @@ from extract.schema import (
     REVIEW_ROWS,
 )
 
-STYLES = ("official", "split", "vertical", "noborders", "large")
+STYLES = ("official", "split", "vertical", "rotated", "noborders", "large")
 
 APPLICATIONS_CAPTION = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 LEVEL1_LABEL = "三、本年度办理结果"
@@ -79,7 +80,7 @@ class DocxStyle:
     body_pt: float = 12.0
     table_pt: float = 9.0
     borders: bool = True
-    vertical_text: bool = False
+    text_direction: str | None = None  # w:textDirection of the level-1 label
     split: bool = False
     landscape: bool = False
     extra: dict = field(default_factory=dict)
@@ -93,7 +94,9 @@ def resolve_style(style: str) -> DocxStyle:
     if style == "split":
         look.split = True
     elif style == "vertical":
-        look.vertical_text = True
+        look.text_direction = "tbRlV"
+    elif style == "rotated":
+        look.text_direction = "btLr"
     elif style == "noborders":
         look.borders = False
     elif style == "large":
@@ -156,7 +159,7 @@ def applications_rows(report: SampleReport, look: DocxStyle) -> list[list[SpecCe
         label = (r.ordinal or "") + r.label
         lead: list[SpecCell] = []
         if r.level1 == "三" and first_level1:
-            lead.append(SpecCell(LEVEL1_LABEL, rowspan=level1_rows, vertical=look.vertical_text))
+            lead.append(SpecCell(LEVEL1_LABEL, rowspan=level1_rows, vertical=look.text_direction is not None))
             first_level1 = False
         if r.level1 is None:
             lead.append(SpecCell(label, colspan=3))
@@ -257,7 +260,7 @@ def _fonts(run, east_asia: str, size_pt: float, bold: bool = False) -> None:
     r_fonts.set(qn("w:eastAsia"), east_asia)
 
 
-def _cell_xml(text: str, width_cm: float, look: DocxStyle, *, span: int = 1, vmerge: str | None = None, header: bool = False, vertical: bool = False):
+def _cell_xml(text: str, width_cm: float, look: DocxStyle, *, span: int = 1, vmerge: str | None = None, header: bool = False, direction: str | None = None):
     """One ``w:tc``: width, gridSpan, vMerge, borders, centred paragraphs of ``text``."""
     tc = _el("w:tc")
     pr = _el("w:tcPr")
@@ -275,8 +278,8 @@ def _cell_xml(text: str, width_cm: float, look: DocxStyle, *, span: int = 1, vme
         else:
             borders.append(_el(f"w:{edge}", val="nil"))
     pr.append(borders)
-    if vertical:
-        pr.append(_el("w:textDirection", val="tbRlV"))
+    if direction:
+        pr.append(_el("w:textDirection", val=direction))
     pr.append(_el("w:vAlign", val="center"))
     tc.append(pr)
     bold = header and look.name != "large"
@@ -353,11 +356,11 @@ def _add_table(doc, spec: TableSpec, look: DocxStyle) -> None:
             if (r, c) in starts:
                 cell = starts[(r, c)]
                 vmerge = "restart" if cell.rowspan > 1 else None
-                tr.append(_cell_xml(cell.text, width(cell.colspan), look, span=cell.colspan, vmerge=vmerge, header=cell.header, vertical=cell.vertical))
+                tr.append(_cell_xml(cell.text, width(cell.colspan), look, span=cell.colspan, vmerge=vmerge, header=cell.header, direction=look.text_direction if cell.vertical else None))
                 c += cell.colspan
             elif (r, c) in covering:
                 _, _, cell = covering[(r, c)]
-                tr.append(_cell_xml("", width(cell.colspan), look, span=cell.colspan, vmerge="continue", vertical=cell.vertical))
+                tr.append(_cell_xml("", width(cell.colspan), look, span=cell.colspan, vmerge="continue", direction=look.text_direction if cell.vertical else None))
                 c += cell.colspan
             else:
                 tr.append(_cell_xml("", width(1), look))

@@ -27,7 +27,7 @@ from archive.demo.render_docx import render_docx
 from archive.demo.render_xlsx import build_xlsx
 from archive.demo.sample import SampleReport
 
-RENDER_VERSION = "6"  # bump when a renderer changes its output
+RENDER_VERSION = "7"  # bump when a renderer changes its output
 FORMATS = ("docx", "pdf", "doc", "wps", "xlsx", "xls", "scanned")
 SCAN_DPI = 150
 
