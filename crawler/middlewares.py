@@ -125,7 +125,13 @@ class HostPauseMiddleware:
     def from_crawler(cls, crawler: Crawler) -> HostPauseMiddleware:
         return cls(crawler)
 
-    async def process_request(self, request: Request, spider=None) -> None:
+    def process_request(self, request: Request, spider=None):
+        wait = self.pauses.get(url_host(request.url), 0.0) - time.monotonic()
+        if wait <= 0:
+            return None  # the common case stays synchronous
+        return self._wait(request)
+
+    async def _wait(self, request: Request) -> None:
         host = url_host(request.url)
         while True:
             wait = self.pauses.get(host, 0.0) - time.monotonic()

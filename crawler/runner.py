@@ -9,6 +9,7 @@ crawl run.  The Twisted reactor runs once per process, so callers that need seve
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import time
@@ -244,6 +245,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-s", "--set", action="append", default=[], metavar="KEY=VALUE", help="override a Scrapy/nianbao setting")
     parser.add_argument("--spider", default="portal", help="spider to use (portal, trs, trs_dynamic, hanweb, gkmlpt, generic)")
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
+    parser.add_argument("--summary-json", type=Path, default=None, help="also write the run summary (with peak memory) as JSON")
 
 
 def run_from_args(args: argparse.Namespace, progress: bool) -> int:
@@ -279,7 +281,21 @@ def run_from_args(args: argparse.Namespace, progress: bool) -> int:
         print(f"nianbao crawl: {exc}", file=sys.stderr)
         return 2
     print(format_summary(summary))
+    if args.summary_json is not None:
+        args.summary_json.write_text(json.dumps(summary_dict(summary), ensure_ascii=False, indent=2), encoding="utf-8")
     return summary.exit_code
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process (MB)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def summary_dict(summary: CrawlSummary) -> dict:
+    return {"run_id": summary.run_id, "outcome": summary.outcome, "seconds": round(summary.seconds, 3),
+            "peak_rss_mb": peak_rss_mb(), "portals": summary.portals}
 
 
 if __name__ == "__main__":  # pragma: no cover
