@@ -120,6 +120,22 @@ def _chars(page, out: PageSource) -> None:
             )
     finally:
         textpage.close()
+    out.chars = dedupe(out.chars)
+
+
+def dedupe(chars: list[dict], tol: float = 1.5) -> list[dict]:
+    """Drop characters printed twice at (almost) the same place — fake bold, overprinting —
+    which would otherwise double digits (``0`` → ``00``)."""
+    kept: list[dict] = []
+    seen: dict[tuple[str, int, int], list[dict]] = {}
+    for c in chars:
+        bx, by = int(c["x0"] // tol), int(c["top"] // tol)
+        near = [t for dx in (-1, 0, 1) for dy in (-1, 0, 1) for t in seen.get((c["text"], bx + dx, by + dy), ())]
+        if any(abs(t["x0"] - c["x0"]) < tol and abs(t["top"] - c["top"]) < tol for t in near):
+            continue
+        seen.setdefault((c["text"], bx, by), []).append(c)
+        kept.append(c)
+    return kept
 
 
 def _compose(m1: tuple, m2: tuple) -> tuple:

@@ -237,3 +237,62 @@ def _minimal_pdf(content: bytes) -> bytes:
         out.write(b"%010d 00000 n \n" % off)
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
     return out.getvalue()
+
+
+# ----------------------------------------------------------------------------- other producers
+
+
+def _drawn_pdf(ops: bytes) -> bytes:
+    """A one-page PDF with Helvetica text and vector graphics written by hand (not LibreOffice)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for n, obj in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % n + obj + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for off in offsets:
+        out.write(b"%010d 00000 n \n" % off)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def _text(x: float, y: float, s: str, bold_twice: bool = False) -> bytes:
+    one = b"BT /F1 10 Tf %.1f %.1f Td (%s) Tj ET\n" % (x, y, s.encode())
+    return one + (b"BT /F1 10 Tf %.1f %.1f Td (%s) Tj ET\n" % (x + 0.4, y, s.encode()) if bold_twice else b"")
+
+
+@pytest.mark.parametrize("borders", ["filled", "stroked-cells"])
+def test_tables_drawn_as_rectangles(borders):
+    """Word prints borders as thin filled rectangles, WPS strokes one rectangle per cell; a
+    cell spanning two columns; overprinted (fake bold) digits counted once."""
+    xs, ys = [100, 200, 300, 400], [700, 680, 660]
+    ops = b""
+    if borders == "filled":
+        for y in ys:
+            ops += b"%d %d %d 0.5 re f\n" % (xs[0], y, xs[-1] - xs[0])
+        for x in xs:
+            top = ys[0] if x != 300 else ys[1]  # no line between B and C in the first row
+            ops += b"%d %d 0.5 %d re f\n" % (x, ys[-1], top - ys[-1])
+    else:
+        ops += b"%d %d %d %d re S\n" % (xs[0], ys[1], 100, 20)
+        ops += b"%d %d %d %d re S\n" % (xs[1], ys[1], 200, 20)
+        for x0, x1 in zip(xs, xs[1:]):
+            ops += b"%d %d %d %d re S\n" % (x0, ys[2], x1 - x0, 20)
+    ops += _text(110, 686, "Label") + _text(230, 686, "Merged", bold_twice=True)
+    ops += _text(110, 666, "Row") + _text(230, 666, "0", bold_twice=True) + _text(330, 666, "12")
+    (table,) = tables_of(parse_pdf(_drawn_pdf(ops)))
+    assert [[(c.text, c.rowspan, c.colspan) for c in row] for row in table.rows] == [
+        [("Label", 1, 1), ("Merged", 1, 2)],
+        [("Row", 1, 1), ("0", 1, 1), ("12", 1, 1)],
+    ]
+    m = WHERE.match(table.rows[1][1].where)
+    assert m and [round(float(v)) for v in m.groups()[1:]] == [200, 162, 300, 182]
