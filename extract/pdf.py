@@ -109,7 +109,12 @@ def _read_tables(source: PageSource, index: _CharIndex) -> list[PageTable]:
 
 def _read_page(source: PageSource) -> PageContent:
     content = PageContent(source.number, source.width, source.height)
-    chars = [c for c in source.chars if c["text"] and not c["text"].isspace()]
+    # diagonal text is a watermark (内部资料, 仅供参考 …), never table content
+    chars = [
+        c
+        for c in source.chars
+        if c["text"] and not c["text"].isspace() and (abs(c["matrix"][0]) > 0.98 or abs(c["matrix"][1]) > 0.98)
+    ]
     page_area = content.width * content.height or 1.0
     for box in source.images:
         if (box[2] - box[0]) * (box[3] - box[1]) >= IMAGE_PAGE_SHARE * page_area:

@@ -19,7 +19,7 @@ from archive.demo.render_docx import report_tables
 from archive.demo.render_pdf import render_protected_pdf
 from carrier_fixtures import BY_NAME, VARIANTS, cell_problems, grid_signature, render_all, spec_signature, squeeze, tables_of
 from extract import extract_document
-from extract.model import ExtractionError, FlattenedTable, Paragraph, SourceTable
+from extract.model import ExtractionError, FlattenedTable, Paragraph
 from extract.pdf import TABLES_ARE_IMAGES, parse_pdf
 
 pytestmark = pytest.mark.office
@@ -296,3 +296,17 @@ def test_tables_drawn_as_rectangles(borders):
     ]
     m = WHERE.match(table.rows[1][1].where)
     assert m and [round(float(v)) for v in m.groups()[1:]] == [200, 162, 300, 182]
+
+
+def test_diagonal_watermark_stays_out_of_cells():
+    ops = b""
+    for y in (700, 680, 660):
+        ops += b"100 %d 200 0.5 re f\n" % y
+    for x in (100, 200, 300):
+        ops += b"%d 660 0.5 40 re f\n" % x
+    ops += _text(110, 686, "Label") + _text(230, 686, "7") + _text(110, 666, "Row") + _text(230, 666, "15")
+    ops += b"BT /F1 40 Tf 0.7071 0.7071 -0.7071 0.7071 120 600 Tm (COPY 88) Tj ET\n"
+    doc = parse_pdf(_drawn_pdf(ops))
+    (table,) = tables_of(doc)
+    assert [[c.text for c in row] for row in table.rows] == [["Label", "7"], ["Row", "15"]]
+    assert not any("88" in getattr(b, "text", "") for b in doc.blocks)
