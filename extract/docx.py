@@ -7,10 +7,11 @@ not emitted, like cells covered by an HTML rowspan), ``w:gridBefore`` and legacy
 ``w:hMerge`` are honoured.  Paragraphs inside a cell (and ``w:br``) become ``"\\n"``.  A
 table nested in a cell is emitted as a table of its own after its parent (a one-cell layout
 table is unwrapped).  Deleted revisions, VML fallbacks and hidden text are skipped; text boxes
-become paragraphs.
+become paragraphs; pictures become image blocks (a table pasted as a picture is read by OCR,
+flagged so the interpreter keeps it only when R1–R4 pass).
 
 Locators: cells ``docx t{table}/r{row}/c{cell}`` (1-based; cell = the ``w:tc`` in its row),
-paragraphs ``docx p{n}``.
+paragraphs ``docx p{n}``, pictures ``docx img{n}``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import zipfile
 
 from lxml import etree
 
-from extract.model import Block, Document, ExtractionError, Paragraph, SourceCell, SourceTable
+from extract.model import Block, Document, ExtractionError, ImageBlock, Paragraph, SourceCell, SourceTable
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -121,13 +122,51 @@ def _int_attr(el, path: str, default: int) -> int:
         return default
 
 
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+EMU_PER_CM = 360000
+BIG_IMAGE_CM = 8.0  # an inline picture this wide may be a pasted table
+MAX_OCR_IMAGES = 12
+
+
 class _Reader:
     """Walks the body, numbering tables and paragraphs as they are emitted."""
 
-    def __init__(self) -> None:
+    def __init__(self, part=None, ocr: bool = False) -> None:
         self.blocks: list[Block] = []
         self.tables = 0
         self.paragraphs = 0
+        self.images = 0
+        self.part = part
+        self.ocr = ocr
+        self.ocr_done = 0
+        self.warnings: list[str] = []
+
+    def pictures(self, p) -> None:
+        """Inline/floating pictures of a paragraph: image blocks, big ones read by OCR."""
+        for drawing in p.iter(w("drawing")):
+            extent = drawing.find(f".//{{{WP_NS}}}extent")
+            width_cm = int(extent.get("cx", "0")) / EMU_PER_CM if extent is not None else 0.0
+            for blip in drawing.iter(f"{{{A_NS}}}blip"):
+                rid = blip.get(f"{{{R_NS}}}embed")
+                target = self.part.related_parts.get(rid) if self.part is not None and rid else None
+                self.images += 1
+                name = str(target.partname) if target is not None else (rid or "")
+                self.blocks.append(ImageBlock(src=name, where=f"docx img{self.images} ({width_cm:.1f} cm wide)"))
+                if self.ocr and target is not None and width_cm >= BIG_IMAGE_CM and self.ocr_done < MAX_OCR_IMAGES:
+                    self.ocr_done += 1
+                    self._ocr(target.blob)
+
+    def _ocr(self, blob: bytes) -> None:
+        from extract import images
+
+        if not images.tesseract_available():
+            return
+        try:
+            self.blocks += images.ocr_tables(blob, where_prefix=f"ocr docx img{self.images}")
+        except ExtractionError as e:
+            self.warnings.append(f"OCR of picture {self.images} failed: {e}")
 
     def body(self, el) -> None:
         for child in _children(el, {w("p"), w("tbl")}):
@@ -141,6 +180,7 @@ class _Reader:
         if text:
             self.paragraphs += 1
             self.blocks.append(Paragraph(text, where=f"docx p{self.paragraphs}"))
+        self.pictures(p)
         for box in _text_boxes(p):
             self.paragraphs += 1
             self.blocks.append(Paragraph(box, where=f"docx p{self.paragraphs}"))
@@ -213,11 +253,12 @@ def _app_pages(z: zipfile.ZipFile) -> int | None:
     return None
 
 
-def parse_docx(data: bytes) -> Document:
+def parse_docx(data: bytes, *, ocr: bool = True) -> Document:
     """Parse a DOCX (or DOCM) file into a :class:`Document`.
 
-    Raises :class:`ExtractionError` for corrupt/truncated zips, zip bombs and zips without a
-    Word document.
+    Pictures become :class:`ImageBlock` s; with ``ocr`` (and tesseract installed) pictures at
+    least 8 cm wide are read as OCR tables (``ocr=True``).  Raises :class:`ExtractionError`
+    for corrupt/truncated zips, zip bombs and zips without a Word document.
     """
     from docx import Document as open_docx
     from docx.opc.exceptions import PackageNotFoundError
@@ -232,9 +273,12 @@ def parse_docx(data: bytes) -> Document:
     except Exception as e:  # python-docx raises assorted errors on damaged parts
         raise ExtractionError(f"unreadable DOCX: {type(e).__name__}: {e}") from e
     doc = Document(carrier="docx")
-    reader = _Reader()
+    reader = _Reader(wd.part, ocr=ocr)
     reader.body(wd.element.body)
     doc.blocks = reader.blocks
+    doc.warnings += reader.warnings
+    if reader.images and not any(isinstance(b, SourceTable) and not b.ocr for b in doc.blocks):
+        doc.warnings.append("tables are images")
     props = wd.core_properties
     for key, value in (
         ("Title", props.title),

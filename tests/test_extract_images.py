@@ -105,3 +105,28 @@ def test_scanned_pdf_gives_no_wrong_number():
     assert [c for c in canonical if c.key() not in expected or c.value != expected[c.key()].value] == []
     assert all(c.where.startswith("OCR ocr p") for c in report.cells)
     assert report.template in ("2021", "none")
+
+
+def test_docx_with_a_table_pasted_as_picture():
+    from docx import Document as new_document
+    from docx.shared import Cm
+
+    from extract.docx import parse_docx
+    from extract.model import Paragraph
+
+    word = new_document()
+    word.add_paragraph("二、主动公开政府信息情况")
+    word.add_picture(io.BytesIO(_table_png()), width=Cm(14))
+    word.add_picture(io.BytesIO(_table_png()), width=Cm(3))  # a logo-sized picture: not read
+    word.add_paragraph("三、收到和处理政府信息公开申请情况")
+    buf = io.BytesIO()
+    word.save(buf)
+    doc = parse_docx(buf.getvalue())
+    assert [type(b).__name__ for b in doc.blocks] == ["Paragraph", "ImageBlock", "SourceTable", "ImageBlock", "Paragraph"]
+    assert [b.where for b in doc.blocks if isinstance(b, ImageBlock)] == ["docx img1 (14.0 cm wide)", "docx img2 (3.0 cm wide)"]
+    (table,) = tables_of(doc)
+    assert table.ocr and table.where.startswith("ocr docx img1 [")
+    assert [[squeeze(c.text) for c in row][1:] for row in table.rows[1:]] == [row[1:] for row in ROWS[1:]]
+    assert "tables are images" in doc.warnings
+    assert isinstance(doc.blocks[0], Paragraph)
+    assert [type(b).__name__ for b in parse_docx(buf.getvalue(), ocr=False).blocks] == ["Paragraph", "ImageBlock", "ImageBlock", "Paragraph"]
