@@ -66,6 +66,8 @@ class ArchiveDb:
 class _State:
     def __init__(self) -> None:
         self.key: tuple = ()
+        self.count = 0
+        self.names: list[str] = []
         self.archives: dict[str, ArchiveDb] = {}
         self.metadata: dict | None = None
 
@@ -99,7 +101,12 @@ def state(datasette) -> _State:
     if st is None:
         st = _State()
         _STATES[datasette] = st
-    key = tuple(sorted((name, str(db.path)) for name, db in datasette.databases.items() if db.path))
+    databases = datasette.databases
+    if st.key and len(databases) == st.count and all(name in databases for name in st.names):
+        return st
+    key = tuple(sorted((name, str(db.path)) for name, db in databases.items() if db.path))
+    st.count = len(databases)
+    st.names = [name for name, _ in key]
     if key != st.key:
         archives = {}
         for name, path in key:
@@ -259,8 +266,14 @@ def _row_id(row) -> int | None:
         return None
 
 
+LINKED_COLUMNS = SNIPPET_COLUMNS | REPORT_LINK_COLUMNS | SNAPSHOT_LINK_COLUMNS | CELL_LINK_COLUMNS
+LINKED_TABLE_COLUMNS = TABLE_SNAPSHOT_COLUMNS | {("reports", "title"), ("snapshots", "sha256"), ("cells", "where")}
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
+    if column not in LINKED_COLUMNS and (table, column) not in LINKED_TABLE_COLUMNS:
+        return None  # fast path: called for every cell of every page
     if database not in state(datasette).archives:
         return None
     base = datasette.urls.database(database)

@@ -25,6 +25,7 @@ SETTINGS = {
     "max_csv_mb": 100,
     "truncate_cells_html": 400,
     "num_sql_threads": 3,
+    "cache_size_kb": 32768,  # SQLite page cache per connection: search counts seek many rows
     "default_cache_ttl": 60,
     "template_debug": False,
     "trace_debug": False,
@@ -89,7 +90,9 @@ def run_server(
     ds = build_datasette(db, archive, dumps)
     _quiet_rich_tracebacks()
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must be IPPROTO_TCP: asyncio only sets TCP_NODELAY on such sockets (with proto 0,
+    # every keep-alive response waits ~40 ms for a delayed ACK)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

@@ -525,18 +525,29 @@ QUERIES = {
 }
 
 
+class SharedDict(dict):
+    """A read-only-by-convention dict that ``copy.deepcopy`` returns as is.
+
+    Datasette 0.65 deep-copies every metadata source several times per request (permission
+    checks); sharing the per-table dicts keeps that cheap with our large descriptions.
+    """
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 def build_database_metadata() -> dict:
     """Metadata of one archive database: tables, views, canned queries."""
-    tables = {name: dict(meta) for name, meta in TABLES.items()}
+    tables = {name: SharedDict(meta) for name, meta in TABLES.items()}
     for name, meta in VIEWS.items():
-        tables[name] = dict(meta)
+        tables[name] = SharedDict(meta)
     return {
         "description": DESCRIPTION,
         "source": SOURCE,
         "license": LICENSE,
         "license_url": LICENSE_URL,
         "tables": tables,
-        "queries": QUERIES,
+        "queries": SharedDict(QUERIES),
     }
 
 
