@@ -48,6 +48,13 @@ _BODY_SELECTORS = (
 )  # fmt: skip
 
 
+_ASIDE_XPATH = (
+    "ancestor::*[contains(@class,'related') or contains(@class,'relate') or contains(@class,'xgwz') or contains(@class,'xgxx')"
+    " or contains(@class,'recommend') or contains(@class,'sidebar') or contains(@class,'side_') or contains(@class,'footer')"
+    " or contains(@class,'foot') or contains(@id,'related') or contains(@id,'footer') or self::nav]"
+)
+
+
 # ----------------------------------------------------------------------------- data
 
 
@@ -59,6 +66,7 @@ class Link:
     text: str = ""
     title: str = ""
     in_pager: bool = False
+    in_aside: bool = False  # inside a related-links box, side bar, footer or nav
 
     @property
     def label(self) -> str:
@@ -154,7 +162,8 @@ class Page:
             text = " ".join("".join(node.xpath(".//text()").getall()).split())
             in_pager = bool(node.xpath("ancestor::*[contains(@class,'page') or contains(@class,'pag') or contains(@class,'pb_')"
                                        " or contains(@id,'page') or contains(@class,'fenye')]"))
-            out.append(Link(url, text, (node.attrib.get("title") or "").strip(), in_pager))
+            in_aside = bool(node.xpath(_ASIDE_XPATH))
+            out.append(Link(url, text, (node.attrib.get("title") or "").strip(), in_pager, in_aside))
         return out
 
     @cached_property
@@ -258,10 +267,14 @@ def report_candidates(page: Page, in_column: bool) -> list[Fetch]:
     out: list[Fetch] = []
     scope = scope_of(page.url) if in_column else None
     for link in page.links:
-        if detection.attachment_kind(link.url, link.text) or detection.looks_like_search_url(link.url):
+        if detection.looks_like_search_url(link.url):
             continue
         label = link.label
         verdict = title_verdict(label, in_column)
+        if detection.attachment_kind(link.url, link.text):
+            if verdict == REPORT:  # a report published as a file only, linked straight from the list
+                out.append(Fetch(link.url, "file", title=label, data={"in_column": in_column}))
+            continue
         if verdict == REPORT:
             out.append(Fetch(link.url, "detail", title=label, data={"in_column": in_column}))
         elif in_column and verdict == UNKNOWN and detection.looks_like_detail_url(link.url):
@@ -300,16 +313,30 @@ def area_links(page: Page, unit_pages: bool = False) -> list[Fetch]:
     return out
 
 
+YEAR_OR_PUBLISHER_RE = re.compile(
+    r"^(?:(?:19|20)\d{2}(?:年|年度|年报|年度报告)?|县政府|市政府|区政府|县直(?:单位|部门)?|市直(?:单位|部门)?|区直(?:单位|部门)?|"
+    r"(?:县|市|区)?(?:政府)?部门|乡镇(?:街道)?|镇街|街道|乡镇政府|各乡镇|本级|单位)$"
+)
+
+
 def sub_columns(page: Page, pager_urls: set[str]) -> list[Fetch]:
-    """Lists below a column's own path (publisher type, year, unit folders)."""
+    """Lists below a column: links below its own path (publisher type, year, unit folders), and
+    year or publisher-type links elsewhere on the same host (Hanweb ``/col/`` sub-columns)."""
     scope = scope_of(page.url)
+    host = urlsplit(page.url).netloc.lower()
     out = []
     for link in page.links:
-        if link.in_pager or link.url in pager_urls or not is_descendant(link.url, scope, page.url):
+        if link.in_pager or link.url in pager_urls:
             continue
+        if not is_descendant(link.url, scope, page.url):
+            label = squash(link.label)
+            if not (YEAR_OR_PUBLISHER_RE.match(label) and urlsplit(link.url).netloc.lower() == host):
+                continue
         if detection.looks_like_detail_url(link.url) or detection.attachment_kind(link.url, link.text):
             continue
-        if detection.looks_like_search_url(link.url) or urlsplit(link.url).query and not urlsplit(link.url).path.endswith("/"):
+        if detection.looks_like_search_url(link.url):
+            continue
+        if is_descendant(link.url, scope, page.url) and urlsplit(link.url).query and not urlsplit(link.url).path.endswith("/"):
             continue
         label = squash(link.label)
         if label and (title_verdict(label, True) == REPORT or detection._NOTICE_RE.search(label)):
@@ -332,8 +359,11 @@ def generic_pager(page: Page) -> tuple[list[Fetch], int | None]:
         label = _pager_label(link.text or link.title)
         if not label:
             continue
-        numbered = re.fullmatch(r"\d{1,4}", label) is not None and (link.in_pager or _same_list(link.url, page.url))
-        if label in PAGER_NEXT or label in PAGER_LAST or label in PAGER_OTHER or numbered:
+        near = link.in_pager or _same_list(link.url, page.url)
+        numbered = re.fullmatch(r"\d{1,4}", label) is not None and near
+        if label in PAGER_NEXT or label in PAGER_LAST or (label in PAGER_OTHER and near) or numbered:
+            if urlsplit(link.url).path in ("", "/") and not urlsplit(link.url).query:
+                continue  # 首页 of the site, not of the list
             if detection.canonical_url(link.url) == current or detection.looks_like_detail_url(link.url):
                 continue
             if urlsplit(link.url).netloc.lower() != urlsplit(page.url).netloc.lower():
@@ -366,21 +396,28 @@ def stated_page_count(page: Page) -> int | None:
 
 
 def page_role(page: Page, hint: str) -> str:
-    """``detail`` or ``list`` for a fetched HTML page (the request's ``hint`` decides ties)."""
+    """``detail`` or ``list`` for a fetched HTML page (the request's ``hint`` decides ties).
+
+    A detail page with a "related reports" box stays a detail page: a page asked for as a
+    document turns into a list only when it also has a pager, or when its URL is not shaped
+    like a document (a year folder linked as "2021年度报告").
+    """
     if page.meta.get("ArticleTitle") or page.meta.get("articletitle"):
         return "detail"
     text = page.text
     if re.search(r"createPageHTML\(|list2\.trsapi|<datastore>|jpage\(|_CONFIG\s*=\s*\{[^<]*\"TREE\"", text):
         return "list"
     reports = sum(1 for link in page.links if title_verdict(link.label, True) == REPORT)
-    if reports >= 3:
-        return "list"
-    if hint == "detail" and page.body_text_length() >= 200:
-        return "detail"
     pager, _ = generic_pager(page)
-    if pager and hint != "detail":
+    if hint == "detail":
+        if reports >= 3 and (pager or not detection.looks_like_detail_url(page.url)):
+            return "list"
+        return "detail"
+    if reports >= 3 or pager:
         return "list"
-    return "detail" if hint == "detail" else "list"
+    if page.body_text_length() >= 500 and any(title_verdict(t, True) == REPORT for t in page.titles()[:3]):
+        return "detail"  # a column link that leads straight to its only report
+    return "list"
 
 
 def decide_report(page: Page, link_title: str, in_column: bool) -> tuple[bool, str]:
@@ -406,14 +443,32 @@ def decide_report(page: Page, link_title: str, in_column: bool) -> tuple[bool, s
     return False, (clean_title(titles[0]) if titles else link_title) or ""
 
 
-def attachment_links(page: Page) -> list[Link]:
-    """Report files linked from a detail page (PDF/DOC/DOCX/WPS/XLS/XLSX, pdf.js viewer targets)."""
+def _same_report(label: str, title: str) -> bool:
+    """Whether a file's link text names the same report as the page (or no report at all)."""
+    name = squash(re.sub(r"\.(pdf|docx?|wps|xlsx?|et)$", "", label.strip(), flags=re.I))
+    name = re.sub(r"^(附件|相关附件|附件下载|文件下载)\d*[:：]?", "", name)
+    if title_verdict(name, True) != REPORT:
+        return True
+    page_title = squash(title)
+    if not page_title or name in page_title or page_title in name:
+        return True
+    from extract.meta import organ_from_title
+
+    return detection.year_of(name) == detection.year_of(page_title) and organ_from_title(name) == organ_from_title(page_title)
+
+
+def attachment_links(page: Page, title: str = "") -> list[Link]:
+    """Report files linked from a detail page (PDF/DOC/DOCX/WPS/XLS/XLSX, pdf.js viewer targets).
+
+    Files in "related" boxes, side bars and footers, and files named as another report, belong
+    to other documents and are left out.
+    """
     out: list[Link] = []
     seen: set[str] = set()
     for link in page.links:
         url = detection.viewer_target(link.url) or link.url
         kind = detection.attachment_kind(url, link.text or link.title)
-        if kind is None:
+        if kind is None or link.in_aside or not _same_report(link.text or link.title, title):
             continue
         key = detection.canonical_url(url)
         if key in seen:

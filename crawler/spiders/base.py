@@ -36,7 +36,7 @@ from crawler.registry import Portal, RegistryError, adhoc_portal, is_denied, loa
 
 logger = logging.getLogger(__name__)
 
-ROLE_KIND = {"home": "list", "area": "list", "column": "list", "page": "list", "api": "api", "detail": "detail"}
+ROLE_KIND = {"home": "list", "area": "list", "column": "list", "page": "list", "api": "api", "detail": "detail", "file": "detail"}
 STAT_KEYS = ("requests", "responses", "not_modified", "list_pages", "reports_seen", "new_reports", "changed_reports",
              "removed_reports", "attachments", "errors", "blocks")  # fmt: skip
 
@@ -242,7 +242,7 @@ class ReportSpider(scrapy.Spider):
             body = fetch.body.encode("utf-8")
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded; charset=UTF-8")
             headers.setdefault("X-Requested-With", "XMLHttpRequest")
-        callback = self.parse_api if fetch.role == "api" else self.parse_page
+        callback = {"api": self.parse_api, "file": self.parse_file}.get(fetch.role, self.parse_page)
         self.count("requests")
         return Request(url, method=fetch.method, body=body, headers=headers or None, meta=meta, callback=callback,
                        errback=self.on_error, dont_filter=True)
@@ -313,6 +313,28 @@ class ReportSpider(scrapy.Spider):
                 return
             yield from self.handle_list(response, page)
         yield from self.release(waiting)
+
+    def parse_file(self, response: Response):
+        """A report published as a file only (a PDF/DOC… linked straight from a list)."""
+        from extract.sniff import sniff_kind
+
+        meta = response.meta
+        body = self.archived_body(response) if response.status == 304 else response.body
+        if body is None or not self._verdict_ok(response):
+            return
+        if sniff_kind(body[:65536], None, response.url) in ("html", "text"):
+            yield from self.parse_page(response)  # the "file" link led to a web page after all
+            return
+        captured = meta.get("nb_captured")
+        if captured is None or captured.snapshot_id is None:
+            self.record_error(response.url, "error", "report file was not archived; not ingested", response.status)
+            return
+        self.count("ok_pages")
+        self.count("reports_seen")
+        title = meta.get("nb_title", "")
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
+        yield ReportItem(portal=self.portal.id, page=Fetched(response.url, captured, body, ctype, title or None),
+                         title=title, year=detection.year_of(title), link_title=title)
 
     def release(self, states: list[_ReportState]):
         """Continue the reports that waited for their canonical page (ingested after it)."""
@@ -401,7 +423,8 @@ class ReportSpider(scrapy.Spider):
         depth = meta.get("nb_depth", 0)
         in_column = bool(meta.get("nb_in_column"))
         extra = [f for p in self.parser_objects for f in p.extra_links(page)]
-        strict = discovery.report_candidates(page, False)
+        # report links on a document page (previous/next, related reports), but never its own files
+        strict = [f for f in discovery.report_candidates(page, False) if f.role != "file"]
         yield from self.follow(strict + [f for f in extra if f.role == "detail"], depth + 1, meta)
         yield from self.follow(discovery.column_links(page) + [f for f in extra if f.role in ("column", "area")], depth + 1, meta)
         is_report, title = discovery.decide_report(page, meta.get("nb_title", ""), in_column)
@@ -425,7 +448,7 @@ class ReportSpider(scrapy.Spider):
             link_title=meta.get("nb_title", ""),
         )
         pending = []
-        for link in discovery.attachment_links(page):
+        for link in discovery.attachment_links(page, title):
             if url_host(link.url) not in self.allowed_hosts:
                 self.count("offsite_attachments")
                 continue

@@ -14,9 +14,16 @@ from crawler.discovery import Fetch, ListResult, Page
 from crawler.spiders.base import PlatformParser, ReportSpider
 
 _CREATE_PAGE_RE = re.compile(
-    r"createPageHTML\(\s*(?:['\"][\w-]*['\"]\s*,\s*)?(\d+)\s*,\s*(\d+)\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
+    r"createPageHTML\(\s*(?:['\"][\w-]*['\"]\s*,\s*)?(\w+)\s*,\s*(\w+)\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
 )
-_COUNT_PAGE_RE = re.compile(r"\bcountPage\s*=\s*(\d+)")
+
+
+def _number(text: str, token: str) -> int | None:
+    """A literal, or the value a ``var countPage = 5`` assignment gives the variable."""
+    if token.isdigit():
+        return int(token)
+    m = re.search(rf"\b{re.escape(token)}\s*=\s*(\d+)", text)
+    return int(m.group(1)) if m else None
 
 
 def trs_pages(page: Page) -> tuple[list[str], int] | None:
@@ -24,7 +31,11 @@ def trs_pages(page: Page) -> tuple[list[str], int] | None:
     m = _CREATE_PAGE_RE.search(page.text)
     if not m:
         return None
-    count, current, name, ext = int(m.group(1)), int(m.group(2)), m.group(3), m.group(4)
+    count, current = _number(page.text, m.group(1)), _number(page.text, m.group(2))
+    if count is None:
+        return None
+    current = current or 0
+    name, ext = m.group(3), m.group(4)
     base = page.base_url
     last = urlsplit(base).path.rsplit("/", 1)[-1]
     if last and "." not in last:
