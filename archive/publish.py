@@ -51,7 +51,9 @@ def prepare_for_serving(db_path: Path | str, *, force_reindex: bool = False) -> 
         try:
             search = update_search_index(conn, force=force_reindex)
             views = create_views(conn)
-            conn.execute("PRAGMA optimize")
+            # planner statistics for the views' joins (approximate, so it stays fast on big archives)
+            conn.execute("PRAGMA analysis_limit = 1000")
+            conn.execute("ANALYZE")
         except sqlite3.OperationalError as exc:
             if "readonly" in str(exc) or "read-only" in str(exc):
                 raise PublishError(f"{path} is read-only and its search index or views need updating: {exc}") from exc

@@ -215,7 +215,9 @@ def _applications() -> str:
             cols.append(f"    {_cell_sum('r.id', 'applications', rows, 'total')} AS {_q(label)}")
     body = ",\n".join(cols)
     return f"""SELECT {REPORT_COLUMNS},
-{body}
+{body},
+    r.url AS 原始链接,
+    r.snapshot_id AS 存档快照
 FROM {REPORT_FROM}
 WHERE r.is_current = 1
   AND EXISTS (SELECT 1 FROM cells c WHERE c.report_id = r.id AND c.table_name = 'applications')"""
@@ -251,7 +253,9 @@ def _review_litigation() -> str:
             cols.append(f"    {_cell('r.id', 'review_litigation', row, col)} AS {_q(name)}")
     body = ",\n".join(cols)
     return f"""SELECT {REPORT_COLUMNS},
-{body}
+{body},
+    r.url AS 原始链接,
+    r.snapshot_id AS 存档快照
 FROM {REPORT_FROM}
 WHERE r.is_current = 1
   AND EXISTS (SELECT 1 FROM cells c WHERE c.report_id = r.id AND c.table_name = 'review_litigation')"""

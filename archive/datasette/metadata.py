@@ -466,8 +466,8 @@ def _review_columns() -> dict[str, str]:
     }
 
 
-VIEWS["依申请办理情况"]["columns"].update(_application_columns())
-VIEWS["复议诉讼情况"]["columns"].update(_review_columns())
+VIEWS["依申请办理情况"]["columns"].update(_application_columns(), 原始链接="报告的原始网址", 存档快照=_SNAPSHOT)
+VIEWS["复议诉讼情况"]["columns"].update(_review_columns(), 原始链接="报告的原始网址", 存档快照=_SNAPSHOT)
 VIEWS["发布覆盖"]["columns"].update({f"{y}年": f"{y}年度的报告份数" for y in range(2000, 2041)})
 
 SEARCH_SQL = """WITH hits AS (
