@@ -107,6 +107,12 @@ class CrawlRun:
             raise KeyError(f"no snapshot {snapshot_id}")
         return read_record(self.archive_dir, row["warc_file"], int(row["warc_offset"])).payload
 
+    def current_report_urls(self, portal: str) -> list[str]:
+        """The URLs of this portal's current, not removed reports (their ``reports.url``)."""
+        rows = self.session.conn.execute(
+            "SELECT url FROM reports WHERE portal = ? AND is_current = 1 AND removed_at IS NULL ORDER BY id", (portal,))
+        return [r[0] for r in rows]
+
     def known_urls(self, portal: str) -> set[str]:
         """URLs of reports and detail pages this portal already has in the archive."""
         conn = self.session.conn

@@ -64,6 +64,18 @@ def test_scrapy_crawl_portal(portal_factory, tmp_path):
     assert result.rows("SELECT outcome FROM crawl_runs")[0]["outcome"] == "ok"
 
 
+def test_a_second_crawl_of_the_same_archive_is_refused(portal_factory, tmp_path):
+    from archive.rebuild import archive_lock
+
+    site = portal_factory("generic", attachments=False, n_reports=2)
+    registry, pid = register(site, tmp_path)
+    archive = tmp_path / "data"
+    with archive_lock(archive):  # a crawl (or rebuild) holds the archive
+        busy = crawl(registry, [pid], archive)
+    assert busy.returncode == 2 and "in use by another process" in busy.stderr
+    assert site.request_log == []
+
+
 def test_bad_input_gives_clear_errors(tmp_path):
     archive = tmp_path / "data"
     unknown = crawl(load_registry().path, ["999999"], archive)

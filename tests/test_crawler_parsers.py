@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -216,3 +217,13 @@ def test_link_label_prefers_full_title_attribute():
     assert discovery.scope_of("http://x/a/zfxxgknb/index_2.html") == "/a/zfxxgknb/"
     assert discovery.scope_of("http://x/xxgk/zfxxgknb.htm") == "/xxgk/zfxxgknb/"
     assert discovery.scope_of("http://x/col/col123/index.html") == "/col/col123/"
+
+
+def test_hanweb_form_from_the_page_when_ajax_param_is_missing():
+    html = HANWEB_COLUMN.replace("ajaxParam: {col:1,appid:1,webid:3016,path:'/',columnid:1229358718,sourceContentType:1,unitid:'7386466',webname:'松阳县人民政府',permissiontype:0}", "x: 1")
+    html = re.sub(r"<nextgroup>.*?</nextgroup>", "", html, flags=re.S)
+    assert "dataproxy.jsp?" not in html
+    html = html.replace("proxyUrl: '/module/web/jpage/dataproxy.jsp',", "")
+    cfg = jpage_config(Page("https://www.songyang.gov.cn/col/col1229358718/index.html", html))
+    assert cfg["proxy"] == "https://www.songyang.gov.cn/module/web/jpage/dataproxy.jsp"
+    assert cfg["form"]["columnid"] == "1229358718" and cfg["form"]["unitid"] == "7386466"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -37,6 +38,11 @@ class Portal:
         rng = random.Random(7)
         self.routes: dict[str, tuple[int, str, bytes]] = {}
         self.log: list[str] = []
+        self.times: list[float] = []
+        self.headers: list[dict] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.lock = threading.Lock()
         self.reports: dict[str, dict] = {}  # path → {title, year, attachment}
         specs = [("城关镇", 2023, "2021", "html"), ("水利局", 2022, "2021", "html+docx"), ("教育局", 2021, "2019", "gbk"),
                  ("新华乡", 2020, "2019", "docx-only"), ("城关镇", 2019, "2019", "html")]
@@ -109,7 +115,20 @@ class Portal:
                 return None
 
             def do_GET(self) -> None:
-                portal.log.append(self.path)
+                with portal.lock:
+                    portal.log.append(self.path)
+                    portal.times.append(time.monotonic())
+                    portal.headers.append(dict(self.headers))
+                    portal.in_flight += 1
+                    portal.max_in_flight = max(portal.max_in_flight, portal.in_flight)
+                try:
+                    self._answer()
+                finally:
+                    with portal.lock:
+                        portal.in_flight -= 1
+
+            def _answer(self) -> None:
+                time.sleep(0.01)  # a server that takes a moment, so overlapping requests would show
                 status, ctype, body = portal.routes.get(self.path, (404, "text/html", b"<h1>404</h1>"))
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
@@ -158,3 +177,19 @@ def test_unknown_cms_from_its_home_page(unknown_portal, tmp_path):
     counts = Counter(portal.log)
     assert max(counts.values()) == 1, [p for p, n in counts.items() if n > 1]
     assert YEAR_LIST in portal.log and LIST2 in portal.log
+
+
+def test_politeness_one_request_at_a_time_with_a_delay(unknown_portal, tmp_path):
+    portal, origin = unknown_portal
+    settings = {"DOWNLOAD_DELAY": 0.2, "DOWNLOAD_DELAY_JITTER": 0, "AUTOTHROTTLE_ENABLED": "true", "AUTOTHROTTLE_START_DELAY": 0.2,
+                "CONCURRENT_REQUESTS": 16}
+    result = crawl(None, [], tmp_path / "data", settings=settings, args=["--start-url", origin + "/"])
+    assert result.returncode == 0, result.log_tail()
+    assert len(result.reports()) == len(portal.reports)
+    assert portal.max_in_flight == 1
+    gaps = [b - a for a, b in zip(portal.times, portal.times[1:])]
+    assert min(gaps) >= 0.19, gaps
+    agents = {h.get("User-Agent") for h in portal.headers}
+    assert len(agents) == 1
+    agent = agents.pop()
+    assert agent.startswith("nianbao/") and "+https://" in agent  # names the project and where to read about it

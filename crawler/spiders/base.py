@@ -25,7 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import Request
-from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, DownloadCancelledError, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
@@ -93,6 +93,7 @@ class ReportSpider(scrapy.Spider):
         self.known: set[str] = set()
         self.alias_waiters: dict[str, list[_ReportState]] = {}
         self.attachments_done: dict[str, Fetched | None] = {}  # url → archived attachment (None: failed)
+        self.rechecked = False
         self.started = time.monotonic()
         from crawler.spiders.generic import GenericParser
 
@@ -104,6 +105,7 @@ class ReportSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_idle, signal=scrapy.signals.spider_idle)
         settings = crawler.settings
         spider.depth_limit = settings.getint("DEPTH_LIMIT", 8)
         spider.max_list_pages = settings.getint("NIANBAO_MAX_LIST_PAGES", 300)
@@ -130,6 +132,36 @@ class ReportSpider(scrapy.Spider):
             raise RegistryError(f"portal {portal.id}: {denied} are known spam mirrors; refusing to crawl them")
         self.portal = portal
         self.allowed_hosts = set(portal.hosts)
+
+    def on_idle(self) -> None:
+        """When discovery is done: re-check the archived reports no list showed this time.
+
+        A report that answers 404/410 or a soft 404 is marked removed (``removed_at``); one that
+        still answers is kept (moved out of the lists, or only reachable by its old URL).
+        """
+        if self.rechecked or self.run is None or self.stats.get("ok_pages", 0) == 0:
+            return
+        self.rechecked = True
+        seen = {u for _, u, _ in self.seen}
+        missing = [u for u in self.run.current_report_urls(self.portal.id) if detection.canonical_url(u) not in seen]
+        requests = [r for u in missing if (r := self.make_request(Fetch(u, "detail", data={"recheck": True}), 0)) is not None]
+        for request in requests:
+            request.meta["nb_recheck"] = True
+            self.crawler.engine.crawl(request)
+        if requests:
+            self.count("rechecked", len(requests))
+            raise DontCloseSpider
+
+    def mark_removed(self, url: str, reason: str) -> None:
+        """The portal no longer serves this archived report."""
+        try:
+            marked = self.run.session.mark_removed(url)
+        except Exception:
+            logger.exception("could not mark %s removed", url)
+            return
+        if marked:
+            self.count("removed_reports")
+            logger.info("report removed (%s): %s", reason, url)
 
     def attach_run(self, run) -> None:
         """Called by the archive extension when the shared run is open."""
@@ -298,6 +330,8 @@ class ReportSpider(scrapy.Spider):
         if verdict is not None and verdict.kind == detection.REDIRECT and verdict.target:
             fetch = Fetch(verdict.target, meta.get("nb_role") or "column", title=meta.get("nb_title", ""), data=dict(meta.get("nb_data") or {}))
             yield from self.follow([fetch], meta.get("nb_depth", 0), meta)
+        elif verdict is not None and verdict.kind == detection.SOFT404 and meta.get("nb_recheck"):
+            self.mark_removed(response.url, verdict.reason)
         elif self._verdict_ok(response):
             page = self.page_of(response, body)
             if page is None:
@@ -549,6 +583,8 @@ class ReportSpider(scrapy.Spider):
             if verdict is not None and verdict.kind == detection.BLOCK:
                 return f"blocked: {verdict.reason}"
             self.record_error(request.url, "http", reason, status)
+            if request.meta.get("nb_recheck") and status in (404, 410):
+                self.mark_removed(request.url, reason)
             return reason
         if isinstance(exc, IgnoreRequest):
             text = str(exc)

@@ -27,6 +27,9 @@ _AJAX_RE = re.compile(r"ajaxParam\s*:\s*\{([^}]*)\}", re.S)
 _PAIR_RE = re.compile(r"""(\w+)\s*:\s*(?:'([^']*)'|"([^"]*)"|([^,}\s]+))""")
 _TOTAL_RE = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>", re.I)
 _MODULE_RE = re.compile(r"xxgkannualreport\.jsp$", re.I)
+_COL_RE = re.compile(r"/col/col(\d+)/")
+_UNIT_RE = re.compile(r"""<div[^>]+id=["'](\d{4,})["'][^>]*>\s*<script[^>]+type=["']text/xml""", re.I)
+DEFAULT_PROXY = "/module/web/jpage/dataproxy.jsp"
 FORM_ORDER = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname", "permissiontype")
 FIRST_MODULE_YEAR = 2008
 
@@ -69,6 +72,12 @@ def jpage_config(page: Page) -> dict | None:
     m = _PROXY_RE.search(text)
     if m:
         proxy = m.group(1)
+    if "columnid" not in form and (m := _COL_RE.search(urlsplit(page.url).path)):
+        form["columnid"] = m.group(1)
+    if "unitid" not in form and (m := _UNIT_RE.search(text)):
+        form["unitid"] = m.group(1)
+    if not proxy and "jpage" in text:
+        proxy = DEFAULT_PROXY  # the usual path; a wrong one answers 404 and is recorded
     if not proxy or "columnid" not in form:
         return None
     defaults = {"col": "1", "appid": "1", "path": "/", "sourceContentType": "1", "permissiontype": "0"}
