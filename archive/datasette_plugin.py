@@ -119,8 +119,13 @@ def state(datasette) -> _State:
     return st
 
 
+CONFIG_ATTRIBUTE = "nianbao_config"
+
+
 def _config(datasette) -> dict:
-    return datasette.plugin_config(PLUGIN) or {}
+    """Plugin configuration: set on the instance by ``nianbao serve`` (kept out of
+    ``/-/metadata.json``, it holds server paths), else ``plugins: nianbao:`` in metadata."""
+    return getattr(datasette, CONFIG_ATTRIBUTE, None) or datasette.plugin_config(PLUGIN) or {}
 
 
 def archive_dir(datasette, name: str) -> Path:
@@ -311,10 +316,16 @@ def _drop_blank_search(query_string: bytes) -> bytes | None:
     return urlencode(kept, encoding="latin-1").encode("latin-1")
 
 
+HIDDEN_PATHS = frozenset({"/-/databases", "/-/databases.json"})  # they list server file paths
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
         async def nianbao_asgi(scope, receive, send):
+            if scope.get("type") == "http" and scope.get("path") in HIDDEN_PATHS:
+                await Response.text("Not found", status=404).asgi_send(send)
+                return
             if scope.get("type") == "http" and scope.get("query_string"):
                 cleaned = _drop_blank_search(scope["query_string"])
                 if cleaned is not None:

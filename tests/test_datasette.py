@@ -115,7 +115,9 @@ def test_read_only_settings_and_limits(site):
     r = client.get("/archive.json", params={"sql": slow})
     assert r.status_code == 400 and "took too long" in r.text
     assert sqlite3.connect(fixture.db_path).execute("SELECT count(*) FROM reports").fetchone()[0] == before
-    # the archive path recorded in meta is not readable through Datasette
+    # server paths are not shown: the archive path in meta, the plugin configuration, database paths
+    assert str(fixture.root) not in client.get("/-/metadata.json").text
+    assert client.get("/-/databases.json").status_code == 404
     values = client.get("/archive.json", params={"sql": "select key, value from meta", "_shape": "array"}).json()
     assert {v["key"] for v in values} >= {"archive_dir", "schema_version"}
     assert all(v["value"] is None for v in values)
@@ -428,3 +430,25 @@ def test_serve_refuses_missing_or_foreign_databases(tmp_path):
     foreign = subprocess.run([sys.executable, "-m", "archive", "serve", "--db", str(other), "--port", "0"],
                              capture_output=True, text=True, timeout=60)
     assert foreign.returncode == 2 and "not a nianbao archive database" in foreign.stderr
+
+
+def test_archive_directory_resolution(site, tmp_path):
+    from archive.commands.serve import build_datasette
+    from archive.datasette_plugin import archive_dir, dumps_dir, state
+
+    fixture, server, client = site
+    configured = build_datasette(fixture.db_path, archive_dir=tmp_path, dumps_dir=fixture.root / "dumps")
+    assert archive_dir(configured, "archive") == tmp_path.resolve()
+    assert dumps_dir(configured) == (fixture.root / "dumps").resolve()
+    from_meta = build_datasette(fixture.db_path)
+    assert archive_dir(from_meta, "archive") == fixture.root.resolve()
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    copy = bare / "copy.db"
+    source = sqlite3.connect(fixture.db_path)
+    source.execute("VACUUM INTO ?", (str(copy),))
+    sqlite3.connect(copy).execute("DELETE FROM meta WHERE key = 'archive_dir'").connection.commit()
+    default = build_datasette(copy)
+    assert set(state(default).archives) == {"copy"}
+    assert archive_dir(default, "copy") == bare.resolve()
+    assert dumps_dir(default) is None

@@ -36,10 +36,14 @@ def build_datasette(db_path: Path, archive_dir: Path | None = None, dumps_dir: P
     """A Datasette instance serving ``db_path`` with the nianbao plugin configuration."""
     from datasette.app import Datasette
 
+    from archive.datasette_plugin import CONFIG_ATTRIBUTE
+
     config: dict = {"archive_dir": str(Path(archive_dir).resolve())} if archive_dir else {}
     if dumps_dir:
         config["dumps_dir"] = str(Path(dumps_dir).resolve())
-    return Datasette(files=[str(db_path)], settings=dict(SETTINGS), metadata={"plugins": {"nianbao": config}})
+    ds = Datasette(files=[str(db_path)], settings=dict(SETTINGS))
+    setattr(ds, CONFIG_ATTRIBUTE, config)  # server paths stay out of /-/metadata.json
+    return ds
 
 
 def _quiet_rich_tracebacks() -> None:
