@@ -28,6 +28,7 @@ _BINARY_CARRIERS: dict[str, tuple[str, str]] = {
     "wps": ("extract.office", "parse_wps"),
     "xlsx": ("extract.spreadsheet", "parse_xlsx"),
     "xls": ("extract.spreadsheet", "parse_xls"),
+    "rtf": ("extract.office", "parse_rtf"),
 }
 DEFAULT_TIMEOUT_S = 120
 DEFAULT_MEMORY_MB = 2048

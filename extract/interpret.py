@@ -58,6 +58,41 @@ def looks_like_report_title(title: str | None) -> bool:
     return True
 
 
+_OCR_RULES = {"applications": ("R1", "R2", "R3"), "review_litigation": ("R4",)}
+
+
+def _gate_ocr_cells(cells: list, checks: list, ocr_wheres: set[str]) -> tuple[list, bool]:
+    """Keep OCR cells only where the consistency rules vouch for every one of them.
+
+    A wrong number is worse than none: OCR cells survive only in the tables R1–R4 cover
+    (applications: R1, R2 and R3 all run for every column and pass; review_litigation: R4 runs
+    for every row and passes), never under keys invented from misread labels (``extra:``), and
+    section 二 (no rule covers it) is never taken from OCR.  Kept cells are marked ``OCR``.
+    """
+    from extract.schema import APPLICANT_KEYS, REVIEW_ROWS
+
+    confirmed: set[str] = set()
+    for table, rules in _OCR_RULES.items():
+        ran = [c for c in checks if c.rule in rules and c.table == table]
+        if table == "applications":
+            need = {("R1", k) for k in APPLICANT_KEYS} | {("R3", k) for k in APPLICANT_KEYS}
+        else:
+            need = {("R4", r) for r, _ in REVIEW_ROWS}
+        if need <= {(c.rule, c.column) for c in ran} and all(c.ok for c in ran):
+            confirmed.add(table)
+    out = []
+    kept = False
+    for c in cells:
+        if c.where not in ocr_wheres:
+            out.append(c)
+            continue
+        if c.table in confirmed and not c.row.startswith("extra:") and not c.col.startswith("extra:"):
+            c.where = c.where if c.where.startswith("OCR") else "OCR " + c.where
+            out.append(c)
+            kept = True
+    return out, kept
+
+
 def interpret(doc: Document, source: str, sha256: str, content_type: str | None = None) -> Report:
     """Turn a carrier's :class:`Document` into the report of contract.md §3."""
     warnings: list[str] = list(doc.warnings)
@@ -114,15 +149,15 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
     ocr_wheres = {c.where for i, t in tables if t.ocr for row in t.rows for c in row}
     checks, check_warnings = run_checks(cells, template, organ)
     if ocr_wheres and any(c.where in ocr_wheres for c in cells):
-        core = [ch for ch in checks if ch.rule in ("R1", "R2", "R3", "R4")]
-        if not core or not all(ch.ok for ch in core):
-            cells = [c for c in cells if c.where not in ocr_wheres]
-            warnings.append("tables are images: OCR cells failed the consistency checks R1–R4 and were dropped")
-            checks, check_warnings = run_checks(cells, template, organ)
-        else:
-            for c in cells:
-                if c.where in ocr_wheres and not c.where.startswith("OCR"):
-                    c.where = "OCR " + c.where
+        cells, kept = _gate_ocr_cells(cells, checks, ocr_wheres)
+        rows_left = {c.row for c in cells}
+        table_warnings = [
+            w for w in table_warnings
+            if not (m := re.match(r"extra row in section . kept as '(.+)'$", w)) or m.group(1) in rows_left
+        ]
+        if not kept:
+            warnings.append("tables are images: OCR cells could not be confirmed by R1, R3 and R4 and were dropped")
+        checks, check_warnings = run_checks(cells, template, organ)
     images = [b for b in doc.blocks if isinstance(b, ImageBlock)]
     has_national = any(c.table in ("active_disclosure", "applications", "review_litigation") for c in cells)
     if images and not has_national and not flattened and not any(c.table == "legacy_indicators" for c in cells):

@@ -340,3 +340,8 @@ def parse_doc(data: bytes) -> Document:
 def parse_wps(data: bytes) -> Document:
     """A ``.wps`` file: Kingsoft WPS (Word binary) or Microsoft Works (via LibreOffice)."""
     return parse_word_binary(data, "wps")
+
+
+def parse_rtf(data: bytes) -> Document:
+    """An RTF report (some offices save Word files as RTF): converted with LibreOffice like DOC."""
+    return parse_word_binary(data, "rtf")
