@@ -260,6 +260,7 @@ TABLES: dict[str, dict] = {
     "sections": {
         "title": "sections：报告章节",
         "description": "报告正文按章节（一至六；0 为前言）一行；搜索框支持中文全文检索（一个字、两个字或更多）。",
+        "size": 50,
         "columns": {
             "id": "编号",
             "report_id": "报告",
@@ -430,6 +431,7 @@ VIEWS: dict[str, dict] = {
         "facets": ["省份", "县区", "年度", "章节序号"],
         "fts_table": "sections_fts",
         "fts_pk": "章节ID",
+        "size": 50,
         "columns": {
             "章节ID": "sections.id",
             **REPORT_COLUMN_DESCRIPTIONS,
