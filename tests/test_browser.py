@@ -106,7 +106,7 @@ def test_stock_search_box_fuyi_then_report_snapshot_and_chart(browser_site):
     page.wait_for_url("**_search=*")
     expected = _sections_matching(fixture, "复议")
     assert page.locator("h3").first.inner_text().startswith(f"{len(expected)} rows where search matches")
-    assert page.locator("table.rows-and-columns tbody tr").count() == len(expected)
+    assert page.locator("table.rows-and-columns tbody tr").count() == min(len(expected), 50)  # 50 rows a page
     _shot(page, "03-search-fuyi")
     # open a report from the ranked search
     page.goto(server.url + "/archive/search?q=%E5%A4%8D%E8%AE%AE")
