@@ -102,10 +102,15 @@ class CrawlRun:
 
     def archived_payload(self, snapshot_id: int) -> bytes:
         """The bytes of an archived snapshot (for a 304 answer of a conditional request)."""
-        row = self.session.conn.execute("SELECT warc_file, warc_offset FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+        return self.archived(snapshot_id)[0]
+
+    def archived(self, snapshot_id: int) -> tuple[bytes, str | None]:
+        """The bytes and Content-Type of an archived snapshot."""
+        row = self.session.conn.execute(
+            "SELECT warc_file, warc_offset, content_type FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
         if row is None:
             raise KeyError(f"no snapshot {snapshot_id}")
-        return read_record(self.archive_dir, row["warc_file"], int(row["warc_offset"])).payload
+        return read_record(self.archive_dir, row["warc_file"], int(row["warc_offset"])).payload, row["content_type"]
 
     def current_report_urls(self, portal: str) -> list[str]:
         """The URLs of this portal's current, not removed reports (their ``reports.url``)."""

@@ -237,7 +237,8 @@ class BackoffRetryMiddleware:
 
 
 class ConditionalRequestMiddleware:
-    """In incremental runs, ask for detail pages and attachments only if they changed."""
+    """In incremental runs, ask for list pages, detail pages and attachments only if they changed
+    (``If-None-Match``/``If-Modified-Since`` from the archive's latest fetch of the URL)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -248,7 +249,7 @@ class ConditionalRequestMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request, spider=None) -> None:
-        if not self.enabled or request.method != "GET" or request_kind(request) not in ("detail", "attachment"):
+        if not self.enabled or request.method != "GET" or request_kind(request) not in ("list", "detail", "attachment"):
             return None
         if request.meta.get("nb_unconditional"):
             return None

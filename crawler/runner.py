@@ -238,7 +238,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, default=None, help="database (default: ARCHIVE/nianbao.db)")
     parser.add_argument("--registry", type=Path, default=None, help="portal registry file (default: crawler/portals.toml)")
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--incremental", action="store_true", help="conditional requests; stop a list at the first page of known reports")
+    group.add_argument("--incremental", action="store_true",
+                       help="conditional requests; the archived reports of unchanged list pages are not asked for again")
     group.add_argument("--full", action="store_true", help="walk every list completely (the default)")
     parser.add_argument("--delay", type=float, default=None, help="seconds between requests to one host (default 1.5)")
     parser.add_argument("--max-pages", type=int, default=None, help="requests per portal (default 5000)")

@@ -55,7 +55,8 @@ NIANBAO_BLOCK_BACKOFF = 30.0
 NIANBAO_ARCHIVE_DIR = "data"
 NIANBAO_DB = "data/nianbao.db"
 NIANBAO_REGISTRY = None  # portal registry file (default: crawler/portals.toml)
-NIANBAO_MODE = "full"  # full | incremental (conditional requests, early stop on known lists)
+NIANBAO_MODE = "full"  # full | incremental (conditional requests; reports of unchanged lists not asked for)
+NIANBAO_EARLY_STOP = False  # incremental: stop a list at an unchanged page of known reports (removals then need --full)
 NIANBAO_PROGRESS = False  # live progress line on a terminal (set by `nianbao crawl`)
 
 # ----------------------------------------------------------------------------- components

@@ -85,9 +85,21 @@ def test_kill_resume_idempotent_rebuild_incremental(portal_factory, tmp_path):
     log = site.request_log
     conditional = [r for r in log if "if-none-match" in r.headers]
     assert conditional and all(r.status == 304 for r in conditional)
+    report_paths = {e.url[len(site.base_url):] for e in site.expected_reports}
+    assert not [r for r in log if r.path in report_paths]  # an unchanged portal costs only its list pages
     assert _rows(incremental.db, f"SELECT id, {REPORT_COLUMNS} FROM reports") == reports_before
     run5 = incremental.rows("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
     assert run5["mode"] == "incremental" and run5["outcome"] == "ok"
     stats5 = incremental.rows("SELECT * FROM crawl_portal_stats WHERE run_id = ?", run5["id"])[0]
     assert stats5["not_modified"] == len(conditional) and stats5["new_reports"] == 0
     assert len(log) < stats["requests"]
+
+    # 6. with the early stop, an unchanged first page of known reports ends its list's walk
+    site.clear_log()
+    early = crawl(registry, [pid], archive, args=["--incremental"], settings={"NIANBAO_EARLY_STOP": "true"})
+    assert early.returncode == 0, early.log_tail()
+    walked = [r.path for r in site.request_log]
+    assert not [p for p in walked if "/index_" in p] and len(walked) < len(log)
+    run6 = early.rows("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
+    stats6 = early.rows("SELECT * FROM crawl_portal_stats WHERE run_id = ?", run6["id"])[0]
+    assert stats6["list_pages"] < stats6["list_pages_expected"]  # the pager states more than was walked

@@ -18,6 +18,7 @@ Pages are requested once per canonical URL (``_wap`` twins and ``?isMobile`` var
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,7 +27,8 @@ from urllib.parse import urljoin, urlsplit
 import scrapy
 from scrapy import Request
 from scrapy.exceptions import DontCloseSpider, DownloadCancelledError, IgnoreRequest
-from scrapy.http import Response, TextResponse
+from scrapy.http import Headers, Response, TextResponse
+from scrapy.responsetypes import responsetypes
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler import detection, discovery
@@ -39,6 +41,20 @@ logger = logging.getLogger(__name__)
 ROLE_KIND = {"home": "list", "area": "list", "column": "list", "page": "list", "api": "api", "detail": "detail", "file": "detail"}
 STAT_KEYS = ("requests", "responses", "not_modified", "list_pages", "reports_seen", "new_reports", "changed_reports",
              "removed_reports", "attachments", "errors", "blocks")  # fmt: skip
+
+
+def _folder_key(url: str) -> str | None:
+    """``scheme://host/dir/`` for a folder URL or its ``index.*``/``default.*`` page (no query)."""
+    parts = urlsplit(url)
+    if parts.query:
+        return None
+    path = parts.path or "/"
+    if not path.endswith("/"):
+        head, _, last = path.rpartition("/")
+        if not re.fullmatch(r"(?i)(index|default)\.(s?html?|jsp|php|aspx?)", last):
+            return None
+        path = head + "/"
+    return f"{parts.scheme}://{parts.netloc.lower()}{path}"
 
 
 class PlatformParser:
@@ -94,6 +110,8 @@ class ReportSpider(scrapy.Spider):
         self.alias_waiters: dict[str, list[_ReportState]] = {}
         self.attachments_done: dict[str, Fetched | None] = {}  # url → archived attachment (None: failed)
         self.rechecked = False
+        self.listed: set[str] = set()  # canonical URLs of every item the lists showed
+        self.list_folders: set[str] = set()
         self.started = time.monotonic()
         from crawler.spiders.generic import GenericParser
 
@@ -111,6 +129,7 @@ class ReportSpider(scrapy.Spider):
         spider.max_list_pages = settings.getint("NIANBAO_MAX_LIST_PAGES", 300)
         spider.area_depth = settings.getint("NIANBAO_AREA_DEPTH", 3)
         spider.mode = settings.get("NIANBAO_MODE", "full")
+        spider.early_stop = settings.getbool("NIANBAO_EARLY_STOP", False)
         spider.resolve_portal(spider.registry_arg or settings.get("NIANBAO_REGISTRY"))
         return spider
 
@@ -142,7 +161,10 @@ class ReportSpider(scrapy.Spider):
         if self.rechecked or self.run is None or self.stats.get("ok_pages", 0) == 0:
             return
         self.rechecked = True
-        seen = {u for _, u, _ in self.seen}
+        if self.stats.get("early_stops"):
+            logger.info("lists not walked to the end (incremental early stop): removed reports are checked by --full runs")
+            return
+        seen = {u for _, u, _ in self.seen} | self.listed
         missing = [u for u in self.run.current_report_urls(self.portal.id) if detection.canonical_url(u) not in seen]
         requests = [r for u in missing if (r := self.make_request(Fetch(u, "detail", data={"recheck": True}), 0)) is not None]
         for request in requests:
@@ -237,6 +259,11 @@ class ReportSpider(scrapy.Spider):
         key = (fetch.method, url, fetch.body or "")
         if key in self.seen:
             return None
+        folder = _folder_key(url) if fetch.method == "GET" and fetch.role in ("home", "area", "column", "page") else None
+        if folder is not None:
+            if folder in self.list_folders:
+                return None  # dir/ and dir/index.html are the same list page
+            self.list_folders.add(folder)
         if fetch.role != "page" and fetch.role != "api" and depth > self.depth_limit:
             self.count("too_deep")
             return None
@@ -287,9 +314,7 @@ class ReportSpider(scrapy.Spider):
 
     # ------------------------------------------------------------------ responses
 
-    def page_of(self, response: Response, body: bytes | None = None) -> Page | None:
-        if body is not None:
-            response = response.replace(body=body, status=200)
+    def page_of(self, response: Response) -> Page | None:
         if not isinstance(response, TextResponse):
             return None
         try:
@@ -299,12 +324,20 @@ class ReportSpider(scrapy.Spider):
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in response.headers.items() if isinstance(v, bytes)}
         return Page(response.url, text, response.status, headers, response.meta.get("nb_fragment", ""))
 
-    def archived_body(self, response: Response) -> bytes | None:
-        """The archived bytes behind a 304 answer (None when the archive has none)."""
+    def archived_response(self, response: Response) -> Response | None:
+        """The archived answer behind a 304 (a 200 response built from the archive), or None."""
         captured = response.meta.get("nb_captured")
         if captured is None or captured.snapshot_id is None:
             return None
-        return self.run.archived_payload(captured.snapshot_id)
+        body, ctype = self.run.archived(captured.snapshot_id)
+        headers = {"Content-Type": ctype} if ctype else {}
+        cls = responsetypes.from_args(headers=Headers(headers), url=response.url, body=body)
+        return cls(url=response.url, status=200, headers=headers, body=body, request=response.request)
+
+    def archived_body(self, response: Response) -> bytes | None:
+        """The archived bytes behind a 304 answer (None when the archive has none)."""
+        archived = self.archived_response(response)
+        return archived.body if archived is not None else None
 
     def _verdict_ok(self, response: Response) -> bool:
         verdict = response.meta.get("nb_verdict")
@@ -316,8 +349,11 @@ class ReportSpider(scrapy.Spider):
         waiting = self.alias_waiters.pop(detection.canonical_url(response.url), []) if meta.get("nb_role") == "detail" else []
         body = None
         if response.status == 304:
-            body = self.archived_body(response)
-            if body is None:
+            archived = self.archived_response(response)
+            meta["nb_unchanged"] = archived is not None
+            if archived is not None:
+                response, body = archived, archived.body
+            else:
                 retry = response.request.replace(meta={**meta, "nb_unconditional": True}, dont_filter=True)
                 retry.headers.pop(b"If-None-Match", None)
                 retry.headers.pop(b"If-Modified-Since", None)
@@ -333,7 +369,7 @@ class ReportSpider(scrapy.Spider):
         elif verdict is not None and verdict.kind == detection.SOFT404 and meta.get("nb_recheck"):
             self.mark_removed(response.url, verdict.reason)
         elif self._verdict_ok(response):
-            page = self.page_of(response, body)
+            page = self.page_of(response)
             if page is None:
                 ctype = response.headers.get(b"Content-Type", b"").decode("latin-1")
                 self.record_error(response.url, "error", f"not an HTML page ({ctype})", response.status)
@@ -434,9 +470,16 @@ class ReportSpider(scrapy.Spider):
         items = result.items + [f for f in extra if f.role == "detail"]
         for fetch in items:
             fetch.data.setdefault("in_column", in_column)
+            self.listed.add(detection.canonical_url(fetch.url))
+        all_known = self.known_only(items)
+        if self.mode == "incremental" and meta.get("nb_unchanged"):
+            # an unchanged list (304): its archived reports are unchanged too, only new items are asked for
+            known = [f for f in items if detection.canonical_url(f.url) in self.known]
+            self.count("skipped_known", len(known))
+            items = [f for f in items if detection.canonical_url(f.url) not in self.known]
         yield from self.follow(items, depth + 1, meta)
         pages = result.pages + [f for f in extra if f.role in ("page", "api")]
-        if self.mode == "incremental" and role in ("column", "page", "api") and self.known_only(items):
+        if self.early_stop and self.mode == "incremental" and meta.get("nb_unchanged") and all_known:
             self.count("early_stops")
             pages = []
         parent = {**meta, "nb_list": meta.get("nb_list") or detection.canonical_url(response.url)}
@@ -445,9 +488,10 @@ class ReportSpider(scrapy.Spider):
         yield from self.follow(columns, depth + 1, meta)
 
     def known_only(self, items: list[Fetch]) -> bool:
-        """Incremental runs: a list page whose items are all archived already ends the walk."""
+        """Incremental runs with ``NIANBAO_EARLY_STOP``: an unchanged list page whose items are all
+        archived already ends the walk of its list (removed reports are then found by full runs)."""
         urls = [detection.canonical_url(f.url) for f in items]
-        return bool(urls) and all(u in self.known for u in urls)
+        return all(u in self.known for u in urls)
 
     # ------------------------------------------------------------------ details
 
