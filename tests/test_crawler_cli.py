@@ -86,3 +86,27 @@ def test_bad_input_gives_clear_errors(tmp_path):
     assert mirror.returncode == 2 and "spam mirror" in mirror.stderr
     assert not (archive / "nianbao.db").exists() or Crawl(0, "", "", archive, 0).value("SELECT count(*) FROM crawl_runs") == 0
     assert sorted(p.name for p in (REPO / "crawler").glob("portals.toml")) == ["portals.toml"]
+
+
+def test_settings_and_summary_formatting():
+    from crawler.runner import CrawlSummary, crawl_settings, format_summary, parse_setting
+
+    assert parse_setting("DOWNLOAD_DELAY=0.5") == ("DOWNLOAD_DELAY", 0.5)
+    assert parse_setting("RETRY_TIMES=3") == ("RETRY_TIMES", 3)
+    assert parse_setting("AUTOTHROTTLE_ENABLED=false") == ("AUTOTHROTTLE_ENABLED", False)
+    assert parse_setting("LOG_LEVEL=INFO") == ("LOG_LEVEL", "INFO")
+    settings = crawl_settings("/tmp/x", None, None, "incremental", {"DOWNLOAD_DELAY": 0})
+    assert settings.get("NIANBAO_DB") == "/tmp/x/nianbao.db" and settings.get("NIANBAO_MODE") == "incremental"
+    assert settings.getfloat("DOWNLOAD_DELAY") == 0
+    defaults = crawl_settings()
+    assert defaults.getbool("ROBOTSTXT_OBEY") and defaults.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+    assert defaults.getfloat("DOWNLOAD_DELAY") >= 1 and defaults.getbool("AUTOTHROTTLE_ENABLED")
+    assert defaults.get("USER_AGENT").startswith("nianbao/") and defaults.get("NIANBAO_ARCHIVE_DIR") == "data"
+    summary = CrawlSummary(7, "ok", {"350128": {"outcome": "ok", "responses": 40, "list_pages": 3, "list_pages_expected": 4,
+                                                "reports_found": 12, "new_reports": 2, "changed_reports": 1, "attachments": 5,
+                                                "errors": 1, "blocks": 0}}, 3.25)
+    assert format_summary(summary) == (
+        "crawl run 7: ok in 3.2 s\n  350128: ok — 40 responses, 3 list pages of 4, 12 reports found (2 new, 1 changed), "
+        "5 attachments, 1 errors, 0 blocks"
+    )
+    assert summary.exit_code == 0 and CrawlSummary(1, "interrupted").exit_code == 130 and CrawlSummary(1, "failed").exit_code == 1

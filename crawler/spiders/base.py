@@ -444,7 +444,6 @@ class ReportSpider(scrapy.Spider):
         else:
             result.pages += generic.pages
             result.stated_pages = result.stated_pages or generic.stated_pages
-        depth = meta.get("nb_depth", 0)
         if in_column:
             pager_urls = {f.url for f in result.pages}
             result.columns += discovery.sub_columns(page, pager_urls)
