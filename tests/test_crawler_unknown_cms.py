@@ -25,7 +25,13 @@ YEAR_LIST = "/public/column/1741?type=4&catId=7035990&action=list"
 
 
 def _page(title: str, body: str, charset: str = "utf-8") -> str:
-    decl = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if charset != "utf-8" else '<meta charset="utf-8">'
+    """A page of the portal; ``charset`` "none" declares nothing at all (old GBK pages do that)."""
+    if charset == "none":
+        decl = ""
+    elif charset != "utf-8":
+        decl = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">'
+    else:
+        decl = '<meta charset="utf-8">'
     return (f"<!DOCTYPE html><html><head>{decl}<title>{title}</title></head><body>"
             f'<div class="top"><a href="/">首页</a> <a href="/zwgk/index.html">政务公开</a> <a href="/hdjl/">互动交流</a></div>'
             f"{body}<div class=\"foot\">主办：某某县人民政府办公室 <a href=\"http://www.gov.cn/\">中国政府网</a></div></body></html>")
@@ -45,7 +51,7 @@ class Portal:
         self.lock = threading.Lock()
         self.reports: dict[str, dict] = {}  # path → {title, year, attachment}
         specs = [("城关镇", 2023, "2021", "html"), ("水利局", 2022, "2021", "html+docx"), ("教育局", 2021, "2019", "gbk"),
-                 ("新华乡", 2020, "2019", "docx-only"), ("城关镇", 2019, "2019", "html")]
+                 ("新华乡", 2020, "2019", "docx-only"), ("城关镇", 2019, "2019", "gbk-undeclared")]
         related = []
         for i, (unit, year, template, carrier) in enumerate(specs):
             organ = unit + ("人民政府" if unit.endswith(("镇", "乡")) else "")
@@ -66,8 +72,8 @@ class Portal:
                 self.routes[attachment] = (200, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", render_docx(sample))
                 files = f'<p>附件：<a href="{attachment}">{title}.docx</a></p>'
             body = render_body(sample, MarkupStyle())
-            self.reports[path] = {"title": title, "year": year, "attachment": attachment, "body": body, "files": files,
-                                  "charset": "gb2312" if carrier == "gbk" else "utf-8"}
+            charset = {"gbk": "gb2312", "gbk-undeclared": "none"}.get(carrier, "utf-8")
+            self.reports[path] = {"title": title, "year": year, "attachment": attachment, "body": body, "files": files, "charset": charset}
             related.append((title, path))
         for path, info in self.reports.items():
             if path.endswith(".docx"):
@@ -170,6 +176,10 @@ def test_unknown_cms_from_its_home_page(unknown_portal, tmp_path):
     assert att[0]["sha256"] == sha256(portal.routes[portal.reports[with_file]["attachment"]][2])
     gbk = [p for p, i in portal.reports.items() if i.get("charset") == "gb2312"][0]
     assert reports[origin + gbk]["cell_count"] > 0 and reports[origin + gbk]["organ"] == "某某县教育局"
+    # a GBK page that declares no charset anywhere is still read right (found, titled, extracted)
+    undeclared = [p for p, i in portal.reports.items() if i.get("charset") == "none"][0]
+    assert reports[origin + undeclared]["title"] == portal.reports[undeclared]["title"]
+    assert reports[origin + undeclared]["cell_count"] > 0
     # never: the robots-disallowed draft, the 政府工作报告, the notice as a report, a page twice
     assert not [p for p in portal.log if p.startswith("/private/")]
     assert "/xwzx/gzbg2024.html" not in portal.log and "/zwgk/gzbg/" not in portal.log

@@ -315,10 +315,14 @@ class ReportSpider(scrapy.Spider):
     # ------------------------------------------------------------------ responses
 
     def page_of(self, response: Response) -> Page | None:
+        """The decoded page: HTTP header, BOM, ``<meta charset>``, then UTF-8/GB18030 sniffing (portals.md §5)."""
         if not isinstance(response, TextResponse):
             return None
+        from extract.encoding import decode_bytes
+
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
         try:
-            text = response.text
+            text = decode_bytes(response.body, ctype, html="json" not in (ctype or ""))[0]
         except (UnicodeDecodeError, LookupError):
             return None
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in response.headers.items() if isinstance(v, bytes)}
