@@ -281,9 +281,9 @@ def report_candidates(page: Page, in_column: bool) -> list[Fetch]:
             out.append(Fetch(link.url, "detail", title=label, data={"in_column": True}))
         elif (
             in_column
-            and scope
             and detection.looks_like_detail_url(link.url)
-            and is_descendant(link.url, scope, page.url)
+            and urlsplit(link.url).netloc.lower() == urlsplit(page.url).netloc.lower()
+            and not link.in_aside
             and not detection._NOTICE_RE.search(squash(label))
             and not (squash(label) and detection._REPORT_WORD_RE.search(squash(label)) and verdict == detection.NOT_REPORT)
             and UNIT_TEXT_RE.match(squash(label) or "x")
@@ -420,11 +420,12 @@ def page_role(page: Page, hint: str) -> str:
     return "list"
 
 
-def decide_report(page: Page, link_title: str, in_column: bool) -> tuple[bool, str]:
-    """Whether a detail page is an annual report, and its title.
+def decide_report(page: Page, link_title: str, in_column: bool) -> tuple[str, str]:
+    """``report`` / ``not_report`` / ``unknown`` for a detail page, and its title.
 
     The page's own title wins (ArticleTitle, headline, ``<title>``); the link text decides only
-    when the page names no title at all.
+    when the page names no title at all.  ``unknown``: no title says either (e.g. "详细信息"
+    under a link named after the unit) — the content has to decide.
     """
     from extract.meta import clean_title
 
@@ -433,14 +434,17 @@ def decide_report(page: Page, link_title: str, in_column: bool) -> tuple[bool, s
     for t in titles:
         cleaned = clean_title(t) or t
         if title_verdict(cleaned, in_column) == REPORT:
-            return True, cleaned
+            return REPORT, cleaned
     for t in strong:
-        cleaned = clean_title(t) or t
-        if title_verdict(cleaned, in_column) == detection.NOT_REPORT and detection._YEAR_RE.search(squash(cleaned)):
-            return False, cleaned
+        cleaned = squash(clean_title(t) or t)
+        if title_verdict(cleaned, in_column) == detection.NOT_REPORT and (
+            detection._YEAR_RE.search(cleaned) or detection._NOTICE_RE.search(cleaned) or detection._REPORT_WORD_RE.search(cleaned)
+        ):
+            return detection.NOT_REPORT, clean_title(t) or t
     if title_verdict(link_title, in_column) == REPORT and not any(detection._REPORT_WORD_RE.search(squash(t)) for t in strong):
-        return True, link_title
-    return False, (clean_title(titles[0]) if titles else link_title) or ""
+        return REPORT, link_title
+    title = (clean_title(titles[0]) if titles else link_title) or ""
+    return (UNKNOWN if in_column else detection.NOT_REPORT), title
 
 
 def _same_report(label: str, title: str) -> bool:

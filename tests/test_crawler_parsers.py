@@ -190,14 +190,19 @@ def test_real_trs_detail_page_is_a_report():
     html = (CORPUS / "pingtan-2024-detail.partial.html").read_text(encoding="utf-8")
     page = Page("https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202503/t20250310_97791.htm", html)
     assert discovery.page_role(page, "detail") == "detail"
-    is_report, title = discovery.decide_report(page, "", in_column=True)
-    assert is_report and title == "平潭综合实验区2024年度政府信息公开工作年度报告"
+    assert discovery.decide_report(page, "", in_column=True) == ("report", "平潭综合实验区2024年度政府信息公开工作年度报告")
 
 
 def test_notice_page_is_not_a_report_even_from_a_report_link():
     page = Page("http://www.x.gov.cn/zfxxgknb/201912/t20191206_1.htm",
                 '<meta name="ArticleTitle" content="关于做好2019年政府信息公开工作年度报告的通知"><h1>关于做好2019年政府信息公开工作年度报告的通知</h1>')
-    assert discovery.decide_report(page, "某县2019年政府信息公开工作年度报告", True) == (False, "关于做好2019年政府信息公开工作年度报告的通知")
+    assert discovery.decide_report(page, "某县2019年政府信息公开工作年度报告", True) == ("not_report", "关于做好2019年政府信息公开工作年度报告的通知")
+
+
+def test_a_page_whose_titles_say_nothing_is_undecided_in_a_column():
+    page = Page("http://www.x.gov.cn/public/1741/23672205.html", "<title>详细信息</title><h1>详细信息</h1><div id='zoom'><p>……</p></div>")
+    assert discovery.decide_report(page, "北城街道", True) == ("unknown", "详细信息")
+    assert discovery.decide_report(page, "北城街道", False) == ("not_report", "详细信息")
 
 
 def test_attachment_links():

@@ -51,7 +51,8 @@ class Portal:
         self.lock = threading.Lock()
         self.reports: dict[str, dict] = {}  # path → {title, year, attachment}
         specs = [("城关镇", 2023, "2021", "html"), ("水利局", 2022, "2021", "html+docx"), ("教育局", 2021, "2019", "gbk"),
-                 ("新华乡", 2020, "2019", "docx-only"), ("城关镇", 2019, "2019", "gbk-undeclared")]
+                 ("新华乡", 2020, "2019", "docx-only"), ("城关镇", 2019, "2019", "gbk-undeclared"),
+                 ("北城街道", 2022, "2021", "generic-title")]
         related = []
         for i, (unit, year, template, carrier) in enumerate(specs):
             organ = unit + ("人民政府" if unit.endswith(("镇", "乡")) else "")
@@ -73,15 +74,18 @@ class Portal:
                 files = f'<p>附件：<a href="{attachment}">{title}.docx</a></p>'
             body = render_body(sample, MarkupStyle())
             charset = {"gbk": "gb2312", "gbk-undeclared": "none"}.get(carrier, "utf-8")
-            self.reports[path] = {"title": title, "year": year, "attachment": attachment, "body": body, "files": files, "charset": charset}
-            related.append((title, path))
+            self.reports[path] = {"title": title, "year": year, "attachment": attachment, "body": body, "files": files, "charset": charset,
+                                  "generic": carrier == "generic-title", "unit": unit}
+            if carrier != "generic-title":  # that one is reachable only by its unit's name: the content must decide
+                related.append((title, path))
         for path, info in self.reports.items():
             if path.endswith(".docx"):
                 continue
+            headline = "详细信息" if info.get("generic") else info["title"]
             box = "".join(f'<li><a href="{p}">{t}</a></li>' for t, p in related if p != path)
-            html = _page(f"{info['title']}-某某县人民政府",
+            html = _page(f"{headline}-某某县人民政府",
                          f'<div class="crumb">当前位置：<a href="/">首页</a> > <a href="{LIST}">政府信息公开年报</a></div>'
-                         f'<h1 class="newstitle">{info["title"]}</h1><div class="info">发布时间：{info["year"] + 1}-01-20</div>'
+                         f'<h1 class="newstitle">{headline}</h1><div class="info">发布时间：{info["year"] + 1}-01-20</div>'
                          f'<div id="zoom">{info["body"]}</div>{info["files"]}<div class="related"><h3>相关报告</h3><ul>{box}</ul></div>',
                          info["charset"])
             self.routes[path] = (200, "text/html", html.encode("gb18030" if info["charset"] != "utf-8" else "utf-8"))
@@ -95,7 +99,8 @@ class Portal:
             return f'<li><a href="{path}" title="{title}">{title[:18]}...</a><span>2024-01-20</span></li>'
         first = [li(notice, "关于做好2023年度政府信息公开工作年度报告编制发布工作的通知")] + [li(p, r["title"]) for p, r in items[:2]]
         second = [li(p, r["title"]) for p, r in items[2:4]]
-        year_items = [li(p, r["title"]) for p, r in items[4:]]
+        year_items = [li(p, r["title"]) if not r.get("generic") else f'<li><a href="{p}">{r["unit"]}</a><span>2023-01-20</span></li>'
+                      for p, r in items[4:]]
         pager1 = f'<div class="pagination"><span>首页</span><span>上一页</span><a href="{LIST2}">下一页</a><a href="{LIST2}">尾页</a> 共2页</div>'
         pager2 = f'<div class="pagination"><a href="{LIST}">首页</a><a href="{LIST}">上一页</a><span>下一页</span> 共2页</div>'
         years = f'<div class="sub"><a href="{YEAR_LIST}">2019年</a></div>'
@@ -166,7 +171,7 @@ def test_unknown_cms_from_its_home_page(unknown_portal, tmp_path):
     for path, info in portal.reports.items():
         row = reports[origin + path]
         assert row["year"] == info["year"]
-        if not path.endswith(".docx"):
+        if not path.endswith(".docx") and not info.get("generic"):
             assert row["title"] == info["title"]
     docx_only = [p for p in portal.reports if p.endswith(".docx")][0]
     assert reports[origin + docx_only]["carrier"] == "docx" and reports[origin + docx_only]["cell_count"] > 0
@@ -184,6 +189,9 @@ def test_unknown_cms_from_its_home_page(unknown_portal, tmp_path):
     assert not [p for p in portal.log if p.startswith("/private/")]
     assert "/xwzx/gzbg2024.html" not in portal.log and "/zwgk/gzbg/" not in portal.log
     assert origin + portal.notice not in result.report_urls()
+    generic = [p for p, i in portal.reports.items() if i.get("generic")][0]
+    assert reports[origin + generic]["cell_count"] > 0
+    assert reports[origin + generic]["year"] == 2022
     counts = Counter(portal.log)
     assert max(counts.values()) == 1, [p for p, n in counts.items() if n > 1]
     assert YEAR_LIST in portal.log and LIST2 in portal.log

@@ -508,8 +508,11 @@ class ReportSpider(scrapy.Spider):
         strict = [f for f in discovery.report_candidates(page, False) if f.role != "file"]
         yield from self.follow(strict + [f for f in extra if f.role == "detail"], depth + 1, meta)
         yield from self.follow(discovery.column_links(page) + [f for f in extra if f.role in ("column", "area")], depth + 1, meta)
-        is_report, title = discovery.decide_report(page, meta.get("nb_title", ""), in_column)
+        verdict, title = discovery.decide_report(page, meta.get("nb_title", ""), in_column)
         captured = meta.get("nb_captured")
+        if verdict == detection.UNKNOWN:
+            verdict, title = self.content_verdict(response, page, title)
+        is_report = verdict == detection.REPORT
         if not is_report:
             self.count("non_reports")
             yield from self.release(waiting)
@@ -549,6 +552,23 @@ class ReportSpider(scrapy.Spider):
                 yield request
                 return
         yield from self.next_attachment(state)
+
+    def content_verdict(self, response: Response, page: Page, title: str) -> tuple[str, str]:
+        """A page in a report column whose titles say nothing: its content decides (statistics
+        tables of the report templates, or the numbered sections of a report, and a year)."""
+        from extract import ExtractionError, extract_document
+
+        ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
+        try:
+            report = extract_document(response.body, content_type=ctype, url=response.url)
+        except (ExtractionError, ValueError) as exc:
+            logger.info("%s: content not readable (%s)", response.url, exc)
+            return detection.NOT_REPORT, title
+        numbered = sum(1 for s in report.sections if s.number)
+        self.count("content_checks")
+        if report.year and (len(report.cells) >= 10 or numbered >= 4) and not detection._NOTICE_RE.search(detection.squash(report.title or "")):
+            return detection.REPORT, report.title or title
+        return detection.NOT_REPORT, title
 
     def canonical_of(self, page: Page, url: str) -> str | None:
         """The page's own canonical URL (``Url`` meta) when it names another page of this portal."""
