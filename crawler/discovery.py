@@ -263,9 +263,8 @@ def is_descendant(url: str, scope: str, base_url: str) -> bool:
 
 def report_candidates(page: Page, in_column: bool) -> list[Fetch]:
     """Detail links worth fetching: report titles anywhere; in a column also truncated titles and
-    document-shaped URLs below the column (a bare unit name as the link text)."""
+    document-shaped URLs named after a unit (a bare unit name as the link text)."""
     out: list[Fetch] = []
-    scope = scope_of(page.url) if in_column else None
     for link in page.links:
         if detection.looks_like_search_url(link.url):
             continue
