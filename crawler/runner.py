@@ -87,15 +87,15 @@ def parse_setting(text: str) -> tuple[str, object]:
 class Progress:
     """A live line on a terminal: pages, reports found, new reports, errors."""
 
-    def __init__(self, process: CrawlerProcess, enabled: bool) -> None:
-        self.process = process
+    def __init__(self, crawlers: list, enabled: bool) -> None:
+        self.crawlers = crawlers
         self.enabled = enabled
         self.live = None
         self.loop = None
 
     def totals(self) -> dict[str, int]:
         out = {"pages": 0, "reports": 0, "new": 0, "errors": 0, "blocks": 0}
-        for crawler in list(self.process.crawlers):
+        for crawler in self.crawlers:
             spider = getattr(crawler, "spider", None)
             stats = getattr(spider, "stats", None)
             if not stats:
@@ -180,7 +180,7 @@ def run_crawl(
         crawler = process.create_crawler(spider)
         crawlers.append(crawler)
         process.crawl(crawler, registry=settings.get("NIANBAO_REGISTRY"), **{k: v for k, v in job.items() if v is not None})
-    show = Progress(process, progress)
+    show = Progress(crawlers, progress)
     show.start()
     try:
         process.start()
