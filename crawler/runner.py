@@ -174,7 +174,7 @@ def run_crawl(
     archive_path = Path(settings.get("NIANBAO_ARCHIVE_DIR"))
     db_value = settings.get("NIANBAO_DB")
     run = CrawlRun.open(archive_path, Path(db_value) if db_value else None, ids, mode)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawlers = []
     for job in jobs:
         crawler = process.create_crawler(spider)

@@ -91,3 +91,4 @@ FEED_EXPORT_ENCODING = "utf-8"
 # The crawler needs no asyncio library; Twisted's default reactor (epoll on Linux) keeps one
 # request per host flowing without the idle gaps measured with the asyncio reactor (bench_crawl).
 TWISTED_REACTOR = None
+REMOTE_CONTROL_ENABLED = False

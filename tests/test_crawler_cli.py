@@ -110,3 +110,17 @@ def test_settings_and_summary_formatting():
         "5 attachments, 1 errors, 0 blocks"
     )
     assert summary.exit_code == 0 and CrawlSummary(1, "interrupted").exit_code == 130 and CrawlSummary(1, "failed").exit_code == 1
+
+
+def test_a_dead_portal_fails_cleanly(portal_factory, tmp_path):
+    site = portal_factory("generic", attachments=False, n_reports=2)
+    registry, pid = register(site, tmp_path)
+    site.go_dead("refused")
+    result = crawl(registry, [pid], tmp_path / "data", settings={"RETRY_TIMES": 1})
+    assert result.returncode == 1, result.log_tail()
+    assert result.rows("SELECT outcome FROM crawl_runs")[0]["outcome"] == "failed"
+    stats = result.rows("SELECT * FROM crawl_portal_stats")[0]
+    assert stats["outcome"] == "failed" and stats["responses"] == 0 and stats["errors"] == len(site.start_urls)
+    errors = result.rows("SELECT * FROM fetch_errors")
+    assert {e["url"] for e in errors} == set(site.start_urls) and {e["kind"] for e in errors} == {"error"}
+    assert all("Refused" in e["reason"] or "refused" in e["reason"] for e in errors)
