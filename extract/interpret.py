@@ -51,6 +51,8 @@ def looks_like_report_title(title: str | None) -> bool:
     t = squash(title)
     if not re.search(r"年度报告|年报|工作报告", t) or not _REPORT_TITLE_RE.search(t):
         return False
+    if not re.search(r"信息公开|政务公开|政府信息|公开工作", t):
+        return False  # 政府工作报告, 法治政府建设年度报告, 统计年报 … are other reports
     if _NOT_REPORT_RE.search(re.sub(r"的?年度报告$|年报$", "", t)) and not t.endswith(("年度报告", "年报", "工作报告", "(图片版)")):
         return False
     if re.search(r"关于(印发|做好|开展|报送|转发)|通知$|的函$|格式$|解读", t):
