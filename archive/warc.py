@@ -690,6 +690,10 @@ def _read_at(archive_dir: Path, warc_file: str, offset: int) -> StoredRecord:
         raise WarcError(f"WARC file not found: {path}")
     with open(path, "rb") as fh:
         fh.seek(offset)
+        if path.name.endswith(".gz") and fh.read(2) != b"\x1f\x8b":
+            # every record of a .warc.gz is its own gzip member: anything else is a wrong offset
+            raise WarcError(f"no WARC record starts at {warc_file}@{offset}")
+        fh.seek(offset)
         iterator = ArchiveIterator(fh)
         try:
             record = next(iterator)
@@ -697,6 +701,8 @@ def _read_at(archive_dir: Path, warc_file: str, offset: int) -> StoredRecord:
             raise WarcError(f"no WARC record at {warc_file}@{offset}") from None
         except Exception as exc:  # warcio raises several exception types on bad input
             raise WarcError(f"cannot read WARC record at {warc_file}@{offset}: {exc}") from exc
+        if not record.rec_headers.get_header("WARC-Record-ID"):
+            raise WarcError(f"no WARC record starts at {warc_file}@{offset}")
         stored = _stored(record, warc_file, offset)
         stored.length = iterator.get_record_length()
     return stored

@@ -58,7 +58,7 @@ def title_verdict(title: str | None, in_column: bool = False) -> str:
         if _YEAR_RE.search(head) or "公开" in head or "年度" in head:
             return UNKNOWN
         return NOT_REPORT
-    if not looks_like_report_title(t):
+    if not looks_like_report_title(t, require_disclosure=False):
         return NOT_REPORT
     if _OTHER_REPORT_RE.search(t) and not re.search(r"(信息|政务)公开", t):
         return NOT_REPORT

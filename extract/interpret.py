@@ -44,14 +44,19 @@ def _flattened_tables(texts: list[str]) -> tuple[dict[str, int], dict[str, int]]
     return found, markers
 
 
-def looks_like_report_title(title: str | None) -> bool:
-    """A title names a year and 年度报告/年报/工作报告 and is not a notice about reports (portals.md §6)."""
+def looks_like_report_title(title: str | None, require_disclosure: bool = True) -> bool:
+    """A title names a year and 年度报告/年报/工作报告 and is not a notice about reports (portals.md §6).
+
+    With ``require_disclosure`` (default) it must also name disclosure (信息公开/政务公开 …): a
+    政府工作报告 or a 统计年报 is another kind of report.  The crawler relaxes this inside an
+    annual-report column, where a bare "2021年度报告" is one.
+    """
     if not title:
         return False
     t = squash(title)
     if not re.search(r"年度报告|年报|工作报告", t) or not _REPORT_TITLE_RE.search(t):
         return False
-    if not re.search(r"信息公开|政务公开|政府信息|公开工作", t):
+    if require_disclosure and not re.search(r"信息公开|政务公开|政府信息|公开工作", t):
         return False  # 政府工作报告, 法治政府建设年度报告, 统计年报 … are other reports
     if _NOT_REPORT_RE.search(re.sub(r"的?年度报告$|年报$", "", t)) and not t.endswith(("年度报告", "年报", "工作报告", "(图片版)")):
         return False
