@@ -264,9 +264,15 @@ def _merge(extracted: list[_Extracted], carrier: _Extracted) -> dict:
         if rep is not None and rep.published:
             published = rep.published
             break
+    organ = first("organ")
+    if organ is None:
+        from extract.meta import organ_from_label
+
+        text = "\n".join(sec.text for sec in sections)
+        organ = organ_from_label(page.input.link_text, text)
     return {
         "title": first("title"),
-        "organ": first("organ"),
+        "organ": organ,
         "year": first("year"),
         "template": creport.template if creport is not None else "none",
         "published": published,

@@ -205,3 +205,20 @@ def choose_organ(title: str | None, text: str, paragraphs: list[str], meta: dict
         if v and len(v) <= 40 and re.search(r"[\u4e00-\u9fff]", v) and v not in ("原创", "本站", "本网"):
             return v
     return None
+
+
+def organ_from_label(label: str | None, text: str = "") -> str | None:
+    """The organ named by a link text or column label that led to a report ("付垅乡" → 付垅乡人民政府).
+
+    Used when the page itself names none (a page titled "详细信息" under a unit's column).
+    """
+    if not label:
+        return None
+    s = "".join(label.split())
+    name = organ_from_title(s)
+    if name:
+        return organ_in_text(name, text)
+    if 2 <= len(s) <= 20 and re.fullmatch(r"[\u4e00-\u9fff（）()]+", s) and not _REPORT_WORDS.search(s):
+        if re.search(r"(镇|乡|街道|县|市|区|旗|局|委|办|厅|中心|院|所|站|政府|办事处|委员会|管委会)$", s):
+            return organ_in_text(s, text)
+    return None
