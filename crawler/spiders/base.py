@@ -219,6 +219,9 @@ class ReportSpider(scrapy.Spider):
     def final_stats(self, reason: str) -> tuple[dict, str]:
         """The ``crawl_portal_stats`` row of this spider and its outcome."""
         stated = [v["stated"] or v["walked"] for v in self.lists.values() if v["walked"] or v["stated"]]
+        for key, v in self.lists.items():
+            if v["stated"] and v["walked"] < v["stated"]:
+                logger.warning("%s: list %s walked %d of the %d pages its pager states", self.portal.id, key, v["walked"], v["stated"])
         stats = {k: int(self.stats.get(k, 0)) for k in STAT_KEYS}
         stats["list_pages_expected"] = sum(stated) if stated else None
         stats["duration"] = round(time.monotonic() - self.started, 3)

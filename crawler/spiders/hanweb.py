@@ -7,7 +7,6 @@ module (one page per unit and year), portals.md §2.3–2.4.
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
@@ -119,7 +118,8 @@ class HanwebParser(PlatformParser):
         per = cfg.get("perPage") or 15
         embedded = len(_RECORD_RE.findall(page.text))
         pages = proxy_fetches(cfg, embedded + 1, total) if total else proxy_fetches(cfg, embedded + 1, embedded + per * (cfg.get("groupSize") or 3))
-        stated = math.ceil(total / per) if total else None
+        # stated in requests, as walked: this page plus one POST per group of records
+        stated = 1 + len(pages) if total else None
         return ListResult(self.name, items=items, pages=pages, stated_pages=stated)
 
     def answer(self, page: Page, data: dict) -> ListResult:
@@ -128,15 +128,14 @@ class HanwebParser(PlatformParser):
         result = ListResult(self.name, items=items)
         m = _TOTAL_RE.search(page.text)
         cfg = data.get("cfg") or {}
-        if m and cfg:
+        if m and cfg and not cfg.get("totalRecord"):
+            # the column page stated no total: the first answer does (requests: column + this + the rest)
             total = int(m.group(1))
-            per = cfg.get("perPage") or 15
-            result.stated_pages = math.ceil(total / per)
-            if not cfg.get("totalRecord"):
-                cfg = {**cfg, "totalRecord": total}
-                start = int(data.get("start", 1)) + len(links)
-                if links:
-                    result.pages = proxy_fetches(cfg, start, total)
+            cfg = {**cfg, "totalRecord": total}
+            start = int(data.get("start", 1)) + len(links)
+            if links:
+                result.pages = proxy_fetches(cfg, start, total)
+            result.stated_pages = 2 + len(result.pages)
         return result
 
     def module_page(self, page: Page) -> ListResult:
