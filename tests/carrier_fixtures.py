@@ -50,26 +50,9 @@ BY_NAME = {v.name: v for v in VARIANTS}
 
 def cell_problems(expected: dict[Key, SampleCell], cells: list) -> list[str]:
     """Differences between expected cells and extracted cells ([] when exact)."""
-    problems: list[str] = []
-    got = {}
-    for cell in cells:
-        key = (cell.table, cell.row, cell.col)
-        if key in got:
-            problems.append(f"{key}: twice")
-        got[key] = cell
-    for key in sorted(set(expected) - set(got)):
-        problems.append(f"{key}: missing (raw {expected[key].raw!r})")
-    for key in sorted(set(got) - set(expected)):
-        problems.append(f"{key}: unexpected raw={got[key].raw!r}")
-    for key in sorted(set(got) & set(expected)):
-        want, have = expected[key], got[key]
-        if have.value != want.value or type(have.value) is not type(want.value):
-            problems.append(f"{key}: value {have.value!r} != {want.value!r}")
-        if have.unit != want.unit:
-            problems.append(f"{key}: unit {have.unit!r} != {want.unit!r}")
-        if have.raw != " ".join(want.raw.split()):
-            problems.append(f"{key}: raw {have.raw!r} != {want.raw!r}")
-    return problems
+    from gen.expect import cell_mismatches
+
+    return cell_mismatches(expected, cells)
 
 
 def squeeze(text: str) -> str:
