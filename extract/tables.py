@@ -185,23 +185,19 @@ class TableReader:
                 for lab in active_header.labels:
                     self._active_col_evidence(lab)
                 continue
-            # -- section 三 header block
+            # -- header block of section 三 or 四 (several rows, read when the first data row comes)
             if self._is_app_header(labels_norm, distinct_nonblank):
-                if header_zone != APPS:
+                block_zone: str | None = APPS
+            elif self._is_review_header(labels_norm, distinct_nonblank):
+                block_zone = REVIEW
+            else:
+                block_zone = None
+            if block_zone:
+                if header_zone != block_zone:
                     close_header()
-                zone = APPS
-                header_zone = APPS
+                zone = header_zone = block_zone
                 header_rows.append(view.index)
-                self.evidence.tables_seen.add(APPS)
-                continue
-            # -- section 四 header block
-            if self._is_review_header(labels_norm, distinct_nonblank):
-                if header_zone != REVIEW:
-                    close_header()
-                zone = REVIEW
-                header_zone = REVIEW
-                header_rows.append(view.index)
-                self.evidence.tables_seen.add(REVIEW)
+                self.evidence.tables_seen.add(block_zone)
                 continue
             # -- pre-2019 statistics header
             if self._is_legacy_header(labels_norm, distinct_nonblank):
