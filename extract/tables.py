@@ -174,6 +174,11 @@ class TableReader:
             labels_norm = [normalise_label(cell_text(p)) for p in distinct_nonblank]
             # -- section 二 header row: 信息内容 | col | col …
             info = next((p for p in distinct_nonblank if normalise_label(cell_text(p)).text == "信息内容"), None)
+            if info is None and zone == ACTIVE and len(distinct_nonblank) >= 2:
+                # a header whose first cell is not 信息内容 (项目, 内容, blank): its other cells are column names
+                first, rest = distinct_nonblank[0], distinct_nonblank[1:]
+                if all(self._is_active_col(normalise_label(cell_text(p))) for p in rest):
+                    info = first
             if info is not None and not any(kind_of(p) == "number" for p in view.own()):
                 close_header()
                 zone = ACTIVE
@@ -258,6 +263,12 @@ class TableReader:
                 row.labels, row.values = labels, [p for p, own in view.cells if own]
             self.rows.append(row)
         close_header()
+
+    @staticmethod
+    def _is_active_col(lab: Label) -> bool:
+        return lab.text in ACTIVE_COL_LABELS or keyword_match(lab.text, ACTIVE_COL_KEYWORDS) is not None or (
+            "处理决定" in lab.text
+        )
 
     # ------------------------------------------------------------------ evidence
     def _active_col_evidence(self, lab: Label) -> None:

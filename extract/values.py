@@ -18,6 +18,7 @@ _NUMBER_RE = re.compile(
     r"(?P<int>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?"
     r"(?P<unit>[\u4e00-\u9fff%‰]{1,3}|万元|亿元|人次)?$"
 )
+_PAREN_UNIT_RE = re.compile(r"(?<=\d)\((元|万元|亿元|件|条|个|项|次|人次|份|篇|家|人|期|起|宗|批)\)$")
 _KNOWN_UNITS = {"元", "万元", "亿元", "件", "条", "个", "项", "次", "人次", "份", "篇", "家", "人", "期", "%", "起", "宗", "批"}
 
 
@@ -44,6 +45,9 @@ def parse_value(raw: str) -> ParsedValue:
     text = clean_number_text(raw)
     if _BLANK_RE.match(text):
         return ParsedValue(None, None, "blank", shown)
+    if text in ("零", "〇"):
+        return ParsedValue(0, None, "number", shown)  # zero written as a numeral, not a blank
+    text = _PAREN_UNIT_RE.sub(r"\1", text)  # 0(件) → 0件
     m = _NUMBER_RE.match(text)
     if not m:
         return ParsedValue(None, None, "text", shown)

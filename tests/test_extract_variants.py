@@ -216,3 +216,20 @@ def test_every_2021_leaf_is_known():
     for row in APPLICATION_ROWS_2021:
         assert row.key in {"new_received", "carried_over", "total", "carried_forward", "other"} or row.label
     assert len(APPLICANT_KEYS) == 7
+
+
+def test_section_two_header_without_xinxi_neirong_and_units_in_brackets():
+    html = (
+        "<table><tr><td colspan=4>第二十条第（一）项</td></tr>"
+        "<tr><td>项目</td><td>本年新制作数量</td><td>本年新公开数量</td><td>对外公开总数量</td></tr>"
+        "<tr><td>规章</td><td>零</td><td>0（件）</td><td>0</td></tr>"
+        "<tr><td>规范性文件</td><td>1</td><td>2（件）</td><td>3</td></tr></table>"
+    )
+    r = extract_document(page(html), content_type="text/html")
+    got = {(c.row, c.col): (c.value, c.unit) for c in r.cells}
+    assert r.template == "2019"
+    assert got == {
+        ("regulations", "new_made"): (0, None), ("regulations", "new_published"): (0, "件"),
+        ("regulations", "total_published"): (0, None), ("normative_documents", "new_made"): (1, None),
+        ("normative_documents", "new_published"): (2, "件"), ("normative_documents", "total_published"): (3, None),
+    }
