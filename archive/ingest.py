@@ -14,7 +14,8 @@ Identity and versions.  A report is identified by :func:`doc_key` (its canonical
 * ``duplicate`` – the same report (same content, or the same value-carrier bytes) is already
   archived under another URL: the URL is added to ``report_urls``, no report row is written;
 * ``changed`` – the document at this ``doc_key`` now says something else: a new version row
-  (``version`` + 1, ``supersedes`` the old one, which gets ``is_current`` 0; ``edited`` 1 on both);
+  (``version`` + 1, ``supersedes`` the old one, which gets ``is_current`` 0; ``edited`` 1 on both),
+  and what changed (:func:`record_changes`: ``report_changes`` with the text diff, ``cell_changes``);
 * ``new`` – a report not seen before.
 
 An attachment (or page) that cannot be extracted keeps its row with ``attachments.error`` and a
@@ -504,6 +505,8 @@ def _insert(
     )
     conn.executemany("INSERT INTO warnings(report_id, message) VALUES (?, ?)", [(report_id, w) for w in warnings])
     conn.execute("UPDATE reports SET warning_count = ? WHERE id = ?", (len(warnings), report_id))
+    if current is not None:
+        record_changes(conn, current["id"], report_id, when)
     return IngestResult(
         status=status,
         report_id=report_id,
@@ -518,6 +521,108 @@ def _insert(
         warnings=warnings,
         errors=errors,
     )
+
+
+# --------------------------------------------------------------------------- changes between versions
+
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
+_FIELDS = ("title", "organ", "year", "template", "published", "carrier")
+
+
+def _cells_by_key(conn: sqlite3.Connection, report_id: int) -> dict[tuple, sqlite3.Row]:
+    """Cells of a report by (table, row, col, occurrence) — a key that repeats keeps each occurrence."""
+    out: dict[tuple, sqlite3.Row] = {}
+    seen: dict[tuple, int] = {}
+    for cell in conn.execute('SELECT * FROM cells WHERE report_id = ? ORDER BY id', (report_id,)):
+        key = (cell["table_name"], cell["row"], cell["col"])
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        out[key + (n,)] = cell
+    return out
+
+
+def _same_cell(a: sqlite3.Row, b: sqlite3.Row) -> bool:
+    return (a["raw"], a["value"], a["unit"]) == (b["raw"], b["value"], b["unit"])
+
+
+def text_lines(sections: list[tuple]) -> list[str]:
+    """The section text as diff lines: a heading line per section, then one line per sentence."""
+    lines: list[str] = []
+    for number, heading, text in sections:
+        lines.append(f"## {heading or f'（{number}）'}")
+        for paragraph in (text or "").splitlines():
+            lines += [s.strip() for s in _SENTENCE_END.split(paragraph) if s.strip()]
+    return lines
+
+
+def text_diff(old: list[tuple], new: list[tuple], old_label: str = "previous", new_label: str = "new") -> str:
+    """Unified diff of two reports' sections (``(number, heading, text)`` tuples), one sentence a line."""
+    import difflib
+
+    diff = difflib.unified_diff(text_lines(old), text_lines(new), old_label, new_label, n=1, lineterm="")
+    return "\n".join(diff)
+
+
+def _attachment_map(conn: sqlite3.Connection, report_id: int) -> dict[str, str | None]:
+    return {r["url"]: r["sha256"] for r in conn.execute(
+        "SELECT url, sha256 FROM attachments WHERE report_id = ? AND sha256 IS NOT NULL", (report_id,))}
+
+
+def record_changes(conn: sqlite3.Connection, previous_id: int, report_id: int, when: str | None) -> int:
+    """Record what differs between report version ``report_id`` and ``previous_id`` it supersedes.
+
+    Writes one ``report_changes`` row (kind page | attachment | both | content, counts, the unified
+    diff of the section text, changed metadata fields) and one ``cell_changes`` row per cell that
+    changed, appeared or disappeared; returns the ``report_changes`` id.  Runs inside the ingest
+    transaction, so ``rebuild`` reproduces it.
+    """
+    old = conn.execute("SELECT * FROM reports WHERE id = ?", (previous_id,)).fetchone()
+    new = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
+    page_changed = int(old["page_sha256"] != new["page_sha256"])
+    old_att, new_att = _attachment_map(conn, previous_id), _attachment_map(conn, report_id)
+    attachments_changed = sum(1 for u in set(old_att) | set(new_att) if old_att.get(u) != new_att.get(u))
+    kind = {(1, True): "both", (1, False): "page", (0, True): "attachment"}.get((page_changed, attachments_changed > 0), "content")
+    old_cells, new_cells = _cells_by_key(conn, previous_id), _cells_by_key(conn, report_id)
+    rows: list[tuple] = []
+    for key in list(old_cells) + [k for k in new_cells if k not in old_cells]:
+        a, b = old_cells.get(key), new_cells.get(key)
+        if a is not None and b is not None and _same_cell(a, b):
+            continue
+        change = "changed" if a is not None and b is not None else "removed" if b is None else "added"
+        rows.append((report_id, previous_id, key[0], key[1], key[2], change,
+                     a["value"] if a is not None else None, b["value"] if b is not None else None,
+                     a["raw"] if a is not None else None, b["raw"] if b is not None else None,
+                     a["unit"] if a is not None else None, b["unit"] if b is not None else None,
+                     (b if b is not None else a)["label"]))  # fmt: skip
+    counts = {c: sum(1 for r in rows if r[5] == c) for c in ("changed", "added", "removed")}
+    sql = "SELECT number, heading, text FROM sections WHERE report_id = ? ORDER BY id"
+    old_sections = [tuple(r) for r in conn.execute(sql, (previous_id,))]
+    new_sections = [tuple(r) for r in conn.execute(sql, (report_id,))]
+    sections_changed = sum(
+        1 for i in range(max(len(old_sections), len(new_sections)))
+        if (old_sections[i] if i < len(old_sections) else None) != (new_sections[i] if i < len(new_sections) else None)
+    )
+    fields = {f: [old[f], new[f]] for f in _FIELDS if old[f] != new[f]}
+    cur = conn.execute(
+        """
+        INSERT INTO report_changes(report_id, previous_id, doc_key, detected, kind, page_changed,
+            attachments_changed, cells_changed, cells_added, cells_removed, sections_changed, text_diff, fields)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        (report_id, previous_id, new["doc_key"], when, kind, page_changed, attachments_changed, counts["changed"],
+         counts["added"], counts["removed"], sections_changed,
+         text_diff(old_sections, new_sections, f"v{old['version']}", f"v{new['version']}") or None,
+         json.dumps(fields, ensure_ascii=False, sort_keys=True) if fields else None),  # fmt: skip
+    )
+    change_id = int(cur.lastrowid)
+    conn.executemany(
+        """
+        INSERT INTO cell_changes(change_id, report_id, previous_id, table_name, "row", col, change, old_value,
+            new_value, old_raw, new_raw, old_unit, new_unit, label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [(change_id, *r) for r in rows],
+    )
+    return change_id
 
 
 def mark_removed(conn: sqlite3.Connection, doc_key_or_url: str, when: datetime | str | None = None) -> int:

@@ -11,9 +11,10 @@ effect is in the database (see :mod:`archive.session`).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DDL = r"""
 CREATE TABLE IF NOT EXISTS meta (
@@ -67,6 +68,10 @@ CREATE TABLE IF NOT EXISTS crawl_portal_stats (
     blocks INTEGER DEFAULT 0,
     duration REAL,
     outcome TEXT,
+    list_pages_skipped INTEGER,     -- stated pages of lists an incremental early stop left unwalked
+    early_stops INTEGER,            -- lists whose walk stopped early (nothing new on a page)
+    reports_listed INTEGER,         -- distinct reports the lists showed (archived or new)
+    rechecked INTEGER,              -- archived reports asked for again because no list showed them
     PRIMARY KEY (run_id, portal)
 );
 
@@ -238,6 +243,65 @@ CREATE TABLE IF NOT EXISTS fetch_errors (
 );
 CREATE INDEX IF NOT EXISTS fetch_errors_run ON fetch_errors(run_id);
 
+-- Where each item (report or other detail page) was last listed: the list (column), page and
+-- position, and the entry as the list shows it (title, date): an incremental run asks only for
+-- items whose entry changed, and re-checks the reports that vanished from the pages it walked.
+CREATE TABLE IF NOT EXISTS listings (
+    portal TEXT NOT NULL,
+    list_key TEXT NOT NULL,         -- the list: canonical URL of its first page (column, home page)
+    url TEXT NOT NULL,              -- canonical URL of the listed item
+    doc_key TEXT,                   -- archive.ingest.doc_key of url
+    page_url TEXT,                  -- the list page (or API request) that showed it
+    page_no INTEGER,                -- 1 = the list's first page; later pages as numbered by the portal
+    position INTEGER,               -- 1-based place on that page
+    entry TEXT,                     -- the entry's text as listed (title, date …)
+    first_seen TEXT,
+    last_seen TEXT,
+    run_id INTEGER,
+    PRIMARY KEY (portal, list_key, url)
+);
+CREATE INDEX IF NOT EXISTS listings_url ON listings(url);
+
+-- What changed between a report version and the one it supersedes (written with the new version).
+CREATE TABLE IF NOT EXISTS report_changes (
+    id INTEGER PRIMARY KEY,
+    report_id INTEGER NOT NULL REFERENCES reports(id),    -- the new version
+    previous_id INTEGER NOT NULL REFERENCES reports(id),  -- the version it supersedes
+    doc_key TEXT,
+    detected TEXT,                  -- when the new version was fetched (UTC)
+    kind TEXT NOT NULL,             -- page | attachment | both | content
+    page_changed INTEGER,           -- 1 when the report page's bytes differ
+    attachments_changed INTEGER,    -- attachments added, removed or with new bytes
+    cells_changed INTEGER,          -- cells whose value, raw text or unit differ
+    cells_added INTEGER,
+    cells_removed INTEGER,
+    sections_changed INTEGER,       -- sections whose heading or text differ (added/removed included)
+    text_diff TEXT,                 -- unified diff of the section text (previous → new)
+    fields TEXT                     -- JSON {field: [previous, new]} of changed metadata (title, organ, year …)
+);
+CREATE INDEX IF NOT EXISTS report_changes_report ON report_changes(report_id);
+
+-- Every cell that differs between two versions of a report.
+CREATE TABLE IF NOT EXISTS cell_changes (
+    id INTEGER PRIMARY KEY,
+    change_id INTEGER NOT NULL REFERENCES report_changes(id),
+    report_id INTEGER NOT NULL REFERENCES reports(id),
+    previous_id INTEGER NOT NULL REFERENCES reports(id),
+    table_name TEXT NOT NULL,
+    "row" TEXT NOT NULL,
+    col TEXT NOT NULL,
+    change TEXT NOT NULL,           -- changed | added | removed
+    old_value NUMERIC,
+    new_value NUMERIC,
+    old_raw TEXT,
+    new_raw TEXT,
+    old_unit TEXT,
+    new_unit TEXT,
+    label TEXT
+);
+CREATE INDEX IF NOT EXISTS cell_changes_change ON cell_changes(change_id);
+CREATE INDEX IF NOT EXISTS cell_changes_report ON cell_changes(report_id);
+
 -- Every WARC record whose effect is in this database (written in the same transaction), so a
 -- session that was killed between the WARC write and the commit can be completed on restart.
 CREATE TABLE IF NOT EXISTS warc_records (
@@ -266,6 +330,10 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("fetches", "warc_record_id", "TEXT"),
     ("reports", "content_sha256", "TEXT"),
     ("report_urls", "url_key", "TEXT"),
+    ("crawl_portal_stats", "list_pages_skipped", "INTEGER"),
+    ("crawl_portal_stats", "early_stops", "INTEGER"),
+    ("crawl_portal_stats", "reports_listed", "INTEGER"),
+    ("crawl_portal_stats", "rechecked", "INTEGER"),
 )
 
 
@@ -276,9 +344,29 @@ def _add_missing_columns(conn: sqlite3.Connection) -> None:
             conn.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {decl}')
 
 
-def create_schema(conn: sqlite3.Connection) -> None:
-    """Create every archive table (idempotent), upgrade older ones, record the schema version."""
+_DDL_TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", DDL))
+
+
+def schema_current(conn: sqlite3.Connection) -> bool:
+    """Whether every table and column of this version exists (nothing for ``create_schema`` to do)."""
     tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not set(_DDL_TABLES) <= tables:
+        return False
+    for table, column, _decl in ADDED_COLUMNS:
+        if column not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
+            return False
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return row is not None and row[0] == str(SCHEMA_VERSION)
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Create every archive table (idempotent), upgrade older ones, record the schema version.
+
+    Writes nothing when the schema is current (a reader of a busy or read-only archive may call it).
+    """
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if tables and schema_current(conn):
+        return
     if tables:
         _add_missing_columns(conn)
     conn.executescript(DDL)
