@@ -12,6 +12,7 @@ type           written by                                   applied as
 ``portal``     :meth:`ArchiveSession.upsert_portal`         ``portals`` row
 ``portal_stats`` :meth:`ArchiveSession.portal_stats`        ``crawl_portal_stats`` row
 ``fetch_error`` :meth:`ArchiveSession.fetch_error`          ``fetch_errors`` row
+``listing``    :meth:`ArchiveSession.record_listing`        ``listings`` rows (one list page's items)
 ``report``     :meth:`ArchiveSession.ingest_report`         :func:`archive.ingest.ingest_report`
 ``removed``    :meth:`ArchiveSession.mark_removed`          ``reports.removed_at``
 ============== ============================================ =====================================
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from archive import db
-from archive.ingest import IngestInput, mark_removed, prepare_report, write_report
+from archive.ingest import IngestInput, doc_key, mark_removed, prepare_report, write_report
 from archive.warc import (
     WARC_SUBDIR,
     StoredRecord,
@@ -221,6 +222,43 @@ def apply_exchange(conn: sqlite3.Connection, facts: ExchangeFacts, meta: dict | 
 
 # --------------------------------------------------------------------------- decisions
 
+# Portal statistics kept in columns added after ``archive.db.PORTAL_STAT_COLUMNS`` was fixed.
+EXTRA_PORTAL_STATS = ("list_pages_skipped", "early_stops", "reports_listed", "rechecked")
+
+
+def record_portal_stats(conn: sqlite3.Connection, run_id: int, portal: str, stats: dict) -> None:
+    """Insert or replace the ``crawl_portal_stats`` row of (run, portal), the added columns included."""
+    unknown = set(stats) - set(db.PORTAL_STAT_COLUMNS) - set(EXTRA_PORTAL_STATS)
+    if unknown:
+        raise ValueError(f"unknown portal statistics: {sorted(unknown)}")
+    extra = {k: stats[k] for k in EXTRA_PORTAL_STATS if k in stats}
+    with db.transaction(conn):
+        db.record_portal_stats(conn, run_id, portal, {k: v for k, v in stats.items() if k not in EXTRA_PORTAL_STATS})
+        if extra:
+            conn.execute(
+                f"UPDATE crawl_portal_stats SET {', '.join(f'{k} = ?' for k in extra)} WHERE run_id = ? AND portal = ?",
+                (*extra.values(), run_id, portal),
+            )
+
+
+def apply_listing(conn: sqlite3.Connection, data: dict) -> int:
+    """The items one list page showed, in order: upsert their ``listings`` rows; returns how many."""
+    items = data.get("items") or []
+    at, portal, list_key = data["at"], data["portal"], data["list"]
+    with db.transaction(conn):
+        conn.executemany(
+            """
+            INSERT INTO listings(portal, list_key, url, doc_key, page_url, page_no, position, entry, first_seen,
+                last_seen, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(portal, list_key, url) DO UPDATE SET page_url = excluded.page_url,
+                page_no = excluded.page_no, position = excluded.position, entry = excluded.entry,
+                last_seen = excluded.last_seen, run_id = excluded.run_id
+            """,
+            [(portal, list_key, url, doc_key(url), data.get("page"), data.get("page_no"), i, entry, at, at, data.get("run_id"))
+             for i, (url, entry) in enumerate(items, start=1)],
+        )
+    return len(items)
+
 
 def input_ref(conn: sqlite3.Connection, inp: IngestInput) -> dict:
     """The JSON reference of an ingest input in a ``report`` decision (bytes stay in the WARC)."""
@@ -274,7 +312,9 @@ def apply_metadata(conn: sqlite3.Connection, archive_dir: Path, data: dict) -> A
     if kind == "portal":
         return db.upsert_portal(conn, data["portal"])
     if kind == "portal_stats":
-        return db.record_portal_stats(conn, data["run_id"], data["portal"], data.get("stats") or {})
+        return record_portal_stats(conn, data["run_id"], data["portal"], data.get("stats") or {})
+    if kind == "listing":
+        return apply_listing(conn, data)
     if kind == "fetch_error":
         return db.record_fetch_error(
             conn, data.get("run_id"), data.get("portal"), data["url"], data["kind"], data["reason"],

@@ -32,7 +32,17 @@ from pathlib import Path
 
 from archive import db
 from archive.ingest import IngestInput, IngestResult, doc_key, mark_removed, prepare_report, write_report
-from archive.rebuild import ExchangeFacts, ReplayStats, apply_exchange, archive_lock, input_ref, replay
+from archive.rebuild import (
+    EXTRA_PORTAL_STATS,
+    ExchangeFacts,
+    ReplayStats,
+    apply_exchange,
+    apply_listing,
+    archive_lock,
+    input_ref,
+    record_portal_stats,
+    replay,
+)
 from archive.warc import WARC_SUBDIR, RecoveredFile, WarcWriter, WrittenExchange, WrittenRecord, recover, utc_now
 
 DB_NAME = "nianbao.db"
@@ -148,14 +158,33 @@ class ArchiveSession:
 
     def portal_stats(self, run_id: int, portal: str, stats: dict) -> None:
         """Per-portal statistics of a run (``crawl_portal_stats``)."""
-        unknown = set(stats) - set(db.PORTAL_STAT_COLUMNS)
+        unknown = set(stats) - set(db.PORTAL_STAT_COLUMNS) - set(EXTRA_PORTAL_STATS)
         if unknown:
             raise ValueError(f"unknown portal statistics: {sorted(unknown)}")
         data = {"type": "portal_stats", "run_id": run_id, "portal": portal, "stats": stats}
         record = self._decision(f"urn:nianbao:run:{run_id}:portal:{portal}", data)
         with db.transaction(self.conn):
-            db.record_portal_stats(self.conn, run_id, portal, stats)
+            record_portal_stats(self.conn, run_id, portal, stats)
             self._index([record])
+
+    def record_listing(
+        self,
+        run_id: int | None,
+        portal: str,
+        list_key: str,
+        page_url: str,
+        page_no: int | None,
+        items: list[tuple[str, str]],
+    ) -> int:
+        """The items a list page showed, in order, as ``(canonical URL, entry text)`` (``listings``)."""
+        at = db.timestamp()
+        data = {"type": "listing", "run_id": run_id, "portal": portal, "list": list_key, "page": page_url,
+                "page_no": page_no, "at": at, "items": [list(i) for i in items]}  # fmt: skip
+        record = self._decision(page_url, data, at)
+        with db.transaction(self.conn):
+            count = apply_listing(self.conn, data)
+            self._index([record])
+        return count
 
     def upsert_portal(self, portal: dict) -> str:
         """Register or update a portal (``portals``)."""

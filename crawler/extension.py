@@ -21,7 +21,7 @@ from archive.warc import read_record
 logger = logging.getLogger(__name__)
 
 RUN_STATS = ("requests", "responses", "not_modified", "list_pages", "list_pages_expected", "reports_seen", "new_reports",
-             "changed_reports", "removed_reports", "attachments", "errors", "blocks")  # fmt: skip
+             "changed_reports", "removed_reports", "attachments", "errors", "blocks", "early_stops", "rechecked")  # fmt: skip
 
 
 class CrawlRun:
@@ -117,6 +117,22 @@ class CrawlRun:
         rows = self.session.conn.execute(
             "SELECT url FROM reports WHERE portal = ? AND is_current = 1 AND removed_at IS NULL ORDER BY id", (portal,))
         return [r[0] for r in rows]
+
+    def listing_rows(self, portal: str) -> list[tuple]:
+        """This portal's ``listings`` as ``(list_key, url, page_url, page_no, position, entry)``."""
+        return [tuple(r) for r in self.session.conn.execute(
+            "SELECT list_key, url, page_url, page_no, position, entry FROM listings WHERE portal = ?", (portal,))]
+
+    def report_urls(self, portal: str) -> set[str]:
+        """Every URL under which a report of this portal was archived."""
+        return {r[0] for r in self.session.conn.execute(
+            "SELECT ru.url FROM report_urls ru JOIN reports r ON r.id = ru.report_id WHERE r.portal = ?", (portal,))}
+
+    def removed_urls(self, portal: str) -> set[str]:
+        """URLs of this portal's reports marked removed (``removed_at``)."""
+        return {r[0] for r in self.session.conn.execute(
+            "SELECT ru.url FROM report_urls ru JOIN reports r ON r.id = ru.report_id "
+            "WHERE r.portal = ? AND r.removed_at IS NOT NULL", (portal,))}
 
     def known_urls(self, portal: str) -> set[str]:
         """URLs of reports and detail pages this portal already has in the archive."""

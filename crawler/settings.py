@@ -56,7 +56,10 @@ NIANBAO_ARCHIVE_DIR = "data"
 NIANBAO_DB = "data/nianbao.db"
 NIANBAO_REGISTRY = None  # portal registry file (default: crawler/portals.toml)
 NIANBAO_MODE = "full"  # full | incremental (conditional requests; reports of unchanged lists not asked for)
-NIANBAO_EARLY_STOP = False  # incremental: stop a list at an unchanged page of known reports (removals then need --full)
+# incremental: a list page showing nothing new (304, or only archived items with unchanged entries)
+# ends the walk of its list; reports that vanished further down are found by the periodic --full run
+# (`nianbao crawl --incremental --early-stop`; scheduled runs use it)
+NIANBAO_EARLY_STOP = False
 NIANBAO_PROGRESS = False  # live progress line on a terminal (set by `nianbao crawl`)
 
 # ----------------------------------------------------------------------------- components

@@ -34,13 +34,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from crawler import detection, discovery
 from crawler.discovery import Fetch, ListResult, Page
 from crawler.items import Fetched, ReportItem
+from crawler.listings import ListMemory, entry_text, page_number
 from crawler.registry import Portal, RegistryError, adhoc_portal, is_denied, load_registry, url_host
 
 logger = logging.getLogger(__name__)
 
 ROLE_KIND = {"home": "list", "area": "list", "column": "list", "page": "list", "api": "api", "detail": "detail", "file": "detail"}
 STAT_KEYS = ("requests", "responses", "not_modified", "list_pages", "reports_seen", "new_reports", "changed_reports",
-             "removed_reports", "attachments", "errors", "blocks")  # fmt: skip
+             "removed_reports", "attachments", "errors", "blocks", "early_stops", "rechecked")  # fmt: skip
 
 
 def _folder_key(url: str) -> str | None:
@@ -107,6 +108,11 @@ class ReportSpider(scrapy.Spider):
         self.platform_votes: Counter = Counter()
         self.portal_name_found: str | None = None
         self.known: set[str] = set()
+        self.removed_urls: set[str] = set()  # archived reports marked removed (asked for again when listed)
+        self.archived_reports: set[str] = set()  # URLs of this portal's archived reports
+        self.memory = ListMemory([])
+        self.seen_in_list: dict[str, set[str]] = {}  # list key → canonical URLs its walked pages showed
+        self.report_pages: set[str] = set()  # canonical URLs of the reports handed to the pipeline
         self.alias_waiters: dict[str, list[_ReportState]] = {}
         self.attachments_done: dict[str, Fetched | None] = {}  # url → archived attachment (None: failed)
         self.rechecked = False
@@ -156,16 +162,21 @@ class ReportSpider(scrapy.Spider):
         """When discovery is done: re-check the archived reports no list showed this time.
 
         A report that answers 404/410 or a soft 404 is marked removed (``removed_at``); one that
-        still answers is kept (moved out of the lists, or only reachable by its old URL).
+        still answers is kept (moved out of the lists, or only reachable by its old URL).  After an
+        incremental early stop only the reports that left the walked part of their list are
+        re-checked (:meth:`should_recheck`); the others wait for the next full walk.
         """
         if self.rechecked or self.run is None or self.stats.get("ok_pages", 0) == 0:
             return
         self.rechecked = True
-        if self.stats.get("early_stops"):
-            logger.info("lists not walked to the end (incremental early stop): removed reports are checked by --full runs")
-            return
         seen = {u for _, u, _ in self.seen} | self.listed
         missing = [u for u in self.run.current_report_urls(self.portal.id) if detection.canonical_url(u) not in seen]
+        if self.stats.get("early_stops"):
+            kept = [u for u in missing if self.should_recheck(detection.canonical_url(u))]
+            if len(kept) < len(missing):
+                logger.info("%s: %d archived reports not listed on the walked pages are left to the next --full run",
+                            self.portal.id, len(missing) - len(kept))
+            missing = kept
         requests = [r for u in missing if (r := self.make_request(Fetch(u, "detail", data={"recheck": True}), 0)) is not None]
         for request in requests:
             request.meta["nb_recheck"] = True
@@ -173,6 +184,18 @@ class ReportSpider(scrapy.Spider):
         if requests:
             self.count("rechecked", len(requests))
             raise DontCloseSpider
+
+    def should_recheck(self, url: str) -> bool:
+        """After an early stop: whether an archived report no list showed has left a list walked this
+        run (complete walk, or an item listed after it was seen again), rather than moved down
+        past the pages the walk stopped before."""
+        for list_key in self.memory.lists_of(url):
+            info = self.lists.get(list_key)
+            if info is None or list_key not in self.seen_in_list:
+                continue  # not a report column, or not walked this run
+            if self.memory.vanished(list_key, url, self.seen_in_list[list_key], complete=not info.get("stopped")):
+                return True
+        return False
 
     def mark_removed(self, url: str, reason: str) -> None:
         """The portal no longer serves this archived report."""
@@ -188,8 +211,11 @@ class ReportSpider(scrapy.Spider):
     def attach_run(self, run) -> None:
         """Called by the archive extension when the shared run is open."""
         self.run = run
+        self.memory = ListMemory(run.listing_rows(self.portal.id))
+        self.archived_reports = run.report_urls(self.portal.id)
         if self.mode == "incremental":
             self.known = run.known_urls(self.portal.id)
+            self.removed_urls = run.removed_urls(self.portal.id)
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -220,10 +246,12 @@ class ReportSpider(scrapy.Spider):
         """The ``crawl_portal_stats`` row of this spider and its outcome."""
         stated = [v["stated"] or v["walked"] for v in self.lists.values() if v["walked"] or v["stated"]]
         for key, v in self.lists.items():
-            if v["stated"] and v["walked"] < v["stated"]:
+            if v["stated"] and v["walked"] < v["stated"] and not v.get("stopped"):
                 logger.warning("%s: list %s walked %d of the %d pages its pager states", self.portal.id, key, v["walked"], v["stated"])
         stats = {k: int(self.stats.get(k, 0)) for k in STAT_KEYS}
         stats["list_pages_expected"] = sum(stated) if stated else None
+        stats["list_pages_skipped"] = sum(max(0, (v["stated"] or 0) - v["walked"]) for v in self.lists.values() if v.get("stopped"))
+        stats["reports_listed"] = len((self.listed & self.archived_reports) | self.report_pages)
         stats["duration"] = round(time.monotonic() - self.started, 3)
         if reason in ("shutdown", "cancelled"):
             outcome = "interrupted"
@@ -408,6 +436,7 @@ class ReportSpider(scrapy.Spider):
             return
         self.count("ok_pages")
         self.count("reports_seen")
+        self.report_pages.add(detection.canonical_url(response.url))
         title = meta.get("nb_title", "")
         ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
         yield ReportItem(portal=self.portal.id, page=Fetched(response.url, captured, body, ctype, title or None),
@@ -477,27 +506,66 @@ class ReportSpider(scrapy.Spider):
         for fetch in items:
             fetch.data.setdefault("in_column", in_column)
             self.listed.add(detection.canonical_url(fetch.url))
-        all_known = self.known_only(items)
-        if self.mode == "incremental" and meta.get("nb_unchanged"):
-            # an unchanged list (304): its archived reports are unchanged too, only new items are asked for
-            known = [f for f in items if detection.canonical_url(f.url) in self.known]
-            self.count("skipped_known", len(known))
-            items = [f for f in items if detection.canonical_url(f.url) not in self.known]
-        yield from self.follow(items, depth + 1, meta)
+        list_key = meta.get("nb_list") or detection.canonical_url(response.url)
+        entries = self.note_listing(response, page, list_key, items)
+        fresh = items
+        if self.mode == "incremental":
+            # archived items whose list entry reads as before are not asked for (the list vouches for them)
+            unchanged_page = bool(meta.get("nb_unchanged"))
+            fresh = [f for f in items if self.wanted(list_key, detection.canonical_url(f.url), entries, unchanged_page)]
+            self.count("skipped_known", len(items) - len(fresh))
+        yield from self.follow(fresh, depth + 1, meta)
         pages = result.pages + [f for f in extra if f.role in ("page", "api")]
-        if self.early_stop and self.mode == "incremental" and meta.get("nb_unchanged") and all_known:
-            self.count("early_stops")
-            pages = []
+        if self.early_stop and self.mode == "incremental" and not fresh and (items or meta.get("nb_unchanged")):
+            # nothing new here: the rest of this list is not walked (first pages of API lists still are)
+            first = [f for f in pages if page_number(f.url, f.body, f.data) == 1]
+            if [f for f in pages if f not in first and self.request_key(f) not in self.seen]:
+                self.count("early_stops")
+                self.lists.setdefault(list_key, {"walked": 0, "stated": None, "requested": 1})["stopped"] = True
+            pages = first
         parent = {**meta, "nb_list": meta.get("nb_list") or detection.canonical_url(response.url)}
         yield from self.follow(pages, depth, parent)
         columns = result.columns + [f for f in extra if f.role in ("column", "area")]
         yield from self.follow(columns, depth + 1, meta)
 
-    def known_only(self, items: list[Fetch]) -> bool:
-        """Incremental runs with ``NIANBAO_EARLY_STOP``: an unchanged list page whose items are all
-        archived already ends the walk of its list (removed reports are then found by full runs)."""
-        urls = [detection.canonical_url(f.url) for f in items]
-        return all(u in self.known for u in urls)
+    def request_key(self, fetch: Fetch) -> tuple:
+        """The key :meth:`make_request` dedupes requests by."""
+        url = fetch.url if fetch.method != "GET" else detection.canonical_url(fetch.url)
+        return (fetch.method, url, fetch.body or "")
+
+    def note_listing(self, response: Response, page: Page, list_key: str, items: list[Fetch]) -> dict[str, str]:
+        """Record the items a list page shows, in order, with their entries (``listings``)."""
+        entries: dict[str, str] = {}
+        for fetch in items:
+            url = detection.canonical_url(fetch.url)
+            if url not in entries:
+                entries[url] = entry_text(page.text, fetch.url, fetch.title)
+        if not entries:
+            return entries
+        self.seen_in_list.setdefault(list_key, set()).update(entries)
+        meta = response.meta
+        request = response.request
+        body = request.body.decode("utf-8", "replace") if request is not None and request.body else None
+        page_url = response.url if not body else f"{response.url} {body}"
+        page_no = 1 if meta.get("nb_role") in ("home", "area", "column") else page_number(response.url, body, meta.get("nb_data"))
+        try:
+            self.run.session.record_listing(self.run.run_id, self.portal.id, list_key, page_url, page_no, list(entries.items()))
+        except Exception:  # the memory of lists must never lose the crawl
+            logger.exception("could not record the listing of %s", response.url)
+        return entries
+
+    def wanted(self, list_key: str, url: str, entries: dict[str, str], unchanged_page: bool) -> bool:
+        """Incremental runs: whether a listed item must be asked for (new, changed entry, or back after removal)."""
+        if url not in self.known or url in self.removed_urls:
+            return True
+        if not self.memory.knows(url):
+            return not unchanged_page  # archived before lists were recorded: an unchanged (304) page vouches
+        return not self.memory.unchanged(list_key, url, entries.get(url, ""))
+
+    def known_page(self, url: str) -> bool:
+        """Incremental runs: an archived page that lists, not links on other documents, decide on."""
+        url = detection.canonical_url(url)
+        return self.mode == "incremental" and url in self.known and url not in self.removed_urls
 
     # ------------------------------------------------------------------ details
 
@@ -509,7 +577,8 @@ class ReportSpider(scrapy.Spider):
         extra = [f for p in self.parser_objects for f in p.extra_links(page)]
         # report links on a document page (previous/next, related reports), but never its own files
         strict = [f for f in discovery.report_candidates(page, False) if f.role != "file"]
-        yield from self.follow(strict + [f for f in extra if f.role == "detail"], depth + 1, meta)
+        linked = [f for f in strict + [f for f in extra if f.role == "detail"] if not self.known_page(f.url)]
+        yield from self.follow(linked, depth + 1, meta)
         yield from self.follow(discovery.column_links(page) + [f for f in extra if f.role in ("column", "area")], depth + 1, meta)
         verdict, title = discovery.decide_report(page, meta.get("nb_title", ""), in_column)
         captured = meta.get("nb_captured")
@@ -527,6 +596,7 @@ class ReportSpider(scrapy.Spider):
             return
         body = archived if archived is not None else response.body
         ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
+        self.report_pages.add(detection.canonical_url(response.url))
         item = ReportItem(
             portal=self.portal.id,
             page=Fetched(response.url, captured, body, ctype),

@@ -1,0 +1,162 @@
+"""Where items were listed, and what their list entries said: the memory of incremental runs.
+
+Every list page a crawl walks is recorded (``ArchiveSession.record_listing`` → ``listings``): for
+each item, in order, its canonical URL and its **entry** — the text of the list line that links
+it (title, date …), read from the page around the link (:func:`entry_text`).  The next
+incremental run compares:
+
+* an archived item whose entry reads the same as last time is not asked for again, even on a list
+  page that changed (its neighbours moved, a report was added above it); an item whose entry
+  changed (a correction re-listed with a new date) is asked for, conditionally;
+* with the early stop (``NIANBAO_EARLY_STOP``), a list page that shows nothing new ends the walk of
+  its list, and only the archived reports that were listed **before** an item seen again on the
+  walked pages, yet not seen themselves, are re-checked for removal
+  (:meth:`ListMemory.vanished`); reports further down are left to the periodic full walk.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
+
+ENTRY_MAX = 300  # characters of an entry kept
+_WINDOW_MAX = 1500  # an enclosing element longer than this is not a list line
+_OPENER_RE = re.compile(r"<(li|tr|dd|record|article)\b|\{", re.I)
+_CLOSERS = {"li": "</li>", "tr": "</tr>", "dd": "</dd>", "record": "</record>", "article": "</article>", "{": "}"}
+_TAG_RE = re.compile(r"<[^>]+>|<!\[CDATA\[|\]\]>")
+_PAGE_PARAMS = ("page", "pageno", "page_no", "pageindex", "pagenum", "curpage", "currpage", "currentpage", "p", "pn",
+                "startrecord", "start", "offset")  # fmt: skip
+_PAGE_PATH_RE = re.compile(r"[_-](\d{1,4})\.[A-Za-z]{2,5}$")
+
+
+def _needles(url: str) -> list[str]:
+    parts = urlsplit(url)
+    last = parts.path.rsplit("/", 1)[-1]
+    if parts.query:
+        query = parts.query
+        return [f"{last}?{query}", f"{last}?{query.replace('&', '&amp;')}"]
+    return [last] if last else []
+
+
+def _squash(text: str) -> str:
+    return " ".join(html.unescape(_TAG_RE.sub(" ", text)).split())
+
+
+def _context(text: str, at: int, needle: str) -> str:
+    """The list line around position ``at``: the enclosing ``<li>``/``<tr>``/``<dd>``/``<record>``/JSON object."""
+    start = None
+    kind = None
+    for m in _OPENER_RE.finditer(text, max(0, at - _WINDOW_MAX), at):
+        start, kind = m.start(), (m.group(1) or "{").lower()
+    if start is not None:
+        end = text.find(_CLOSERS[kind], at + len(needle))
+        if end != -1 and end - start <= _WINDOW_MAX:
+            return text[start : end + len(_CLOSERS[kind])]
+    return text[max(0, at - 150) : at + len(needle) + 250]
+
+
+def entry_text(page_text: str, url: str, title: str = "") -> str:
+    """What a list shows for the item at ``url``: the text of its list line(s), tags stripped.
+
+    Falls back to the link title when the page does not contain the link as written (a URL the
+    parser built).  Deterministic: the same page bytes give the same entry.
+    """
+    found: list[str] = []
+    for needle in _needles(url):
+        start = 0
+        while len(found) < 4:
+            at = page_text.find(needle, start)
+            if at == -1:
+                break
+            start = at + len(needle)
+            # the needle must be the end of a path, not the middle of a longer file name
+            before = page_text[at - 1] if at else "/"
+            if before.isalnum() or before in "_-":
+                continue
+            line = _squash(_context(page_text, at, needle))
+            if line and line not in found:
+                found.append(line)
+        if found:
+            break
+    entry = " | ".join(found) if found else _squash(title)
+    return entry[:ENTRY_MAX]
+
+
+def page_number(url: str, body: str | None = None, data: dict | None = None) -> int | None:
+    """A list page's number as the portal counts it (page, start record …), for ordering; None if unknown."""
+    for key in ("page", "page_no", "pageNo", "start"):
+        value = (data or {}).get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    params = [(k.lower(), v) for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True)]
+    params += [(k.lower(), v) for k, v in parse_qsl(body or "", keep_blank_values=True)]
+    found = dict(reversed(params))
+    for key in _PAGE_PARAMS:
+        value = found.get(key, "")
+        if value.isdigit():
+            return int(value)
+    m = _PAGE_PATH_RE.search(urlsplit(url).path)
+    if m:
+        return int(m.group(1)) + 1  # index_1.html is the second page of index.html
+    return None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where an item was listed last: list page, page number and position, and its entry."""
+
+    page_url: str | None
+    page_no: int | None
+    position: int
+    entry: str | None
+
+    def before(self, other: Placement) -> bool:
+        """Whether this place comes before ``other`` in the same list (unknown order: False)."""
+        if self.page_no is not None and other.page_no is not None:
+            return (self.page_no, self.position) < (other.page_no, other.position)
+        return self.page_url is not None and self.page_url == other.page_url and self.position < other.position
+
+
+class ListMemory:
+    """The ``listings`` of one portal as they stood before this run."""
+
+    def __init__(self, rows: list[tuple]) -> None:
+        """``rows``: ``(list_key, url, page_url, page_no, position, entry)`` tuples."""
+        self.lists: dict[str, dict[str, Placement]] = {}
+        self.entries: dict[str, set[str]] = {}
+        self.where: dict[str, list[str]] = {}
+        for list_key, url, page_url, page_no, position, entry in rows:
+            self.lists.setdefault(list_key, {})[url] = Placement(page_url, page_no, int(position or 0), entry)
+            if entry is not None:
+                self.entries.setdefault(url, set()).add(entry)
+            self.where.setdefault(url, []).append(list_key)
+
+    def knows(self, url: str) -> bool:
+        return url in self.where
+
+    def unchanged(self, list_key: str, url: str, entry: str) -> bool:
+        """Whether the list showed this item with the same entry before (in this list, else in any)."""
+        placed = self.lists.get(list_key, {}).get(url)
+        if placed is not None:
+            return placed.entry == entry
+        return entry in self.entries.get(url, ())
+
+    def lists_of(self, url: str) -> list[str]:
+        """The lists an item was recorded in."""
+        return list(self.where.get(url, ()))
+
+    def vanished(self, list_key: str, url: str, seen_in_list: set[str], complete: bool) -> bool:
+        """Whether an archived item of ``list_key`` that this run did not see should have been seen.
+
+        After a complete walk: always.  After an early stop: when an item listed after it last
+        time was seen again (it did not just move down past the walked pages; it left the list).
+        """
+        placed = self.lists.get(list_key, {}).get(url)
+        if placed is None:
+            return False
+        if complete:
+            return True
+        prior = self.lists[list_key]
+        return any(placed.before(prior[u]) for u in seen_in_list if u in prior and u != url)
