@@ -5,7 +5,8 @@
 * metadata of every archive database (titles, descriptions, units, facets, canned queries);
 * pages: report (``/{db}/-/report/{id}``), cell provenance (``/{db}/-/cell/{id}``), snapshot
   viewer (``/{db}/-/snapshot/{id}``) and the archived bytes (``…/raw``, sandboxed), trend chart
-  (``/{db}/-/chart``), bundled assets (``/-/nianbao/static/…``), dumps (``/-/nianbao/dumps/…``);
+  (``/{db}/-/chart``), crawl health with the monitors (``/{db}/-/status``, ``.json``: HTTP 200
+  when healthy, the same JSON as ``nianbao status --json``), bundled assets (``/-/nianbao/static/…``), dumps (``/-/nianbao/dumps/…``);
 * links from cells to those pages, snippets with highlighted matches, download links on the
   home page, menu links;
 * read-only hygiene: ``meta`` values are not readable through SQL, blank ``_search`` arguments
@@ -26,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import markupsafe
 from datasette import hookimpl
-from datasette.utils.asgi import AsgiFileDownload, Forbidden, NotFound, Response
+from datasette.utils.asgi import AsgiFileDownload, BadRequest, Forbidden, NotFound, Response
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from archive.datasette import STATIC_DIR, TEMPLATES_DIR
@@ -45,8 +46,8 @@ from archive.search import register_functions, snippet_html
 PLUGIN = "nianbao"
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
 SNIPPET_COLUMNS = frozenset({"摘要"})
-REPORT_LINK_COLUMNS = frozenset({"报告ID"})
-SNAPSHOT_LINK_COLUMNS = frozenset({"存档快照", "数据来源快照"})
+REPORT_LINK_COLUMNS = frozenset({"报告ID", "上一版本ID"})
+SNAPSHOT_LINK_COLUMNS = frozenset({"存档快照", "数据来源快照", "旧版快照", "新版快照"})
 CELL_LINK_COLUMNS = frozenset({"单元格ID"})
 TABLE_SNAPSHOT_COLUMNS = {("reports", "snapshot_id"), ("reports", "source_snapshot_id"), ("attachments", "snapshot_id"), ("fetches", "snapshot_id")}
 
@@ -240,6 +241,7 @@ def menu_links(datasette, actor, request):
     return [
         {"href": base + "/search", "label": "全文检索 Search"},
         {"href": base + "/-/chart", "label": "趋势图 Trends"},
+        {"href": base + "/-/status", "label": "抓取健康状况 Crawl health"},
         {"href": datasette.urls.path("/") + "#downloads", "label": "下载 Downloads"},
     ]
 
@@ -422,6 +424,30 @@ async def chart_page(datasette, request):
     return await _page(datasette, request, "nianbao_chart.html", context)
 
 
+def _count_arg(request, name: str, default: int) -> int:
+    text = (request.args.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise BadRequest(f"{name} must be a positive whole number")
+    return int(text)
+
+
+async def status_page(datasette, request):
+    from archive.monitors import DEFAULT_BASELINE_RUNS, DEFAULT_STALE_RUNS, MONITORS, alerts, portal_health
+
+    name, db = await _archive_db(datasette, request, "crawl_portal_stats")
+    stale = _count_arg(request, "stale_runs", DEFAULT_STALE_RUNS)
+    baseline = _count_arg(request, "runs", DEFAULT_BASELINE_RUNS)
+    rows = await db.execute_fn(lambda conn: portal_health(conn, stale, baseline))
+    fired = alerts(rows)
+    if request.url_vars.get("format") == "json":
+        return Response.json({"healthy": not fired, "portals": rows, "alerts": fired, "stale_runs": stale, "baseline_runs": baseline})
+    context = {"portals": rows, "alerts": fired, "labels": {m.id: m.label for m in MONITORS}, "stale_runs": stale,
+               "baseline_runs": baseline, "database": name, "db_url": datasette.urls.database(name)}  # fmt: skip
+    return await _page(datasette, request, "nianbao_status.html", context)
+
+
 async def static_file(request):
     name = request.url_vars["path"]
     path = STATIC_DIR / name
@@ -454,4 +480,5 @@ def register_routes(datasette):
         (r"^/(?P<database>[^/]+)/-/snapshot/(?P<id>\d+)$", snapshot_page),
         (r"^/(?P<database>[^/]+)/-/snapshot/(?P<id>\d+)/raw$", snapshot_raw),
         (r"^/(?P<database>[^/]+)/-/chart(\.(?P<format>json))?$", chart_page),
+        (r"^/(?P<database>[^/]+)/-/status(\.(?P<format>json))?$", status_page),
     ]

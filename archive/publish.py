@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.schema import create_schema
 from archive.search import IndexStats, update_search_index
 from archive.views import create_views
 
@@ -49,6 +50,7 @@ def prepare_for_serving(db_path: Path | str, *, force_reindex: bool = False) -> 
         conn.execute("PRAGMA busy_timeout = 60000")
         check_archive(conn, path)
         try:
+            create_schema(conn)  # an archive of an older version gains the tables the views read
             search = update_search_index(conn, force=force_reindex)
             views = create_views(conn)
             # planner statistics for the views' joins (approximate, so it stays fast on big archives)

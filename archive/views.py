@@ -14,6 +14,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from archive.monitors import health_view_sql
+
 from extract.schema import (
     ACTIVE_2019,
     ACTIVE_2021,
@@ -217,7 +219,8 @@ def _applications() -> str:
     return f"""SELECT {REPORT_COLUMNS},
 {body},
     r.url AS 原始链接,
-    r.snapshot_id AS 存档快照
+    r.snapshot_id AS 存档快照,
+    r.removed_at AS 下线时间
 FROM {REPORT_FROM}
 WHERE r.is_current = 1
   AND EXISTS (SELECT 1 FROM cells c WHERE c.report_id = r.id AND c.table_name = 'applications')"""
@@ -255,7 +258,8 @@ def _review_litigation() -> str:
     return f"""SELECT {REPORT_COLUMNS},
 {body},
     r.url AS 原始链接,
-    r.snapshot_id AS 存档快照
+    r.snapshot_id AS 存档快照,
+    r.removed_at AS 下线时间
 FROM {REPORT_FROM}
 WHERE r.is_current = 1
   AND EXISTS (SELECT 1 FROM cells c WHERE c.report_id = r.id AND c.table_name = 'review_litigation')"""
@@ -320,10 +324,114 @@ SELECT {REPORT_COLUMNS},
     {DEADLINE_SQL} AS 法定截止日期,
     CAST(julianday(r.published) - julianday({DEADLINE_SQL}) AS INTEGER) AS 逾期天数,
     r.url AS 原始链接,
-    r.snapshot_id AS 存档快照
+    r.snapshot_id AS 存档快照,
+    r.removed_at AS 下线时间
 FROM {REPORT_FROM}
 WHERE r.is_current = 1 AND r.year IS NOT NULL AND julianday(r.published) IS NOT NULL
 ) WHERE 逾期天数 > 0"""
+
+
+CHANGE_KIND_LABELS = {"page": "网页", "attachment": "附件", "both": "网页和附件", "content": "提取内容"}
+CELL_CHANGE_LABELS = {"changed": "改", "added": "增", "removed": "删"}
+
+
+def _edited_reports() -> str:
+    summary = (
+        "(SELECT group_concat(x, '；') FROM (SELECT cc.table_name || '/' || cc.\"row\" || '/' || cc.col || ' ' || "
+        + _case("cc.change", CELL_CHANGE_LABELS, "''")
+        + " || '：' || coalesce(cc.old_raw, '（无）') || ' → ' || coalesce(cc.new_raw, '（无）') AS x "
+        "FROM cell_changes cc WHERE cc.change_id = rc.id ORDER BY cc.id))"
+    )
+    return f"""SELECT
+    rc.report_id AS 报告ID,
+    rc.previous_id AS 上一版本ID,
+    r.title AS 标题,
+    r.organ AS 发布机关,
+    p.province AS 省份,
+    p.city AS 城市,
+    p.county AS 县区,
+    coalesce(r.level, p.level) AS 层级,
+    r.year AS 年度,
+    old.version || ' → ' || r.version AS 版本,
+    old.fetched AS 上一版本抓取时间,
+    rc.detected AS 发现修改时间,
+    {_case('rc.kind', CHANGE_KIND_LABELS, 'rc.kind')} AS 修改位置,
+    rc.cells_changed AS 改动单元格数,
+    rc.cells_added AS 新增单元格数,
+    rc.cells_removed AS 删除单元格数,
+    rc.sections_changed AS 改动章节数,
+    {summary} AS 单元格改动,
+    rc.text_diff AS 正文差异,
+    rc.fields AS 其他字段改动,
+    r.url AS 原始链接,
+    old.snapshot_id AS 旧版快照,
+    r.snapshot_id AS 新版快照,
+    r.is_current AS 当前版本,
+    r.removed_at AS 下线时间,
+    r.portal AS 门户
+FROM report_changes rc
+JOIN reports r ON r.id = rc.report_id
+JOIN reports old ON old.id = rc.previous_id
+LEFT JOIN portals p ON p.id = r.portal"""
+
+
+DEADLINE_STATUS = {"on_time": "按时", "late": "逾期", "missing": "缺失", "unknown": "发布日期不详"}
+
+
+def _deadlines() -> str:
+    """Per office (organ on a portal) and year, from its first archived report to the latest year
+    whose statutory deadline has passed: on time, late (days), missing, or date unknown."""
+    return f"""WITH office_reports AS (
+    SELECT r.id, r.organ, r.portal, r.year, r.published, r.fetched, coalesce(r.level, p.level) AS level
+    FROM reports r LEFT JOIN portals p ON p.id = r.portal
+    WHERE r.is_current = 1 AND r.organ IS NOT NULL AND r.year BETWEEN 1990 AND 2100
+),
+offices AS (
+    SELECT organ, portal, min(year) AS first_year,
+        (SELECT o2.level FROM office_reports o2 WHERE o2.organ = o.organ AND o2.portal IS o.portal AND o2.level IS NOT NULL
+         GROUP BY o2.level ORDER BY count(*) DESC, max(o2.year) DESC LIMIT 1) AS level
+    FROM office_reports o GROUP BY organ, portal
+),
+years(y) AS (
+    SELECT min(first_year) FROM offices
+    UNION ALL SELECT y + 1 FROM years WHERE y < CAST(strftime('%Y', 'now') AS INTEGER)
+),
+slots AS (
+    SELECT o.organ, o.portal, o.level, y.y AS year,
+        CASE WHEN y.y >= 2019 AND o.level IN ('department', 'town') THEN printf('%04d-01-31', y.y + 1)
+             ELSE printf('%04d-03-31', y.y + 1) END AS deadline
+    FROM offices o JOIN years y ON y.y >= o.first_year
+),
+due AS (
+    SELECT slots.*,
+        (SELECT r.id FROM office_reports r WHERE r.organ = slots.organ AND r.portal IS slots.portal AND r.year = slots.year
+         ORDER BY coalesce(r.published, '9999'), r.id LIMIT 1) AS report_id
+    FROM slots WHERE deadline < date('now')
+),
+judged AS (
+    SELECT due.*, r.published AS published, substr(r.fetched, 1, 10) AS first_fetched
+    FROM due LEFT JOIN reports r ON r.id = due.report_id
+)
+SELECT
+    j.organ AS 发布机关,
+    j.portal AS 门户,
+    p.province AS 省份,
+    p.city AS 城市,
+    p.county AS 县区,
+    j.level AS 层级,
+    j.year AS 年度,
+    j.deadline AS 法定截止日期,
+    CASE WHEN j.report_id IS NULL THEN {_lit(DEADLINE_STATUS['missing'])}
+         WHEN j.published IS NULL AND j.first_fetched <= j.deadline THEN {_lit(DEADLINE_STATUS['on_time'])}
+         WHEN j.published IS NULL THEN {_lit(DEADLINE_STATUS['unknown'])}
+         WHEN j.published <= j.deadline THEN {_lit(DEADLINE_STATUS['on_time'])}
+         ELSE {_lit(DEADLINE_STATUS['late'])} END AS 状态,
+    CASE WHEN j.published > j.deadline THEN CAST(julianday(j.published) - julianday(j.deadline) AS INTEGER) END AS 逾期天数,
+    j.published AS 发布日期,
+    j.first_fetched AS 首次存档日期,
+    j.report_id AS 报告ID
+FROM judged j LEFT JOIN portals p ON p.id = j.portal
+ORDER BY p.province, p.county, j.organ, j.year"""
 
 
 def _section_search() -> str:
@@ -351,6 +459,9 @@ VIEWS: tuple[View, ...] = (
     View("发布覆盖", "Coverage", "每个机关一行、每个年度一列（该年度报告数）：哪些机关发布了哪些年度的报告。"),
     View("逾期发布", "Late reports", "发布日期晚于法定期限的报告：2019年起部门和乡镇街道为次年1月31日，各级人民政府为次年3月31日；2019年以前统一为次年3月31日。转载或补发的报告也会出现在这里。"),
     View("章节检索", "Section search", "报告各章节的正文，附报告信息；搜索框支持中文全文检索。"),
+    View("发布后修改的报告", "Reports edited after publication", "门户上的报告发布后又被修改：新旧两个版本、修改位置（网页或附件）、改动的单元格与正文差异。"),
+    View("年报期限", "Deadlines", "每个机关每个年度：报告按时、逾期（天数）还是缺失（按法定期限：部门和乡镇街道次年1月31日，人民政府次年3月31日）。"),
+    View("抓取健康状况", "Crawl health", "每个门户最近一次抓取的情况与告警：无法访问、未发现报告、分页提前中断、错误率或拦截率突增、长期无新报告。"),
 )
 
 
@@ -375,6 +486,9 @@ def view_sql(conn: sqlite3.Connection) -> dict[str, str]:
         "发布覆盖": _coverage(_years(conn)),
         "逾期发布": _late_reports(),
         "章节检索": _section_search(),
+        "发布后修改的报告": _edited_reports(),
+        "年报期限": _deadlines(),
+        "抓取健康状况": health_view_sql(),
     }
 
 
