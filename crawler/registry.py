@@ -179,13 +179,24 @@ def registry_path(value: str | Path | None = None) -> Path:
     return Path(env) if env else DEFAULT_REGISTRY
 
 
+def _bundled_text() -> str | None:
+    """The bundled registry read as package data (the crawler runs from a zipped egg under Scrapyd)."""
+    from importlib import resources
+
+    try:
+        return resources.files("crawler").joinpath("portals.toml").read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError, OSError):
+        return None
+
+
 def load_registry(path: str | Path | None = None, strict_ids: bool = False) -> Registry:
     """Read and validate a registry file (a missing file is an empty registry)."""
     target = registry_path(path)
-    if not target.exists():
+    text = _bundled_text() if target == DEFAULT_REGISTRY and not target.exists() else None
+    if text is None and not target.exists():
         return Registry({}, sorted(KNOWN_MIRRORS), target)
     try:
-        data = tomllib.loads(target.read_text(encoding="utf-8"))
+        data = tomllib.loads(text if text is not None else target.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise RegistryError(f"{target}: not valid TOML ({exc})") from exc
     deny = sorted({normalise_host(h) for h in data.get("mirrors", {}).get("deny", [])} | set(KNOWN_MIRRORS))

@@ -24,6 +24,7 @@ from crawler.extension import CrawlRun
 from crawler.registry import RegistryError, adhoc_portal, is_denied, load_registry, url_host
 
 MODES = ("full", "incremental")
+EXIT_BUSY = 75  # EX_TEMPFAIL: `--skip-if-busy` and another process holds the archive (try again later)
 
 
 @dataclass
@@ -209,6 +210,38 @@ def _run_outcome(run: CrawlRun) -> str:
     return "ok"
 
 
+def scheduled_mode(db_path: Path, portals: list[str], full_every: int) -> str:
+    """``full`` when any of ``portals`` has had no successful full run among its last ``full_every``
+    runs (or never had one), else ``incremental``: every Nth scheduled run walks everything."""
+    if full_every < 1:
+        raise ValueError("--full-every must be at least 1")
+    if full_every == 1 or not Path(db_path).is_file():
+        return "full"
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        runs = [(json.loads(p or "[]"), mode) for p, mode in conn.execute(
+            "SELECT portals, mode FROM crawl_runs WHERE outcome = 'ok' ORDER BY id DESC")]
+    except sqlite3.Error:
+        return "full"
+    finally:
+        conn.close()
+    for pid in portals or [None]:
+        since = 0
+        for covered, mode in runs:
+            if pid is not None and pid not in covered:
+                continue
+            if mode == "full":
+                break
+            since += 1
+        else:
+            return "full"  # never walked in full
+        if since >= full_every - 1:
+            return "full"
+    return "incremental"
+
+
 def format_summary(summary: CrawlSummary) -> str:
     lines = [f"crawl run {summary.run_id}: {summary.outcome} in {summary.seconds:.1f} s"]
     for pid, s in summary.portals.items():
@@ -218,6 +251,7 @@ def format_summary(summary: CrawlSummary) -> str:
             f"{f' of {expected}' if expected else ''}, {s.get('reports_found', 0)} reports found "
             f"({s.get('new_reports', 0)} new, {s.get('changed_reports', 0)} changed), {s.get('attachments', 0)} attachments, "
             f"{s.get('errors', 0)} errors, {s.get('blocks', 0)} blocks"
+            + (f", {s['early_stops']} lists stopped early" if s.get("early_stops") else "")
         )
     return "\n".join(lines)
 
@@ -241,6 +275,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--incremental", action="store_true",
                        help="conditional requests; the archived reports of unchanged list pages are not asked for again")
     group.add_argument("--full", action="store_true", help="walk every list completely (the default)")
+    parser.add_argument("--early-stop", action="store_true",
+                        help="incremental: stop walking a list at a page that shows nothing new (removed reports further "
+                        "down are found by the next --full run)")
+    parser.add_argument("--full-every", type=int, default=None, metavar="N",
+                        help="with --incremental: make this a full run when the portals' last N-1 runs were incremental "
+                        "(scheduled runs: every Nth run walks everything)")
+    parser.add_argument("--all", action="store_true", help="crawl every portal of the registry")
+    parser.add_argument("--skip-if-busy", action="store_true",
+                        help=f"when another crawl or rebuild holds the archive, say so and exit {EXIT_BUSY} (scheduled runs)")
     parser.add_argument("--delay", type=float, default=None, help="seconds between requests to one host (default 1.5)")
     parser.add_argument("--max-pages", type=int, default=None, help="requests per portal (default 5000)")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="KEY=VALUE", help="override a Scrapy/nianbao setting")
@@ -262,23 +305,46 @@ def run_from_args(args: argparse.Namespace, progress: bool) -> int:
         overrides["NIANBAO_MAX_PAGES"] = args.max_pages
     if args.quiet:
         overrides.setdefault("LOG_LEVEL", "WARNING")
+    if args.early_stop:
+        overrides["NIANBAO_EARLY_STOP"] = True
     archive = args.archive
     if archive is None and args.db is not None:
         archive = args.db.parent
+    archive_dir = Path(archive if archive is not None else "data")
+    mode = "incremental" if args.incremental else "full"
+    portals = list(args.portals)
     try:
+        if args.all:
+            if portals or args.start_url:
+                raise RegistryError("--all crawls every registered portal: name no portal and no --start-url")
+            portals = sorted(load_registry(args.registry).portals)
+            if not portals:
+                raise RegistryError("the registry lists no portal")
+        if args.full_every is not None:
+            if not args.incremental:
+                raise ValueError("--full-every goes with --incremental")
+            mode = scheduled_mode(args.db or archive_dir / "nianbao.db", portals, args.full_every)
+            logging.getLogger(__name__).info("scheduled run: %s (--full-every %d)", mode, args.full_every)
         summary = run_crawl(
-            args.portals,
+            portals,
             args.start_url,
-            archive_dir=archive if archive is not None else "data",
+            archive_dir=archive_dir,
             db_path=args.db,
             registry=args.registry,
-            mode="incremental" if args.incremental else "full",
+            mode=mode,
             overrides=overrides,
             progress=progress,
             spider=args.spider,
             portal_name=args.name,
         )
-    except (RegistryError, ArchiveBusy, ValueError) as exc:
+    except ArchiveBusy as exc:
+        if args.skip_if_busy:
+            print(f"nianbao crawl: {exc}; this run is skipped (exit {EXIT_BUSY}), the next scheduled run will crawl",
+                  file=sys.stderr)
+            return EXIT_BUSY
+        print(f"nianbao crawl: {exc}", file=sys.stderr)
+        return 2
+    except (RegistryError, ValueError) as exc:
         print(f"nianbao crawl: {exc}", file=sys.stderr)
         return 2
     print(format_summary(summary))
