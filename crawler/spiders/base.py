@@ -540,9 +540,9 @@ class ReportSpider(scrapy.Spider):
             url = detection.canonical_url(fetch.url)
             if url not in entries:
                 entries[url] = entry_text(page.text, fetch.url, fetch.title)
+        self.seen_in_list.setdefault(list_key, set()).update(entries)  # walked, even when it lists nothing now
         if not entries:
             return entries
-        self.seen_in_list.setdefault(list_key, set()).update(entries)
         meta = response.meta
         request = response.request
         body = request.body.decode("utf-8", "replace") if request is not None and request.body else None
