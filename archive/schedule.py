@@ -178,7 +178,8 @@ def build_schedule(
 def cron_block(schedule: Schedule) -> str:
     """The crontab lines: a marker comment naming the archive, then the job."""
     what = f"{schedule.cadence}, a full walk every {schedule.full_every} runs" if schedule.full_every > 1 else f"{schedule.cadence}, full"
-    line = f"{schedule.cron} {shlex.join(schedule.command)} >> {shlex.quote(str(schedule.log))} 2>&1"
+    archive = shlex.quote(str(schedule.archive))
+    line = f"{schedule.cron} mkdir -p {archive} && {shlex.join(schedule.command)} >> {shlex.quote(str(schedule.log))} 2>&1"
     return f"{MARKER} {schedule.archive} ({what})\n{line}\n"
 
 
