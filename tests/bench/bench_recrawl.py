@@ -1,0 +1,90 @@
+"""Benchmark of scheduled re-crawls: what an unchanged portal costs (issue 6).
+
+``run() -> dict`` crawls the bundled sample portal (``archive.demo.portal.start_demo``: a TRS site
+and a Hanweb platform, PDF/DOCX attachments) with politeness off, first in full, then again as the
+scheduled incremental run (``--incremental --early-stop``) of the unchanged portal, and prints
+requests, responses and seconds of each and the ratio of requests (target: the re-crawl makes at
+most 10 % of the first crawl's requests).  A third run, after a season of changes on the TRS site,
+shows what a changed portal costs; a larger HTML-only TRS portal (120 reports in fewer lists) shows how
+the ratio falls with reports per list.  ``python tests/bench/bench_recrawl.py`` runs it alone.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE.parent) not in sys.path:
+    sys.path.insert(0, str(HERE.parent))
+
+from crawler_harness import FAST, REPO, register  # noqa: E402
+from portals import apply_season_changes, start_demo_county, start_site  # noqa: E402
+
+NO_POLITENESS = {**FAST, "LOG_LEVEL": "WARNING"}
+
+
+def _crawl(registry: Path, pid: str, archive: Path, sites: list, args: list[str]) -> dict:
+    for site in sites:
+        site.clear_log()
+    summary_path = archive.parent / "summary.json"
+    cmd = [sys.executable, "-m", "crawler.runner", pid, "--registry", str(registry), "--archive", str(archive),
+           "--summary-json", str(summary_path), *args]  # fmt: skip
+    for key, value in NO_POLITENESS.items():
+        cmd += ["-s", f"{key}={value}"]
+    started = time.perf_counter()
+    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if out.returncode != 0:
+        raise RuntimeError(f"crawl {args} failed ({out.returncode})\n{out.stderr[-3000:]}")
+    stats = json.loads(summary_path.read_text())["portals"][pid]
+    received = sum(len(site.request_log) for site in sites)  # what the portal's servers saw
+    return {"requests": received, "responses": stats["responses"], "not_modified": stats["not_modified"],
+            "new_reports": stats["new_reports"], "changed_reports": stats["changed_reports"],
+            "seconds": round(wall, 2)}  # fmt: skip
+
+
+def run() -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        demo = start_demo_county()
+        sites = [demo, *demo.extra]
+        try:
+            registry, pid = register(demo, Path(tmp))
+            archive = Path(tmp) / "data"
+            first = _crawl(registry, pid, archive, sites, ["--full"])
+            again = _crawl(registry, pid, archive, sites, ["--incremental", "--early-stop"])
+            apply_season_changes(demo)
+            changed = _crawl(registry, pid, archive, sites, ["--incremental", "--early-stop"])
+        finally:
+            demo.stop()
+        big = start_site("trs", attachments=False, n_reports=120, per_page=15)
+        try:
+            (Path(tmp) / "big").mkdir()
+            registry, pid = register(big, Path(tmp) / "big")
+            archive = Path(tmp) / "big" / "data"
+            big_first = _crawl(registry, pid, archive, [big], ["--full"])
+            big_again = _crawl(registry, pid, archive, [big], ["--incremental", "--early-stop"])
+        finally:
+            big.stop()
+    ratio = again["requests"] / first["requests"]
+    big_ratio = big_again["requests"] / big_first["requests"]
+    figures = {"first_crawl": first, "unchanged_recrawl": again, "recrawl_after_changes": changed,
+               "recrawl_request_ratio": round(ratio, 3), "target_ratio": 0.10, "meets_target": ratio <= 0.10,
+               "trs120_first_crawl": big_first, "trs120_unchanged_recrawl": big_again,
+               "trs120_recrawl_request_ratio": round(big_ratio, 3)}  # fmt: skip
+    print(f"first crawl:        {first['requests']} requests, {first['responses']} responses, {first['seconds']} s")
+    print(f"unchanged re-crawl: {again['requests']} requests ({again['not_modified']} answered 304), "
+          f"{again['responses']} responses, {again['seconds']} s → {ratio:.1%} of the first crawl's requests (target ≤ 10 %)")
+    print(f"after a season of changes: {changed['requests']} requests, {changed['new_reports']} new and "
+          f"{changed['changed_reports']} changed reports, {changed['seconds']} s")
+    print(f"TRS portal, 120 HTML reports: first crawl {big_first['requests']} requests in {big_first['seconds']} s, unchanged "
+          f"re-crawl {big_again['requests']} requests in {big_again['seconds']} s → {big_ratio:.1%}", flush=True)
+    return figures
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))
