@@ -22,10 +22,13 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 ENTRY_MAX = 300  # characters of an entry kept
-_WINDOW_MAX = 1500  # an enclosing element longer than this is not a list line
-_OPENER_RE = re.compile(r"<(li|tr|dd|record|article)\b|\{", re.I)
-_CLOSERS = {"li": "</li>", "tr": "</tr>", "dd": "</dd>", "record": "</record>", "article": "</article>", "{": "}"}
+_WINDOW_MAX = 1500  # how far a list line may reach around its link
+# a list line starts after the previous link or at its own element, and ends at the next link or its element's end
+_START_RE = re.compile(r"<(?:li|tr|dl|record|article)\b|\{|</a>|</(?:li|tr|dl|dd|record|article|p|div)>", re.I)
+_END_RE = re.compile(r"</(?:li|tr|dl|record|article)>|\}|<a\s", re.I)
 _TAG_RE = re.compile(r"<[^>]+>|<!\[CDATA\[|\]\]>")
+_URL_RE = re.compile(r"https?:(?:\\?/){2}[^\s\"'<>,]+")  # absolute URLs (also JSON-escaped): noise in an entry
+_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)")
 _PAGE_PARAMS = ("page", "pageno", "page_no", "pageindex", "pagenum", "curpage", "currpage", "currentpage", "p", "pn",
                 "startrecord", "start", "offset")  # fmt: skip
 _PAGE_PATH_RE = re.compile(r"[_-](\d{1,4})\.[A-Za-z]{2,5}$")
@@ -41,46 +44,58 @@ def _needles(url: str) -> list[str]:
 
 
 def _squash(text: str) -> str:
-    return " ".join(html.unescape(_TAG_RE.sub(" ", text)).split())
+    return " ".join(_URL_RE.sub(" ", html.unescape(_TAG_RE.sub(" ", text))).split())
 
 
-def _context(text: str, at: int, needle: str) -> str:
-    """The list line around position ``at``: the enclosing ``<li>``/``<tr>``/``<dd>``/``<record>``/JSON object."""
-    start = None
-    kind = None
-    for m in _OPENER_RE.finditer(text, max(0, at - _WINDOW_MAX), at):
-        start, kind = m.start(), (m.group(1) or "{").lower()
-    if start is not None:
-        end = text.find(_CLOSERS[kind], at + len(needle))
-        if end != -1 and end - start <= _WINDOW_MAX:
-            return text[start : end + len(_CLOSERS[kind])]
-    return text[max(0, at - 150) : at + len(needle) + 250]
+def _line(text: str, at: int, needle: str) -> str:
+    """The list line around the link at ``at``: from the previous link (or the line's element, or the
+    JSON object) to the next link (or the element's end)."""
+    start = max(0, at - 150)
+    for m in _START_RE.finditer(text, max(0, at - _WINDOW_MAX), at):
+        start = m.end() if m.group(0).startswith("</") else m.start()
+    m = _END_RE.search(text, at + len(needle), at + len(needle) + _WINDOW_MAX)
+    end = m.start() if m else at + len(needle) + 250
+    return text[start:end]
+
+
+def dates_in(text: str) -> list[str]:
+    """The calendar dates written in ``text`` (2025-01-31, 2025/1/31, 2025年1月31日), as YYYY-MM-DD."""
+    out = set()
+    for y, m, d in _DATE_RE.findall(text):
+        if 1 <= int(m) <= 12 and 1 <= int(d) <= 31:
+            out.add(f"{y}-{int(m):02d}-{int(d):02d}")
+    return sorted(out)
 
 
 def entry_text(page_text: str, url: str, title: str = "") -> str:
-    """What a list shows for the item at ``url``: the text of its list line(s), tags stripped.
+    """What a list shows for the item at ``url``: its title and the dates on its list line(s).
 
-    Falls back to the link title when the page does not contain the link as written (a URL the
-    parser built).  Deterministic: the same page bytes give the same entry.
+    The same item reads the same in an HTML list and in a JSON list answer (title · dates), so it
+    does not look changed when it moves from a portal's static first page to its API pages.  A line
+    without any date is kept as text.  Deterministic: the same page bytes give the same entry.
     """
-    found: list[str] = []
+    lines: list[str] = []
     for needle in _needles(url):
         start = 0
-        while len(found) < 4:
+        while len(lines) < 4:
             at = page_text.find(needle, start)
             if at == -1:
                 break
             start = at + len(needle)
-            # the needle must be the end of a path, not the middle of a longer file name
             before = page_text[at - 1] if at else "/"
             if before.isalnum() or before in "_-":
-                continue
-            line = _squash(_context(page_text, at, needle))
-            if line and line not in found:
-                found.append(line)
-        if found:
+                continue  # the middle of a longer file name
+            line = _squash(_line(page_text, at, needle))
+            if line and line not in lines:
+                lines.append(line)
+        if lines:
             break
-    entry = " | ".join(found) if found else _squash(title)
+    name = " ".join(title.split())
+    dates = dates_in(" ".join(lines))
+    if dates:
+        entry = f"{name} · {' '.join(dates)}"
+    else:
+        entry = f"{name} · {' | '.join(lines)}" if lines else name
     return entry[:ENTRY_MAX]
 
 
