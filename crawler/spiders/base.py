@@ -13,6 +13,15 @@ page goes through the same steps:
    which the pipeline ingests (``ArchiveSession.ingest_report``).
 
 Pages are requested once per canonical URL (``_wap`` twins and ``?isMobile`` variants folded).
+
+Scheduled runs (``nianbao crawl --incremental [--early-stop]``, see :mod:`crawler.listings`): every
+list page is recorded with its items and their entries (title and dates of the list line); list
+pages, details and attachments are asked for conditionally (ETag/Last-Modified; a 304 is read back
+from the archive); an archived item whose entry reads as before is not asked for at all, so an
+unchanged portal costs one conditional request per list; with the early stop a list page that
+shows nothing new ends its list's walk.  After discovery, archived reports no list showed are
+re-checked (404/410/soft 404 → ``removed_at``) — after an early stop only those that left the
+walked pages; the others wait for the periodic full run (``--full``, or ``--full-every N``).
 """
 
 from __future__ import annotations
