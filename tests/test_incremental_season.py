@@ -21,13 +21,16 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
+from datasette.utils import tilde_encode
 
 from archive.publish import prepare_for_serving
 from archive.rebuild import rebuild
 from crawler.registry import Registry, portal_from_dict
 from crawler_harness import REPO, crawl
 from portals import apply_season_changes, start_site
+from publish_fixtures import Server
 
 NIANBAO = [sys.executable, "-m", "archive"]
 
@@ -217,6 +220,24 @@ def test_views_show_the_edits_and_the_health(season):
     health = {r["门户"]: r for r in rows(db, 'SELECT * FROM "抓取健康状况"')}
     assert health[season["pid"]]["状态"] == "正常" and health[season["pid"]]["最近批次"] == 3
     assert health[season["dead_id"]]["状态"] == "告警" and health[season["dead_id"]]["告警"] == "门户无法访问"
+    # in Datasette: the view links both versions, the report page shows what changed
+    server = Server(["--db", str(db)])
+    try:
+        client = httpx.Client(base_url=server.url, timeout=30)
+        html = client.get(f"/views/{tilde_encode('发布后修改的报告')}").text
+        for r in edited:
+            assert f'href="/views/-/report/{r["报告ID"]}"' in html and f'href="/views/-/report/{r["上一版本ID"]}"' in html
+            assert f'href="/views/-/snapshot/{r["旧版快照"]}"' in html
+        new_id = next(r["报告ID"] for r in edited if r["原始链接"] == changes.edited.url)
+        page = client.get(f"/views/-/report/{new_id}").text
+        assert "本版修改" in page and "改动单元格 1 个" in page and "+++ v2" in page and "补充了政务新媒体信息发布情况" in page
+        removed_id = overview[changes.removed.url]["报告ID"]
+        assert "不再提供这份报告" in client.get(f"/views/-/report/{removed_id}").text
+        status = client.get("/views/-/status.json").json()
+        assert [(a["portal"], a["monitor"]) for a in status["alerts"]] == [(season["dead_id"], "dead")]
+        client.close()
+    finally:
+        server.stop()
 
 
 def test_rebuild_reproduces_changes_listings_and_stats(season):

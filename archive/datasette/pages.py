@@ -170,6 +170,10 @@ async def report_context(db, report_id: int) -> dict | None:
             )
         ).rows
     ] if report.get("doc_key") else []
+    change = _dict((await db.execute("SELECT * FROM report_changes WHERE report_id = ? ORDER BY id DESC LIMIT 1", [report_id])).first())
+    cell_changes = [
+        dict(r) for r in (await db.execute("SELECT * FROM cell_changes WHERE change_id = ? ORDER BY id", [change["id"]])).rows
+    ] if change else []
     for c in checks:
         c["rule_text"] = RULE_TEXT.get(c["rule"], "")
         c["column_label"] = CHECK_COLUMN_LABELS.get(c["column"] or "", c["column"] or "")
@@ -198,6 +202,8 @@ async def report_context(db, report_id: int) -> dict | None:
         "warnings": warnings,
         "report_urls": urls,
         "versions": versions,
+        "change": change,
+        "cell_changes": cell_changes,
         "cell_count": len(cells),
     }
 
@@ -244,6 +250,10 @@ async def cell_context(db, cell_id: int) -> dict | None:
     elif cell["table_name"] == "review_litigation":
         sql = "SELECT * FROM checks WHERE report_id = ? AND rule = 'R4' AND \"column\" = ?"
         checks = [dict(r) for r in (await db.execute(sql, [cell["report_id"], cell["row"]])).rows]
+    change = _dict((await db.execute("SELECT * FROM report_changes WHERE report_id = ? ORDER BY id DESC LIMIT 1", [report_id])).first())
+    cell_changes = [
+        dict(r) for r in (await db.execute("SELECT * FROM cell_changes WHERE change_id = ? ORDER BY id", [change["id"]])).rows
+    ] if change else []
     for c in checks:
         c["rule_text"] = RULE_TEXT.get(c["rule"], "")
     return {
