@@ -250,10 +250,6 @@ async def cell_context(db, cell_id: int) -> dict | None:
     elif cell["table_name"] == "review_litigation":
         sql = "SELECT * FROM checks WHERE report_id = ? AND rule = 'R4' AND \"column\" = ?"
         checks = [dict(r) for r in (await db.execute(sql, [cell["report_id"], cell["row"]])).rows]
-    change = _dict((await db.execute("SELECT * FROM report_changes WHERE report_id = ? ORDER BY id DESC LIMIT 1", [report_id])).first())
-    cell_changes = [
-        dict(r) for r in (await db.execute("SELECT * FROM cell_changes WHERE change_id = ? ORDER BY id", [change["id"]])).rows
-    ] if change else []
     for c in checks:
         c["rule_text"] = RULE_TEXT.get(c["rule"], "")
     return {
