@@ -15,6 +15,7 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from archive.rebuild import ArchiveBusy
 from archive.session import ArchiveSession
 from archive.warc import read_record
 
@@ -160,7 +161,11 @@ class ArchiveExtension:
         archive_dir = Path(settings.get("NIANBAO_ARCHIVE_DIR") or "data")
         db_value = settings.get("NIANBAO_DB")
         db_path = Path(db_value) if db_value else None
-        run = CrawlRun.acquire(archive_dir, db_path, spider.portal.id, settings.get("NIANBAO_MODE", "full"))
+        try:
+            run = CrawlRun.acquire(archive_dir, db_path, spider.portal.id, settings.get("NIANBAO_MODE", "full"))
+        except ArchiveBusy as exc:  # another crawl (e.g. an overlapping Scrapyd job) holds the archive
+            logger.error("%s: nothing is crawled", exc)
+            return
         spider.attach_run(run)
         run.session.upsert_portal(spider.portal.row())
 

@@ -131,3 +131,18 @@ def test_overlapping_scheduled_runs(portal_factory, tmp_path):
             slow.communicate()
     assert slow.returncode == 0, err[-3000:]
     assert [tuple(r) for r in _rows(archive / "nianbao.db", "SELECT id, outcome FROM crawl_runs")] == [(1, "ok")]
+
+
+def test_an_overlapping_scrapy_job_fetches_nothing(portal_factory, tmp_path):
+    """``scrapy crawl portal`` (how Scrapyd runs jobs) on a busy archive: an error, no request."""
+    from archive.rebuild import archive_lock
+
+    site = portal_factory("generic", attachments=False, n_reports=2)
+    registry, pid = register(site, tmp_path)
+    archive = tmp_path / "data"
+    cmd = [sys.executable, "-m", "scrapy", "crawl", "portal", "-a", f"portal={pid}", "-a", f"registry={registry}",
+           "-s", f"NIANBAO_ARCHIVE_DIR={archive}", "-s", f"NIANBAO_DB={archive / 'nianbao.db'}"]  # fmt: skip
+    with archive_lock(archive):
+        job = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert "is in use by another process" in job.stderr and "nothing is crawled" in job.stderr, job.stderr[-2000:]
+    assert site.request_log == []

@@ -284,6 +284,8 @@ class ReportSpider(scrapy.Spider):
         return "home"
 
     async def start(self):
+        if self.run is None:  # the archive could not be opened (busy): fetch nothing that could not be kept
+            return
         for url in self.portal.start_urls:
             request = self.make_request(Fetch(url, self.start_role(url)), depth=0)
             if request is not None:
