@@ -273,7 +273,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--registry", type=Path, default=None, help="portal registry file (default: crawler/portals.toml)")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--incremental", action="store_true",
-                       help="conditional requests; the archived reports of unchanged list pages are not asked for again")
+                       help="conditional requests (ETag/Last-Modified); archived items whose list entry (title, dates) "
+                       "reads as before are not asked for again")
     group.add_argument("--full", action="store_true", help="walk every list completely (the default)")
     parser.add_argument("--early-stop", action="store_true",
                         help="incremental: stop walking a list at a page that shows nothing new (removed reports further "
