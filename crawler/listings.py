@@ -151,6 +151,25 @@ class ListMemory:
     def knows(self, url: str) -> bool:
         return url in self.where
 
+    def newest_date(self, list_key: str) -> str | None:
+        """The latest date any entry of a list showed (YYYY-MM-DD), None for lists without dates."""
+        dates = [d for placed in self.lists.get(list_key, {}).values() for d in dates_in(placed.entry or "")]
+        return max(dates) if dates else None
+
+    def dormant(self, list_key: str, today: str, days: int) -> bool:
+        """A list whose newest entry is older than ``days`` (a past year's folder, an old module page).
+
+        Annual reports come once a year: an active column always shows an entry of the last
+        ~13 months, so two years of silence means a closed list.  Incremental runs leave dormant
+        lists to the periodic full walk.
+        """
+        from datetime import date, timedelta
+
+        newest = self.newest_date(list_key)
+        if not newest or days <= 0:
+            return False
+        return date.fromisoformat(newest) < date.fromisoformat(today) - timedelta(days=days)
+
     def unchanged(self, list_key: str, url: str, entry: str) -> bool:
         """Whether the list showed this item with the same entry before (in this list, else in any)."""
         placed = self.lists.get(list_key, {}).get(url)

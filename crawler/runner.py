@@ -287,6 +287,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"when another crawl or rebuild holds the archive, say so and exit {EXIT_BUSY} (scheduled runs)")
     parser.add_argument("--delay", type=float, default=None, help="seconds between requests to one host (default 1.5)")
     parser.add_argument("--max-pages", type=int, default=None, help="requests per portal (default 5000)")
+    parser.add_argument("--dormant-days", type=int, default=None, metavar="DAYS",
+                        help="incremental runs skip lists whose newest entry is older than DAYS (a past year's "
+                        "folder); full runs still walk them (default 0: ask every list)")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="KEY=VALUE", help="override a Scrapy/nianbao setting")
     parser.add_argument("--spider", default="portal", help="spider to use (portal, trs, trs_dynamic, hanweb, gkmlpt, generic)")
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
@@ -308,6 +311,8 @@ def run_from_args(args: argparse.Namespace, progress: bool) -> int:
         overrides.setdefault("LOG_LEVEL", "WARNING")
     if args.early_stop:
         overrides["NIANBAO_EARLY_STOP"] = True
+    if args.dormant_days is not None:
+        overrides["NIANBAO_DORMANT_DAYS"] = args.dormant_days
     archive = args.archive
     if archive is None and args.db is not None:
         archive = args.db.parent

@@ -60,6 +60,12 @@ NIANBAO_MODE = "full"  # full | incremental (conditional requests; reports of un
 # ends the walk of its list; reports that vanished further down are found by the periodic --full run
 # (`nianbao crawl --incremental --early-stop`; scheduled runs use it)
 NIANBAO_EARLY_STOP = False
+# incremental: a list whose newest entry is older than this many days (a past year's folder) is not
+# asked for; the periodic --full walk still checks it.  0 (the default) asks every list every run, so
+# corrections re-listed in old folders are found by the next incremental run (`--dormant-days 730`
+# trades that for fewer requests)
+NIANBAO_DORMANT_DAYS = 0
+NIANBAO_TODAY = None  # ISO date the dormancy is measured from (default: today)
 NIANBAO_PROGRESS = False  # live progress line on a terminal (set by `nianbao crawl`)
 
 # ----------------------------------------------------------------------------- components

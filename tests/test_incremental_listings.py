@@ -79,3 +79,40 @@ def test_incremental_run_fetches_only_new_and_relisted_reports(family, portal_fa
     assert not [r.path for r in site.request_log if r.path in unchanged]
     new_rows = second.rows("SELECT url, version FROM reports WHERE run_id = 2 ORDER BY id")
     assert sorted((r["url"], r["version"]) for r in new_rows) == sorted([(added.url, 1), (edited.url, 2)])
+
+
+def test_memory_dormant_lists():
+    rows = [("old", "a", "p", 1, 1, "A · 2021-01-20"), ("old", "b", "p", 1, 2, "B · 2020-12-30"),
+            ("new", "c", "p", 1, 1, "C · 2026-01-15"), ("nodate", "d", "p", 1, 1, "D")]  # fmt: skip
+    memory = ListMemory(rows)
+    assert memory.newest_date("old") == "2021-01-20"
+    assert memory.dormant("old", "2026-11-26", 730)
+    assert not memory.dormant("new", "2026-11-26", 730)
+    assert not memory.dormant("nodate", "2026-11-26", 730)  # no dates: never dormant
+    assert not memory.dormant("old", "2026-11-26", 0)  # 0 switches it off
+    assert not memory.dormant("unknown", "2026-11-26", 730)
+
+
+def test_dormant_lists_are_left_to_the_full_walk(portal_factory, tmp_path):
+    site = portal_factory("trs", attachments=False)
+    registry, pid = register(site, tmp_path)
+    archive = tmp_path / "data"
+    first = crawl(registry, [pid], archive)
+    assert first.returncode == 0, first.log_tail()
+    memory = ListMemory([tuple(r) for r in first.rows("SELECT list_key, url, page_url, page_no, position, entry FROM listings")])
+    listed = {r["list_key"] for r in first.rows("SELECT DISTINCT list_key FROM listings")}
+    today = "2026-11-26"
+    dormant = {k for k in listed if memory.dormant(k, today, 730)}
+    active = {k for k in listed if not memory.dormant(k, today, 730) and k.endswith("/")}
+    assert dormant and active, listed
+    site.clear_log()
+    quiet = crawl(registry, [pid], archive, args=["--incremental", "--early-stop", "--dormant-days", "730"],
+                  settings={"NIANBAO_TODAY": today})
+    assert quiet.returncode == 0, quiet.log_tail()
+    asked = {urlsplit(r.path).path for r in site.request_log}
+    assert not {urlsplit(k).path for k in dormant} & asked  # dormant lists not asked for
+    assert {urlsplit(k).path for k in active} <= asked  # active lists asked for (conditionally)
+    site.clear_log()
+    full = crawl(registry, [pid], archive, args=["--full"])
+    assert full.returncode == 0
+    assert {urlsplit(k).path for k in dormant} <= {urlsplit(r.path).path for r in site.request_log}

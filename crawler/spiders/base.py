@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from datetime import date
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -145,6 +146,8 @@ class ReportSpider(scrapy.Spider):
         spider.area_depth = settings.getint("NIANBAO_AREA_DEPTH", 3)
         spider.mode = settings.get("NIANBAO_MODE", "full")
         spider.early_stop = settings.getbool("NIANBAO_EARLY_STOP", False)
+        spider.dormant_days = settings.getint("NIANBAO_DORMANT_DAYS", 0)
+        spider.today = settings.get("NIANBAO_TODAY") or date.today().isoformat()
         spider.resolve_portal(spider.registry_arg or settings.get("NIANBAO_REGISTRY"))
         return spider
 
@@ -308,6 +311,16 @@ class ReportSpider(scrapy.Spider):
             self.list_folders.add(folder)
         if fetch.role != "page" and fetch.role != "api" and depth > self.depth_limit:
             self.count("too_deep")
+            return None
+        if (
+            self.mode == "incremental"
+            and fetch.role in ("column", "page")
+            and fetch.method == "GET"
+            and self.memory.dormant(url, self.today, self.dormant_days)
+        ):
+            # a closed list (a past year's folder): the periodic full walk checks it
+            self.count("dormant_lists")
+            logger.debug("%s: dormant list %s left to the next full walk", self.portal.id, url)
             return None
         list_key = parent.get("nb_list") if fetch.role in ("page", "api") and parent.get("nb_list") else None
         if fetch.role in ("page", "api"):
