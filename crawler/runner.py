@@ -276,9 +276,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="conditional requests (ETag/Last-Modified); archived items whose list entry (title, dates) "
                        "reads as before are not asked for again")
     group.add_argument("--full", action="store_true", help="walk every list completely (the default)")
-    parser.add_argument("--early-stop", action="store_true",
-                        help="incremental: stop walking a list at a page that shows nothing new (removed reports further "
-                        "down are found by the next --full run)")
+    stop = parser.add_mutually_exclusive_group()
+    stop.add_argument("--early-stop", action="store_true", default=None,
+                      help="incremental (the default there): stop walking a list at a page that shows nothing new "
+                      "(reports removed further down are found by the next --full run)")
+    stop.add_argument("--no-early-stop", dest="early_stop", action="store_false",
+                      help="incremental: walk every page of every list (conditionally)")
     parser.add_argument("--full-every", type=int, default=None, metavar="N",
                         help="with --incremental: make this a full run when the portals' last N-1 runs were incremental "
                         "(scheduled runs: every Nth run walks everything)")
@@ -309,8 +312,10 @@ def run_from_args(args: argparse.Namespace, progress: bool) -> int:
         overrides["NIANBAO_MAX_PAGES"] = args.max_pages
     if args.quiet:
         overrides.setdefault("LOG_LEVEL", "WARNING")
-    if args.early_stop:
-        overrides["NIANBAO_EARLY_STOP"] = True
+    if args.early_stop is not None:
+        overrides["NIANBAO_EARLY_STOP"] = args.early_stop
+    elif args.incremental and "NIANBAO_EARLY_STOP" not in overrides:
+        overrides["NIANBAO_EARLY_STOP"] = True  # incremental runs stop early unless told otherwise
     if args.dormant_days is not None:
         overrides["NIANBAO_DORMANT_DAYS"] = args.dormant_days
     archive = args.archive
