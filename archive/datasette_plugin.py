@@ -19,6 +19,7 @@ Plugin configuration (``plugins: nianbao:``): ``archive_dir`` (a path, or ``{db:
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import weakref
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from archive.datasette.snapshots import (
     raw_headers,
 )
 from archive.dump import SUMS_NAME, read_sums
-from archive.search import register_functions, snippet_html
+from archive.search import INDEXES, register_functions, snippet_html
 
 PLUGIN = "nianbao"
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
@@ -183,9 +184,40 @@ def prepare_connection(conn, database, datasette):
         conn.set_authorizer(_authorizer)
 
 
+# Datasette counts a search as ``select count(*) from T where pk in (select rowid from T_fts where
+# T_fts match escape_fts(:search))``: a b-tree lookup in T for every match (25 ms for 60,000 hits).
+# Our indexes hold exactly one row per row of T (written by archive.search), so the count of the
+# index match alone is the same number, from the index only (1–2 ms).
+_SEARCH_COUNT_RE = re.compile(
+    r"^select count\(\*\) from (?P<t>\w+) where (?:rowid|id) in \(select rowid from (?P<f>\w+) where "
+    r"(?P=f) match escape_fts\(:search\)\) ?$"
+)
+
+
+SEARCH_TABLES = {index.name for index in INDEXES}
+
+
+def _fast_search_count(db) -> None:
+    """Answer the table page's search count from the full-text index alone (same number, faster)."""
+    if getattr(db, "_nianbao_fast_count", False):
+        return
+    execute = db.execute
+
+    async def counted(sql, params=None, *args, **kwargs):
+        m = _SEARCH_COUNT_RE.match(sql) if isinstance(sql, str) and sql.startswith("select count(*)") else None
+        if m and m.group("f") == f"{m.group('t')}_fts" and m.group("f") in SEARCH_TABLES:
+            sql = f"select count(*) from {m.group('f')} where {m.group('f')} match escape_fts(:search)"
+        return await execute(sql, params, *args, **kwargs)
+
+    db.execute = counted
+    db._nianbao_fast_count = True
+
+
 @hookimpl
 def startup(datasette):
-    state(datasette)
+    st = state(datasette)
+    for name in st.archives:
+        _fast_search_count(datasette.databases[name])
     settings = getattr(datasette, "_settings", None)
     if isinstance(settings, dict):
         settings["suggest_facets"] = False

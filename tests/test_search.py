@@ -263,3 +263,33 @@ def test_traditional_text_matches_simplified_queries(tmp_path):
     for query in ("扶贫资金", "扶貧資金", "低保资讯", "资讯发布"):
         ids = {r[0] for r in conn.execute("SELECT rowid FROM sections_fts WHERE sections_fts MATCH escape_fts(?)", (query,))}
         assert section_id in ids
+
+
+def test_search_count_is_answered_from_the_index(served):
+    """The table page's search count runs on the FTS index alone and gives the LIKE count."""
+    import asyncio
+
+    from datasette.app import Datasette
+
+    fixture, _server = served
+    seen: list[str] = []
+
+    async def run() -> int:
+        ds = Datasette([str(fixture.db_path)])
+        db = ds.databases["archive"]
+        inner = db.execute
+
+        async def spy(sql, params=None, *args, **kwargs):
+            seen.append(sql)
+            return await inner(sql, params, *args, **kwargs)
+
+        db.execute = spy  # the plugin wraps this at startup: the spy sees the SQL that really runs
+        await ds.invoke_startup()
+        r = await ds.client.get("/archive/sections.json?_search=" + "复议" + "&_size=0")
+        return r.json()["filtered_table_rows_count"]
+
+    count = asyncio.run(run())
+    conn = sqlite3.connect(fixture.db_path)
+    assert count == _like(conn, ["heading", "text"], ["复议"], "sections") > 0
+    counts = [s for s in seen if s.startswith("select count(*)")]
+    assert counts == ["select count(*) from sections_fts where sections_fts match escape_fts(:search)"]
