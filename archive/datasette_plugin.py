@@ -399,31 +399,28 @@ async def _page(datasette, request, template: str, context: dict) -> Response:
     return Response.html(await datasette.render_template(template, context, request=request))
 
 
-async def report_page(datasette, request):
-    name, db = await _archive_db(datasette, request, "reports")
-    context = await pages.report_context(db, _id(request))
+async def _context_page(datasette, request, table: str, load, template: str, missing: str) -> Response:
+    """A page of one archive row (report, cell, snapshot): its context from ``load(db, id)``."""
+    name, db = await _archive_db(datasette, request, table)
+    context = await load(db, _id(request))
     if context is None:
-        raise NotFound("report not found")
+        raise NotFound(missing)
     context.update(database=name, db_url=datasette.urls.database(name))
-    return await _page(datasette, request, "nianbao_report.html", context)
+    return await _page(datasette, request, template, context)
+
+
+async def report_page(datasette, request):
+    return await _context_page(datasette, request, "reports", pages.report_context, "nianbao_report.html", "report not found")
 
 
 async def cell_page(datasette, request):
-    name, db = await _archive_db(datasette, request, "cells")
-    context = await pages.cell_context(db, _id(request))
-    if context is None:
-        raise NotFound("cell not found")
-    context.update(database=name, db_url=datasette.urls.database(name))
-    return await _page(datasette, request, "nianbao_cell.html", context)
+    return await _context_page(datasette, request, "cells", pages.cell_context, "nianbao_cell.html", "cell not found")
 
 
 async def snapshot_page(datasette, request):
-    name, db = await _archive_db(datasette, request, "snapshots")
-    context = await pages.snapshot_context(db, _id(request))
-    if context is None:
-        raise NotFound("snapshot not found")
-    context.update(database=name, db_url=datasette.urls.database(name))
-    return await _page(datasette, request, "nianbao_snapshot.html", context)
+    return await _context_page(
+        datasette, request, "snapshots", pages.snapshot_context, "nianbao_snapshot.html", "snapshot not found"
+    )
 
 
 async def snapshot_raw(datasette, request):

@@ -215,6 +215,11 @@ def _applications() -> str:
         if key in subtotals:
             label, rows = subtotals[key]
             cols.append(f"    {_cell_sum('r.id', 'applications', rows, 'total')} AS {_q(label)}")
+    return _per_report(cols, "applications")
+
+
+def _per_report(cols: list[str], table: str) -> str:
+    """One row per current report that has cells of ``table``: the report columns plus ``cols``."""
     body = ",\n".join(cols)
     return f"""SELECT {REPORT_COLUMNS},
 {body},
@@ -223,7 +228,7 @@ def _applications() -> str:
     r.removed_at AS 下线时间
 FROM {REPORT_FROM}
 WHERE r.is_current = 1
-  AND EXISTS (SELECT 1 FROM cells c WHERE c.report_id = r.id AND c.table_name = 'applications')"""
+  AND EXISTS (SELECT 1 FROM cells c WHERE c.report_id = r.id AND c.table_name = {_lit(table)})"""
 
 
 def _refusal_grounds() -> str:
@@ -254,15 +259,7 @@ def _review_litigation() -> str:
         for col, col_label in REVIEW_COLUMNS:
             name = f"{REVIEW_ROW_SHORT[row]}_{col_label}"
             cols.append(f"    {_cell('r.id', 'review_litigation', row, col)} AS {_q(name)}")
-    body = ",\n".join(cols)
-    return f"""SELECT {REPORT_COLUMNS},
-{body},
-    r.url AS 原始链接,
-    r.snapshot_id AS 存档快照,
-    r.removed_at AS 下线时间
-FROM {REPORT_FROM}
-WHERE r.is_current = 1
-  AND EXISTS (SELECT 1 FROM cells c WHERE c.report_id = r.id AND c.table_name = 'review_litigation')"""
+    return _per_report(cols, "review_litigation")
 
 
 def _active_disclosure() -> str:
