@@ -43,6 +43,7 @@ from archive.warc import (
     WarcError,
     WrittenExchange,
     WrittenRecord,
+    header_value,
     iter_file,
     read_record,
     recover,
@@ -150,11 +151,7 @@ class ExchangeFacts:
         )
 
     def header(self, name: str) -> str | None:
-        lname = name.lower()
-        for key, value in self.http_headers:
-            if key.lower() == lname:
-                return value
-        return None
+        return header_value(self.http_headers, name)
 
 
 def apply_exchange(conn: sqlite3.Connection, facts: ExchangeFacts, meta: dict | None) -> tuple[int | None, int]:

@@ -42,43 +42,33 @@ def print_report(report: Report, console: Console | None = None) -> None:
         if c.row not in rows:
             rows.append(c.row)
 
+    def grid(table: str, title: str, cols: list[tuple[str, str]], rows: list[str], row_label=lambda r: r) -> None:
+        t = Table(title=title)
+        t.add_column("row")
+        for _k, lab in cols:
+            t.add_column(lab, justify="right")
+        for row in rows:
+            t.add_row(row_label(row), *[_fmt(cells.get((table, row, k))) for k, _ in cols])
+        console.print(t)
+
     if "active_disclosure" in by_table:
         used = {c.col for c in report.cells if c.table == "active_disclosure"}
         cols = [(k, lab) for k, lab in _ACTIVE_COLS.items() if k in used]
         cols += [(k, k) for k in sorted(used) if k not in dict(cols)]
-        t = Table(title="二、主动公开政府信息情况 (active_disclosure)", show_lines=False)
-        t.add_column("row")
-        for k, lab in cols:
-            t.add_column(lab, justify="right")
         canon = [k for st in ACTIVE_2019 + ACTIVE_2021 for k, _ in st.rows]
-        for row in _row_order(by_table["active_disclosure"], canon):
-            t.add_row(row, *[_fmt(cells.get(("active_disclosure", row, k))) for k, _ in cols])
-        console.print(t)
+        grid("active_disclosure", "二、主动公开政府信息情况 (active_disclosure)", cols,
+             _row_order(by_table["active_disclosure"], canon))
     if "applications" in by_table:
-        t = Table(title="三、收到和处理政府信息公开申请情况 (applications)")
-        t.add_column("row")
-        for _k, lab in APPLICANT_COLUMNS:
-            t.add_column(lab, justify="right")
-        canon = ["new_received", "carried_over", "granted", "partially_granted"] + [r.key for r in APPLICATION_ROWS_2021] + ["other"]
-        for row in _row_order(by_table["applications"], canon):
-            t.add_row(row, *[_fmt(cells.get(("applications", row, k))) for k, _ in APPLICANT_COLUMNS])
-        console.print(t)
+        canon = [r.key for r in APPLICATION_ROWS_2021] + ["other"]
+        grid("applications", "三、收到和处理政府信息公开申请情况 (applications)", list(APPLICANT_COLUMNS),
+             _row_order(by_table["applications"], canon))
     if "review_litigation" in by_table:
-        t = Table(title="四、行政复议、行政诉讼情况 (review_litigation)")
-        t.add_column("row")
-        for _k, lab in REVIEW_COLUMNS:
-            t.add_column(lab, justify="right")
-        for row, lab in REVIEW_ROWS:
-            t.add_row(f"{row} {lab}", *[_fmt(cells.get(("review_litigation", row, k))) for k, _ in REVIEW_COLUMNS])
-        console.print(t)
+        names = dict(REVIEW_ROWS)
+        grid("review_litigation", "四、行政复议、行政诉讼情况 (review_litigation)", list(REVIEW_COLUMNS),
+             list(names), lambda r: f"{r} {names[r]}")
     if "legacy_indicators" in by_table:
-        t = Table(title="政府信息公开情况统计表 (legacy_indicators)")
-        t.add_column("indicator")
-        t.add_column("value", justify="right")
-        t.add_column("cumulative", justify="right")
-        for row in by_table["legacy_indicators"]:
-            t.add_row(row, _fmt(cells.get(("legacy_indicators", row, "value"))), _fmt(cells.get(("legacy_indicators", row, "cumulative"))))
-        console.print(t)
+        grid("legacy_indicators", "政府信息公开情况统计表 (legacy_indicators)", [("value", "value"), ("cumulative", "cumulative")],
+             by_table["legacy_indicators"])
     failed = [c for c in report.checks if not c.ok]
     console.print(f"checks: {len(report.checks) - len(failed)} passed, {len(failed)} failed")
     for c in failed:

@@ -156,18 +156,10 @@ class StoredRecord:
 
     def header(self, name: str) -> str | None:
         """An HTTP header of the record (case-insensitive)."""
-        lname = name.lower()
-        for key, value in self.http_headers:
-            if key.lower() == lname:
-                return value
-        return None
+        return header_value(self.http_headers, name)
 
     def warc_header(self, name: str) -> str | None:
-        lname = name.lower()
-        for key, value in self.warc_headers:
-            if key.lower() == lname:
-                return value
-        return None
+        return header_value(self.warc_headers, name)
 
     def json(self) -> dict:
         """The JSON body of a metadata record."""
@@ -264,7 +256,8 @@ def _response_headers(headers: list[tuple[str, str]], payload_length: int) -> li
     return out
 
 
-def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+def header_value(headers: list[tuple[str, str]], name: str) -> str | None:
+    """The value of header ``name`` in a list of (name, value) pairs (case-insensitive), or None."""
     lname = name.lower()
     for key, value in headers:
         if key.lower() == lname:
@@ -544,7 +537,7 @@ class WarcWriter:
         date = format_warc_date(fetched)
         sha = sha256_hex(payload)
         stored_headers = _response_headers(_headers(response_headers), len(payload))
-        content_type = _header(stored_headers, "Content-Type")
+        content_type = header_value(stored_headers, "Content-Type")
         target = known_payload(sha) if payload else None
         response_id = _new_record_id()
         http = StatusAndHeaders(f"{int(status)} {_clean(reason or '').strip()}".strip(), list(stored_headers), protocol="HTTP/1.1")
@@ -571,7 +564,7 @@ class WarcWriter:
         if parts.query:
             path += "?" + parts.query
         req_headers = _headers(request_headers)
-        if _header(req_headers, "Host") is None:
+        if header_value(req_headers, "Host") is None:
             req_headers.insert(0, ("Host", parts.netloc))
         body = bytes(request_body or b"")
         request = self._builder.create_warc_record(
@@ -637,7 +630,7 @@ def _stored(record: ArcWarcRecord, warc_file: str, offset: int, read_payload: bo
             except ValueError:
                 status = None
     if rtype in ("response", "revisit", "request") and record.http_headers is not None:
-        content_type = _header(http_headers, "Content-Type")
+        content_type = header_value(http_headers, "Content-Type")
     else:
         content_type = rh.get_header("Content-Type")
     if rtype == "revisit":
@@ -656,7 +649,7 @@ def _stored(record: ArcWarcRecord, warc_file: str, offset: int, read_payload: bo
         payload = record.content_stream().read() if read_payload else b""
         declared = digest_to_hex(rh.get_header("WARC-Payload-Digest"))
         sha = sha256_hex(payload) if read_payload else declared
-        decoded = any(_header(http_headers, h) for h in ("Content-Encoding", "Transfer-Encoding"))
+        decoded = any(header_value(http_headers, h) for h in ("Content-Encoding", "Transfer-Encoding"))
         if read_payload and declared is not None and not decoded and sha != declared:
             raise WarcError(
                 f"{warc_file}@{offset}: {rtype} record is truncated or corrupt "

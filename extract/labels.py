@@ -86,15 +86,27 @@ def label_to_simplified(text: str) -> str:
     return out
 
 
-def has_traditional(text: str) -> bool:
-    return any(ch in _TRADITIONAL_HINTS for ch in text)
+LABEL_MAX = 256  # longer texts are paragraphs, not labels: neither cached nor always run through OpenCC
+
+
+def squash(text: str) -> str:
+    """NFKC, traditional → simplified, no whitespace, no quotes (steps 1–5 of §9).
+
+    Labels (short, repeated across reports) are cached and always converted with OpenCC;
+    long texts (paragraphs searched for flattened tables) are converted only when they hold
+    traditional characters, and never kept in the cache.
+    """
+    if len(text) <= LABEL_MAX:
+        return _squash_label(text)
+    return _squash(to_simplified(text.replace("\n", "")))
 
 
 @lru_cache(maxsize=131072)
-def squash(text: str) -> str:
-    """NFKC, traditional → simplified, no whitespace, no quotes (steps 1–5 of §9)."""
-    text = text.replace("\n", "")
-    text = label_to_simplified(text)
+def _squash_label(text: str) -> str:
+    return _squash(label_to_simplified(text.replace("\n", "")))
+
+
+def _squash(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _WS_RE.sub("", text)
     text = _QUOTES_RE.sub("", text)
@@ -148,9 +160,13 @@ def split_enumerator(text: str) -> tuple[str | None, str | None, str]:
     return ordinal, kind, text[m.end() :]
 
 
-@lru_cache(maxsize=131072)
 def normalise_label(raw: str) -> Label:
     """Normalise one label cell per report-format.md §9."""
+    return _normalise_label(raw) if len(raw) <= LABEL_MAX else _normalise_label.__wrapped__(raw)
+
+
+@lru_cache(maxsize=131072)
+def _normalise_label(raw: str) -> Label:
     full = squash(raw)
     ordinal, kind, rest = split_enumerator(full)
     rest = re.sub(r"^其中[:,]?", "", rest) if ordinal is None else rest
@@ -168,11 +184,14 @@ def normalise_label(raw: str) -> Label:
     return Label(text=text, ordinal=ordinal, ordinal_kind=kind, annotations=tuple(annotations), unit=unit, full=full)
 
 
-@lru_cache(maxsize=65536)
 def split_glued(raw: str) -> tuple[str, ...]:
-    """Split a label that glues a group and a leaf: "（三）不予公开1.属于国家秘密" → two labels.
+    """Split a label that glues a group and a leaf: "（三）不予公开1.属于国家秘密" → two labels."""
+    return _split_glued(raw) if len(raw) <= LABEL_MAX else _split_glued.__wrapped__(raw)
 
-    Annotations (parenthesised groups with content) are protected so that digits inside them
+
+@lru_cache(maxsize=65536)
+def _split_glued(raw: str) -> tuple[str, ...]:
+    """Annotations (parenthesised groups with content) are protected so that digits inside them
     ("指2019年事项数") never split.
     """
     full = squash(raw)
@@ -215,16 +234,6 @@ def is_caption(raw: str) -> str | None:
     return m.group(1) if m else None
 
 
-def cn_ordinal_value(ordinal: str | None) -> int | None:
-    """Integer value of an ordinal such as "三、", "(三)", "3." → 3."""
-    if not ordinal:
-        return None
-    digits = re.sub(r"[^\d一二三四五六七八九十]", "", ordinal)
-    if digits.isdigit():
-        return int(digits)
-    return cn_to_int(digits)
-
-
 def cn_to_int(text: str) -> int | None:
     """Chinese numeral 1–99 → int ("十二" → 12)."""
     if not text:
@@ -240,10 +249,3 @@ def cn_to_int(text: str) -> int | None:
         return CN_DIGITS.index(text) + 1
     return None
 
-
-def int_to_cn(n: int) -> str:
-    """1–99 → Chinese numeral."""
-    if n <= 10:
-        return CN_DIGITS[n - 1]
-    tens, ones = divmod(n, 10)
-    return (CN_DIGITS[tens - 1] if tens > 1 else "") + "十" + (CN_DIGITS[ones - 1] if ones else "")

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TABLES = ("active_disclosure", "applications", "review_litigation")
-LEGACY_TABLE = "legacy_indicators"
-
 # ----------------------------------------------------------------- active_disclosure (二)
 
 
@@ -171,14 +168,6 @@ REVIEW_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 # ----------------------------------------------------------------- cell counts
-
-
-def expected_cell_count(template: str) -> int:
-    """Value cells of a complete report: 198 (2019) or 200 (2021)."""
-    active = sum(len(st.columns) * len(st.rows) for st in ACTIVE_SUBTABLES[template])
-    apps = len(APPLICATION_ROWS[template]) * len(APPLICANT_COLUMNS)
-    review = len(REVIEW_ROWS) * len(REVIEW_COLUMNS)
-    return active + apps + review
 
 
 def canonical_keys(template: str) -> list[tuple[str, str, str]]:

@@ -667,6 +667,10 @@ class TableMapper:
             self.warnings.append(f"cell {table}/{row}/{col} is not a number: {parsed.raw!r}")
         self.cells.append(Cell(table, row, col, value, parsed.raw, unit, label, p.cell.where))
 
+    def _unmapped(self, what: str, values: list[Placed]) -> None:
+        """Warn about a row whose values cannot be given columns (never guessed), naming them."""
+        self.warnings.append(f"{what}; not mapped ({', '.join(repr(collapse_ws(cell_text(v))) for v in values)})")
+
     @staticmethod
     def _trim(values: list[Placed], n: int) -> list[Placed]:
         """Drop trailing (or leading) blank artefact cells when there are more cells than columns.
@@ -722,17 +726,11 @@ class TableMapper:
         item = ACTIVE_ROW_ITEM.get(key) or row.item or (row.active_header.item if row.active_header else None)
         cols, units = self._active_columns(row, item, len(values))
         if cols is None:
-            self.warnings.append(
-                f"section 二 row {label!r}: {len(values)} values do not fit the header; not mapped "
-                f"({', '.join(repr(collapse_ws(cell_text(v))) for v in values)})"
-            )
+            self._unmapped(f"section 二 row {label!r}: {len(values)} values do not fit the header", values)
             return
         values = self._trim(values, len(cols))
         if len(values) != len(cols):
-            self.warnings.append(
-                f"section 二 row {label!r}: {len(values)} values for {len(cols)} columns; not mapped "
-                f"({', '.join(repr(collapse_ws(cell_text(v))) for v in values)})"
-            )
+            self._unmapped(f"section 二 row {label!r}: {len(values)} values for {len(cols)} columns", values)
             return
         for col, p in zip(cols, values):
             self._emit(ACTIVE, key, col, p, label, units.get(col))
@@ -831,10 +829,7 @@ class TableMapper:
             self.warnings.append(f"section 三 row {label!r}: the document ends inside this row; {len(values)} of 7 values read")
             cols = list(APPLICANT_KEYS[: len(values)])
         if cols is None:
-            self.warnings.append(
-                f"section 三 row {label!r}: {len(values)} value cells do not fit the 7 applicant columns; not mapped "
-                f"({', '.join(repr(collapse_ws(cell_text(v))) for v in values)})"
-            )
+            self._unmapped(f"section 三 row {label!r}: {len(values)} value cells do not fit the 7 applicant columns", values)
             return
         values = self._trim(values, len(cols))
         for col, p in zip(cols, values):
@@ -904,10 +899,7 @@ class TableMapper:
         if mapping is None:
             if row.labels and not values:
                 return
-            self.warnings.append(
-                f"section 四: a row of {len(row.values)} values does not fit the header; not mapped "
-                f"({', '.join(repr(collapse_ws(cell_text(v))) for v in row.values)})"
-            )
+            self._unmapped(f"section 四: a row of {len(row.values)} values does not fit the header", row.values)
             return
         names = dict(REVIEW_ROWS)
         colnames = dict(REVIEW_COLUMNS)

@@ -38,9 +38,15 @@ def clean_number_text(raw: str) -> str:
     return text.replace("−", "-").replace("，", ",")
 
 
-@lru_cache(maxsize=131072)
 def parse_value(raw: str) -> ParsedValue:
     """Parse one value cell: ``"增15"`` → 15, ``"减4"`` → -4, ``"251000元"`` → 251000 元, ``"—"`` → None."""
+    # cell texts repeat ("0", "1" …): cached, but long texts (notes, stray paragraphs) are not kept
+    return _parse_value(raw) if len(raw) <= 64 else _parse_value.__wrapped__(raw)
+
+
+@lru_cache(maxsize=131072)
+def _parse_value(raw: str) -> ParsedValue:
+    """The uncached parser behind :func:`parse_value`."""
     shown = collapse_ws(raw)
     text = clean_number_text(raw)
     if _BLANK_RE.match(text):
@@ -62,11 +68,3 @@ def parse_value(raw: str) -> ParsedValue:
         value = -value
     return ParsedValue(value, unit, "number", shown)
 
-
-def is_value_like(raw: str) -> bool:
-    """True for a number or a blank marker."""
-    return parse_value(raw).kind in ("number", "blank")
-
-
-def is_number(raw: str) -> bool:
-    return parse_value(raw).kind == "number"

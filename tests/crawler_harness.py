@@ -8,6 +8,7 @@ files and the test portal's request log.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import sqlite3
@@ -118,6 +119,17 @@ def crawl(
         out, err = proc.communicate()
         raise AssertionError(f"crawl did not finish in {timeout} s\n{err[-4000:]}") from None
     return Crawl(proc.returncode, out, err, archive, time.monotonic() - started)
+
+
+def summarised_crawl(registry: Path, pid: str, archive: Path, *, args: list[str] | None = None,
+                     settings: dict | None = None) -> tuple[dict, float]:
+    """A crawl (raising when it fails) and its ``--summary-json`` (per-portal stats, peak RSS), plus wall seconds."""
+    summary_path = archive.parent / f"summary-{time.monotonic_ns()}.json"
+    result = crawl(registry, [pid], archive, settings=settings, args=[*(args or []), "--summary-json", str(summary_path)],
+                   timeout=900)
+    if result.returncode != 0:
+        raise RuntimeError(f"crawl {args or []} failed ({result.returncode})\n{result.stderr[-3000:]}")
+    return json.loads(summary_path.read_text()), result.seconds
 
 
 def sha256(data: bytes) -> str:

@@ -81,18 +81,9 @@ def build_grids(template: str | None, cells: list[dict], checks: list[dict]) -> 
 
     def grid(table: str, title: str, rows: list[tuple[str, str]], cols: list[tuple[str, str]]) -> Grid:
         g = Grid(table, title, cols)
-        for key, label in rows:
-            gr = GridRow(key, label)
-            for col, _ in cols:
-                cell = by_key.get((table, key, col))
-                if cell is not None:
-                    used.add(cell["id"])
-                gr.cells.append(cell)
-            if any(c is not None for c in gr.cells):
-                g.rows.append(gr)
         extra = sorted({r for (t, r, _c) in by_key if t == table and r.startswith("extra:")})
-        for key in extra:
-            gr = GridRow(key, key.split(":", 1)[1])
+        for key, label in [*rows, *((k, k.split(":", 1)[1]) for k in extra)]:
+            gr = GridRow(key, label)
             for col, _ in cols:
                 cell = by_key.get((table, key, col))
                 if cell is not None:

@@ -25,8 +25,6 @@ from extract.schema import (
 Number = int | float
 Key = tuple[str, str, str]
 
-CN_NUM = "一二三四五六七八九十"
-
 
 @dataclass
 class SampleCell:

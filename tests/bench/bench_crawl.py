@@ -10,35 +10,23 @@ extraction only), and prints pages/s, reports/s and the crawl process's peak RSS
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
-from crawler_harness import FAST, REPO, register  # noqa: E402
+from crawler_harness import register, summarised_crawl  # noqa: E402
 from portals import start_demo_county, start_site  # noqa: E402
 
-NO_POLITENESS = {**FAST, "LOG_LEVEL": "WARNING", "CONCURRENT_REQUESTS_PER_DOMAIN": 1}
+QUIET = {"LOG_LEVEL": "WARNING", "CONCURRENT_REQUESTS_PER_DOMAIN": 1}  # politeness off: the harness zeroes the delays
 
 
 def _crawl(site, tmp: Path, label: str) -> dict:
     registry, pid = register(site, tmp)
-    summary_path = tmp / "summary.json"
-    cmd = [sys.executable, "-m", "crawler.runner", pid, "--registry", str(registry), "--archive", str(tmp / "data"),
-           "--summary-json", str(summary_path)]
-    for key, value in NO_POLITENESS.items():
-        cmd += ["-s", f"{key}={value}"]
-    started = time.perf_counter()
-    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if out.returncode != 0:
-        raise RuntimeError(f"{label}: crawl failed ({out.returncode})\n{out.stderr[-3000:]}")
-    summary = json.loads(summary_path.read_text())
+    summary, wall = summarised_crawl(registry, pid, tmp / "data", settings=QUIET)
     stats = summary["portals"][pid]
     seconds = summary["seconds"]
     figures = {

@@ -12,36 +12,25 @@ the ratio falls with reports per list.  ``python tests/bench/bench_recrawl.py`` 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
-from crawler_harness import FAST, REPO, register  # noqa: E402
+from crawler_harness import register, summarised_crawl  # noqa: E402
 from portals import apply_season_changes, start_demo_county, start_site  # noqa: E402
 
-NO_POLITENESS = {**FAST, "LOG_LEVEL": "WARNING"}
+QUIET = {"LOG_LEVEL": "WARNING"}  # politeness off: the harness zeroes the delays
 
 
 def _crawl(registry: Path, pid: str, archive: Path, sites: list, args: list[str]) -> dict:
     for site in sites:
         site.clear_log()
-    summary_path = archive.parent / "summary.json"
-    cmd = [sys.executable, "-m", "crawler.runner", pid, "--registry", str(registry), "--archive", str(archive),
-           "--summary-json", str(summary_path), *args]  # fmt: skip
-    for key, value in NO_POLITENESS.items():
-        cmd += ["-s", f"{key}={value}"]
-    started = time.perf_counter()
-    out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if out.returncode != 0:
-        raise RuntimeError(f"crawl {args} failed ({out.returncode})\n{out.stderr[-3000:]}")
-    stats = json.loads(summary_path.read_text())["portals"][pid]
+    summary, wall = summarised_crawl(registry, pid, archive, args=args, settings=QUIET)
+    stats = summary["portals"][pid]
     received = sum(len(site.request_log) for site in sites)  # what the portal's servers saw
     return {"requests": received, "responses": stats["responses"], "not_modified": stats["not_modified"],
             "new_reports": stats["new_reports"], "changed_reports": stats["changed_reports"],
