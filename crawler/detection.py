@@ -120,7 +120,7 @@ _SEARCH_PARAMS = {"q", "query", "keyword", "keywords", "searchword", "kw", "wd",
 
 def canonical_url(url: str) -> str:
     """The URL to request for a document: fragment dropped, host lower-cased, default port
-    dropped, TRS ``_wap`` twins and ``isMobile``-style parameters folded (archive.ingest.doc_key
+    dropped, TRS ``_wap`` twins and ``isMobile``-style parameters folded (archive.store.ingest.doc_key
     folds the same twins).  Other query text is kept as written."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()

@@ -1,4 +1,4 @@
-"""The archive side of a crawl: one :class:`~archive.session.ArchiveSession` and one crawl run
+"""The archive side of a crawl: one :class:`~archive.store.session.ArchiveSession` and one crawl run
 shared by every spider of the process, opened when the first spider opens and closed (with its
 statistics) when the last one closes.
 
@@ -15,9 +15,9 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.crawler import Crawler
 
-from archive.rebuild import ArchiveBusy
-from archive.session import ArchiveSession
-from archive.warc import read_record
+from archive.store.rebuild import ArchiveBusy
+from archive.store.session import ArchiveSession
+from archive.store.warc import read_record
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from archive.session import Captured
+from archive.store.session import Captured
 
 
 @dataclass

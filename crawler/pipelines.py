@@ -1,6 +1,6 @@
 """Item pipeline: a report page and its downloaded attachments go into the archive.
 
-:meth:`archive.session.ArchiveSession.ingest_report` extracts them with
+:meth:`archive.store.session.ArchiveSession.ingest_report` extracts them with
 :func:`extract.extract_document`, decides new / changed / unchanged / duplicate and writes the
 report rows; the decision is also written to the WARC files, so ``nianbao rebuild`` repeats it.
 """

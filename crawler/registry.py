@@ -95,7 +95,7 @@ class Portal:
                 raise RegistryError(f"portal {self.id}: start URL {url} is not on the portal's hosts {self.hosts}")
 
     def row(self) -> dict:
-        """The ``portals`` table row (what :meth:`archive.session.ArchiveSession.upsert_portal` takes)."""
+        """The ``portals`` table row (what :meth:`archive.store.session.ArchiveSession.upsert_portal` takes)."""
         out = {k: getattr(self, k) for k in _FIELDS if getattr(self, k) not in (None, [])}
         out["hosts"] = list(self.hosts)
         out["start_urls"] = list(self.start_urls)

@@ -19,7 +19,7 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive.rebuild import ArchiveBusy
+from archive.store.rebuild import ArchiveBusy
 from crawler.extension import CrawlRun
 from crawler.registry import RegistryError, adhoc_portal, is_denied, load_registry, url_host
 

@@ -1,7 +1,7 @@
 """Shared helpers of the attachment-carrier tests (PDF, DOCX, DOC/WPS, XLS/XLSX, images).
 
-Sample reports come from :func:`archive.demo.sample.generate_report`; the files are made by the
-renderers of :mod:`archive.demo.render_docx` / :mod:`archive.demo.render_pdf` (LibreOffice
+Sample reports come from :func:`portalgen.sample.generate_report`; the files are made by the
+renderers of :mod:`portalgen.render_docx` / :mod:`portalgen.render_pdf` (LibreOffice
 headless, batched and cached on disk, so a warm run converts nothing).
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from archive.demo.render_docx import SpecCell, TableSpec
-from archive.demo.sample import Key, SampleCell, SampleReport, generate_report
+from portalgen.render_docx import SpecCell, TableSpec
+from portalgen.sample import Key, SampleCell, SampleReport, generate_report
 from extract.model import SourceCell, SourceTable
 
 
@@ -118,7 +118,7 @@ _RENDERED: dict[tuple[str, str], bytes] = {}
 
 def render_all() -> dict[tuple[str, str], bytes]:
     """Every (variant name, format) of :data:`FORMATS`, rendered once per process."""
-    from archive.demo.render_pdf import render_many
+    from portalgen.render_pdf import render_many
 
     if not _RENDERED:
         jobs, keys = [], []

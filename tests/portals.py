@@ -10,15 +10,15 @@ Import from a test module (``tests/`` is on ``sys.path`` under pytest)::
         assert {r.url for r in site.expected_reports} <= archived_urls
         assert not site.mirror.request_log            # never went to the spam mirror
 
-A :class:`~archive.demo.portal.RunningSite` gives ``base_url``, ``host`` (``127.0.0.1:PORT``),
+A :class:`~portalgen.portal.RunningSite` gives ``base_url``, ``host`` (``127.0.0.1:PORT``),
 ``start_urls``, ``portal_entry()`` (a ``portals`` registry row), ``request_log`` (every request:
 method, path, headers, time, status), ``expected_reports`` (canonical URL, alternative URLs, title,
 year, organ, level, template, published, carrier, encoding/``is_gbk``, attachment URLs, the
-:class:`~archive.demo.sample.SampleReport` with every expected cell), ``non_reports`` (URLs of
+:class:`~portalgen.sample.SampleReport` with every expected cell), ``non_reports`` (URLs of
 items that are not reports) and ``non_report_items``, ``hazard_urls``, ``robots_disallowed``,
 ``mirror`` (the spam copy on another port), the mutations ``add_report``, ``edit_report``,
 ``remove_report``, ``replace_attachment``, ``block``/``unblock``, ``go_dead``/``revive``, and
-``stop()``.  Site options (hazards …) are :class:`~archive.demo.sites.SiteOptions`.
+``stop()``.  Site options (hazards …) are :class:`~portalgen.sites.SiteOptions`.
 
 :func:`apply_season_changes` performs the scheduled-crawl scenario on a running site (one report
 added, one edited, one removed, one attachment replaced, one page turned into a block page) and
@@ -33,8 +33,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from archive.demo.portal import RunningSite, demo_expected_reports, ensure_loopback, start_demo, start_family
-from archive.demo.sites import (
+from portalgen.portal import RunningSite, demo_expected_reports, ensure_loopback, start_demo, start_family
+from portalgen.sites import (
     FAMILIES,
     WAF_COOKIE,
     ExpectedAttachment,

@@ -1,8 +1,8 @@
 """Real archive databases and WARC files for the publishing tests (search, Datasette, dump).
 
 :func:`build_archive` writes an archive directory the way the crawler does: gzip WARC files
-(``archive.warc.WarcWriter``) and an SQLite database with the real schema
-(``archive.schema.create_schema``) filled from ``archive/demo/sample.py`` reports — reports,
+(``archive.store.warc.WarcWriter``) and an SQLite database with the real schema
+(``archive.store.schema.create_schema``) filled from ``archive/demo/sample.py`` reports — reports,
 cells with canonical keys, R1–R4 checks, sections, snapshots pointing at the WARC records,
 portals, attachments.  Some reports are made inconsistent on purpose (known failing checks),
 one page is GBK, one page carries a script and remote resources (for the sandbox tests), one
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from archive.demo.sample import COUNTIES, DEPARTMENTS, TOWNS, SampleReport, generate_report
-from archive.schema import create_schema
-from archive.warc import RevisitTarget, WarcWriter
+from portalgen.sample import COUNTIES, DEPARTMENTS, TOWNS, SampleReport, generate_report
+from archive.store.schema import create_schema
+from archive.store.warc import RevisitTarget, WarcWriter
 from extract.schema import APPLICANT_KEYS, APPLICATION_ROWS, R3_LEAVES, REVIEW_COLUMNS, REVIEW_ROWS
 
 PORTAL_CODES = {"城步苗族自治县": "430529", "平潭县": "350128", "吴起县": "610626", "松阳县": "331124", "微山县": "370826"}

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from archive.datasette.metadata import TITLE
-from archive.dump import dump
-from archive.search import normalise
+from archive.publish.dump import dump
+from archive.publish.search import normalise
 from publish_fixtures import GBK_MARKER, SCRIPT_MARKER, Server, build_archive
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]

@@ -65,7 +65,7 @@ def test_scrapy_crawl_portal(portal_factory, tmp_path):
 
 
 def test_a_second_crawl_of_the_same_archive_is_refused(portal_factory, tmp_path):
-    from archive.rebuild import archive_lock
+    from archive.store.rebuild import archive_lock
 
     site = portal_factory("generic", attachments=False, n_reports=2)
     registry, pid = register(site, tmp_path)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import urllib.request
 from collections import defaultdict
 
-from archive.demo.sites import build_site
+from portalgen.sites import build_site
 from crawler_harness import assert_every_report_once, assert_stayed_home, crawl, register
 from portals import portal_factory  # noqa: F401  (fixture)
 

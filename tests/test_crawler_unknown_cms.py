@@ -14,9 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from archive.demo.render_docx import render_docx
-from archive.demo.render_html import MarkupStyle, render_body
-from archive.demo.sample import generate_report
+from portalgen.render_docx import render_docx
+from portalgen.render_html import MarkupStyle, render_body
+from portalgen.sample import generate_report
 from crawler_harness import crawl, sha256
 
 LIST = "/public/column/1741?type=4&catId=7035985&action=list"

@@ -15,8 +15,8 @@ from datasette.utils import tilde_encode
 
 from archive.datasette.metadata import TITLE
 from archive.datasette.snapshots import SNAPSHOT_CSP
-from archive.dump import dump
-from archive.views import VIEWS, create_views
+from archive.publish.dump import dump
+from archive.publish.views import VIEWS, create_views
 from extract.schema import APPLICANT_KEYS, R3_LEAVES, REVIEW_COLUMNS, REVIEW_ROWS
 from publish_fixtures import GBK_MARKER, Server, build_archive, statutory_deadline
 
@@ -433,8 +433,8 @@ def test_serve_refuses_missing_or_foreign_databases(tmp_path):
 
 
 def test_archive_directory_resolution(site, tmp_path):
-    from archive.commands.serve import build_datasette
-    from archive.datasette_plugin import archive_dir, dumps_dir, state
+    from archive.cli.commands.serve import build_datasette
+    from archive.datasette.hooks import archive_dir, dumps_dir, state
 
     fixture, server, client = site
     configured = build_datasette(fixture.db_path, archive_dir=tmp_path, dumps_dir=fixture.root / "dumps")

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from archive import db
-from archive.rebuild import ArchiveBusy, rebuild
-from archive.schema import SCHEMA_VERSION
-from archive.session import ArchiveSession
-from archive.warc import RevisitTarget, WarcWriter, iter_records, recover, scan_members, warc_files
+from archive.store import db
+from archive.store.rebuild import ArchiveBusy, rebuild
+from archive.store.schema import SCHEMA_VERSION
+from archive.store.session import ArchiveSession
+from archive.store.warc import RevisitTarget, WarcWriter, iter_records, recover, scan_members, warc_files
 from fixtures.archive.compare import differences
 
 WARCIO = str(Path(sys.executable).parent / "warcio")
@@ -292,7 +292,7 @@ def test_records_written_but_never_committed_are_applied_on_open(tmp_path: Path)
 WRITER = r"""
 import random, sys
 from datetime import datetime, timedelta, timezone
-from archive.session import ArchiveSession
+from archive.store.session import ArchiveSession
 root, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 T0 = datetime(2025, 3, 1, 8, tzinfo=timezone.utc)
 blobs = {}

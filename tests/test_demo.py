@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from archive.demo.portal import demo_expected_reports, start_demo
+from portalgen.portal import demo_expected_reports, start_demo
 from publish_fixtures import Server
 
 pytestmark = [pytest.mark.xdist_group("browser")]

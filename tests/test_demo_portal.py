@@ -29,8 +29,8 @@ from portals import (  # noqa: F401 (portal_factory is a fixture)
     start_site,
 )
 
-from archive.demo.portal import PortalServer, ensure_loopback
-from archive.demo.sites import build_site
+from portalgen.portal import PortalServer, ensure_loopback
+from portalgen.sites import build_site
 
 REPO = Path(__file__).resolve().parent.parent
 READ_ONLY = pytest.mark.xdist_group("demo_portal_read_only")

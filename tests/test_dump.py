@@ -18,8 +18,8 @@ import httpx
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.dump import DumpError, dump
-from archive.search import register_functions
+from archive.publish.dump import DumpError, dump
+from archive.publish.search import register_functions
 from publish_fixtures import build_archive, free_port
 
 pytestmark = pytest.mark.xdist_group("dump")

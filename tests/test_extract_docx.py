@@ -1,6 +1,6 @@
 """DOCX carrier: the Word table model (gridSpan, vMerge …) mapped to the HTML grid.
 
-Reports are written with python-docx in the official merged layout (archive.demo.render_docx);
+Reports are written with python-docx in the official merged layout (portalgen.render_docx);
 extraction must give exactly the generated cells, and the grid must be the written grid.  Hand
 written WordprocessingML covers the corners of the table model real files use.
 """
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.demo.render_docx import STYLES, report_tables, render_docx
-from archive.demo.sample import VALUE_STYLES, generate_report
+from portalgen.render_docx import STYLES, report_tables, render_docx
+from portalgen.sample import VALUE_STYLES, generate_report
 from carrier_fixtures import cell_problems, grid_signature, spec_signature, tables_of
 from extract import extract_document
 from extract.docx import parse_docx

@@ -1,7 +1,7 @@
 """Extraction of generated reports: hundreds of random reports × markup styles per run.
 
-Every report comes from :func:`archive.demo.sample.generate_report` (R1–R4 hold), is rendered by
-:mod:`archive.demo.render_html` / :mod:`archive.demo.render_text` and read back with
+Every report comes from :func:`portalgen.sample.generate_report` (R1–R4 hold), is rendered by
+:mod:`portalgen.render_html` / :mod:`portalgen.render_text` and read back with
 :func:`extract.extract_document`.  Extraction must return exactly
 :meth:`SampleReport.expected_cells` (keys, ``value``, ``unit``, ``raw`` with whitespace
 collapsed), the right template, year, organ and title, passing R1–R4 checks, and — when one value
@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from archive.demo.render_html import ENCODINGS, STYLE_CHOICES, MarkupStyle, render_page
-from archive.demo.render_text import TEXT_STYLE, render_text
-from archive.demo.sample import LEGACY_TABLES, TITLE_FORMS, VALUE_STYLES, Key, SampleReport, generate_report
+from portalgen.render_html import ENCODINGS, STYLE_CHOICES, MarkupStyle, render_page
+from portalgen.render_text import TEXT_STYLE, render_text
+from portalgen.sample import LEGACY_TABLES, TITLE_FORMS, VALUE_STYLES, Key, SampleReport, generate_report
 from extract import extract_document
 from extract.model import Report
 from gen.expect import cell_mismatches, checked_rules, failing_checks, perturb

@@ -14,8 +14,8 @@ import zipfile
 
 import pytest
 
-from archive.demo.render_xlsx import build_xlsx
-from archive.demo.sample import generate_report
+from portalgen.render_xlsx import build_xlsx
+from portalgen.sample import generate_report
 from carrier_fixtures import BY_NAME, FORMATS, cell_problems, render_all, tables_of
 from extract import extract_document
 from extract.model import ExtractionError, Paragraph, SourceTable
@@ -151,7 +151,7 @@ def test_sniffing_helpers(files):
     doc, xls, xlsx = files[("2021-plain", "doc")], files[("pre2019-fujian", "xls")], files[("2021-plain", "xlsx")]
     assert "WordDocument" in ole_streams(doc)
     assert (ole_kind(doc), ole_kind(xls), ole_kind(xlsx), ole_kind(b"junk")) == ("doc", "xls", None, None)
-    from archive.demo.render_docx import render_docx
+    from portalgen.render_docx import render_docx
 
     assert (zip_kind(render_docx(BY_NAME["2021-plain"].report())), zip_kind(xlsx), zip_kind(doc)) == ("docx", "xlsx", None)
     odt = io.BytesIO()

@@ -15,8 +15,8 @@ import zlib
 import pdfplumber
 import pytest
 
-from archive.demo.render_docx import report_tables
-from archive.demo.render_pdf import render_protected_pdf
+from portalgen.render_docx import report_tables
+from portalgen.render_pdf import render_protected_pdf
 from carrier_fixtures import BY_NAME, VARIANTS, cell_problems, grid_signature, render_all, spec_signature, squeeze, tables_of
 from extract import extract_document
 from extract.model import ExtractionError, FlattenedTable, Paragraph
@@ -170,7 +170,7 @@ def test_page_limit_and_time_limit(pdfs):
 
 
 def test_scanned_pdf_without_ocr_has_no_cells():
-    from archive.demo.render_pdf import scan_pdf
+    from portalgen.render_pdf import scan_pdf
 
     data = scan_pdf(render_all()[("2021-plain", "pdf")], dpi=72)
     doc = parse_pdf(data, ocr=False)
@@ -198,7 +198,7 @@ def _text_pdf(lines: list[str]) -> bytes:
     """A PDF (printed by LibreOffice) of plain paragraphs: a table flattened into text lines."""
     from docx import Document as new_document
 
-    from archive.demo.render_pdf import convert_cached
+    from portalgen.render_pdf import convert_cached
 
     doc = new_document()
     for line in lines:

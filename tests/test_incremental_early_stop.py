@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archive.monitors import portal_health
+from archive.ops.monitors import portal_health
 from crawler.runner import EXIT_BUSY, scheduled_mode
 from crawler_harness import FAST, REPO, crawl, register
 from portals import portal_factory  # noqa: F401  (fixture)
@@ -78,7 +78,7 @@ def test_removal_past_an_early_stop_is_found_by_the_scheduled_full_run(portal_fa
 
 
 def test_scheduled_mode_counts_runs_since_the_last_full_one(tmp_path):
-    from archive import db
+    from archive.store import db
 
     path = tmp_path / "nianbao.db"
     assert scheduled_mode(path, ["a"], 7) == "full"  # no archive yet
@@ -135,7 +135,7 @@ def test_overlapping_scheduled_runs(portal_factory, tmp_path):
 
 def test_an_overlapping_scrapy_job_fetches_nothing(portal_factory, tmp_path):
     """``scrapy crawl portal`` (how Scrapyd runs jobs) on a busy archive: an error, no request."""
-    from archive.rebuild import archive_lock
+    from archive.store.rebuild import archive_lock
 
     site = portal_factory("generic", attachments=False, n_reports=2)
     registry, pid = register(site, tmp_path)

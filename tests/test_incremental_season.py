@@ -25,8 +25,8 @@ import httpx
 import pytest
 from datasette.utils import tilde_encode
 
-from archive.publish import prepare_for_serving
-from archive.rebuild import rebuild
+from archive.publish.prepare import prepare_for_serving
+from archive.store.rebuild import rebuild
 from crawler.registry import Registry, portal_from_dict
 from crawler_harness import REPO, crawl
 from portals import apply_season_changes, start_site
@@ -156,7 +156,7 @@ def test_cell_and_text_diffs_of_the_new_versions(season):
     minus = [line for line in edited["text_diff"].splitlines() if line.startswith("-") and not line.startswith("---")]
     assert minus == [] and "".join(plus).startswith("（") and "更正：补充了政务新媒体信息发布情况。" in "".join(plus)
     assert "更正）" in plus[-1] and edited["text_diff"].startswith("--- v1\n+++ v2\n@@ ")
-    # one published count went up by one (archive.demo.sites.bump_one_cell)
+    # one published count went up by one (portalgen.sites.bump_one_cell)
     (cell,) = rows(db, "SELECT * FROM cell_changes WHERE change_id = ?", edited["id"])
     old = cell["old_value"]
     assert (cell["change"], cell["new_value"], cell["old_raw"], cell["new_raw"]) == ("changed", old + 1, str(old), str(old + 1))

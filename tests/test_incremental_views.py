@@ -7,9 +7,9 @@ import json
 import sqlite3
 from datetime import date
 
-from archive import db
-from archive.ingest import IngestInput, ingest_report, record_changes, text_diff, text_lines
-from archive.views import create_views
+from archive.store import db
+from archive.store.ingest import IngestInput, ingest_report, record_changes, text_diff, text_lines
+from archive.publish.views import create_views
 from fixtures.archive.pages import edited, report_page, sample
 
 URL = "http://127.0.0.1:8000/zfxxgk/zfxxgknb/202201/t20220110_101.html"
@@ -131,7 +131,7 @@ def test_deadline_view(tmp_path):
 
 
 def test_views_need_no_crawl_history(tmp_path):
-    from archive.schema import create_schema
+    from archive.store.schema import create_schema
 
     conn = sqlite3.connect(tmp_path / "empty.db")
     create_schema(conn)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.db import connect
-from archive.ingest import (
+from archive.store.db import connect
+from archive.store.ingest import (
     IngestInput,
     _Extracted,
     choose_carrier,

@@ -14,10 +14,10 @@ import httpx
 import pytest
 from datasette.utils import tilde_encode
 
-from archive import db
-from archive.monitors import MONITORS, alerts, health_sql, portal_health
-from archive.publish import prepare_for_serving
-from archive.rebuild import record_portal_stats
+from archive.store import db
+from archive.ops.monitors import MONITORS, alerts, health_sql, portal_health
+from archive.publish.prepare import prepare_for_serving
+from archive.store.rebuild import record_portal_stats
 from publish_fixtures import Server
 
 REPO = Path(__file__).resolve().parents[1]

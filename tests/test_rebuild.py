@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from archive.rebuild import rebuild
-from archive.session import ArchiveSession
-from archive.warc import iter_records
+from archive.store.rebuild import rebuild
+from archive.store.session import ArchiveSession
+from archive.store.warc import iter_records
 from fixtures.archive.compare import differences, table_rows
 from fixtures.archive.site import (
     T_RUN1,

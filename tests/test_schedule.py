@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import schedule as sch
+from archive.ops import schedule as sch
 from crawler_harness import FAST, REPO, register
 from portals import portal_factory  # noqa: F401  (fixture)
 
@@ -212,7 +212,7 @@ def test_scrapyd_egg_builds_and_runs_under_the_scrapyd_runner(portal_factory, tm
         names = set(z.namelist())
         entry_points = z.read("EGG-INFO/entry_points.txt").decode()
     for needed in ("crawler/spiders/portal.py", "crawler/portals.toml", "crawler/settings.py", "extract/__init__.py",
-                   "archive/session.py", "archive/ingest.py"):  # fmt: skip
+                   "archive/store/session.py", "archive/store/ingest.py"):  # fmt: skip
         assert needed in names, needed
     assert "[scrapy]\nsettings = crawler.settings" in entry_points
     assert not [n for n in names if n.startswith("tests/")]

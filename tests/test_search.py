@@ -12,9 +12,9 @@ from datasette.utils import tilde_encode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.demo.sample import PHRASES, PROBLEMS
-from archive.publish import prepare_for_serving
-from archive.search import (
+from portalgen.sample import PHRASES, PROBLEMS
+from archive.publish.prepare import prepare_for_serving
+from archive.publish.search import (
     escape_fts,
     normalise,
     rebuild_search_index,
@@ -24,7 +24,7 @@ from archive.search import (
     tokenize,
     update_search_index,
 )
-from archive.schema import create_schema
+from archive.store.schema import create_schema
 from publish_fixtures import TRADITIONAL_TEXT, Server, build_archive
 
 # ----------------------------------------------------------------------------- tokenizer
@@ -231,7 +231,7 @@ def test_empty_or_punctuation_query_returns_a_page(served, query):
 def test_plugin_registered_and_escape_fts_overridden(served):
     _, server = served
     plugins = httpx.get(server.url + "/-/plugins.json", timeout=30).json()
-    mine = [p for p in plugins if p["name"] in ("nianbao", "archive.datasette_plugin")]
+    mine = [p for p in plugins if p["name"] in ("nianbao", "archive.datasette")]
     assert mine and "prepare_connection" in mine[0]["hooks"]
     r = httpx.get(server.url + "/archive.json", params={"sql": "select escape_fts('扶贫资金') as q", "_shape": "array"}, timeout=30)
     assert r.json() == [{"q": '"扶贫 贫资 资金"'}]

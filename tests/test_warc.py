@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from archive.warc import (
+from archive.store.warc import (
     REFERS_TO_FILE,
     RevisitTarget,
     WarcError,
@@ -365,7 +365,7 @@ FULL_DISK = r"""
 import random, resource, signal, sys
 from datetime import datetime
 from pathlib import Path
-from archive.warc import WarcWriter
+from archive.store.warc import WarcWriter
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))  # the "disk" holds 200 kB
 writer = WarcWriter(Path(sys.argv[1]) / "warc")

@@ -1,15 +1,15 @@
 """Datasette metadata of an archive database: titles, descriptions, units, facets, queries.
 
 Chinese first, English where it helps.  :func:`build_database_metadata` describes every table
-and column of ``archive/schema.py``, every view of :mod:`archive.views` and the FTS tables; the
+and column of ``archive/schema.py``, every view of :mod:`archive.publish.views` and the FTS tables; the
 plugin serves it through the ``get_metadata`` hook, so a fresh ``datasette nianbao.db`` with the
 plugin installed shows the same metadata as ``nianbao serve``.
 """
 
 from __future__ import annotations
 
-from archive.monitors import MONITORS
-from archive.views import (
+from archive.ops.monitors import MONITORS
+from archive.publish.views import (
     APPLICATION_ROW_NAMES,
     DENIED_ROWS,
     LEVEL_LABELS,

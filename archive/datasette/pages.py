@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from archive.datasette.chart import Series, trend_svg
 from archive.datasette.snapshots import is_inline, mime_of
-from archive.views import (
+from archive.publish.views import (
     ACTIVE_COL_LABELS,
     ACTIVE_ROW_LABELS,
     APPLICATION_ROW_NAMES,

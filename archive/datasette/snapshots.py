@@ -16,7 +16,7 @@ import re
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
-from archive.warc import StoredRecord, WarcError, read_record
+from archive.store.warc import StoredRecord, WarcError, read_record
 
 INLINE_TYPES = frozenset({"text/html", "application/xhtml+xml", "text/plain"})
 SERVABLE_RECORDS = frozenset({"response", "revisit", "resource"})

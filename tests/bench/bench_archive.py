@@ -15,8 +15,8 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from archive.rebuild import rebuild  # noqa: E402
-from archive.session import ArchiveSession  # noqa: E402
+from archive.store.rebuild import rebuild  # noqa: E402
+from archive.store.session import ArchiveSession  # noqa: E402
 from fixtures.archive.pages import report_page, sample  # noqa: E402
 
 T0 = datetime(2025, 3, 1, 8, tzinfo=timezone.utc)

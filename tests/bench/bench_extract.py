@@ -10,8 +10,8 @@ import random
 import statistics
 import time
 
-from archive.demo.render_html import realistic_style, render_page
-from archive.demo.sample import generate_report
+from portalgen.render_html import realistic_style, render_page
+from portalgen.sample import generate_report
 from extract import extract_document
 
 

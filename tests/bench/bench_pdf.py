@@ -13,8 +13,8 @@ import random
 import statistics
 import time
 
-from archive.demo.render_pdf import render_many
-from archive.demo.sample import generate_report
+from portalgen.render_pdf import render_many
+from portalgen.sample import generate_report
 from extract import extract_document
 from extract.pdf import parse_pdf
 

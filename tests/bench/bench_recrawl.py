@@ -1,6 +1,6 @@
 """Benchmark of scheduled re-crawls: what an unchanged portal costs (issue 6).
 
-``run() -> dict`` crawls the bundled sample portal (``archive.demo.portal.start_demo``: a TRS site
+``run() -> dict`` crawls the bundled sample portal (``portalgen.portal.start_demo``: a TRS site
 and a Hanweb platform, PDF/DOCX attachments) with politeness off, first in full, then again as the
 scheduled incremental run (``--incremental --early-stop``) of the unchanged portal, and prints
 requests, responses and seconds of each and the ratio of requests (target: the re-crawl makes at

@@ -26,9 +26,9 @@ HERE = Path(__file__).resolve().parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(HERE.parent))
 
-from archive.demo.sample import COUNTIES, DEPARTMENTS, PHRASES, PROBLEMS, TOWNS  # noqa: E402
-from archive.publish import prepare_for_serving  # noqa: E402
-from archive.schema import create_schema  # noqa: E402
+from portalgen.sample import COUNTIES, DEPARTMENTS, PHRASES, PROBLEMS, TOWNS  # noqa: E402
+from archive.publish.prepare import prepare_for_serving  # noqa: E402
+from archive.store.schema import create_schema  # noqa: E402
 from publish_fixtures import PORTAL_CODES, Server  # noqa: E402
 
 QUERIES = ["扶贫", "低保", "复议", "信访举报投诉", "2019年", "12345热线", "贫", "政府信息公开", "行政诉讼", "乡村振兴", "扶贫 低保", "APP"]
@@ -103,7 +103,7 @@ def _measure(client: httpx.Client, path: str, params: dict) -> float:
 
 def _sql_breakdown(db: Path, query: str) -> dict:
     """SQLite-only timings (median of 5): the FTS match alone, Datasette's count and row queries."""
-    from archive.search import register_functions
+    from archive.publish.search import register_functions
 
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     register_functions(conn)

@@ -16,9 +16,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository and tests/ importable
     sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).resolve().parents[1])]
 
-from archive.demo.render_html import ENCODINGS, realistic_style, render_page  # noqa: E402
-from archive.demo.render_text import render_text  # noqa: E402
-from archive.demo.sample import TITLE_FORMS, SampleReport, generate_report  # noqa: E402
+from portalgen.render_html import ENCODINGS, realistic_style, render_page  # noqa: E402
+from portalgen.render_text import render_text  # noqa: E402
+from portalgen.sample import TITLE_FORMS, SampleReport, generate_report  # noqa: E402
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archive.demo.sample import Key, SampleCell, SampleReport
+from portalgen.sample import Key, SampleCell, SampleReport
 from extract.schema import APPLICANT_KEYS, R3_LEAVES, REVIEW_ROWS
 
 

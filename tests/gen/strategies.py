@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from archive.demo.render_html import STYLE_CHOICES, MarkupStyle
-from archive.demo.sample import EXTRA_ROW_KINDS, LEGACY_TABLES, TITLE_FORMS, VALUE_STYLES, SampleReport, generate_report
+from portalgen.render_html import STYLE_CHOICES, MarkupStyle
+from portalgen.sample import EXTRA_ROW_KINDS, LEGACY_TABLES, TITLE_FORMS, VALUE_STYLES, SampleReport, generate_report
 
 
 @dataclass(frozen=True)

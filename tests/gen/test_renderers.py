@@ -14,7 +14,7 @@ import lxml.html
 import pytest
 from hypothesis import given, settings
 
-from archive.demo.render_html import (
+from portalgen.render_html import (
     ENCODINGS,
     PRESETS,
     STYLE_CHOICES,
@@ -25,9 +25,9 @@ from archive.demo.render_html import (
     render_page,
     render_standalone_page,
 )
-from archive.demo.render_layout import LTable, grid, layout_report
-from archive.demo.render_text import TEXT_STYLE, render_text
-from archive.demo.sample import generate_report
+from portalgen.render_layout import LTable, grid, layout_report
+from portalgen.render_text import TEXT_STYLE, render_text
+from portalgen.sample import generate_report
 from gen.expect import collapse
 from gen.htmlgrid import parse_tables, squeeze
 from gen.strategies import ReportSpec, markup_styles, report_specs

@@ -1,0 +1,127 @@
+"""`nianbao demo`: the whole pipeline on the bundled sample portal, then Datasette.
+
+1. start the sample county portal (TRS WCM site + Hanweb platform, loopback only);
+2. crawl it with the real crawler (a subprocess: Scrapy's reactor runs once per process), with a
+   progress display;
+3. build the archive (``data/nianbao.db`` + WARC files), its search index and views;
+4. serve it with Datasette on http://127.0.0.1:8001 (unless ``--no-serve``).
+"""
+
+from __future__ import annotations
+
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).resolve().parents[3] / "tests"))  # interim: the sample site moves into archive/sample
+
+import argparse
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+DEFAULT_PORTAL_PORT = 8701  # the TRS site; +1 the Hanweb platform, +2 the spam mirror
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="crawl the bundled sample portal into an archive and serve it (the whole pipeline)",
+        description="Start the bundled sample portal on loopback, crawl it with the real crawler, build the "
+        "archive database, search index and views, and serve it with Datasette.",
+    )
+    p.add_argument("--archive", type=Path, default=Path("data"), help="archive directory (default: data/)")
+    p.add_argument("--port", type=int, default=8001, help="Datasette port (default 8001)")
+    p.add_argument("--portal-port", type=int, default=DEFAULT_PORTAL_PORT,
+                   help=f"first port of the sample portal (default {DEFAULT_PORTAL_PORT}; 0 = any free ports)")
+    p.add_argument("--seed", type=int, default=0, help="sample portal seed (default 0)")
+    p.add_argument("--no-serve", action="store_true", help="do everything but serving")
+    p.add_argument("--cache", type=Path, default=None, help="cache directory for rendered PDF/DOCX attachments")
+    p.set_defaults(func=run)
+
+
+def _ports_free(first: int, n: int = 3) -> bool:
+    for port in range(first, first + n):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                return False
+    return True
+
+
+def _summary(db: Path) -> dict:
+    conn = sqlite3.connect(db)
+    try:
+        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "reports": one("SELECT count(*) FROM reports WHERE is_current = 1"),
+            "with_cells": one("SELECT count(DISTINCT report_id) FROM cells"),
+            "cells": one("SELECT count(*) FROM cells"),
+            "failed_checks": one("SELECT count(*) FROM checks WHERE ok = 0"),
+            "attachments": one("SELECT count(*) FROM attachments"),
+            "snapshots": one("SELECT count(*) FROM snapshots"),
+            "errors": one("SELECT count(*) FROM fetch_errors"),
+            "years": one("SELECT min(year) || '–' || max(year) FROM reports WHERE is_current = 1"),
+        }
+    finally:
+        conn.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    from portalgen.portal import start_demo
+    from crawler.registry import Registry, portal_from_dict
+
+    archive = args.archive
+    archive.mkdir(parents=True, exist_ok=True)
+    portal_port = args.portal_port
+    if portal_port and not _ports_free(portal_port):
+        print(f"nianbao demo: ports {portal_port}–{portal_port + 2} are busy; using free ports "
+              "(the archive will hold the sample under new URLs)", file=sys.stderr)
+        portal_port = 0
+    options = {"cache": args.cache} if args.cache else {}
+    site = start_demo(seed=args.seed, port=portal_port, **options)
+    try:
+        print(f"sample portal: {site.base_url} (TRS WCM) and {site.extra[0].base_url if site.extra else ''} (Hanweb)")
+        prerender = getattr(site, "prerender_attachments", None) or getattr(site.site, "prerender_attachments", None)
+        if prerender is not None:
+            try:
+                prerender()
+            except Exception as exc:  # LibreOffice missing: PDF attachments cannot be rendered
+                print(f"nianbao demo: attachments could not all be rendered ({exc}); run `make system-deps`",
+                      file=sys.stderr)
+        entry = portal_from_dict(site.portal_entry())
+        registry_file = archive / "demo-portals.toml"
+        Registry({entry.id: entry}, []).save(registry_file)
+        cmd = [
+            sys.executable, "-m", "crawler.runner", entry.id,
+            "--archive", str(archive), "--registry", str(registry_file),
+            "--delay", "0", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING",
+        ]
+        print(f"crawling {entry.name} ({entry.id}) …", flush=True)
+        env = dict(os.environ)
+        code = subprocess.call(cmd, env=env)
+        if code not in (0,):
+            print(f"nianbao demo: the crawl ended with exit code {code}", file=sys.stderr)
+            if not (archive / "nianbao.db").is_file():
+                return code
+    finally:
+        site.stop()
+    db = archive / "nianbao.db"
+    from archive.publish.prepare import prepare_for_serving
+
+    stats = prepare_for_serving(db)
+    s = _summary(db)
+    print(
+        f"archive {db}: {s['reports']} reports ({s['years']}), {s['with_cells']} with tables, {s['cells']} cells, "
+        f"{s['failed_checks']} failed checks, {s['attachments']} attachments, {s['snapshots']} snapshots, "
+        f"{s['errors']} fetch errors/blocks; search index {stats.search.sections_indexed} sections"
+    )
+    if args.no_serve:
+        return 0
+    from archive.cli.commands.serve import run_server
+
+    print(f"serving on http://127.0.0.1:{args.port}/ (Ctrl-C to stop)", flush=True)
+    return run_server(db, args.port, archive_dir=archive, prepare=False)

@@ -1,0 +1,508 @@
+"""The views a journalist opens first, as SQL views with Chinese column names.
+
+:func:`create_views` (re)creates every view; it is idempotent and cheap, and it is re-run by
+:func:`archive.publish.prepare.prepare_for_serving` after every change of the archive (the coverage view
+has one column per year present in the archive).  Views show current report versions only
+(``reports.is_current = 1``); the ``reports`` table keeps every version.
+
+Province, city and county come from ``portals`` (joined on ``reports.portal``), the level from
+``reports.level`` or else the portal's level.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from archive.ops.monitors import health_view_sql
+
+from extract.schema import (
+    ACTIVE_2019,
+    ACTIVE_2021,
+    APPLICANT_COLUMNS,
+    APPLICATION_ROWS_2021,
+    REVIEW_COLUMNS,
+    REVIEW_ROWS,
+)
+
+# ----------------------------------------------------------------------------- labels
+
+# Short Chinese column names of the `applications` rows (the official label is longer).
+APPLICATION_ROW_NAMES: dict[str, str] = {
+    "new_received": "本年新收申请",
+    "carried_over": "上年结转申请",
+    "granted": "予以公开",
+    "partially_granted": "部分公开",
+    "denied_state_secret": "不予公开_属于国家秘密",
+    "denied_prohibited_by_law": "不予公开_法律行政法规禁止公开",
+    "denied_security_stability": "不予公开_危及三安全一稳定",
+    "denied_third_party": "不予公开_保护第三方合法权益",
+    "denied_internal_affairs": "不予公开_三类内部事务信息",
+    "denied_process_information": "不予公开_四类过程性信息",
+    "denied_enforcement_files": "不予公开_行政执法案卷",
+    "denied_query_matters": "不予公开_行政查询事项",
+    "unavailable_not_held": "无法提供_本机关不掌握",
+    "unavailable_needs_creation": "无法提供_需另行制作",
+    "unavailable_unclear": "无法提供_补正后仍不明确",
+    "not_processed_petition": "不予处理_信访举报投诉类申请",
+    "not_processed_repeated": "不予处理_重复申请",
+    "not_processed_publication": "不予处理_要求提供公开出版物",
+    "not_processed_excessive": "不予处理_无正当理由大量反复申请",
+    "not_processed_confirmation": "不予处理_要求确认或重新出具已获取信息",
+    "other": "其他处理_2019",
+    "other_no_correction": "其他处理_逾期不补正",
+    "other_no_fee": "其他处理_逾期未缴费",
+    "other_misc": "其他处理_其他",
+    "total": "办理结果总计",
+    "carried_forward": "结转下年度继续办理",
+}
+DENIED_ROWS = [k for k in APPLICATION_ROW_NAMES if k.startswith("denied_")]
+UNAVAILABLE_ROWS = [k for k in APPLICATION_ROW_NAMES if k.startswith("unavailable_")]
+NOT_PROCESSED_ROWS = [k for k in APPLICATION_ROW_NAMES if k.startswith("not_processed_")]
+OTHER_ROWS = ["other", "other_no_correction", "other_no_fee", "other_misc"]
+
+APPLICANT_LABELS = dict(APPLICANT_COLUMNS)
+REVIEW_ROW_LABELS = {"administrative_review": "行政复议", "litigation_direct": "行政诉讼_未经复议直接起诉", "litigation_after_review": "行政诉讼_复议后起诉"}
+REVIEW_ROW_SHORT = {"administrative_review": "复议", "litigation_direct": "直接起诉", "litigation_after_review": "复议后起诉"}
+REVIEW_COLUMN_LABELS = dict(REVIEW_COLUMNS)
+
+ACTIVE_ROW_LABELS: dict[str, str] = {}
+ACTIVE_COL_LABELS: dict[str, str] = {}
+ACTIVE_ITEM_OF_ROW: dict[str, str] = {}
+for _st in ACTIVE_2019 + ACTIVE_2021:
+    for _key, _label in _st.rows:
+        ACTIVE_ROW_LABELS.setdefault(_key, _label)
+        ACTIVE_ITEM_OF_ROW[_key] = f"第二十条第（{_st.item}）项"
+    for _key, _label in _st.columns:
+        ACTIVE_COL_LABELS.setdefault(_key, _label)
+ACTIVE_ROW_LABELS["normative_documents"] = "（行政）规范性文件"
+ACTIVE_COL_LABELS["decisions"] = "（本年）处理决定数量"
+
+TABLE_LABELS = {
+    "active_disclosure": "主动公开政府信息情况",
+    "applications": "收到和处理政府信息公开申请情况",
+    "review_litigation": "政府信息公开行政复议、行政诉讼情况",
+    "legacy_indicators": "2019年以前的统计指标",
+}
+
+LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级", "town": "乡镇街道", "department": "部门"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A consistency rule of report-format.md §7."""
+
+    rule: str
+    zh: str
+    en: str
+    status: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("R1", "每个申请人列：本年新收 + 上年结转 = 办理结果总计 + 结转下年度继续办理",
+         "new_received + carried_over = total + carried_forward, per applicant column", "官方（表格表头印有此勾稽关系）"),
+    Rule("R2", "每一行：总计列 = 六类申请人之和", "total column = sum of the six applicant columns, per row", "表格隐含"),
+    Rule("R3", "每个申请人列：（七）总计 = 各项办理结果（叶子行）之和", "row total (七) = sum of the outcome leaf rows, per applicant column", "表格隐含"),
+    Rule("R4", "复议、诉讼每一行：总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结", "total = upheld + corrected + other + pending, per review/litigation row", "表格隐含"),
+    Rule("R5", "上年结转（N年）= 结转下年度（N−1年），同一机关", "carried_over(N) = carried_forward(N−1), same organ", "跨报告启发式"),
+    Rule("R6", "2021模板：现行有效件数（N）= 现行有效件数（N−1）+ 本年制发 − 本年废止", "2021: in_force(N) = in_force(N−1) + issued − repealed", "跨报告启发式"),
+    Rule("R7", "2019模板：上一年项目数量（N）= 上一年项目数量（N−1）+ 本年增/减（N−1）", "2019: previous_count(N) = previous_count(N−1) + change(N−1)", "跨报告启发式"),
+    Rule("R8", "件数为非负整数，只有本年增/减可为负；金额可为小数；设区的市以下通常不制定规章", "counts are integers ≥ 0; only change may be negative; amounts decimal", "启发式"),
+    Rule("R9", "正文“一、总体情况”中引用的数字与表三、表四一致", "figures quoted in section 一 match tables 三/四", "启发式"),
+)
+RULE_TEXT = {r.rule: r.zh for r in RULES}
+
+# Labels of checks.column values (applicant column keys, application row keys, review row keys).
+CHECK_COLUMN_LABELS: dict[str, str] = {}
+CHECK_COLUMN_LABELS.update({r.key: r.label for r in APPLICATION_ROWS_2021})
+CHECK_COLUMN_LABELS["other"] = "其他处理"
+CHECK_COLUMN_LABELS.update({k: v for k, v in REVIEW_ROW_LABELS.items()})
+CHECK_COLUMN_LABELS.update(APPLICANT_LABELS)
+
+
+# ----------------------------------------------------------------------------- SQL helpers
+
+
+def _q(name: str) -> str:
+    """Quote an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _case(expr: str, mapping: dict[str, str], default: str = "NULL") -> str:
+    whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in mapping.items())
+    return f"CASE {expr} {whens} ELSE {default} END"
+
+
+def _cell(report: str, table: str, row: str, col: str) -> str:
+    """Scalar subquery: the value of one cell of a report."""
+    return (
+        f"(SELECT value FROM cells WHERE report_id = {report} AND table_name = {_lit(table)} "
+        f'AND "row" = {_lit(row)} AND col = {_lit(col)})'
+    )
+
+
+def _cell_sum(report: str, table: str, rows: list[str], col: str) -> str:
+    """Scalar subquery: sum of cells (nulls count as 0; NULL when none of the cells exists)."""
+    in_list = ", ".join(_lit(r) for r in rows)
+    return (
+        f"(SELECT sum(value) FROM cells WHERE report_id = {report} AND table_name = {_lit(table)} "
+        f'AND "row" IN ({in_list}) AND col = {_lit(col)})'
+    )
+
+
+REPORT_COLUMNS = """
+    r.id AS 报告ID,
+    r.title AS 标题,
+    r.organ AS 发布机关,
+    p.province AS 省份,
+    p.city AS 城市,
+    p.county AS 县区,
+    coalesce(r.level, p.level) AS 层级,
+    r.year AS 年度,
+    r.template AS 模板"""
+REPORT_FROM = "reports r LEFT JOIN portals p ON p.id = r.portal"
+FAILED_R1_R4 = (
+    "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok = 0 "
+    "AND c.rule IN ('R1', 'R2', 'R3', 'R4'))"
+)
+HAS_R1_R4 = "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.rule IN ('R1', 'R2', 'R3', 'R4'))"
+
+# Statutory deadline (条例 2019 第四十九条; 2008 条例 第三十一条 for years before 2019).
+DEADLINE_SQL = (
+    "CASE WHEN r.year IS NULL THEN NULL "
+    "WHEN r.year >= 2019 AND coalesce(r.level, p.level) IN ('department', 'town') "
+    "THEN printf('%04d-01-31', r.year + 1) "
+    "ELSE printf('%04d-03-31', r.year + 1) END"
+)
+
+
+# ----------------------------------------------------------------------------- views
+
+
+def _report_overview() -> str:
+    return f"""SELECT {REPORT_COLUMNS},
+    r.published AS 发布日期,
+    r.fetched AS 抓取时间,
+    CASE WHEN {FAILED_R1_R4} THEN '未通过' WHEN {HAS_R1_R4} THEN '通过' ELSE '无校验' END AS 校验结果,
+    (SELECT count(*) FROM checks c WHERE c.report_id = r.id AND c.ok = 0) AS 未通过校验数,
+    r.cell_count AS 数值单元格数,
+    r.carrier AS 载体,
+    r.url AS 原始链接,
+    r.snapshot_id AS 存档快照,
+    coalesce(r.source_snapshot_id, r.snapshot_id) AS 数据来源快照,
+    r.version AS 版本,
+    r.edited AS 有修改,
+    r.removed_at AS 下线时间,
+    r.portal AS 门户
+FROM {REPORT_FROM}
+WHERE r.is_current = 1"""
+
+
+def _applications() -> str:
+    subtotals = {
+        DENIED_ROWS[-1]: ("不予公开合计", DENIED_ROWS),
+        UNAVAILABLE_ROWS[-1]: ("无法提供合计", UNAVAILABLE_ROWS),
+        NOT_PROCESSED_ROWS[-1]: ("不予处理合计", NOT_PROCESSED_ROWS),
+        OTHER_ROWS[-1]: ("其他处理合计", OTHER_ROWS),
+    }
+    cols = []
+    for key, name in APPLICATION_ROW_NAMES.items():
+        cols.append(f"    {_cell('r.id', 'applications', key, 'total')} AS {_q(name)}")
+        if key in subtotals:
+            label, rows = subtotals[key]
+            cols.append(f"    {_cell_sum('r.id', 'applications', rows, 'total')} AS {_q(label)}")
+    return _per_report(cols, "applications")
+
+
+def _per_report(cols: list[str], table: str) -> str:
+    """One row per current report that has cells of ``table``: the report columns plus ``cols``."""
+    body = ",\n".join(cols)
+    return f"""SELECT {REPORT_COLUMNS},
+{body},
+    r.url AS 原始链接,
+    r.snapshot_id AS 存档快照,
+    r.removed_at AS 下线时间
+FROM {REPORT_FROM}
+WHERE r.is_current = 1
+  AND EXISTS (SELECT 1 FROM cells c WHERE c.report_id = r.id AND c.table_name = {_lit(table)})"""
+
+
+def _refusal_grounds() -> str:
+    labels = {k: v.split("_", 1)[1] for k, v in APPLICATION_ROW_NAMES.items() if k in DENIED_ROWS}
+    in_list = ", ".join(_lit(k) for k in DENIED_ROWS)
+    return f"""WITH g AS (
+    SELECT p.province AS province, coalesce(p.county, '（未知）') AS county, r.year AS year, c."row" AS row_key,
+           sum(c.value) AS n, count(DISTINCT r.id) AS reports
+    FROM cells c JOIN reports r ON r.id = c.report_id LEFT JOIN portals p ON p.id = r.portal
+    WHERE c.table_name = 'applications' AND c.col = 'total' AND c."row" IN ({in_list}) AND r.is_current = 1
+    GROUP BY p.province, coalesce(p.county, '（未知）'), r.year, c."row"
+)
+SELECT province AS 省份, county AS 县区, year AS 年度,
+    rank() OVER (PARTITION BY province, county, year ORDER BY n DESC) AS 排名,
+    {_case('row_key', labels)} AS 不予公开理由,
+    n AS 件数,
+    round(100.0 * n / sum(n) OVER (PARTITION BY province, county, year), 1) AS 占比百分比,
+    reports AS 报告数,
+    row_key AS 行键
+FROM g
+WHERE n > 0
+ORDER BY 省份, 县区, 年度 DESC, 排名"""
+
+
+def _review_litigation() -> str:
+    cols = []
+    for row, _ in REVIEW_ROWS:
+        for col, col_label in REVIEW_COLUMNS:
+            name = f"{REVIEW_ROW_SHORT[row]}_{col_label}"
+            cols.append(f"    {_cell('r.id', 'review_litigation', row, col)} AS {_q(name)}")
+    return _per_report(cols, "review_litigation")
+
+
+def _active_disclosure() -> str:
+    return f"""SELECT {REPORT_COLUMNS},
+    {_case('c."row"', ACTIVE_ITEM_OF_ROW, default="''")} AS 第二十条项目,
+    {_case('c."row"', ACTIVE_ROW_LABELS, default='c."row"')} AS 信息内容,
+    {_case('c.col', ACTIVE_COL_LABELS, default='c.col')} AS 指标,
+    c.value AS 数值,
+    c.unit AS 单位,
+    c.raw AS 原文,
+    c.id AS 单元格ID
+FROM cells c JOIN reports r ON r.id = c.report_id LEFT JOIN portals p ON p.id = r.portal
+WHERE c.table_name = 'active_disclosure' AND r.is_current = 1"""
+
+
+def _failed_checks() -> str:
+    return f"""SELECT {REPORT_COLUMNS},
+    ch.rule AS 规则,
+    {_case('ch.rule', RULE_TEXT)} AS 规则说明,
+    ch.table_name AS 表,
+    ch."column" AS 列,
+    {_case('ch."column"', CHECK_COLUMN_LABELS, default='ch."column"')} AS 列名,
+    ch.expected AS 应为,
+    ch.actual AS 实际,
+    ch.actual - ch.expected AS 差额,
+    ch.detail AS 说明,
+    coalesce(r.source_snapshot_id, r.snapshot_id) AS 数据来源快照,
+    r.url AS 原始链接
+FROM checks ch JOIN reports r ON r.id = ch.report_id LEFT JOIN portals p ON p.id = r.portal
+WHERE ch.ok = 0 AND ch.rule IN ('R1', 'R2', 'R3', 'R4') AND r.is_current = 1"""
+
+
+def _coverage(years: list[int]) -> str:
+    year_cols = ",\n".join(
+        f"    sum(CASE WHEN r.year = {y} THEN 1 ELSE 0 END) AS {_q(f'{y}年')}" for y in years
+    )
+    sep = ",\n" if year_cols else ""
+    return f"""SELECT
+    coalesce(r.organ, '（未识别机关）') AS 发布机关,
+    p.province AS 省份,
+    p.county AS 县区,
+    coalesce(r.level, p.level) AS 层级,
+    r.portal AS 门户,
+    count(*) AS 报告数,
+    count(DISTINCT r.year) AS 年份数,
+    min(r.year) AS 最早年度,
+    max(r.year) AS 最晚年度,
+    group_concat(DISTINCT r.year) AS 已发布年度{sep}{year_cols}
+FROM {REPORT_FROM}
+WHERE r.is_current = 1
+GROUP BY coalesce(r.organ, '（未识别机关）'), r.portal
+ORDER BY 省份, 县区, 发布机关"""
+
+
+def _late_reports() -> str:
+    return f"""SELECT * FROM (
+SELECT {REPORT_COLUMNS},
+    r.published AS 发布日期,
+    {DEADLINE_SQL} AS 法定截止日期,
+    CAST(julianday(r.published) - julianday({DEADLINE_SQL}) AS INTEGER) AS 逾期天数,
+    r.url AS 原始链接,
+    r.snapshot_id AS 存档快照,
+    r.removed_at AS 下线时间
+FROM {REPORT_FROM}
+WHERE r.is_current = 1 AND r.year IS NOT NULL AND julianday(r.published) IS NOT NULL
+) WHERE 逾期天数 > 0"""
+
+
+CHANGE_KIND_LABELS = {"page": "网页", "attachment": "附件", "both": "网页和附件", "content": "提取内容"}
+CELL_CHANGE_LABELS = {"changed": "改", "added": "增", "removed": "删"}
+
+
+def _edited_reports() -> str:
+    summary = (
+        "(SELECT group_concat(x, '；') FROM (SELECT cc.table_name || '/' || cc.\"row\" || '/' || cc.col || ' ' || "
+        + _case("cc.change", CELL_CHANGE_LABELS, "''")
+        + " || '：' || coalesce(cc.old_raw, '（无）') || ' → ' || coalesce(cc.new_raw, '（无）') AS x "
+        "FROM cell_changes cc WHERE cc.change_id = rc.id ORDER BY cc.id))"
+    )
+    return f"""SELECT
+    rc.report_id AS 报告ID,
+    rc.previous_id AS 上一版本ID,
+    r.title AS 标题,
+    r.organ AS 发布机关,
+    p.province AS 省份,
+    p.city AS 城市,
+    p.county AS 县区,
+    coalesce(r.level, p.level) AS 层级,
+    r.year AS 年度,
+    old.version || ' → ' || r.version AS 版本,
+    old.fetched AS 上一版本抓取时间,
+    rc.detected AS 发现修改时间,
+    {_case('rc.kind', CHANGE_KIND_LABELS, 'rc.kind')} AS 修改位置,
+    rc.cells_changed AS 改动单元格数,
+    rc.cells_added AS 新增单元格数,
+    rc.cells_removed AS 删除单元格数,
+    rc.sections_changed AS 改动章节数,
+    {summary} AS 单元格改动,
+    rc.text_diff AS 正文差异,
+    rc.fields AS 其他字段改动,
+    r.url AS 原始链接,
+    old.snapshot_id AS 旧版快照,
+    r.snapshot_id AS 新版快照,
+    r.is_current AS 当前版本,
+    r.removed_at AS 下线时间,
+    r.portal AS 门户
+FROM report_changes rc
+JOIN reports r ON r.id = rc.report_id
+JOIN reports old ON old.id = rc.previous_id
+LEFT JOIN portals p ON p.id = r.portal"""
+
+
+DEADLINE_STATUS = {"on_time": "按时", "late": "逾期", "missing": "缺失", "unknown": "发布日期不详"}
+
+
+def _deadlines() -> str:
+    """Per office (organ on a portal) and year, from its first archived report to the latest year
+    whose statutory deadline has passed: on time, late (days), missing, or date unknown."""
+    return f"""WITH office_reports AS (
+    SELECT r.id, r.organ, r.portal, r.year, r.published, r.fetched, coalesce(r.level, p.level) AS level
+    FROM reports r LEFT JOIN portals p ON p.id = r.portal
+    WHERE r.is_current = 1 AND r.organ IS NOT NULL AND r.year BETWEEN 1990 AND 2100
+),
+offices AS (
+    SELECT organ, portal, min(year) AS first_year,
+        (SELECT o2.level FROM office_reports o2 WHERE o2.organ = o.organ AND o2.portal IS o.portal AND o2.level IS NOT NULL
+         GROUP BY o2.level ORDER BY count(*) DESC, max(o2.year) DESC LIMIT 1) AS level
+    FROM office_reports o GROUP BY organ, portal
+),
+years(y) AS (
+    SELECT min(first_year) FROM offices
+    UNION ALL SELECT y + 1 FROM years WHERE y < CAST(strftime('%Y', 'now') AS INTEGER)
+),
+slots AS (
+    SELECT o.organ, o.portal, o.level, y.y AS year,
+        CASE WHEN y.y >= 2019 AND o.level IN ('department', 'town') THEN printf('%04d-01-31', y.y + 1)
+             ELSE printf('%04d-03-31', y.y + 1) END AS deadline
+    FROM offices o JOIN years y ON y.y >= o.first_year
+),
+due AS (
+    SELECT slots.*,
+        (SELECT r.id FROM office_reports r WHERE r.organ = slots.organ AND r.portal IS slots.portal AND r.year = slots.year
+         ORDER BY coalesce(r.published, '9999'), r.id LIMIT 1) AS report_id
+    FROM slots WHERE deadline < date('now')
+),
+judged AS (
+    SELECT due.*, r.published AS published, substr(r.fetched, 1, 10) AS first_fetched
+    FROM due LEFT JOIN reports r ON r.id = due.report_id
+)
+SELECT
+    j.organ AS 发布机关,
+    j.portal AS 门户,
+    p.province AS 省份,
+    p.city AS 城市,
+    p.county AS 县区,
+    j.level AS 层级,
+    j.year AS 年度,
+    j.deadline AS 法定截止日期,
+    CASE WHEN j.report_id IS NULL THEN {_lit(DEADLINE_STATUS['missing'])}
+         WHEN j.published IS NULL AND j.first_fetched <= j.deadline THEN {_lit(DEADLINE_STATUS['on_time'])}
+         WHEN j.published IS NULL THEN {_lit(DEADLINE_STATUS['unknown'])}
+         WHEN j.published <= j.deadline THEN {_lit(DEADLINE_STATUS['on_time'])}
+         ELSE {_lit(DEADLINE_STATUS['late'])} END AS 状态,
+    CASE WHEN j.published > j.deadline THEN CAST(julianday(j.published) - julianday(j.deadline) AS INTEGER) END AS 逾期天数,
+    j.published AS 发布日期,
+    j.first_fetched AS 首次存档日期,
+    j.report_id AS 报告ID
+FROM judged j LEFT JOIN portals p ON p.id = j.portal
+ORDER BY p.province, p.county, j.organ, j.year"""
+
+
+def _section_search() -> str:
+    return f"""SELECT s.id AS 章节ID, {REPORT_COLUMNS},
+    s.number AS 章节序号,
+    s.heading AS 章节标题,
+    s.text AS 正文
+FROM sections s JOIN reports r ON r.id = s.report_id LEFT JOIN portals p ON p.id = r.portal"""
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    title_en: str
+    description: str
+
+
+VIEWS: tuple[View, ...] = (
+    View("报告一览", "Reports", "每份报告（当前版本）一行：机关、地区、层级、年度、模板、R1–R4 校验结果、原始链接与存档快照。"),
+    View("依申请办理情况", "Applications handled", "每份报告一行、每种办理结果一列（表三“总计”列，单位：件），含不予公开、无法提供、不予处理、其他处理的小计。"),
+    View("不予公开理由排行", "Top refusal grounds", "按县区和年度汇总表三“不予公开”各项理由的件数，排名第1的是该县区该年度最常用的理由。"),
+    View("复议诉讼情况", "Review and litigation", "每份报告一行：因政府信息公开引起的行政复议、行政诉讼（未经复议直接起诉、复议后起诉）的结果（单位：件）。"),
+    View("主动公开情况", "Active disclosure", "表二“主动公开政府信息情况”的每个数值一行：第二十条项目、信息内容、指标、数值与单位。"),
+    View("校验未通过", "Failed checks", "数值未通过 R1–R4 勾稽校验的报告：规则、失败的列、应为、实际与差额（实际 − 应为）。"),
+    View("发布覆盖", "Coverage", "每个机关一行、每个年度一列（该年度报告数）：哪些机关发布了哪些年度的报告。"),
+    View("逾期发布", "Late reports", "发布日期晚于法定期限的报告：2019年起部门和乡镇街道为次年1月31日，各级人民政府为次年3月31日；2019年以前统一为次年3月31日。转载或补发的报告也会出现在这里。"),
+    View("章节检索", "Section search", "报告各章节的正文，附报告信息；搜索框支持中文全文检索。"),
+    View("发布后修改的报告", "Reports edited after publication", "门户上的报告发布后又被修改：新旧两个版本、修改位置（网页或附件）、改动的单元格与正文差异。"),
+    View("年报期限", "Deadlines", "每个机关每个年度：报告按时、逾期（天数）还是缺失（按法定期限：部门和乡镇街道次年1月31日，人民政府次年3月31日）。"),
+    View("抓取健康状况", "Crawl health", "每个门户最近一次抓取的情况与告警：无法访问、未发现报告、分页提前中断、错误率或拦截率突增、长期无新报告。"),
+)
+
+
+def _years(conn: sqlite3.Connection) -> list[int]:
+    row = conn.execute(
+        "SELECT min(year), max(year) FROM reports WHERE is_current = 1 AND year BETWEEN 1990 AND 2100"
+    ).fetchone()
+    if not row or row[0] is None:
+        return []
+    return list(range(int(row[0]), int(row[1]) + 1))
+
+
+def view_sql(conn: sqlite3.Connection) -> dict[str, str]:
+    """The SELECT statement of every view, by view name."""
+    return {
+        "报告一览": _report_overview(),
+        "依申请办理情况": _applications(),
+        "不予公开理由排行": _refusal_grounds(),
+        "复议诉讼情况": _review_litigation(),
+        "主动公开情况": _active_disclosure(),
+        "校验未通过": _failed_checks(),
+        "发布覆盖": _coverage(_years(conn)),
+        "逾期发布": _late_reports(),
+        "章节检索": _section_search(),
+        "发布后修改的报告": _edited_reports(),
+        "年报期限": _deadlines(),
+        "抓取健康状况": health_view_sql(),
+    }
+
+
+SUPPORT_INDEXES = (
+    'CREATE INDEX IF NOT EXISTS publish_cells_lookup ON cells(report_id, table_name, "row", col)',
+    "CREATE INDEX IF NOT EXISTS publish_checks_report_rule ON checks(report_id, rule, ok)",
+    "CREATE INDEX IF NOT EXISTS publish_reports_current ON reports(is_current, year)",
+)
+
+
+def create_views(conn: sqlite3.Connection) -> list[str]:
+    """(Re)create every journalist view (and the indexes they rely on); returns the view names."""
+    statements = view_sql(conn)
+    with conn:
+        for sql in SUPPORT_INDEXES:
+            conn.execute(sql)
+        for name, select in statements.items():
+            conn.execute(f"DROP VIEW IF EXISTS {_q(name)}")
+            conn.execute(f"CREATE VIEW {_q(name)} AS\n{select}")
+    return list(statements)
