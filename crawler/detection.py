@@ -31,7 +31,9 @@ _OTHER_REPORT_RE = re.compile(
     r"政府工作报告|法治政府|依法行政|人大|政协|常委会|统计公报|预算|决算|审计|财务|上市|社会责任|环境状况|"
     r"国民经济|工作总结|述职|履职|营商环境|统计年报|年鉴|民生实事|双随机"
 )
-_NOTICE_RE = re.compile(r"关于(印发|做好|开展|报送|转发|组织|进一步|加强|规范)|通知|的函|函$|方案|制度|解读|意见|格式|模板|模版|指南|说明会|培训|部署|推进会|座谈会")
+_NOTICE_RE = re.compile(
+    r"关于(印发|做好|开展|报送|转发|组织|进一步|加强|规范)|通知|的函|函$|方案|制度|解读|意见|格式|模板|模版|指南|说明会|培训|部署|推进会|座谈会"
+)
 _TRUNCATED_RE = re.compile(r"(\.{2,}|…+|。。+)$")
 
 
@@ -87,7 +89,8 @@ _SKIP_EXTS = {
     "avi", "flv", "wmv", "swf", "apk", "exe", "txt", "xml", "json", "ofd", "tif", "tiff",
 }  # fmt: skip
 _DOWNLOAD_PATH_RE = re.compile(
-    r"downfile\.jsp|download\.jsp|downloadfile|filedownload|/download/|getfile|attachment|/uploadfile|/upload/|/files?/", re.I
+    r"downfile\.jsp|download\.jsp|downloadfile|filedownload|/download/|getfile|attachment|/uploadfile|/upload/|/files?/",
+    re.I,
 )
 _DETAIL_URL_RES = [
     re.compile(p, re.I)
@@ -231,7 +234,8 @@ class Verdict:
 _BLOCK_STATUSES = {521: "HTTP 521 (JavaScript cookie challenge)", 403: "HTTP 403 Forbidden", 412: "HTTP 412 (WAF challenge)",
                    418: "HTTP 418 (bot refusal)", 405: None}  # fmt: skip
 _CHALLENGE_RE = re.compile(
-    r"document\.cookie\s*=|__jsl_clearance|_waf_|waf_|acw_sc__|jsl_|var\s+_0x[0-9a-f]+|location\.(?:href|replace)\s*\(?", re.I
+    r"document\.cookie\s*=|__jsl_clearance|_waf_|waf_|acw_sc__|jsl_|var\s+_0x[0-9a-f]+|location\.(?:href|replace)\s*\(?",
+    re.I,
 )
 _BLOCK_TEXT_RE = re.compile(
     r"访问受限|访问被拒绝|拦截|安全防护|防火墙|禁止访问|访问频率过高|非法请求|请求被阻断|验证码|人机验证|Access Denied|Request blocked",
@@ -242,7 +246,9 @@ _SOFT404_TEXT_RE = re.compile(
     r"页面未找到|无法找到|您访问的页面",
     re.I,
 )
-_REFRESH_RE = re.compile(r"""<meta[^>]+http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*["']?\s*\d+\s*;\s*url\s*=\s*([^"'>]+)""", re.I)
+_REFRESH_RE = re.compile(
+    r"""<meta[^>]+http-equiv\s*=\s*["']?refresh["']?[^>]*content\s*=\s*["']?\s*\d+\s*;\s*url\s*=\s*([^"'>]+)""", re.I
+)
 _TAG_RE = re.compile(r"<script\b.*?</script>|<style\b.*?</style>|<[^>]+>", re.I | re.S)
 
 

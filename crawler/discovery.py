@@ -25,11 +25,23 @@ COLUMN_TEXT_RE = re.compile(
     r"政府信息公开(?:工作)?年(?:度)?报|信息公开(?:工作)?年(?:度)?报|政务(?:信息)?公开(?:工作)?年(?:度)?报|公开年报|"
     r"信息公开年度报告|工作年度报告|年度报告|年报"
 )
-COLUMN_PATH_TOKENS = ("zfxxgknb", "xxgknb", "gknb", "ndbg", "zfxxgkndbg", "zfxxgkgzndbg", "bmnb", "xxgkannualreport", "nbgk")
+COLUMN_PATH_TOKENS = (
+    "zfxxgknb",
+    "xxgknb",
+    "gknb",
+    "ndbg",
+    "zfxxgkndbg",
+    "zfxxgkgzndbg",
+    "bmnb",
+    "xxgkannualreport",
+    "nbgk",
+)
 AREA_TEXT_RE = re.compile(r"(?:政府信息公开|政务公开|信息公开|公开目录)(?:专栏|目录|平台|专区|栏目)?$")
 AREA_EXCLUDE_RE = re.compile(r"指南|制度|申请|规定|意见|须知|流程|依申请|保密|监督|表格|下载|年报|年度报告")
 AREA_PATH_TOKENS = ("zfxxgk", "xxgk", "zwgk", "gkml", "zfxxgkzl", "xxgkml", "gongkai", "openness")
-UNIT_TEXT_RE = re.compile(r"^[\u4e00-\u9fff（）()]{2,24}(?:镇|乡|街道|办事处|局|委员会|委|办公室|办|中心|管委会|人民政府)$")
+UNIT_TEXT_RE = re.compile(
+    r"^[\u4e00-\u9fff（）()]{2,24}(?:镇|乡|街道|办事处|局|委员会|委|办公室|办|中心|管委会|人民政府)$"
+)
 PAGER_NEXT = {"下一页", "下页", "后页", "下一頁", ">", "›", "»", ">>", "next", "下一页>", "下一页>>", "下一页»"}
 PAGER_LAST = {"尾页", "末页", "最后一页", "last", ">|", "尾頁"}
 PAGER_OTHER = {"首页", "上一页", "上页", "前页", "<", "‹", "«", "<<", "prev", "上一頁"}
@@ -120,7 +132,9 @@ class ListResult:
 class Page:
     """A fetched HTML (or JSON/XML) page: URL, status, decoded text, parsed lazily."""
 
-    def __init__(self, url: str, text: str, status: int = 200, headers: dict[str, str] | None = None, fragment: str = "") -> None:
+    def __init__(
+        self, url: str, text: str, status: int = 200, headers: dict[str, str] | None = None, fragment: str = ""
+    ) -> None:
         self.url = url
         self.text = text
         self.status = status
@@ -160,8 +174,12 @@ class Page:
             if urlsplit(url).scheme not in ("http", "https"):
                 continue
             text = " ".join("".join(node.xpath(".//text()").getall()).split())
-            in_pager = bool(node.xpath("ancestor::*[contains(@class,'page') or contains(@class,'pag') or contains(@class,'pb_')"
-                                       " or contains(@id,'page') or contains(@class,'fenye')]"))
+            in_pager = bool(
+                node.xpath(
+                    "ancestor::*[contains(@class,'page') or contains(@class,'pag') or contains(@class,'pb_')"
+                    " or contains(@id,'page') or contains(@class,'fenye')]"
+                )
+            )
             in_aside = bool(node.xpath(_ASIDE_XPATH))
             out.append(Link(url, text, (node.attrib.get("title") or "").strip(), in_pager, in_aside))
         return out
@@ -178,9 +196,15 @@ class Page:
             if self.meta.get(key):
                 out.append(self.meta[key])
                 break
-        for xp in ("//h1", "//*[contains(@class,'article_title')]", "//*[contains(@class,'nb_title')]",
-                   "//*[contains(@class,'content_title')]", "//*[@class='title' or contains(@class,' title') or @id='title']",
-                   "//h2", "//td[contains(normalize-space(.),'名称') or contains(normalize-space(.),'标题')]/following-sibling::td[1]"):
+        for xp in (
+            "//h1",
+            "//*[contains(@class,'article_title')]",
+            "//*[contains(@class,'nb_title')]",
+            "//*[contains(@class,'content_title')]",
+            "//*[@class='title' or contains(@class,' title') or @id='title']",
+            "//h2",
+            "//td[contains(normalize-space(.),'名称') or contains(normalize-space(.),'标题')]/following-sibling::td[1]",
+        ):
             for node in sel.xpath(xp)[:2]:
                 text = " ".join("".join(node.xpath(".//text()").getall()).split())
                 if 4 <= len(text) <= 120:
@@ -223,13 +247,19 @@ def is_column_link(link: Link) -> bool:
         return False
     if label and COLUMN_TEXT_RE.search(label) and len(label) <= 30:
         return True
-    return path_has_column_token(url) and not (label and title_verdict(label) == detection.NOT_REPORT and detection._YEAR_RE.search(label))
+    return path_has_column_token(url) and not (
+        label and title_verdict(label) == detection.NOT_REPORT and detection._YEAR_RE.search(label)
+    )
 
 
 def is_area_link(link: Link) -> bool:
     """A link into the 政府信息公开 / 政务公开 area (a path towards the 年报 columns)."""
     url = link.url
-    if detection.looks_like_search_url(url) or detection.attachment_kind(url, link.text) or detection.looks_like_detail_url(url):
+    if (
+        detection.looks_like_search_url(url)
+        or detection.attachment_kind(url, link.text)
+        or detection.looks_like_detail_url(url)
+    ):
         return False
     label = squash(link.label)
     if label:
@@ -284,7 +314,9 @@ def report_candidates(page: Page, in_column: bool) -> list[Fetch]:
             and urlsplit(link.url).netloc.lower() == urlsplit(page.url).netloc.lower()
             and not link.in_aside
             and not detection._NOTICE_RE.search(squash(label))
-            and not (squash(label) and detection._REPORT_WORD_RE.search(squash(label)) and verdict == detection.NOT_REPORT)
+            and not (
+                squash(label) and detection._REPORT_WORD_RE.search(squash(label)) and verdict == detection.NOT_REPORT
+            )
             and UNIT_TEXT_RE.match(squash(label) or "x")
         ):
             out.append(Fetch(link.url, "detail", title=label, data={"in_column": True}))
@@ -335,7 +367,11 @@ def sub_columns(page: Page, pager_urls: set[str]) -> list[Fetch]:
             continue
         if detection.looks_like_search_url(link.url):
             continue
-        if is_descendant(link.url, scope, page.url) and urlsplit(link.url).query and not urlsplit(link.url).path.endswith("/"):
+        if (
+            is_descendant(link.url, scope, page.url)
+            and urlsplit(link.url).query
+            and not urlsplit(link.url).path.endswith("/")
+        ):
             continue
         label = squash(link.label)
         if label and (title_verdict(label, True) == REPORT or detection._NOTICE_RE.search(label)):
@@ -386,7 +422,9 @@ def stated_page_count(page: Page) -> int | None:
         if m:
             return int(m.group(1))
     sel = page.selector
-    for node in sel.xpath("//*[contains(@class,'page') or contains(@class,'pag') or contains(@class,'pb_') or contains(@id,'page')]")[:6]:
+    for node in sel.xpath(
+        "//*[contains(@class,'page') or contains(@class,'pag') or contains(@class,'pb_') or contains(@id,'page')]"
+    )[:6]:
         pager_text = " ".join(node.xpath(".//text()").getall())
         m = _SLASH_PAGES_RE.search(pager_text)
         if m and 1 <= int(m.group(1)) <= int(m.group(2)):
@@ -437,10 +475,14 @@ def decide_report(page: Page, link_title: str, in_column: bool) -> tuple[str, st
     for t in strong:
         cleaned = squash(clean_title(t) or t)
         if title_verdict(cleaned, in_column) == detection.NOT_REPORT and (
-            detection._YEAR_RE.search(cleaned) or detection._NOTICE_RE.search(cleaned) or detection._REPORT_WORD_RE.search(cleaned)
+            detection._YEAR_RE.search(cleaned)
+            or detection._NOTICE_RE.search(cleaned)
+            or detection._REPORT_WORD_RE.search(cleaned)
         ):
             return detection.NOT_REPORT, clean_title(t) or t
-    if title_verdict(link_title, in_column) == REPORT and not any(detection._REPORT_WORD_RE.search(squash(t)) for t in strong):
+    if title_verdict(link_title, in_column) == REPORT and not any(
+        detection._REPORT_WORD_RE.search(squash(t)) for t in strong
+    ):
         return REPORT, link_title
     title = (clean_title(titles[0]) if titles else link_title) or ""
     return (UNKNOWN if in_column else detection.NOT_REPORT), title
@@ -457,7 +499,9 @@ def _same_report(label: str, title: str) -> bool:
         return True
     from extract.meta import organ_from_title
 
-    return detection.year_of(name) == detection.year_of(page_title) and organ_from_title(name) == organ_from_title(page_title)
+    return detection.year_of(name) == detection.year_of(page_title) and organ_from_title(name) == organ_from_title(
+        page_title
+    )
 
 
 def attachment_links(page: Page, title: str = "") -> list[Link]:

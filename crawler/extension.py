@@ -39,7 +39,7 @@ class CrawlRun:
         self.run_id = self.session.start_run(self.portals, mode)
         self.users = 0
         self.outcomes: dict[str, str] = {}
-        self.totals: dict[str, float] = {k: 0 for k in RUN_STATS}
+        self.totals: dict[str, float] = dict.fromkeys(RUN_STATS, 0)
         self.started = time.monotonic()
         self.closed = False
 
@@ -108,7 +108,8 @@ class CrawlRun:
     def archived(self, snapshot_id: int) -> tuple[bytes, str | None]:
         """The bytes and Content-Type of an archived snapshot."""
         row = self.session.conn.execute(
-            "SELECT warc_file, warc_offset, content_type FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+            "SELECT warc_file, warc_offset, content_type FROM snapshots WHERE id = ?", (snapshot_id,)
+        ).fetchone()
         if row is None:
             raise KeyError(f"no snapshot {snapshot_id}")
         return read_record(self.archive_dir, row["warc_file"], int(row["warc_offset"])).payload, row["content_type"]
@@ -116,31 +117,54 @@ class CrawlRun:
     def current_report_urls(self, portal: str) -> list[str]:
         """The URLs of this portal's current, not removed reports (their ``reports.url``)."""
         rows = self.session.conn.execute(
-            "SELECT url FROM reports WHERE portal = ? AND is_current = 1 AND removed_at IS NULL ORDER BY id", (portal,))
+            "SELECT url FROM reports WHERE portal = ? AND is_current = 1 AND removed_at IS NULL ORDER BY id", (portal,)
+        )
         return [r[0] for r in rows]
 
     def listing_rows(self, portal: str) -> list[tuple]:
         """This portal's ``listings`` as ``(list_key, url, page_url, page_no, position, entry)``."""
-        return [tuple(r) for r in self.session.conn.execute(
-            "SELECT list_key, url, page_url, page_no, position, entry FROM listings WHERE portal = ?", (portal,))]
+        return [
+            tuple(r)
+            for r in self.session.conn.execute(
+                "SELECT list_key, url, page_url, page_no, position, entry FROM listings WHERE portal = ?", (portal,)
+            )
+        ]
 
     def report_urls(self, portal: str) -> set[str]:
         """Every URL under which a report of this portal was archived."""
-        return {r[0] for r in self.session.conn.execute(
-            "SELECT ru.url FROM report_urls ru JOIN reports r ON r.id = ru.report_id WHERE r.portal = ?", (portal,))}
+        return {
+            r[0]
+            for r in self.session.conn.execute(
+                "SELECT ru.url FROM report_urls ru JOIN reports r ON r.id = ru.report_id WHERE r.portal = ?", (portal,)
+            )
+        }
 
     def removed_urls(self, portal: str) -> set[str]:
         """URLs of this portal's reports marked removed (``removed_at``)."""
-        return {r[0] for r in self.session.conn.execute(
-            "SELECT ru.url FROM report_urls ru JOIN reports r ON r.id = ru.report_id "
-            "WHERE r.portal = ? AND r.removed_at IS NOT NULL", (portal,))}
+        return {
+            r[0]
+            for r in self.session.conn.execute(
+                "SELECT ru.url FROM report_urls ru JOIN reports r ON r.id = ru.report_id "
+                "WHERE r.portal = ? AND r.removed_at IS NOT NULL",
+                (portal,),
+            )
+        }
 
     def known_urls(self, portal: str) -> set[str]:
         """URLs of reports and detail pages this portal already has in the archive."""
         conn = self.session.conn
-        urls = {r[0] for r in conn.execute(
-            "SELECT ru.url FROM report_urls ru JOIN reports r ON r.id = ru.report_id WHERE r.portal = ?", (portal,))}
-        urls |= {r[0] for r in conn.execute("SELECT DISTINCT url FROM fetches WHERE portal = ? AND kind = 'detail' AND status = 200", (portal,))}
+        urls = {
+            r[0]
+            for r in conn.execute(
+                "SELECT ru.url FROM report_urls ru JOIN reports r ON r.id = ru.report_id WHERE r.portal = ?", (portal,)
+            )
+        }
+        urls |= {
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT url FROM fetches WHERE portal = ? AND kind = 'detail' AND status = 200", (portal,)
+            )
+        }
         return urls
 
 

@@ -99,14 +99,20 @@ class PageCapMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request, spider=None) -> None:
-        if request.meta.get("nb_attempt") or request.meta.get("dont_obey_robotstxt") and request_kind(request) == "robots":
+        if (
+            request.meta.get("nb_attempt")
+            or request.meta.get("dont_obey_robotstxt")
+            and request_kind(request) == "robots"
+        ):
             return None
         self.count += 1
         if self.cap and self.count > self.cap:
             spider = _spider(self.crawler)
             if not self.reported:
                 self.reported = True
-                spider.record_error(request.url, "error", f"page cap reached: more than {self.cap} requests for this portal")
+                spider.record_error(
+                    request.url, "error", f"page cap reached: more than {self.cap} requests for this portal"
+                )
             raise IgnoreRequest(f"page cap: {self.cap} requests")
         return None
 
@@ -182,7 +188,9 @@ class BackoffRetryMiddleware:
         self.throttle_retries = settings.getint("NIANBAO_THROTTLE_RETRIES", 5)
         self.block_retries = settings.getint("NIANBAO_BLOCK_RETRIES", 1)
         self.block_backoff = settings.getfloat("NIANBAO_BLOCK_BACKOFF", 30.0)
-        self.exceptions = tuple(load_object(x) if isinstance(x, str) else x for x in settings.getlist("RETRY_EXCEPTIONS"))
+        self.exceptions = tuple(
+            load_object(x) if isinstance(x, str) else x for x in settings.getlist("RETRY_EXCEPTIONS")
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:

@@ -26,7 +26,20 @@ PLATFORMS = ("trs", "trs_dynamic", "hanweb", "gkmlpt", "generic", "lonsun", "vsb
 KNOWN_MIRRORS = ("moonvisionstudio.com", "zwinkt.com", "eshutan.com", "btfghg.com", "021jzzz.com", "newton.com.tw",
                  "lfrdys.com", "williamhillcn.org", "6505pj.com")  # fmt: skip
 _ID_RE = re.compile(r"^\d{6}(?:\d{3})?(?:-[a-z0-9_]+)?$")
-_FIELDS = ("id", "code", "name", "level", "parent_code", "province", "city", "county", "hosts", "start_urls", "platform", "note")
+_FIELDS = (
+    "id",
+    "code",
+    "name",
+    "level",
+    "parent_code",
+    "province",
+    "city",
+    "county",
+    "hosts",
+    "start_urls",
+    "platform",
+    "note",
+)
 
 
 class RegistryError(ValueError):
@@ -78,7 +91,9 @@ class Portal:
         if not self.id:
             raise RegistryError("a portal needs an id")
         if strict_id and not _ID_RE.match(self.id):
-            raise RegistryError(f"portal id {self.id!r} must be a 行政区划代码 (6 or 9 digits), optionally with -suffix")
+            raise RegistryError(
+                f"portal id {self.id!r} must be a 行政区划代码 (6 or 9 digits), optionally with -suffix"
+            )
         if not self.name:
             raise RegistryError(f"portal {self.id}: a name is required")
         if self.level is not None and self.level not in LEVELS:

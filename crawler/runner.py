@@ -180,7 +180,9 @@ def run_crawl(
     for job in jobs:
         crawler = process.create_crawler(spider)
         crawlers.append(crawler)
-        process.crawl(crawler, registry=settings.get("NIANBAO_REGISTRY"), **{k: v for k, v in job.items() if v is not None})
+        process.crawl(
+            crawler, registry=settings.get("NIANBAO_REGISTRY"), **{k: v for k, v in job.items() if v is not None}
+        )
     show = Progress(crawlers, progress)
     show.start()
     try:
@@ -193,7 +195,9 @@ def run_crawl(
     for crawler in crawlers:
         sp = getattr(crawler, "spider", None)
         if sp is not None and sp.portal is not None:
-            stats, outcome = sp.final_stats("finished" if run.outcomes.get(sp.portal.id) != "interrupted" else "shutdown")
+            stats, outcome = sp.final_stats(
+                "finished" if run.outcomes.get(sp.portal.id) != "interrupted" else "shutdown"
+            )
             stats["outcome"] = run.outcomes.get(sp.portal.id, outcome)
             stats["reports_found"] = int(sp.stats.get("reports_seen", 0))
             stats["non_reports"] = int(sp.stats.get("non_reports", 0))
@@ -221,8 +225,10 @@ def scheduled_mode(db_path: Path, portals: list[str], full_every: int) -> str:
 
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        runs = [(json.loads(p or "[]"), mode) for p, mode in conn.execute(
-            "SELECT portals, mode FROM crawl_runs WHERE outcome = 'ok' ORDER BY id DESC")]
+        runs = [
+            (json.loads(p or "[]"), mode)
+            for p, mode in conn.execute("SELECT portals, mode FROM crawl_runs WHERE outcome = 'ok' ORDER BY id DESC")
+        ]
     except sqlite3.Error:
         return "full"
     finally:
@@ -258,7 +264,9 @@ def format_summary(summary: CrawlSummary) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m crawler.runner [PORTAL_ID ...] [--start-url URL] [--archive DIR] [--db PATH] [-s KEY=VALUE]``."""
-    parser = argparse.ArgumentParser(prog="python -m crawler.runner", description="Crawl portals into the nianbao archive.")
+    parser = argparse.ArgumentParser(
+        prog="python -m crawler.runner", description="Crawl portals into the nianbao archive."
+    )
     add_arguments(parser)
     args = parser.parse_args(argv)
     return run_from_args(args, progress=False)
@@ -268,35 +276,69 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("portals", nargs="*", metavar="PORTAL_ID", help="registered portal ids (行政区划代码)")
     parser.add_argument("--start-url", help="crawl from this URL (an unregistered portal when no PORTAL_ID is given)")
     parser.add_argument("--name", help="name of an unregistered portal (default: its host)")
-    parser.add_argument("--archive", type=Path, default=None, help="archive directory (default: NIANBAO_ARCHIVE_DIR, data/)")
+    parser.add_argument(
+        "--archive", type=Path, default=None, help="archive directory (default: NIANBAO_ARCHIVE_DIR, data/)"
+    )
     parser.add_argument("--db", type=Path, default=None, help="database (default: ARCHIVE/nianbao.db)")
-    parser.add_argument("--registry", type=Path, default=None, help="portal registry file (default: crawler/portals.toml)")
+    parser.add_argument(
+        "--registry", type=Path, default=None, help="portal registry file (default: crawler/portals.toml)"
+    )
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--incremental", action="store_true",
-                       help="conditional requests (ETag/Last-Modified); archived items whose list entry (title, dates) "
-                       "reads as before are not asked for again")
+    group.add_argument(
+        "--incremental",
+        action="store_true",
+        help="conditional requests (ETag/Last-Modified); archived items whose list entry (title, dates) "
+        "reads as before are not asked for again",
+    )
     group.add_argument("--full", action="store_true", help="walk every list completely (the default)")
     stop = parser.add_mutually_exclusive_group()
-    stop.add_argument("--early-stop", action="store_true", default=None,
-                      help="incremental (the default there): stop walking a list at a page that shows nothing new "
-                      "(reports removed further down are found by the next --full run)")
-    stop.add_argument("--no-early-stop", dest="early_stop", action="store_false",
-                      help="incremental: walk every page of every list (conditionally)")
-    parser.add_argument("--full-every", type=int, default=None, metavar="N",
-                        help="with --incremental: make this a full run when the portals' last N-1 runs were incremental "
-                        "(scheduled runs: every Nth run walks everything)")
+    stop.add_argument(
+        "--early-stop",
+        action="store_true",
+        default=None,
+        help="incremental (the default there): stop walking a list at a page that shows nothing new "
+        "(reports removed further down are found by the next --full run)",
+    )
+    stop.add_argument(
+        "--no-early-stop",
+        dest="early_stop",
+        action="store_false",
+        help="incremental: walk every page of every list (conditionally)",
+    )
+    parser.add_argument(
+        "--full-every",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --incremental: make this a full run when the portals' last N-1 runs were incremental "
+        "(scheduled runs: every Nth run walks everything)",
+    )
     parser.add_argument("--all", action="store_true", help="crawl every portal of the registry")
-    parser.add_argument("--skip-if-busy", action="store_true",
-                        help=f"when another crawl or rebuild holds the archive, say so and exit {EXIT_BUSY} (scheduled runs)")
+    parser.add_argument(
+        "--skip-if-busy",
+        action="store_true",
+        help=f"when another crawl or rebuild holds the archive, say so and exit {EXIT_BUSY} (scheduled runs)",
+    )
     parser.add_argument("--delay", type=float, default=None, help="seconds between requests to one host (default 1.5)")
     parser.add_argument("--max-pages", type=int, default=None, help="requests per portal (default 5000)")
-    parser.add_argument("--dormant-days", type=int, default=None, metavar="DAYS",
-                        help="incremental runs skip lists whose newest entry is older than DAYS (a past year's "
-                        "folder); full runs still walk them (default 0: ask every list)")
-    parser.add_argument("-s", "--set", action="append", default=[], metavar="KEY=VALUE", help="override a Scrapy/nianbao setting")
-    parser.add_argument("--spider", default="portal", help="spider to use (portal, trs, trs_dynamic, hanweb, gkmlpt, generic)")
+    parser.add_argument(
+        "--dormant-days",
+        type=int,
+        default=None,
+        metavar="DAYS",
+        help="incremental runs skip lists whose newest entry is older than DAYS (a past year's "
+        "folder); full runs still walk them (default 0: ask every list)",
+    )
+    parser.add_argument(
+        "-s", "--set", action="append", default=[], metavar="KEY=VALUE", help="override a Scrapy/nianbao setting"
+    )
+    parser.add_argument(
+        "--spider", default="portal", help="spider to use (portal, trs, trs_dynamic, hanweb, gkmlpt, generic)"
+    )
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
-    parser.add_argument("--summary-json", type=Path, default=None, help="also write the run summary (with peak memory) as JSON")
+    parser.add_argument(
+        "--summary-json", type=Path, default=None, help="also write the run summary (with peak memory) as JSON"
+    )
 
 
 def run_from_args(args: argparse.Namespace, progress: bool) -> int:
@@ -350,8 +392,10 @@ def run_from_args(args: argparse.Namespace, progress: bool) -> int:
         )
     except ArchiveBusy as exc:
         if args.skip_if_busy:
-            print(f"nianbao crawl: {exc}; this run is skipped (exit {EXIT_BUSY}), the next scheduled run will crawl",
-                  file=sys.stderr)
+            print(
+                f"nianbao crawl: {exc}; this run is skipped (exit {EXIT_BUSY}), the next scheduled run will crawl",
+                file=sys.stderr,
+            )
             return EXIT_BUSY
         print(f"nianbao crawl: {exc}", file=sys.stderr)
         return 2
@@ -372,8 +416,13 @@ def peak_rss_mb() -> float:
 
 
 def summary_dict(summary: CrawlSummary) -> dict:
-    return {"run_id": summary.run_id, "outcome": summary.outcome, "seconds": round(summary.seconds, 3),
-            "peak_rss_mb": peak_rss_mb(), "portals": summary.portals}
+    return {
+        "run_id": summary.run_id,
+        "outcome": summary.outcome,
+        "seconds": round(summary.seconds, 3),
+        "peak_rss_mb": peak_rss_mb(),
+        "portals": summary.portals,
+    }
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from typing import Callable
+from collections.abc import Callable
 
 from extract.model import Document, ExtractionError, ImageBlock, Report
 

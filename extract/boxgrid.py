@@ -10,8 +10,8 @@ their own so no value cell is lost and value order is kept.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from extract.model import SourceCell
 

@@ -55,14 +55,18 @@ def run_checks(cells: list[Cell], template: str, organ: str | None = None) -> tu
             if c.row not in rows_present:
                 rows_present.append(c.row)
         for row in rows_present:
-            if not has("applications", row, "total") or not all(has("applications", row, col) for col in APPLICANT_KEYS[:-1]):
+            if not has("applications", row, "total") or not all(
+                has("applications", row, col) for col in APPLICANT_KEYS[:-1]
+            ):
                 continue
             parts = sum(_num(val("applications", row, col)) for col in APPLICANT_KEYS[:-1])
             total = _num(val("applications", row, "total"))
             checks.append(Check("R2", row, abs(parts - total) < _TOL, _clean(parts), _clean(total), "applications"))
         # R3: （七）总计 = Σ leaf rows, per column
-        tpl = "2021" if any(c.row in ("other_no_correction", "other_no_fee", "other_misc") for c in app_cells) else (
-            "2019" if any(c.row == "other" for c in app_cells) else template
+        tpl = (
+            "2021"
+            if any(c.row in ("other_no_correction", "other_no_fee", "other_misc") for c in app_cells)
+            else ("2019" if any(c.row == "other" for c in app_cells) else template)
         )
         leaves = R3_LEAVES.get(tpl, R3_LEAVES["2021"])
         for col in APPLICANT_KEYS:
@@ -81,7 +85,9 @@ def run_checks(cells: list[Cell], template: str, organ: str | None = None) -> tu
     elif rev_cells:
         parts_cols = [c for c, _ in REVIEW_COLUMNS if c != "total"]
         for row, _ in REVIEW_ROWS:
-            if not has("review_litigation", row, "total") or not all(has("review_litigation", row, c) for c in parts_cols):
+            if not has("review_litigation", row, "total") or not all(
+                has("review_litigation", row, c) for c in parts_cols
+            ):
                 continue
             s = sum(_num(val("review_litigation", row, c)) for c in parts_cols)
             total = _num(val("review_litigation", row, "total"))
@@ -104,11 +110,19 @@ def run_checks(cells: list[Cell], template: str, organ: str | None = None) -> tu
                 problem = "count is not an integer"
             elif c.value < 0 and (c.table, c.col) not in SIGNED_COLUMNS:
                 problem = "negative count"
-            elif below_city and c.table == "active_disclosure" and c.row == "regulations" and c.value and c.col != "change":
+            elif (
+                below_city
+                and c.table == "active_disclosure"
+                and c.row == "regulations"
+                and c.value
+                and c.col != "change"
+            ):
                 problem = "规章 reported by an organ below 设区的市"
             if problem:
                 bad += 1
-                checks.append(Check("R8", f"{c.table}.{c.row}.{c.col}", False, problem, _clean(c.value), table, problem))
+                checks.append(
+                    Check("R8", f"{c.table}.{c.row}.{c.col}", False, problem, _clean(c.value), table, problem)
+                )
         if not bad:
             checks.append(Check("R8", table, True, None, None, table))
     return checks, warnings

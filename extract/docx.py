@@ -28,8 +28,23 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 MAX_UNCOMPRESSED = 512 * 1024 * 1024  # bytes of all zip members together
 MAX_RATIO = 200  # a member compressed more than this (and larger than 10 MB) is a zip bomb
-_WRAPPERS = {f"{{{W}}}sdt", f"{{{W}}}sdtContent", f"{{{W}}}customXml", f"{{{W}}}smartTag", f"{{{W}}}ins", f"{{{W}}}moveTo"}
-_SKIP = {f"{{{W}}}del", f"{{{W}}}moveFrom", f"{{{MC}}}Fallback", f"{{{W}}}txbxContent", f"{{{W}}}tbl", f"{{{W}}}instrText", f"{{{W}}}delText"}
+_WRAPPERS = {
+    f"{{{W}}}sdt",
+    f"{{{W}}}sdtContent",
+    f"{{{W}}}customXml",
+    f"{{{W}}}smartTag",
+    f"{{{W}}}ins",
+    f"{{{W}}}moveTo",
+}
+_SKIP = {
+    f"{{{W}}}del",
+    f"{{{W}}}moveFrom",
+    f"{{{MC}}}Fallback",
+    f"{{{W}}}txbxContent",
+    f"{{{W}}}tbl",
+    f"{{{W}}}instrText",
+    f"{{{W}}}delText",
+}
 
 
 def w(tag: str) -> str:
@@ -50,7 +65,9 @@ def check_zip(data: bytes, what: str = "DOCX") -> None:
                         f"to {info.file_size // (1024 * 1024)} MB (zip bomb)"
                     )
             if total > MAX_UNCOMPRESSED:
-                raise ExtractionError(f"{what} refused: {total // (1024 * 1024)} MB uncompressed exceeds the {MAX_UNCOMPRESSED // (1024 * 1024)} MB limit")
+                raise ExtractionError(
+                    f"{what} refused: {total // (1024 * 1024)} MB uncompressed exceeds the {MAX_UNCOMPRESSED // (1024 * 1024)} MB limit"
+                )
     except zipfile.BadZipFile as e:
         raise ExtractionError(f"corrupt or truncated {what}: {e}") from e
 

@@ -7,7 +7,19 @@ import re
 
 _META_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 _HEADER_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-:.]+)", re.I)
-_GB = {"gb2312", "gbk", "gb18030", "x-gbk", "cp936", "ms936", "gb_2312-80", "euc-cn", "x-euc-cn", "csgb2312", "hz-gb-2312"}
+_GB = {
+    "gb2312",
+    "gbk",
+    "gb18030",
+    "x-gbk",
+    "cp936",
+    "ms936",
+    "gb_2312-80",
+    "euc-cn",
+    "x-euc-cn",
+    "csgb2312",
+    "hz-gb-2312",
+}
 _LATIN = {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "windows-1252", "cp1252", "iso8859-1"}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 from lxml import etree
@@ -15,38 +16,114 @@ from extract.model import Attachment, Document, ImageBlock, Paragraph, SourceCel
 from extract.sniff import extension_of
 
 BLOCK_TAGS = {
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "table", "section", "article",
-    "blockquote", "center", "pre", "dl", "dt", "dd", "tr", "form", "header", "footer", "address", "hr",
-    "figure", "figcaption", "main", "nav", "aside", "tbody", "thead", "tfoot", "caption",
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "section",
+    "article",
+    "blockquote",
+    "center",
+    "pre",
+    "dl",
+    "dt",
+    "dd",
+    "tr",
+    "form",
+    "header",
+    "footer",
+    "address",
+    "hr",
+    "figure",
+    "figcaption",
+    "main",
+    "nav",
+    "aside",
+    "tbody",
+    "thead",
+    "tfoot",
+    "caption",
 }
-SKIP_TAGS = {"script", "style", "noscript", "iframe", "object", "embed", "button", "select", "textarea", "input", "head", "title", "svg", "template"}
+SKIP_TAGS = {
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "object",
+    "embed",
+    "button",
+    "select",
+    "textarea",
+    "input",
+    "head",
+    "title",
+    "svg",
+    "template",
+}
 # Body containers of the CMS families (portals.md §3), most specific first.
 CONTAINER_XPATHS = [
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' Custom_UnionStyle ')]",
-    "//*[@id='zoom']", "//*[@id='zoomcon']", "//*[@id='vsb_content']",
+    "//*[@id='zoom']",
+    "//*[@id='zoomcon']",
+    "//*[@id='vsb_content']",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' v_news_content ')]",
-    "//*[@id='detailContent']", "//*[@id='ivs_content']", "//*[@id='webeditorview']", "//*[@id='UCAP-CONTENT']",
+    "//*[@id='detailContent']",
+    "//*[@id='ivs_content']",
+    "//*[@id='webeditorview']",
+    "//*[@id='UCAP-CONTENT']",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' xxgk_content ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' zw-content ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' article_content ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' wp_articlecontent ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' pages_content ')]",
-    "//*[@id='Zoom']", "//*[@id='fontzoom']", "//*[@id='zwnr']",
+    "//*[@id='Zoom']",
+    "//*[@id='fontzoom']",
+    "//*[@id='zwnr']",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' zwnr ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' news_content ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' con_text ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' art_con ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' article_con ')]",
-    "//*[@id='info_content']", "//*[@id='mainText']",
-    "//*[@id='content']", "//*[contains(concat(' ', normalize-space(@class), ' '), ' content ')]",
+    "//*[@id='info_content']",
+    "//*[@id='mainText']",
+    "//*[@id='content']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' content ')]",
 ]
 # Words that make a table a statistical table of a report (to check the container kept them).
 _STAT_TABLE_RE = re.compile(r"信息内容|自然人|申请人情况|行政复议|指标名称|统计指标|第二十条")
 _HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_ATTACH_EXTS = {"pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "zip", "rar", "7z", "ofd", "jpg", "jpeg", "png", "gif", "bmp", "tif", "tiff", "txt"}
+_ATTACH_EXTS = {
+    "pdf",
+    "doc",
+    "docx",
+    "wps",
+    "xls",
+    "xlsx",
+    "et",
+    "zip",
+    "rar",
+    "7z",
+    "ofd",
+    "jpg",
+    "jpeg",
+    "png",
+    "gif",
+    "bmp",
+    "tif",
+    "tiff",
+    "txt",
+}
 _CHROME_RE = re.compile(r"^(无障碍|长者模式|关怀版|分享到|打印本页|关闭窗口|【?字体[:：]|扫一扫|收藏|返回顶部)")
 _ZJEG_RE = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
 _DETAIL_RE = re.compile(r"DETAIL\s*[=:]\s*(\{)", re.S)
@@ -294,7 +371,16 @@ def _attachments(doc, base_url: str | None) -> list[Attachment]:
         if url in seen:
             continue
         seen.add(url)
-        kind = {"jpeg": "image", "jpg": "image", "png": "image", "gif": "image", "bmp": "image", "tif": "image", "tiff": "image", "et": "xls"}.get(ext or "", ext or "other")
+        kind = {
+            "jpeg": "image",
+            "jpg": "image",
+            "png": "image",
+            "gif": "image",
+            "bmp": "image",
+            "tif": "image",
+            "tiff": "image",
+            "et": "xls",
+        }.get(ext or "", ext or "other")
         out.append(Attachment(url, " ".join((a.text_content() or "").split()), kind))
     return out
 
@@ -304,9 +390,7 @@ def _title_candidates(doc, meta: dict[str, str]) -> list[str]:
     for key in ("ArticleTitle", "articletitle", "title", "og:title", "dc.title", "DC.title"):
         if meta.get(key):
             cands.append(meta[key])
-    for el in doc.xpath(
-        "//h1|//h2|//*[contains(@class,'title') or contains(@class,'Title') or contains(@id,'title')]"
-    ):
+    for el in doc.xpath("//h1|//h2|//*[contains(@class,'title') or contains(@class,'Title') or contains(@id,'title')]"):
         if _is_hidden(el) or el.tag in ("head", "title"):
             continue
         t = " ".join((el.text_content() or "").split())
@@ -318,8 +402,28 @@ def _title_candidates(doc, meta: dict[str, str]) -> list[str]:
     return cands
 
 
-_BOX_KEYS = ("发布机构", "发文机关", "发文单位", "来源", "信息来源", "索引号", "文号", "发布日期", "成文日期", "发布时间",
-             "生成日期", "主题分类", "组配分类", "有效性", "名称", "公开方式", "公开范围", "体裁分类", "浏览次数", "作者")
+_BOX_KEYS = (
+    "发布机构",
+    "发文机关",
+    "发文单位",
+    "来源",
+    "信息来源",
+    "索引号",
+    "文号",
+    "发布日期",
+    "成文日期",
+    "发布时间",
+    "生成日期",
+    "主题分类",
+    "组配分类",
+    "有效性",
+    "名称",
+    "公开方式",
+    "公开范围",
+    "体裁分类",
+    "浏览次数",
+    "作者",
+)
 _BOX_NEXT = "|".join(_BOX_KEYS)
 
 
@@ -361,8 +465,11 @@ def parse_html(data: bytes, content_type: str | None = None, url: str | None = N
         container = _container(root)
         # a container that misses the report's statistical tables is the wrong one
         outside = [
-            t for t in root.iter("table")
-            if container not in t.iterancestors() and t is not container and _STAT_TABLE_RE.search(t.text_content() or "")
+            t
+            for t in root.iter("table")
+            if container not in t.iterancestors()
+            and t is not container
+            and _STAT_TABLE_RE.search(t.text_content() or "")
         ]
         if outside:
             inside = any(_STAT_TABLE_RE.search(t.text_content() or "") for t in container.iter("table"))
@@ -381,7 +488,15 @@ def parse_html(data: bytes, content_type: str | None = None, url: str | None = N
             if isinstance(detail.get(src), str) and detail[src]:
                 meta.setdefault(dst, detail[src])
     published = None
-    for key in ("PubDate", "pubdate", "publishdate", "PublishDate", "firstpublishedtime", "article:published_time", "pubDate"):
+    for key in (
+        "PubDate",
+        "pubdate",
+        "publishdate",
+        "PublishDate",
+        "firstpublishedtime",
+        "article:published_time",
+        "pubDate",
+    ):
         if meta.get(key):
             published = parse_date(meta[key])
             if published:
@@ -390,9 +505,9 @@ def parse_html(data: bytes, content_type: str | None = None, url: str | None = N
         for key in ("date", "publish_time", "created_at", "pubDate", "display_publish_time"):
             v = detail.get(key)
             if isinstance(v, (int, float)) and v > 10**9:
-                from datetime import datetime, timezone
+                from datetime import datetime
 
-                published = datetime.fromtimestamp(v if v < 10**11 else v / 1000, tz=timezone.utc).date().isoformat()
+                published = datetime.fromtimestamp(v if v < 10**11 else v / 1000, tz=UTC).date().isoformat()
                 break
             if isinstance(v, str) and parse_date(v):
                 published = parse_date(v)
@@ -410,7 +525,9 @@ def parse_html(data: bytes, content_type: str | None = None, url: str | None = N
         if re.search(r"(?:19|20)\d{2}.{0,30}(?:年度报告|年报)", a.text_content() or "")
     }
     meta["nianbao:report_links"] = str(len(report_links))
-    title = meta.get("ArticleTitle") or (detail.get("title") if detail and isinstance(detail.get("title"), str) else None)
+    title = meta.get("ArticleTitle") or (
+        detail.get("title") if detail and isinstance(detail.get("title"), str) else None
+    )
     return Document(
         blocks=walker.blocks,
         title=title,

@@ -108,9 +108,31 @@ def _cells(horizontal: list[Segment], vertical: list[Segment]) -> list[list[tupl
 
     edges = []
     for s in horizontal:
-        edges.append({"x0": s.start, "x1": s.end, "top": s.pos, "bottom": s.pos, "width": s.end - s.start, "height": 0, "orientation": "h", "object_type": "line"})
+        edges.append(
+            {
+                "x0": s.start,
+                "x1": s.end,
+                "top": s.pos,
+                "bottom": s.pos,
+                "width": s.end - s.start,
+                "height": 0,
+                "orientation": "h",
+                "object_type": "line",
+            }
+        )
     for s in vertical:
-        edges.append({"x0": s.pos, "x1": s.pos, "top": s.start, "bottom": s.end, "width": 0, "height": s.end - s.start, "orientation": "v", "object_type": "line"})
+        edges.append(
+            {
+                "x0": s.pos,
+                "x1": s.pos,
+                "top": s.start,
+                "bottom": s.end,
+                "width": 0,
+                "height": s.end - s.start,
+                "orientation": "v",
+                "object_type": "line",
+            }
+        )
     if not edges:
         return []
     edges = merge_edges(edges, 4, 4, 4, 4)
@@ -171,7 +193,9 @@ def _join_words(words: list[Word]) -> str:
     lines: list[list[Word]] = []
     for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
         centre = (word.top + word.bottom) / 2
-        if lines and abs(centre - sum((w.top + w.bottom) / 2 for w in lines[-1]) / len(lines[-1])) < 0.5 * (word.bottom - word.top):
+        if lines and abs(centre - sum((w.top + w.bottom) / 2 for w in lines[-1]) / len(lines[-1])) < 0.5 * (
+            word.bottom - word.top
+        ):
             lines[-1].append(word)
         else:
             lines.append([word])
@@ -241,10 +265,7 @@ def ocr_tables(image_bytes: bytes, *, where_prefix: str = "ocr", scale: float = 
         return []
     pad = 1 + max([s.thickness for s in horizontal + vertical] or [1]) // 2 + 3
     all_boxes = [b for boxes in tables for b in boxes]
-    inner = [
-        (int(x0) + pad, int(top) + pad, int(x1) - pad, int(bottom) - pad)
-        for x0, top, x1, bottom in all_boxes
-    ]
+    inner = [(int(x0) + pad, int(top) + pad, int(x1) - pad, int(bottom) - pad) for x0, top, x1, bottom in all_boxes]
     usable = [i for i, b in enumerate(inner) if b[2] - b[0] > 4 and b[3] - b[1] > 4]
     texts = [""] * len(all_boxes)
     for i, text in zip(usable, _ocr_crops(image, [inner[i] for i in usable], LANG)):
@@ -277,7 +298,11 @@ def ocr_tables(image_bytes: bytes, *, where_prefix: str = "ocr", scale: float = 
         x1 = max(b[2] for b in boxes)
         bottom = max(b[3] for b in boxes)
         rows = build_rows(cells, tol=6.0)
-        out.append(SourceTable(rows, where=f"{where_prefix} [{x0 * k:.1f},{top * k:.1f},{x1 * k:.1f},{bottom * k:.1f}]", ocr=True))
+        out.append(
+            SourceTable(
+                rows, where=f"{where_prefix} [{x0 * k:.1f},{top * k:.1f},{x1 * k:.1f},{bottom * k:.1f}]", ocr=True
+            )
+        )
     return out
 
 

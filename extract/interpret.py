@@ -21,8 +21,12 @@ _FLATTENED = {
     "review_litigation": re.compile(r"结果维持结果纠正|行政复议行政诉讼结果维持"),
     "legacy_indicators": re.compile(r"指标名称计量单位|统计指标单位|指标名称单位"),
 }
-_MARKERS_2021 = re.compile(r"本年制发件数|本年废止件数|现行有效件数|本年处理决定数量|本年收费金额|逾期不补正|逾期未按收费通知")
-_MARKERS_2019 = re.compile(r"本年新制作数量|本年新公开数量|对外公开总数量|上一年项目数量|采购项目数量|采购总金额|其他对外管理服务事项|政府集中采购")
+_MARKERS_2021 = re.compile(
+    r"本年制发件数|本年废止件数|现行有效件数|本年处理决定数量|本年收费金额|逾期不补正|逾期未按收费通知"
+)
+_MARKERS_2019 = re.compile(
+    r"本年新制作数量|本年新公开数量|对外公开总数量|上一年项目数量|采购项目数量|采购总金额|其他对外管理服务事项|政府集中采购"
+)
 _REPORT_TITLE_RE = re.compile(r"(?:19|20)\d{2}|[〇零一二三四五六七八九○]{4}")
 _NOT_REPORT_RE = re.compile(r"通知|函$|方案|制度|解读|意见|格式|的函|模板|模版")
 
@@ -58,7 +62,9 @@ def looks_like_report_title(title: str | None, require_disclosure: bool = True) 
         return False
     if require_disclosure and not re.search(r"信息公开|政务公开|政府信息|公开工作", t):
         return False  # 政府工作报告, 法治政府建设年度报告, 统计年报 … are other reports
-    if _NOT_REPORT_RE.search(re.sub(r"的?年度报告$|年报$", "", t)) and not t.endswith(("年度报告", "年报", "工作报告", "(图片版)")):
+    if _NOT_REPORT_RE.search(re.sub(r"的?年度报告$|年报$", "", t)) and not t.endswith(
+        ("年度报告", "年报", "工作报告", "(图片版)")
+    ):
         return False
     if re.search(r"关于(印发|做好|开展|报送|转发)|通知$|的函$|格式$|解读", t):
         return False
@@ -131,7 +137,9 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
                 f"table {table} is published without cell boundaries (digits of neighbouring cells run together); "
                 "no cells emitted for it"
             )
-    if template in ("none", "undetermined") or (template == "pre2019" and not any(c.table == "legacy_indicators" for c in cells)):
+    if template in ("none", "undetermined") or (
+        template == "pre2019" and not any(c.table == "legacy_indicators" for c in cells)
+    ):
         if flat_markers["2019"] or flat_markers["2021"]:
             template = "2021" if flat_markers["2021"] > flat_markers["2019"] else "2019"
             table_templates.setdefault("active_disclosure", template)
@@ -159,7 +167,8 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
         cells, kept = _gate_ocr_cells(cells, checks, ocr_wheres)
         rows_left = {c.row for c in cells}
         table_warnings = [
-            w for w in table_warnings
+            w
+            for w in table_warnings
             if not (m := re.match(r"extra row in section . kept as '(.+)'$", w)) or m.group(1) in rows_left
         ]
         if not kept:
@@ -169,10 +178,17 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
     has_national = any(c.table in ("active_disclosure", "applications", "review_litigation") for c in cells)
     if images and not has_national and not flattened and not any(c.table == "legacy_indicators" for c in cells):
         if not any("tables are images" in w for w in warnings) and (
-            re.search(r"图片版", title or "") or re.search(r"主动公开政府信息情况|收到和处理", full_text) or not paragraphs
+            re.search(r"图片版", title or "")
+            or re.search(r"主动公开政府信息情况|收到和处理", full_text)
+            or not paragraphs
         ):
             warnings.append(f"tables are images: {len(images)} image(s) in the body and no readable statistical table")
-    if template in ("2019", "2021") and not has_national and not flattened and not any("tables are images" in w for w in warnings):
+    if (
+        template in ("2019", "2021")
+        and not has_national
+        and not flattened
+        and not any("tables are images" in w for w in warnings)
+    ):
         warnings.append("the report's tables carry labels but no readable values")
 
     sections = split_sections(paragraphs, modern=template in ("2019", "2021"))

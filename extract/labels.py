@@ -248,4 +248,3 @@ def cn_to_int(text: str) -> int | None:
     if len(text) == 1 and text in CN_DIGITS:
         return CN_DIGITS.index(text) + 1
     return None
-

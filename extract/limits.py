@@ -24,7 +24,8 @@ import signal
 import sys
 import time
 import traceback
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from extract.model import ExtractionError
 
@@ -44,7 +45,9 @@ def remaining(default: float) -> float:
     return max(min(default, _deadline - time.monotonic() - 2.0), 0.5)
 
 
-def _child(write_fd: int, func: Callable[..., Any], args: tuple, kwargs: dict, max_memory_mb: int, timeout_s: float) -> None:
+def _child(
+    write_fd: int, func: Callable[..., Any], args: tuple, kwargs: dict, max_memory_mb: int, timeout_s: float
+) -> None:
     """Body of the forked child: never returns."""
     global _deadline
     status = 0
@@ -75,7 +78,7 @@ def _child(write_fd: int, func: Callable[..., Any], args: tuple, kwargs: dict, m
             blob = pickle.dumps(("error", f"result cannot be sent back: {type(exc).__name__}: {exc}"))
         view = memoryview(blob)
         while view:
-            n = os.write(write_fd, view[:1 << 20])
+            n = os.write(write_fd, view[: 1 << 20])
             view = view[n:]
     except MemoryError:
         status = 3
@@ -151,7 +154,9 @@ def run_limited(
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             if sig in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
-                raise ExtractionError(f"{name} crashed with signal {signal.Signals(sig).name} (memory limit {max_memory_mb} MB or a parser bug)")
+                raise ExtractionError(
+                    f"{name} crashed with signal {signal.Signals(sig).name} (memory limit {max_memory_mb} MB or a parser bug)"
+                )
             raise ExtractionError(f"{name} was killed by signal {signal.Signals(sig).name}")
         code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
         if code == 3:

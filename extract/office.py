@@ -296,7 +296,9 @@ def _word_source_ext(data: bytes, declared: str) -> str:
             return "wps"
         if kind in ("xls", "ppt"):
             raise ExtractionError(f"not a word-processing document: the OLE file holds a {kind.upper()} document")
-        raise ExtractionError(f"corrupt or unsupported {declared.upper()} file: no WordDocument stream in the OLE container")
+        raise ExtractionError(
+            f"corrupt or unsupported {declared.upper()} file: no WordDocument stream in the OLE container"
+        )
     kind = zip_kind(data)
     if kind in ("docx", "odt"):
         return kind

@@ -39,8 +39,12 @@ _PAGE_NUMBER = re.compile(
     r"|[0-9]{1,4}\s*[/／]\s*[0-9]{1,4}|(?:page|Page|PAGE)\s*[0-9]{1,4}(?:\s*of\s*[0-9]{1,4})?)$"
 )
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[)）])")
-_ENUMERATOR = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十0-9]{1,3}[)）]|[0-9]{1,2}[.、．](?![0-9]))")
-_NUMBER_PART = re.compile(r"^[+\-−–增减]?[0-9０-９][0-9０-９,，.．]*$|^[0-9０-９,，.．]*[0-9０-９]\s*[元万件条个项次%％]*$")
+_ENUMERATOR = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十0-9]{1,3}[)）]|[0-9]{1,2}[.、．](?![0-9]))"
+)
+_NUMBER_PART = re.compile(
+    r"^[+\-−–增减]?[0-9０-９][0-9０-９,，.．]*$|^[0-9０-９,，.．]*[0-9０-９]\s*[元万件条个项次%％]*$"
+)
 _OPEN_ENUMERATOR = re.compile(r"^\s*[（(][一二三四五六七八九十]{1,3}")  # "（六" cut by a line break
 _VALUE_LIKE = re.compile(r"^[+\-−–增减]?[0-9０-９][0-9０-９,，.．]*\s*[元万件条个项次%％]*$|^[-—–/／无]$")
 
@@ -97,9 +101,23 @@ def _read_tables(source: PageSource, index: _CharIndex) -> list[PageTable]:
         boxes = [b for b in table if b[2] - b[0] > TOL and b[3] - b[1] > TOL]
         if len(boxes) < 2:
             continue  # a framed paragraph, not a table
-        cells = [BoxCell(x0, top, x1, bottom, cell_text(index.inside(x0, top, x1, bottom)), where(number, x0, top, x1, bottom)) for x0, top, x1, bottom in boxes]
+        cells = [
+            BoxCell(
+                x0, top, x1, bottom, cell_text(index.inside(x0, top, x1, bottom)), where(number, x0, top, x1, bottom)
+            )
+            for x0, top, x1, bottom in boxes
+        ]
         for x0, top, x1, bottom in holes(cells, TOL):
-            cells.append(BoxCell(x0, top, x1, bottom, cell_text(index.inside(x0, top, x1, bottom)), where(number, x0, top, x1, bottom)))
+            cells.append(
+                BoxCell(
+                    x0,
+                    top,
+                    x1,
+                    bottom,
+                    cell_text(index.inside(x0, top, x1, bottom)),
+                    where(number, x0, top, x1, bottom),
+                )
+            )
         x0, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
         x1, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes)
         out.append(PageTable(number, cells, x0, top, x1, bottom))
@@ -126,6 +144,7 @@ def _read_page(source: PageSource) -> PageContent:
     index = _CharIndex(chars)
     content.tables = _read_tables(source, index)
     if content.tables:
+
         def in_table(c: dict) -> bool:
             cx, cy = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
             return any(t.x0 <= cx <= t.x1 and t.top <= cy <= t.bottom for t in content.tables)
@@ -155,6 +174,7 @@ def _metadata(source: PdfSource, doc: Document) -> None:
 
 def _drop_running_lines(pages: list[PageContent]) -> None:
     """Drop page numbers and headers/footers repeated in the page margins."""
+
     def key(line: TextLine) -> str:
         return re.sub(r"[0-9]+", "#", re.sub(r"\s+", "", line.text))
 
@@ -170,7 +190,9 @@ def _drop_running_lines(pages: list[PageContent]) -> None:
         page.lines = [
             l
             for l in page.lines
-            if not (in_margin(l, page) and (_PAGE_NUMBER.match(l.text.strip()) or (len(pages) > 1 and key(l) in repeated)))
+            if not (
+                in_margin(l, page) and (_PAGE_NUMBER.match(l.text.strip()) or (len(pages) > 1 and key(l) in repeated))
+            )
         ]
 
 
@@ -301,7 +323,10 @@ class TableRun:
             data_row
             and complete
             and all(
-                not c1.text.strip() or not c2.text.strip() or label_continues(c1, c2) or (labelled and number_continues(c1, c2))  # type: ignore[union-attr]
+                not c1.text.strip()
+                or not c2.text.strip()
+                or label_continues(c1, c2)
+                or (labelled and number_continues(c1, c2))  # type: ignore[union-attr]
                 for c1, c2 in pairs
             )
         )
@@ -316,8 +341,10 @@ class TableRun:
                 ok = True
             elif not t2:
                 # empty rest of a row-spanning cell (level-1 / group label)
-                ok = bool(t1) and _spans_rows(c1, edges) and (
-                    (value_x is not None and c1.x1 <= value_x + TOL) or _spans_rows(c2, new_edges)
+                ok = (
+                    bool(t1)
+                    and _spans_rows(c1, edges)
+                    and ((value_x is not None and c1.x1 <= value_x + TOL) or _spans_rows(c2, new_edges))
                 )
             else:
                 # the label text of a row-spanning cell continued on the next page
@@ -340,7 +367,7 @@ class TableRun:
         f = self.first
         loc = where(f.page, f.x0, f.top, f.x1, f.bottom)
         if self.last_page != f.page:
-            loc = f"p{f.page}-{self.last_page}" + loc[len(f"p{f.page}"):]
+            loc = f"p{f.page}-{self.last_page}" + loc[len(f"p{f.page}") :]
         return SourceTable(build_rows(self.cells, TOL), where=loc)
 
 
@@ -406,7 +433,9 @@ def _assemble(pages: list[PageContent]) -> list:
             text = ""
             for l in para:
                 text = join_wrapped(text, l.text)
-            blocks.append(Paragraph(text, where=where(para[0].page, para[0].x0, para[0].top, para[0].x1, para[0].bottom)))
+            blocks.append(
+                Paragraph(text, where=where(para[0].page, para[0].x0, para[0].top, para[0].x1, para[0].bottom))
+            )
             para = []
 
     def flush_run() -> None:
@@ -441,7 +470,13 @@ def _assemble(pages: list[PageContent]) -> list:
         flush_para()
         flush_run()
         prev_line = None
-        if kind == "words" and i > 0 and items[i - 1][0] != page_no and blocks and isinstance(blocks[-1], FlattenedTable):
+        if (
+            kind == "words"
+            and i > 0
+            and items[i - 1][0] != page_no
+            and blocks
+            and isinstance(blocks[-1], FlattenedTable)
+        ):
             # the rest of a table whose cells could not be recovered on the previous page:
             # without that page's header its values cannot be placed either
             cont = obj if isinstance(obj, FlattenedTable) else FlattenedTable(_table_text(obj))  # type: ignore[arg-type]

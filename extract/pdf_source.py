@@ -76,7 +76,7 @@ class PdfSource:
     def close(self) -> None:
         self.doc.close()
 
-    def __enter__(self) -> "PdfSource":
+    def __enter__(self) -> PdfSource:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -142,7 +142,14 @@ def _compose(m1: tuple, m2: tuple) -> tuple:
     """The matrix applying ``m1`` then ``m2`` (PDF row-vector convention)."""
     a1, b1, c1, d1, e1, f1 = m1
     a2, b2, c2, d2, e2, f2 = m2
-    return (a1 * a2 + b1 * c2, a1 * b2 + b1 * d2, c1 * a2 + d1 * c2, c1 * b2 + d1 * d2, e1 * a2 + f1 * c2 + e2, e1 * b2 + f1 * d2 + f2)
+    return (
+        a1 * a2 + b1 * c2,
+        a1 * b2 + b1 * d2,
+        c1 * a2 + d1 * c2,
+        c1 * b2 + d1 * d2,
+        e1 * a2 + f1 * c2 + e2,
+        e1 * b2 + f1 * d2 + f2,
+    )
 
 
 def _objects(page, out: PageSource) -> None:
@@ -158,11 +165,33 @@ def _objects(page, out: PageSource) -> None:
         if abs(y1 - y0) < 1.0 and abs(x1 - x0) >= MIN_EDGE:
             top = h - (y0 + y1) / 2
             lo, hi = sorted((x0, x1))
-            out.edges.append({"x0": lo, "x1": hi, "top": top, "bottom": top, "width": hi - lo, "height": 0.0, "orientation": "h", "object_type": "line"})
+            out.edges.append(
+                {
+                    "x0": lo,
+                    "x1": hi,
+                    "top": top,
+                    "bottom": top,
+                    "width": hi - lo,
+                    "height": 0.0,
+                    "orientation": "h",
+                    "object_type": "line",
+                }
+            )
         elif abs(x1 - x0) < 1.0 and abs(y1 - y0) >= MIN_EDGE:
             xm = (x0 + x1) / 2
             lo, hi = sorted((h - y0, h - y1))
-            out.edges.append({"x0": xm, "x1": xm, "top": lo, "bottom": hi, "width": 0.0, "height": hi - lo, "orientation": "v", "object_type": "line"})
+            out.edges.append(
+                {
+                    "x0": xm,
+                    "x1": xm,
+                    "top": lo,
+                    "bottom": hi,
+                    "width": 0.0,
+                    "height": hi - lo,
+                    "orientation": "v",
+                    "object_type": "line",
+                }
+            )
 
     def walk(handle, parent: tuple, depth: int) -> None:
         kind = raw.FPDFPageObj_GetType(handle)
@@ -199,7 +228,9 @@ def _objects(page, out: PageSource) -> None:
             a, b, c, d, e, f = matrix
             xs = [e, a + e, c + e, a + c + e]
             ys = [f, b + f, d + f, b + d + f]
-            out.images.append((max(min(xs), 0.0), max(h - max(ys), 0.0), min(max(xs), out.width), min(h - min(ys), out.height)))
+            out.images.append(
+                (max(min(xs), 0.0), max(h - max(ys), 0.0), min(max(xs), out.width), min(h - min(ys), out.height))
+            )
 
     for i in range(raw.FPDFPage_CountObjects(page.raw)):
         walk(raw.FPDFPage_GetObject(page.raw, i), identity, 0)
@@ -212,7 +243,9 @@ def find_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float
     if not edges:
         return []
     merged = merge_edges(edges, SNAP, SNAP, SNAP, SNAP)
-    merged = [e for e in merged if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"]) >= MIN_EDGE]
+    merged = [
+        e for e in merged if (e["x1"] - e["x0"] if e["orientation"] == "h" else e["bottom"] - e["top"]) >= MIN_EDGE
+    ]
     cells = intersections_to_cells(edges_to_intersections(merged, SNAP, SNAP))
     return [list(t) for t in cells_to_tables(cells)]
 

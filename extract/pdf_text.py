@@ -31,7 +31,7 @@ class TextLine:
     text: str = ""
     page: int = 0
 
-    def close(self, space_ratio: float = 0.5) -> "TextLine":
+    def close(self, space_ratio: float = 0.5) -> TextLine:
         """Sort the characters and compute box, dominant size and text."""
         self.chars.sort(key=lambda c: c["x0"])
         self.x0 = min(c["x0"] for c in self.chars)

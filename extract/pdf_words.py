@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 GAP = 1.0  # em: a gap at least this wide separates two cells of a line
 _VALUE = re.compile(r"^[+\-−–增减]?[0-9０-９][0-9０-９,，.．]*\s*[元万件条个项次%％]*$|^[-—–/／无]$")
-_ENUMERATOR = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十0-9]{1,3}[)）]|[0-9]{1,2}[.、．](?![0-9]))")
+_ENUMERATOR = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十0-9]{1,3}[)）]|[0-9]{1,2}[.、．](?![0-9]))"
+)
 
 
 def _loc(page: int, x0: float, top: float, x1: float, bottom: float) -> str:
@@ -48,7 +50,13 @@ def _regions(lines: list[TextLine], segs: list[list[TextLine]]) -> list[tuple[in
             j += 1
         while j > i and len(segs[j - 1]) < 2:
             j -= 1  # trailing single-segment lines are text after the table
-        while i > 0 and len(segs[i - 1]) == 1 and abs(lines[i - 1].size - size) <= 1.0 and lines[i].top - lines[i - 1].bottom < 1.5 * size and (not out or out[-1][1] <= i - 1):
+        while (
+            i > 0
+            and len(segs[i - 1]) == 1
+            and abs(lines[i - 1].size - size) <= 1.0
+            and lines[i].top - lines[i - 1].bottom < 1.5 * size
+            and (not out or out[-1][1] <= i - 1)
+        ):
             i -= 1  # a caption line right above the first row
         tabular = sum(1 for k in range(i, j) if len(segs[k]) >= 2)
         values = sum(1 for k in range(i, j) for s in segs[k] if _VALUE.match(s.text))
@@ -64,7 +72,9 @@ def _is_value(seg: TextLine) -> bool:
     return bool(_VALUE.match(seg.text))
 
 
-def _table(lines: list[TextLine], segs: list[list[TextLine]], page: int) -> list[tuple[float, SourceTable | FlattenedTable]]:
+def _table(
+    lines: list[TextLine], segs: list[list[TextLine]], page: int
+) -> list[tuple[float, SourceTable | FlattenedTable]]:
     """The table of one region (spans unknown), or the region as flattened text when any of
     its sub-tables cannot be read with certainty."""
     size = sorted(l.size for l in lines)[len(lines) // 2] or 10.0
@@ -105,8 +115,12 @@ def _zone_rows(
 ) -> list[list[SourceCell]] | None:
     """Rows of one sub-table (header lines, then data lines); None when the layout is not
     simple enough to place every value in its column with certainty."""
-    first_data = next((k for k, (_, row) in enumerate(zone) if any(_is_value(s) for s in row if (s.x0 + s.x1) / 2 >= label_right)), len(zone))
+    first_data = next(
+        (k for k, (_, row) in enumerate(zone) if any(_is_value(s) for s in row if (s.x0 + s.x1) / 2 >= label_right)),
+        len(zone),
+    )
     headers, data = zone[:first_data], zone[first_data:]
+
     def mid(s: TextLine) -> float:
         return (s.x0 + s.x1) / 2
 
@@ -202,7 +216,7 @@ def _attach(pending: list[TextLine], rows: list[tuple[TextLine, list[SourceCell]
     return True
 
 
-def find_tables(content: "PageContent") -> None:
+def find_tables(content: PageContent) -> None:
     """Move the lines of tables without ruling lines out of ``content.lines`` into
     ``content.word_tables`` (as :class:`SourceTable` or :class:`FlattenedTable`)."""
     lines = content.lines

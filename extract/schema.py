@@ -134,8 +134,12 @@ APPLICATION_ROWS_2019: tuple[AppRow, ...] = (
 )
 
 _OTHER_2021 = (
-    AppRow("other_no_correction", "三", "其他处理", "1.", "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"),
-    AppRow("other_no_fee", "三", "其他处理", "2.", "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
+    AppRow(
+        "other_no_correction", "三", "其他处理", "1.", "申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请"
+    ),
+    AppRow(
+        "other_no_fee", "三", "其他处理", "2.", "申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"
+    ),
     AppRow("other_misc", "三", "其他处理", "3.", "其他"),
 )
 APPLICATION_ROWS_2021: tuple[AppRow, ...] = tuple(
@@ -148,8 +152,16 @@ APPLICATION_LEVEL1 = "本年度办理结果"  # 三、本年度办理结果
 
 # Leaf rows summed by R3 (（七）总计 = Σ leaves), per template.
 R3_LEAVES = {
-    "2019": tuple(r.key for r in APPLICATION_ROWS_2019 if r.key not in ("new_received", "carried_over", "total", "carried_forward")),
-    "2021": tuple(r.key for r in APPLICATION_ROWS_2021 if r.key not in ("new_received", "carried_over", "total", "carried_forward")),
+    "2019": tuple(
+        r.key
+        for r in APPLICATION_ROWS_2019
+        if r.key not in ("new_received", "carried_over", "total", "carried_forward")
+    ),
+    "2021": tuple(
+        r.key
+        for r in APPLICATION_ROWS_2021
+        if r.key not in ("new_received", "carried_over", "total", "carried_forward")
+    ),
 }
 
 # ----------------------------------------------------------------- review_litigation (四)

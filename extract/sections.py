@@ -16,7 +16,9 @@ KEYWORDS = {
     5: re.compile(r"问题|改进|不足"),
     6: re.compile(r"其他|其它"),
 }
-_CANDIDATE_RE = re.compile(r"(?P<boundary>^|(?<=[。；！？;!?\s]))?[ \t\u3000]*([一二三四五六七八九十]{1,2})[ \t\u3000]*[、.．]")
+_CANDIDATE_RE = re.compile(
+    r"(?P<boundary>^|(?<=[。；！？;!?\s]))?[ \t\u3000]*([一二三四五六七八九十]{1,2})[ \t\u3000]*[、.．]"
+)
 # The official headings: recognised even when glued to the text before them (flattened pages).
 STRONG = {
     1: re.compile(r"总体情况"),

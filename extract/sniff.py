@@ -7,10 +7,29 @@ import re
 import zipfile
 
 _EXT_KINDS = {
-    "pdf": "pdf", "doc": "doc", "docx": "docx", "wps": "wps", "xls": "xls", "xlsx": "xlsx", "et": "xls",
-    "htm": "html", "html": "html", "shtml": "html", "jsp": "html", "txt": "text", "zip": "zip",
-    "jpg": "image", "jpeg": "image", "png": "image", "gif": "image", "bmp": "image", "tif": "image", "tiff": "image",
-    "ofd": "ofd", "rar": "rar", "7z": "7z",
+    "pdf": "pdf",
+    "doc": "doc",
+    "docx": "docx",
+    "wps": "wps",
+    "xls": "xls",
+    "xlsx": "xlsx",
+    "et": "xls",
+    "htm": "html",
+    "html": "html",
+    "shtml": "html",
+    "jsp": "html",
+    "txt": "text",
+    "zip": "zip",
+    "jpg": "image",
+    "jpeg": "image",
+    "png": "image",
+    "gif": "image",
+    "bmp": "image",
+    "tif": "image",
+    "tiff": "image",
+    "ofd": "ofd",
+    "rar": "rar",
+    "7z": "7z",
 }
 
 
@@ -87,7 +106,9 @@ def sniff_kind(data: bytes, content_type: str | None = None, url: str | None = N
     if head.startswith(b"{\\rtf"):
         return "rtf"
     low = stripped[:512].lower()
-    if low.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<meta", b"<body", b"<div", b"<p", b"<table", b"<!--")):
+    if low.startswith(
+        (b"<!doctype", b"<html", b"<?xml", b"<head", b"<meta", b"<body", b"<div", b"<p", b"<table", b"<!--")
+    ):
         return "html"
     ct = (content_type or "").lower()
     if "html" in ct:

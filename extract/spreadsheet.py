@@ -14,9 +14,9 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Callable
 
 from extract.model import Block, Document, ExtractionError, Paragraph, SourceCell, SourceTable
 
@@ -268,7 +268,11 @@ def parse_xls(data: bytes) -> Document:
                     return ""
                 if cell.ctype == xlrd.XL_CELL_NUMBER:
                     xf = book.xf_list[cell.xf_index] if cell.xf_index is not None else None
-                    fmt = book.format_map[xf.format_key].format_str if xf is not None and xf.format_key in book.format_map else None
+                    fmt = (
+                        book.format_map[xf.format_key].format_str
+                        if xf is not None and xf.format_key in book.format_map
+                        else None
+                    )
                     return format_number(cell.value, fmt)
                 if cell.ctype == xlrd.XL_CELL_DATE:
                     try:

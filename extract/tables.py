@@ -19,11 +19,11 @@ from extract.model import Cell, SourceTable
 from extract.schema import ACTIVE_SUBTABLES, APPLICANT_KEYS, REVIEW_COLUMNS, REVIEW_ROWS
 from extract.values import parse_value
 from extract.vocab import (
+    ACTIVE_COL_KEYWORDS,
     ACTIVE_COL_LABELS,
     ACTIVE_ROW_ITEM,
     ACTIVE_ROW_LABELS,
     ACTIVE_ROW_MARKERS,
-    ACTIVE_COL_KEYWORDS,
     APP_2021_LEAVES,
     APP_COL_LABELS,
     APP_GROUPS,
@@ -31,15 +31,15 @@ from extract.vocab import (
     APP_LEAF_BY_ORDINAL,
     APP_LEAF_KEYWORDS,
     APP_LEAF_LABELS,
-    APP_LEVEL1_KEYWORDS,
     APP_LEVEL1_GROUP,
+    APP_LEVEL1_KEYWORDS,
     APP_LEVEL1_ROWS,
     APP_SKIP_COLS,
     LEGACY_LABEL_HEADERS,
     LEGACY_UNIT_HEADERS,
     REVIEW_HEADER_WORDS,
-    legacy_col,
     keyword_match,
+    legacy_col,
     review_col,
     review_group,
 )
@@ -134,7 +134,9 @@ class TableReader:
                 if cols:
                     self.last_app_cols = cols
             elif header_zone == REVIEW:
-                review_cols, x0, review_groups, review_header_cols = self._review_header(views, header_rows, table.spans_known)
+                review_cols, x0, review_groups, review_header_cols = self._review_header(
+                    views, header_rows, table.spans_known
+                )
                 if x0 is not None:
                     value_x0[REVIEW] = x0
             header_rows = []
@@ -266,8 +268,10 @@ class TableReader:
 
     @staticmethod
     def _is_active_col(lab: Label) -> bool:
-        return lab.text in ACTIVE_COL_LABELS or keyword_match(lab.text, ACTIVE_COL_KEYWORDS) is not None or (
-            "处理决定" in lab.text
+        return (
+            lab.text in ACTIVE_COL_LABELS
+            or keyword_match(lab.text, ACTIVE_COL_KEYWORDS) is not None
+            or ("处理决定" in lab.text)
         )
 
     # ------------------------------------------------------------------ evidence
@@ -323,7 +327,9 @@ class TableReader:
                 roles.append(legacy_col(t))
         return roles
 
-    def _app_header(self, views: list[RowView], rows: list[int], spans_known: bool) -> tuple[list[str | None] | None, int | None]:
+    def _app_header(
+        self, views: list[RowView], rows: list[int], spans_known: bool
+    ) -> tuple[list[str | None] | None, int | None]:
         """Column keys of the value columns, from the header block's leaves (x order)."""
         if not spans_known:
             return self._app_header_flat(views, rows), None
@@ -359,6 +365,7 @@ class TableReader:
     def _app_header_flat(views: list[RowView], rows: list[int]) -> list[str | None] | None:
         """Column order from a header whose merges were lost (plain text): 自然人, the 法人或其他组织
         leaves in their printed order (a 小计 among them), 总计 — as the rows print them."""
+
         def words(r: int) -> list[str]:
             return [normalise_label(cell_text(p)).text for p, _ in views[r].cells if cell_text(p).strip()]
 
@@ -399,7 +406,9 @@ class TableReader:
                     groups.add(g)
         if not spans_known:
             # flat header rows: the bottom row's column words, for the transposed layout
-            cols = [review_col(normalise_label(cell_text(p)).text) for p, _ in views[rows[-1]].cells if cell_text(p).strip()]
+            cols = [
+                review_col(normalise_label(cell_text(p)).text) for p, _ in views[rows[-1]].cells if cell_text(p).strip()
+            ]
             return None, None, groups, cols if cols and all(cols) else None
         width = max((p.x + p.width for r in rows for p, _ in views[r].cells), default=0)
         out: list[tuple[str, str] | None] = []
@@ -454,8 +463,11 @@ class TableReader:
                 t = lab.text
                 if t in ACTIVE_ROW_LABELS:
                     return ACTIVE
-                if t in APP_LEVEL1_ROWS or t == APP_LEVEL1_GROUP or t in APP_GROUPS or (
-                    t in APP_LEAF_LABELS and t not in ("其他", "总计")
+                if (
+                    t in APP_LEVEL1_ROWS
+                    or t == APP_LEVEL1_GROUP
+                    or t in APP_GROUPS
+                    or (t in APP_LEAF_LABELS and t not in ("其他", "总计"))
                 ):
                     return APPS
                 if any(t.startswith(k) for k in APP_LEVEL1_ROWS):
@@ -511,7 +523,10 @@ def decide_template(ev: Evidence, rows: list[DataRow], warnings: list[str]) -> t
         r.zone == APPS and r.app_group_spans for r in rows
     )
     app19 = any(
-        r.zone == APPS and r.values and _deepest_app_text(r) == "其他处理" and any(kind_of(v) == "number" for v in r.values)
+        r.zone == APPS
+        and r.values
+        and _deepest_app_text(r) == "其他处理"
+        and any(kind_of(v) == "number" for v in r.values)
         for r in rows
     )
     if app21 or app19:
@@ -679,12 +694,18 @@ class TableMapper:
         """
         vals = list(values)
         for strict in (True, False):
-            while len(vals) > n and vals and parse_value(cell_text(vals[-1])).kind == "blank" and (
-                not strict or not cell_text(vals[-1]).strip()
+            while (
+                len(vals) > n
+                and vals
+                and parse_value(cell_text(vals[-1])).kind == "blank"
+                and (not strict or not cell_text(vals[-1]).strip())
             ):
                 vals.pop()
-            while len(vals) > n and vals and parse_value(cell_text(vals[0])).kind == "blank" and (
-                not strict or not cell_text(vals[0]).strip()
+            while (
+                len(vals) > n
+                and vals
+                and parse_value(cell_text(vals[0])).kind == "blank"
+                and (not strict or not cell_text(vals[0]).strip())
             ):
                 vals.pop(0)
         return vals
@@ -735,9 +756,7 @@ class TableMapper:
         for col, p in zip(cols, values):
             self._emit(ACTIVE, key, col, p, label, units.get(col))
 
-    def _active_columns(
-        self, row: DataRow, item: str | None, n_values: int
-    ) -> tuple[list[str] | None, dict[str, str]]:
+    def _active_columns(self, row: DataRow, item: str | None, n_values: int) -> tuple[list[str] | None, dict[str, str]]:
         """Column keys of a section-二 data row (from its sub-table header) and units they carry."""
         header = row.active_header
         expected = self._expected_active(item)
@@ -826,10 +845,14 @@ class TableMapper:
             label = collapse_ws(segs[-1][0])
         cols = self._app_columns(row, values)
         if cols is None and self._cut_short(row, len(values), 7):
-            self.warnings.append(f"section 三 row {label!r}: the document ends inside this row; {len(values)} of 7 values read")
+            self.warnings.append(
+                f"section 三 row {label!r}: the document ends inside this row; {len(values)} of 7 values read"
+            )
             cols = list(APPLICANT_KEYS[: len(values)])
         if cols is None:
-            self._unmapped(f"section 三 row {label!r}: {len(values)} value cells do not fit the 7 applicant columns", values)
+            self._unmapped(
+                f"section 三 row {label!r}: {len(values)} value cells do not fit the 7 applicant columns", values
+            )
             return
         values = self._trim(values, len(cols))
         for col, p in zip(cols, values):
@@ -863,7 +886,11 @@ class TableMapper:
                 row_key, label = g, collapse_ws(cell_text(p))
                 break
         if row_key:
-            cols = row.review_header_cols if row.review_header_cols and len(row.review_header_cols) == len(values) else None
+            cols = (
+                row.review_header_cols
+                if row.review_header_cols and len(row.review_header_cols) == len(values)
+                else None
+            )
             if cols is None:
                 vals = self._trim(values, 5)
                 if len(vals) != 5:
@@ -943,7 +970,11 @@ class TableMapper:
             self._legacy_parent = self._legacy_key(label_cell, register_only=True)
             return
         key = self._legacy_key(label_cell)
-        unit = normalise_label(cell_text(unit_cell)).text if unit_cell is not None and cell_text(unit_cell).strip() else None
+        unit = (
+            normalise_label(cell_text(unit_cell)).text
+            if unit_cell is not None and cell_text(unit_cell).strip()
+            else None
+        )
         label = collapse_ws(cell_text(label_cell))
         for role, p in value_cells:
             parsed = parse_value(cell_text(p))

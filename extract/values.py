@@ -19,7 +19,26 @@ _NUMBER_RE = re.compile(
     r"(?P<unit>[\u4e00-\u9fff%‰]{1,3}|万元|亿元|人次)?$"
 )
 _PAREN_UNIT_RE = re.compile(r"(?<=\d)\((元|万元|亿元|件|条|个|项|次|人次|份|篇|家|人|期|起|宗|批)\)$")
-_KNOWN_UNITS = {"元", "万元", "亿元", "件", "条", "个", "项", "次", "人次", "份", "篇", "家", "人", "期", "%", "起", "宗", "批"}
+_KNOWN_UNITS = {
+    "元",
+    "万元",
+    "亿元",
+    "件",
+    "条",
+    "个",
+    "项",
+    "次",
+    "人次",
+    "份",
+    "篇",
+    "家",
+    "人",
+    "期",
+    "%",
+    "起",
+    "宗",
+    "批",
+}
 
 
 @dataclass(frozen=True)
@@ -67,4 +86,3 @@ def _parse_value(raw: str) -> ParsedValue:
     if sign in ("-", "−", "—", "–") or sign.startswith("减"):
         value = -value
     return ParsedValue(value, unit, "number", shown)
-

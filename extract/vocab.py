@@ -81,7 +81,17 @@ for _row in APPLICATION_ROWS_2019 + APPLICATION_ROWS_2021:
 APP_2021_LEAVES = {"other_no_correction", "other_no_fee", "other_misc"}
 
 # ---------------------------------------------------------------- section 四
-REVIEW_HEADER_WORDS = {"行政复议", "行政诉讼", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"}
+REVIEW_HEADER_WORDS = {
+    "行政复议",
+    "行政诉讼",
+    "结果维持",
+    "结果纠正",
+    "其他结果",
+    "尚未审结",
+    "总计",
+    "未经复议直接起诉",
+    "复议后起诉",
+}
 
 
 def review_col(text: str) -> str | None:
@@ -123,7 +133,10 @@ def legacy_col(text: str) -> str | None:
         return "cumulative"
     if "代码" in text or "备注" in text:
         return None
-    if any(t in text for t in ("年度", "本期", "统计数", "本年", "数量", "数值", "实际")) or text.rstrip("年").isdigit():
+    if (
+        any(t in text for t in ("年度", "本期", "统计数", "本年", "数量", "数值", "实际"))
+        or text.rstrip("年").isdigit()
+    ):
         return "value"
     return None
 

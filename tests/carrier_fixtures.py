@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from portalgen.render_docx import SpecCell, TableSpec
 from portalgen.sample import Key, SampleCell, SampleReport, generate_report
+
 from extract.model import SourceCell, SourceTable
 
 
@@ -28,7 +29,9 @@ class Variant:
     legacy: str = "short"
 
     def report(self) -> SampleReport:
-        return generate_report(random.Random(self.seed), self.template, style=self.values, extras=self.extras, legacy=self.legacy)
+        return generate_report(
+            random.Random(self.seed), self.template, style=self.values, extras=self.extras, legacy=self.legacy
+        )
 
 
 # Report variants the PDF/DOC/XLS tests render (deterministic seeds: the render cache stays warm).

@@ -121,12 +121,19 @@ def crawl(
     return Crawl(proc.returncode, out, err, archive, time.monotonic() - started)
 
 
-def summarised_crawl(registry: Path, pid: str, archive: Path, *, args: list[str] | None = None,
-                     settings: dict | None = None) -> tuple[dict, float]:
+def summarised_crawl(
+    registry: Path, pid: str, archive: Path, *, args: list[str] | None = None, settings: dict | None = None
+) -> tuple[dict, float]:
     """A crawl (raising when it fails) and its ``--summary-json`` (per-portal stats, peak RSS), plus wall seconds."""
     summary_path = archive.parent / f"summary-{time.monotonic_ns()}.json"
-    result = crawl(registry, [pid], archive, settings=settings, args=[*(args or []), "--summary-json", str(summary_path)],
-                   timeout=900)
+    result = crawl(
+        registry,
+        [pid],
+        archive,
+        settings=settings,
+        args=[*(args or []), "--summary-json", str(summary_path)],
+        timeout=900,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"crawl {args or []} failed ({result.returncode})\n{result.stderr[-3000:]}")
     return json.loads(summary_path.read_text()), result.seconds
@@ -178,6 +185,6 @@ def assert_stayed_home(site) -> None:
     assert site.mirror.request_log == [], [r.path for r in site.mirror.request_log]
     log = site.request_log
     assert log and log[0].path == "/robots.txt"
-    disallowed = {u[len(site.base_url):] for u in site.robots_disallowed}
+    disallowed = {u[len(site.base_url) :] for u in site.robots_disallowed}
     assert disallowed and not [r.path for r in log if r.path in disallowed or r.path.startswith("/preview/")]
     assert all(r.headers.get("user-agent", "").startswith("nianbao/") for r in log)

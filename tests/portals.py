@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
-
 from portalgen.portal import RunningSite, demo_expected_reports, ensure_loopback, start_demo, start_family
 from portalgen.sites import (
     FAMILIES,
@@ -128,7 +127,12 @@ def apply_season_changes(site: RunningSite) -> SeasonChanges:
         removed=site.remove_report(removed.doc_id),
         replaced=site.replace_attachment(replaced.doc_id) if replaced else None,
         blocked=blocked,
-        unchanged=[r for r in reports if r.doc_id not in {edited.doc_id, removed.doc_id, blocked.doc_id} | ({replaced.doc_id} if replaced else set())],
+        unchanged=[
+            r
+            for r in reports
+            if r.doc_id
+            not in {edited.doc_id, removed.doc_id, blocked.doc_id} | ({replaced.doc_id} if replaced else set())
+        ],
     )
     site.block(urlsplit(blocked.url).path)
     site.site.prerender_attachments()  # the replaced file is rendered now, not while a crawler waits

@@ -20,15 +20,22 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from portalgen.sample import COUNTIES, DEPARTMENTS, TOWNS, SampleReport, generate_report
+
 from archive.store.schema import create_schema
 from archive.store.warc import RevisitTarget, WarcWriter
 from extract.schema import APPLICANT_KEYS, APPLICATION_ROWS, R3_LEAVES, REVIEW_COLUMNS, REVIEW_ROWS
 
-PORTAL_CODES = {"城步苗族自治县": "430529", "平潭县": "350128", "吴起县": "610626", "松阳县": "331124", "微山县": "370826"}
+PORTAL_CODES = {
+    "城步苗族自治县": "430529",
+    "平潭县": "350128",
+    "吴起县": "610626",
+    "松阳县": "331124",
+    "微山县": "370826",
+}
 TRADITIONAL_TEXT = "本年度繼續推進扶貧資金公開，落實城鄉低保資訊發佈。"
 SCRIPT_MARKER = "SCRIPT RAN"
 GBK_MARKER = "本页面使用GBK编码"
@@ -86,11 +93,16 @@ class ArchiveFixture:
         return next(r for r in self.reports if r.kind == kind)
 
 
-def _page_html(sample: SampleReport, extra_body: str = "", charset: str | None = "utf-8", intro_only: bool = False) -> str:
+def _page_html(
+    sample: SampleReport, extra_body: str = "", charset: str | None = "utf-8", intro_only: bool = False
+) -> str:
     head = f'<meta charset="{charset}">' if charset else ""
-    parts = [f"<!DOCTYPE html><html><head>{head}<title>{html.escape(sample.title)}</title>",
-             f'<meta name="ArticleTitle" content="{html.escape(sample.title)}"></head><body>',
-             f"<h1>{html.escape(sample.title)}</h1>", f"<p>{html.escape(sample.preamble)}</p>"]
+    parts = [
+        f"<!DOCTYPE html><html><head>{head}<title>{html.escape(sample.title)}</title>",
+        f'<meta name="ArticleTitle" content="{html.escape(sample.title)}"></head><body>',
+        f"<h1>{html.escape(sample.title)}</h1>",
+        f"<p>{html.escape(sample.preamble)}</p>",
+    ]
     if intro_only:
         parts.append('<p>详见附件：<a href="report.pdf">年度报告（PDF）</a></p>')
     else:
@@ -110,6 +122,7 @@ def _page_html(sample: SampleReport, extra_body: str = "", charset: str | None =
 
 def _checks(values: dict[tuple[str, str, str], float | None], template: str) -> list[tuple]:
     """R1–R4 as (rule, column, ok, expected, actual, table_name)."""
+
     def v(t, r, c):
         x = values.get((t, r, c))
         return 0 if x is None else x
@@ -179,10 +192,20 @@ def build_archive(
         code = PORTAL_CODES[county]
         conn.execute(
             "INSERT INTO portals(id, code, name, level, province, city, county, hosts, platform) VALUES (?,?,?,?,?,?,?,?,?)",
-            (code, code, county + "人民政府门户网站", "county", province, city, county, f'["www.{code}.gov.cn"]', "trs"),
+            (
+                code,
+                code,
+                county + "人民政府门户网站",
+                "county",
+                province,
+                city,
+                county,
+                f'["www.{code}.gov.cn"]',
+                "trs",
+            ),
         )
     known: dict[str, tuple] = {}
-    base = datetime(2024, 5, 1, 8, 0, 0, tzinfo=timezone.utc)
+    base = datetime(2024, 5, 1, 8, 0, 0, tzinfo=UTC)
     special = {1: "gbk", 2: "script", 3: "pdf", 4: "traditional" if traditional else "plain"}
     if meta_archive_dir:
         conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('archive_dir', ?)", (str(root.resolve()),))
@@ -210,8 +233,21 @@ def build_archive(
             cur = conn.execute(
                 "INSERT INTO snapshots(sha256, url, fetched, last_seen, status, content_type, length, warc_file, warc_offset,"
                 " warc_length, warc_record_id, portal, kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (written.sha256, url, written.date, written.date, 200, content_type, len(payload), written.warc_file,
-                 written.offset, written.length, written.record_id, portal, kind),
+                (
+                    written.sha256,
+                    url,
+                    written.date,
+                    written.date,
+                    200,
+                    content_type,
+                    len(payload),
+                    written.warc_file,
+                    written.offset,
+                    written.length,
+                    written.record_id,
+                    portal,
+                    kind,
+                ),
             )
             return int(cur.lastrowid)
 
@@ -244,7 +280,14 @@ def build_archive(
                     f'<link rel="stylesheet" href="{leak_base}/leak.css">'
                     f'<iframe src="{leak_base}/leak-frame.html"></iframe>'
                 )
-                page_id = store(url, _page_html(sample, extra).encode("utf-8"), "text/html; charset=utf-8", fetched, portal, "detail")
+                page_id = store(
+                    url,
+                    _page_html(sample, extra).encode("utf-8"),
+                    "text/html; charset=utf-8",
+                    fetched,
+                    portal,
+                    "detail",
+                )
             else:
                 page = _page_html(sample, intro_only=(kind == "pdf")).encode("utf-8")
                 page_id = store(url, page, "text/html", fetched, portal, "detail")
@@ -252,7 +295,9 @@ def build_archive(
             carrier = "html"
             if kind == "pdf":
                 pdf_url = url.rsplit("/", 1)[0] + "/report.pdf"
-                source_id = store(pdf_url, minimal_pdf(f"Annual report {1000 + i}"), "application/pdf", fetched, portal, "attachment")
+                source_id = store(
+                    pdf_url, minimal_pdf(f"Annual report {1000 + i}"), "application/pdf", fetched, portal, "attachment"
+                )
                 carrier = "pdf"
             # values as stored: the sample's values, some deliberately broken
             values = {k: c.value for k, c in sample.expected_cells().items()}
@@ -266,10 +311,26 @@ def build_archive(
                 "INSERT INTO reports(url, title, organ, year, template, published, fetched, sha256, portal, doc_key, version,"
                 " is_current, snapshot_id, source_snapshot_id, carrier, content_type, level, cell_count, checks_failed,"
                 " warning_count, last_seen) VALUES (?,?,?,?,?,?,?,?,?,?,1,1,?,?,?,?,?,?,?,0,?)",
-                (url, sample.title, sample.organ, sample.year, template, sample.published.isoformat(),
-                 fetched.strftime("%Y-%m-%dT%H:%M:%SZ"), f"{i:064x}", portal, url, page_id, source_id, carrier,
-                 "application/pdf" if carrier == "pdf" else "text/html", level, len(values),
-                 sum(1 for c in checks if not c[2]), fetched.strftime("%Y-%m-%dT%H:%M:%SZ")),
+                (
+                    url,
+                    sample.title,
+                    sample.organ,
+                    sample.year,
+                    template,
+                    sample.published.isoformat(),
+                    fetched.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    f"{i:064x}",
+                    portal,
+                    url,
+                    page_id,
+                    source_id,
+                    carrier,
+                    "application/pdf" if carrier == "pdf" else "text/html",
+                    level,
+                    len(values),
+                    sum(1 for c in checks if not c[2]),
+                    fetched.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                ),
             )
             report_id = int(cur.lastrowid)
             labels = _labels(template)
@@ -277,32 +338,76 @@ def build_archive(
                 where = f"p1 [{n},{n},{n + 1},{n + 1}]" if carrier == "pdf" else f"t1/r{n // 7 + 1}/c{n % 7 + 1}"
                 conn.execute(
                     'INSERT INTO cells(report_id, table_name, "row", col, value, raw, unit, label, "where") VALUES (?,?,?,?,?,?,?,?,?)',
-                    (report_id, table, row, col, values[(table, row, col)], cell.raw, cell.unit, labels.get(row, row), where),
+                    (
+                        report_id,
+                        table,
+                        row,
+                        col,
+                        values[(table, row, col)],
+                        cell.raw,
+                        cell.unit,
+                        labels.get(row, row),
+                        where,
+                    ),
                 )
             conn.executemany(
                 'INSERT INTO checks(report_id, rule, "column", ok, expected, actual, table_name) VALUES (?,?,?,?,?,?,?)',
                 [(report_id, *c) for c in checks],
             )
-            conn.execute("INSERT INTO sections(report_id, number, heading, text) VALUES (?,0,NULL,?)", (report_id, sample.preamble))
+            conn.execute(
+                "INSERT INTO sections(report_id, number, heading, text) VALUES (?,0,NULL,?)",
+                (report_id, sample.preamble),
+            )
             for number, (heading, text) in enumerate(sample.sections, start=1):
                 conn.execute(
-                    "INSERT INTO sections(report_id, number, heading, text) VALUES (?,?,?,?)", (report_id, number, heading, text)
+                    "INSERT INTO sections(report_id, number, heading, text) VALUES (?,?,?,?)",
+                    (report_id, number, heading, text),
                 )
             if carrier == "pdf":
                 conn.execute(
                     "INSERT INTO attachments(report_id, url, link_text, sha256, content_type, kind, snapshot_id, used_for_values)"
                     " VALUES (?,?,?,?,?,?,?,1)",
-                    (report_id, url.rsplit("/", 1)[0] + "/report.pdf", "年度报告（PDF）", "", "application/pdf", "pdf", source_id),
+                    (
+                        report_id,
+                        url.rsplit("/", 1)[0] + "/report.pdf",
+                        "年度报告（PDF）",
+                        "",
+                        "application/pdf",
+                        "pdf",
+                        source_id,
+                    ),
                 )
             fixture.reports.append(
-                FixtureReport(report_id, sample, portal, county, _province(county), url, page_id, source_id, carrier, broken, delta, kind)
+                FixtureReport(
+                    report_id,
+                    sample,
+                    portal,
+                    county,
+                    _province(county),
+                    url,
+                    page_id,
+                    source_id,
+                    carrier,
+                    broken,
+                    delta,
+                    kind,
+                )
             )
         if twins and n_reports > 6:
             # a wap twin of a report page: identical payload, stored as a WARC revisit record
             first = fixture.reports[6]
             twin_url = first.url.replace(".html", "_wap.html")
-            snap = store(twin_url, _page_html(first.sample).encode("utf-8"), "text/html", base + timedelta(days=30), first.portal, "detail")
-            conn.execute("INSERT INTO report_urls(report_id, url, first_seen) VALUES (?,?,?)", (first.id, twin_url, "2024-06-01"))
+            snap = store(
+                twin_url,
+                _page_html(first.sample).encode("utf-8"),
+                "text/html",
+                base + timedelta(days=30),
+                first.portal,
+                "detail",
+            )
+            conn.execute(
+                "INSERT INTO report_urls(report_id, url, first_seen) VALUES (?,?,?)", (first.id, twin_url, "2024-06-01")
+            )
             fixture.twin_snapshot_id = snap
     conn.commit()
     conn.close()

@@ -9,18 +9,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from publish_fixtures import GBK_MARKER, SCRIPT_MARKER, Server, build_archive
 
 from archive.datasette.metadata import TITLE
 from archive.publish.dump import dump
 from archive.publish.search import normalise
-from publish_fixtures import GBK_MARKER, SCRIPT_MARKER, Server, build_archive
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
 
@@ -28,7 +34,7 @@ SHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
 class _Recorder(BaseHTTPRequestHandler):
     hits: list[str] = []
 
-    def do_GET(self):  # noqa: N802 (http.server API)
+    def do_GET(self):
         self.hits.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")

@@ -50,6 +50,6 @@ def test_second_crawl_archives_the_changes(portal_factory, tmp_path):
     stats = second.rows("SELECT * FROM crawl_portal_stats WHERE run_id = ?", run)[0]
     assert (stats["new_reports"], stats["changed_reports"], stats["removed_reports"]) == (1, 1, 2)
     # unchanged report pages cost at most a conditional request answered 304
-    details = [r for r in site.request_log if r.path in {u[len(site.base_url):] for u in untouched}]
+    details = [r for r in site.request_log if r.path in {u[len(site.base_url) :] for u in untouched}]
     assert all(r.status == 304 and "if-none-match" in r.headers for r in details)
     assert len(details) < len(untouched)  # the reports of unchanged lists are not asked for at all

@@ -7,9 +7,10 @@ import json
 import subprocess
 import sys
 
-from crawler.registry import Registry, load_registry, portal_from_dict
 from crawler_harness import FAST, REPO, Crawl, assert_every_report_once, assert_stayed_home, crawl, register
 from portals import portal_factory  # noqa: F401  (fixture)
+
+from crawler.registry import Registry, load_registry, portal_from_dict
 
 
 def test_unregistered_portal_from_its_home_page(portal_factory, tmp_path):
@@ -41,7 +42,9 @@ def test_two_portals_in_one_run(portal_factory, tmp_path):
     stats = {r["portal"]: r for r in result.rows("SELECT * FROM crawl_portal_stats")}
     assert set(stats) == {"610626", "350128"} and all(s["outcome"] == "ok" for s in stats.values())
     by_portal = {(r["portal"], r["url"]) for r in result.rows("SELECT portal, url FROM reports")}
-    expected = {("610626", e.url) for e in first.expected_reports} | {("350128", e.url) for e in second.expected_reports}
+    expected = {("610626", e.url) for e in first.expected_reports} | {
+        ("350128", e.url) for e in second.expected_reports
+    }
     assert by_portal == expected
     assert stats["610626"]["new_reports"] == len(first.expected_reports)
     # each host was asked one request at a time
@@ -53,8 +56,21 @@ def test_scrapy_crawl_portal(portal_factory, tmp_path):
     site = portal_factory("hanweb", attachments=False, n_reports=3)
     registry, pid = register(site, tmp_path)
     archive = tmp_path / "data"
-    cmd = [sys.executable, "-m", "scrapy", "crawl", "portal", "-a", f"portal={pid}", "-a", f"registry={registry}",
-           "-s", f"NIANBAO_ARCHIVE_DIR={archive}", "-s", f"NIANBAO_DB={archive / 'nianbao.db'}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "portal",
+        "-a",
+        f"portal={pid}",
+        "-a",
+        f"registry={registry}",
+        "-s",
+        f"NIANBAO_ARCHIVE_DIR={archive}",
+        "-s",
+        f"NIANBAO_DB={archive / 'nianbao.db'}",
+    ]
     for key, value in FAST.items():
         cmd += ["-s", f"{key}={value}"]
     out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=180)
@@ -84,7 +100,10 @@ def test_bad_input_gives_clear_errors(tmp_path):
     assert nothing.returncode == 2 and "name at least one portal" in nothing.stderr
     mirror = crawl(None, [], archive, args=["--start-url", "http://www.moonvisionstudio.com/"])
     assert mirror.returncode == 2 and "spam mirror" in mirror.stderr
-    assert not (archive / "nianbao.db").exists() or Crawl(0, "", "", archive, 0).value("SELECT count(*) FROM crawl_runs") == 0
+    assert (
+        not (archive / "nianbao.db").exists()
+        or Crawl(0, "", "", archive, 0).value("SELECT count(*) FROM crawl_runs") == 0
+    )
     assert sorted(p.name for p in (REPO / "crawler").glob("portals.toml")) == ["portals.toml"]
 
 
@@ -102,14 +121,34 @@ def test_settings_and_summary_formatting():
     assert defaults.getbool("ROBOTSTXT_OBEY") and defaults.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
     assert defaults.getfloat("DOWNLOAD_DELAY") >= 1 and defaults.getbool("AUTOTHROTTLE_ENABLED")
     assert defaults.get("USER_AGENT").startswith("nianbao/") and defaults.get("NIANBAO_ARCHIVE_DIR") == "data"
-    summary = CrawlSummary(7, "ok", {"350128": {"outcome": "ok", "responses": 40, "list_pages": 3, "list_pages_expected": 4,
-                                                "reports_found": 12, "new_reports": 2, "changed_reports": 1, "attachments": 5,
-                                                "errors": 1, "blocks": 0}}, 3.25)
+    summary = CrawlSummary(
+        7,
+        "ok",
+        {
+            "350128": {
+                "outcome": "ok",
+                "responses": 40,
+                "list_pages": 3,
+                "list_pages_expected": 4,
+                "reports_found": 12,
+                "new_reports": 2,
+                "changed_reports": 1,
+                "attachments": 5,
+                "errors": 1,
+                "blocks": 0,
+            }
+        },
+        3.25,
+    )
     assert format_summary(summary) == (
         "crawl run 7: ok in 3.2 s\n  350128: ok — 40 responses, 3 list pages of 4, 12 reports found (2 new, 1 changed), "
         "5 attachments, 1 errors, 0 blocks"
     )
-    assert summary.exit_code == 0 and CrawlSummary(1, "interrupted").exit_code == 130 and CrawlSummary(1, "failed").exit_code == 1
+    assert (
+        summary.exit_code == 0
+        and CrawlSummary(1, "interrupted").exit_code == 130
+        and CrawlSummary(1, "failed").exit_code == 1
+    )
 
 
 def test_a_dead_portal_fails_cleanly(portal_factory, tmp_path):

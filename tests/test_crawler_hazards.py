@@ -7,8 +7,8 @@ from __future__ import annotations
 import urllib.request
 from collections import defaultdict
 
-from portalgen.sites import build_site
 from crawler_harness import assert_every_report_once, assert_stayed_home, crawl, register
+from portalgen.sites import build_site
 from portals import portal_factory  # noqa: F401  (fixture)
 
 
@@ -61,14 +61,16 @@ def test_retries_throttling_blocks_and_traps(portal_factory, tmp_path):
 
 def test_hung_connections_are_retried(portal_factory, tmp_path):
     paths = _report_paths("generic", attachments=False)[:2]
-    site = portal_factory("generic", attachments=False, flaky=1, flaky_mode="timeout", hang_seconds=1.5, flaky_paths=paths)
+    site = portal_factory(
+        "generic", attachments=False, flaky=1, flaky_mode="timeout", hang_seconds=1.5, flaky_paths=paths
+    )
     registry, pid = register(site, tmp_path)
     result = crawl(registry, [pid], tmp_path / "data", settings={"DOWNLOAD_TIMEOUT": 0.6})
     assert result.returncode == 0, result.log_tail()
     assert_every_report_once(site, result)
     log = _by_path(site)
     for url in site.hazard_urls["flaky"]:
-        assert [r.status for r in log[url[len(site.base_url):]]] == [None, 200]  # hung and dropped, then answered
+        assert [r.status for r in log[url[len(site.base_url) :]]] == [None, 200]  # hung and dropped, then answered
 
 
 def test_a_url_that_keeps_failing_is_given_up_with_backoff(portal_factory, tmp_path):
@@ -80,7 +82,7 @@ def test_a_url_that_keeps_failing_is_given_up_with_backoff(portal_factory, tmp_p
     log = _by_path(site)
     errors = {e["url"]: e for e in result.rows("SELECT * FROM fetch_errors")}
     for url in site.hazard_urls["flaky"]:
-        attempts = log[url[len(site.base_url):]]
+        attempts = log[url[len(site.base_url) :]]
         assert [r.status for r in attempts] == [503, 503, 503]  # the first try and RETRY_TIMES retries
         gaps = [b.time - a.time for a, b in zip(attempts, attempts[1:])]
         assert gaps[0] >= 0.19 and gaps[1] >= 0.39  # exponential backoff: base, 2 × base

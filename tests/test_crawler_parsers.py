@@ -26,13 +26,24 @@ def test_pingtan_list_page_static_items_and_search_api():
     assert parser.detect(page)
     assert not TrsParser().detect(page)
     cfg = search_config(page)
-    assert cfg == {"url": "https://www.pingtan.gov.cn/fjdzapp/search", "channelid": "200210", "classsql": "chnlid=1813",
-                   "sortfield": "-docorderpri,-docreltime", "prepage": 10, "records": 20}
+    assert cfg == {
+        "url": "https://www.pingtan.gov.cn/fjdzapp/search",
+        "channelid": "200210",
+        "classsql": "chnlid=1813",
+        "sortfield": "-docorderpri,-docreltime",
+        "prepage": 10,
+        "records": 20,
+    }
     result = parser.list_page(page, {})
     assert result.stated_pages == 2
     assert [(f.method, f.url) for f in result.pages] == [("POST", "https://www.pingtan.gov.cn/fjdzapp/search")]
-    assert parse_qs(result.pages[0].body) == {"channelid": ["200210"], "classsql": ["chnlid=1813"],
-                                              "sortfield": ["-docorderpri,-docreltime"], "page": ["2"], "prepage": ["10"]}
+    assert parse_qs(result.pages[0].body) == {
+        "channelid": ["200210"],
+        "classsql": ["chnlid=1813"],
+        "sortfield": ["-docorderpri,-docreltime"],
+        "page": ["2"],
+        "prepage": ["10"],
+    }
     items = discovery.report_candidates(page, in_column=True)
     assert len(items) == 10
     assert items[1].url == "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202503/t20250310_97791.htm"
@@ -41,16 +52,35 @@ def test_pingtan_list_page_static_items_and_search_api():
 
 
 def test_trs_dynamic_answer_pages_and_records():
-    answer = {"code": 200, "total": 25, "pageCount": 3, "data": [
-        {"doctitle": "平潭县2015年政府信息公开工作年度报告", "chnldocurl": "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/201601/t20160112_80887.htm"},
-        {"doctitle": "关于做好2019年政府信息公开工作年度报告的通知", "docpuburl": "/zwgk/zfxxgk/zfxxgknb/201912/t20191206_80955.htm"},
-    ]}
-    cfg = {"url": "https://www.pingtan.gov.cn/fjdzapp/search", "channelid": "200210", "classsql": "chnlid=1813",
-           "sortfield": "x", "prepage": 10, "planned": 2}
+    answer = {
+        "code": 200,
+        "total": 25,
+        "pageCount": 3,
+        "data": [
+            {
+                "doctitle": "平潭县2015年政府信息公开工作年度报告",
+                "chnldocurl": "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/201601/t20160112_80887.htm",
+            },
+            {
+                "doctitle": "关于做好2019年政府信息公开工作年度报告的通知",
+                "docpuburl": "/zwgk/zfxxgk/zfxxgknb/201912/t20191206_80955.htm",
+            },
+        ],
+    }
+    cfg = {
+        "url": "https://www.pingtan.gov.cn/fjdzapp/search",
+        "channelid": "200210",
+        "classsql": "chnlid=1813",
+        "sortfield": "x",
+        "prepage": 10,
+        "planned": 2,
+    }
     page = Page("https://www.pingtan.gov.cn/fjdzapp/search", json.dumps(answer, ensure_ascii=False))
     result = TrsDynamicParser().answer(page, {"cfg": cfg, "page": 2})
-    assert [f.url for f in result.items] == ["https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/201601/t20160112_80887.htm",
-                                             "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/201912/t20191206_80955.htm"]
+    assert [f.url for f in result.items] == [
+        "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/201601/t20160112_80887.htm",
+        "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/201912/t20191206_80955.htm",
+    ]
     assert result.stated_pages == 3
     assert [parse_qs(f.body)["page"] for f in result.pages] == [["3"]]  # the record count on the page was stale
 
@@ -60,7 +90,10 @@ def test_trs_create_page_html_variants():
     urls, count = trs_pages(page)
     assert count == 10 and len(urls) == 9
     assert urls[0] == "http://www.x.gov.cn/zfxxgk/zfxxgknb/index_1.html" and urls[-1].endswith("/index_9.html")
-    later = Page("http://www.x.gov.cn/zfxxgk/zfxxgknb/index_3.shtml", "<script>createPageHTML('page_div',5,3,'index','shtml',87);</script>")
+    later = Page(
+        "http://www.x.gov.cn/zfxxgk/zfxxgknb/index_3.shtml",
+        "<script>createPageHTML('page_div',5,3,'index','shtml',87);</script>",
+    )
     urls, count = trs_pages(later)
     assert count == 5
     assert urls == [f"http://www.x.gov.cn/zfxxgk/zfxxgknb/index{s}.shtml" for s in ("", "_1", "_2", "_3", "_4")]
@@ -87,11 +120,23 @@ def test_hanweb_datastore_and_dataproxy_posts():
     parser = HanwebParser()
     assert parser.detect(page)
     links = record_links(page.text, page.url)
-    assert [link.label for link in links] == ["大东坝镇2021年政府信息公开工作年度报告", "关于做好2021年政府信息公开工作年度报告的通知"]
+    assert [link.label for link in links] == [
+        "大东坝镇2021年政府信息公开工作年度报告",
+        "关于做好2021年政府信息公开工作年度报告的通知",
+    ]
     cfg = jpage_config(page)
     assert cfg["totalRecord"] == 7 and cfg["perPage"] == 1 and cfg["groupSize"] == 2
-    assert cfg["form"] == {"col": "1", "appid": "1", "webid": "3016", "path": "/", "columnid": "1229358718", "sourceContentType": "1",
-                           "unitid": "7386466", "webname": "松阳县人民政府", "permissiontype": "0"}
+    assert cfg["form"] == {
+        "col": "1",
+        "appid": "1",
+        "webid": "3016",
+        "path": "/",
+        "columnid": "1229358718",
+        "sourceContentType": "1",
+        "unitid": "7386466",
+        "webname": "松阳县人民政府",
+        "permissiontype": "0",
+    }
     result = parser.list_page(page, {})
     assert result.stated_pages == 4  # requests: the column page + POSTs for records 3–4, 5–6, 7
     assert [f.url for f in result.pages] == [
@@ -100,18 +145,22 @@ def test_hanweb_datastore_and_dataproxy_posts():
         "https://www.songyang.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=7&endrecord=7&perpage=1",
     ]
     assert all(f.method == "POST" and "columnid=1229358718" in f.body for f in result.pages)
-    xml = ('<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>7</totalrecord><totalpage>7</totalpage><recordset>'
-           '<record><![CDATA[<li><a href="/art/2019/2/24/art_1229358718_4858483.html">松阳县2018年信息公开年报</a></li>]]></record>'
-           "</recordset></datastore>")
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?><datastore><totalrecord>7</totalrecord><totalpage>7</totalpage><recordset>'
+        '<record><![CDATA[<li><a href="/art/2019/2/24/art_1229358718_4858483.html">松阳县2018年信息公开年报</a></li>]]></record>'
+        "</recordset></datastore>"
+    )
     answer = parser.answer(Page(result.pages[0].url, xml), result.pages[0].data)
     assert [f.url for f in answer.items] == ["https://www.songyang.gov.cn/art/2019/2/24/art_1229358718_4858483.html"]
     assert answer.stated_pages is None and answer.pages == []  # the column page already stated the requests
 
 
 def test_hanweb_annual_report_module():
-    unit = Page("http://www.zoucheng.gov.cn/module/xxgk/xxgkAnnualReport.jsp?area=11370883004325769B",
-                '<div class="nb_years"><a href="?area=11370883004325769B&fbtime=2011">2011年</a>'
-                '<a href="?area=11370883004325769B&fbtime=2010">2010年</a></div>')
+    unit = Page(
+        "http://www.zoucheng.gov.cn/module/xxgk/xxgkAnnualReport.jsp?area=11370883004325769B",
+        '<div class="nb_years"><a href="?area=11370883004325769B&fbtime=2011">2011年</a>'
+        '<a href="?area=11370883004325769B&fbtime=2010">2010年</a></div>',
+    )
     result = HanwebParser().list_page(unit, {})
     assert [f.url for f in result.items] == [
         "http://www.zoucheng.gov.cn/module/xxgk/xxgkAnnualReport.jsp?area=11370883004325769B&fbtime=2011",
@@ -123,33 +172,53 @@ def test_hanweb_annual_report_module():
 
 
 def test_gkmlpt_tree_and_api():
-    shell = ('<script>window._CONFIG = {"SID": "200008", "APP_URL": "/gzyxbyj", "TREE": [{"id": 1, "name": "政府信息公开", '
-             '"children": [{"id": 2, "name": "政府信息公开指南"}, {"id": 7, "name": "政府信息公开年报"}]}]};</script>')
+    shell = (
+        '<script>window._CONFIG = {"SID": "200008", "APP_URL": "/gzyxbyj", "TREE": [{"id": 1, "name": "政府信息公开", '
+        '"children": [{"id": 2, "name": "政府信息公开指南"}, {"id": 7, "name": "政府信息公开年报"}]}]};</script>'
+    )
     page = Page("http://www.yuexiu.gov.cn/gzyxbyj/gkmlpt/index", shell, fragment="")
     parser = GkmlptParser()
     assert parser.detect(page)
     result = parser.list_page(page, {})
     assert [f.url for f in result.pages] == ["http://www.yuexiu.gov.cn/gzyxbyj/gkmlpt/api/all/7?page=1&sid=200008"]
-    body = {"classify": {"id": 7, "post_count": 23}, "articles": [
-        {"title": "越秀区白云街道2022年政府信息公开工作年度报告", "url": "http://www.yuexiu.gov.cn/gzyxbyj/gkmlpt/content/8/8766/post_8766914.html"}
-    ] * 10}
+    body = {
+        "classify": {"id": 7, "post_count": 23},
+        "articles": [
+            {
+                "title": "越秀区白云街道2022年政府信息公开工作年度报告",
+                "url": "http://www.yuexiu.gov.cn/gzyxbyj/gkmlpt/content/8/8766/post_8766914.html",
+            }
+        ]
+        * 10,
+    }
     answer = parser.answer(Page(result.pages[0].url, json.dumps(body, ensure_ascii=False)), result.pages[0].data)
     assert answer.stated_pages == 3
-    assert [f.url for f in answer.pages] == [f"http://www.yuexiu.gov.cn/gzyxbyj/gkmlpt/api/all/7?page={n}&sid=200008" for n in (2, 3)]
+    assert [f.url for f in answer.pages] == [
+        f"http://www.yuexiu.gov.cn/gzyxbyj/gkmlpt/api/all/7?page={n}&sid=200008" for n in (2, 3)
+    ]
     assert answer.items[0].title.startswith("越秀区白云街道2022年")
 
 
 def test_generic_pagers():
-    vsb = Page("http://www.x.gov.cn/xxgk/zfxxgknb.htm", '<div class="pb_sys_common"><span class="p_t">共9条</span>'
-               '<span class="p_next p_fun"><a href="zfxxgknb/1.htm">下页</a></span><span class="p_last"><a href="zfxxgknb/1.htm">尾页</a></span>'
-               '<span class="p_t">1/2</span></div>')
+    vsb = Page(
+        "http://www.x.gov.cn/xxgk/zfxxgknb.htm",
+        '<div class="pb_sys_common"><span class="p_t">共9条</span>'
+        '<span class="p_next p_fun"><a href="zfxxgknb/1.htm">下页</a></span><span class="p_last"><a href="zfxxgknb/1.htm">尾页</a></span>'
+        '<span class="p_t">1/2</span></div>',
+    )
     pages, stated = discovery.generic_pager(vsb)
     assert {f.url for f in pages} == {"http://www.x.gov.cn/xxgk/zfxxgknb/1.htm"} and stated == 2
-    dyn = Page("http://www.x.gov.cn/xzjdnb/index.jsp?page=2", '<div class="pagination"><a href="?page=1">首页</a> <a href="?page=1">上一页</a> '
-               '<a href="?page=3">下一页</a> <a href="?page=7">尾页</a> <span>第2页/共7页</span></div>')
+    dyn = Page(
+        "http://www.x.gov.cn/xzjdnb/index.jsp?page=2",
+        '<div class="pagination"><a href="?page=1">首页</a> <a href="?page=1">上一页</a> '
+        '<a href="?page=3">下一页</a> <a href="?page=7">尾页</a> <span>第2页/共7页</span></div>',
+    )
     pages, stated = discovery.generic_pager(dyn)
-    assert {f.url for f in pages} == {"http://www.x.gov.cn/xzjdnb/index.jsp?page=1", "http://www.x.gov.cn/xzjdnb/index.jsp?page=3",
-                                      "http://www.x.gov.cn/xzjdnb/index.jsp?page=7"}
+    assert {f.url for f in pages} == {
+        "http://www.x.gov.cn/xzjdnb/index.jsp?page=1",
+        "http://www.x.gov.cn/xzjdnb/index.jsp?page=3",
+        "http://www.x.gov.cn/xzjdnb/index.jsp?page=7",
+    }
     assert stated == 7
 
 
@@ -167,8 +236,11 @@ HOME = """<html><head><meta name="SiteName" content="某县人民政府"></head>
 def test_discovery_on_a_home_page():
     page = Page("http://www.x.gov.cn/", HOME)
     columns = {f.url for f in discovery.column_links(page)}
-    assert columns == {"http://www.x.gov.cn/xxgk/zfxxgknb/", "http://www.x.gov.cn/col/col123/index.html",
-                       "http://www.x.gov.cn/hukou/flx/zfxxgknb_171215/"}
+    assert columns == {
+        "http://www.x.gov.cn/xxgk/zfxxgknb/",
+        "http://www.x.gov.cn/col/col123/index.html",
+        "http://www.x.gov.cn/hukou/flx/zfxxgknb_171215/",
+    }
     areas = {f.url for f in discovery.area_links(page)}
     assert areas == {"http://www.x.gov.cn/zwgk/", "http://www.x.gov.cn/xxgk/zfxxgk/"}
     items = discovery.report_candidates(page, in_column=False)
@@ -176,48 +248,72 @@ def test_discovery_on_a_home_page():
 
 
 def test_sub_columns_below_a_column():
-    page = Page("http://www.x.gov.cn/zfxxgk/zfxxgknb/index.html",
-                '<a href="./xzf/">县政府</a><a href="./bm/">部门</a><a href="./xzjd/2021n/">2021年</a>'
-                '<a href="./202001/t20200120_1.html">某县2019年政府信息公开工作年度报告</a><a href="../zfxxgkzn/">指南</a>'
-                '<a href="index_1.html">下一页</a>')
+    page = Page(
+        "http://www.x.gov.cn/zfxxgk/zfxxgknb/index.html",
+        '<a href="./xzf/">县政府</a><a href="./bm/">部门</a><a href="./xzjd/2021n/">2021年</a>'
+        '<a href="./202001/t20200120_1.html">某县2019年政府信息公开工作年度报告</a><a href="../zfxxgkzn/">指南</a>'
+        '<a href="index_1.html">下一页</a>',
+    )
     pager = {f.url for f in discovery.generic_pager(page)[0]}
     subs = {f.url for f in discovery.sub_columns(page, pager)}
-    assert subs == {"http://www.x.gov.cn/zfxxgk/zfxxgknb/xzf/", "http://www.x.gov.cn/zfxxgk/zfxxgknb/bm/",
-                    "http://www.x.gov.cn/zfxxgk/zfxxgknb/xzjd/2021n/"}
+    assert subs == {
+        "http://www.x.gov.cn/zfxxgk/zfxxgknb/xzf/",
+        "http://www.x.gov.cn/zfxxgk/zfxxgknb/bm/",
+        "http://www.x.gov.cn/zfxxgk/zfxxgknb/xzjd/2021n/",
+    }
 
 
 def test_real_trs_detail_page_is_a_report():
     html = (CORPUS / "pingtan-2024-detail.partial.html").read_text(encoding="utf-8")
     page = Page("https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202503/t20250310_97791.htm", html)
     assert discovery.page_role(page, "detail") == "detail"
-    assert discovery.decide_report(page, "", in_column=True) == ("report", "平潭综合实验区2024年度政府信息公开工作年度报告")
+    assert discovery.decide_report(page, "", in_column=True) == (
+        "report",
+        "平潭综合实验区2024年度政府信息公开工作年度报告",
+    )
 
 
 def test_notice_page_is_not_a_report_even_from_a_report_link():
-    page = Page("http://www.x.gov.cn/zfxxgknb/201912/t20191206_1.htm",
-                '<meta name="ArticleTitle" content="关于做好2019年政府信息公开工作年度报告的通知"><h1>关于做好2019年政府信息公开工作年度报告的通知</h1>')
-    assert discovery.decide_report(page, "某县2019年政府信息公开工作年度报告", True) == ("not_report", "关于做好2019年政府信息公开工作年度报告的通知")
+    page = Page(
+        "http://www.x.gov.cn/zfxxgknb/201912/t20191206_1.htm",
+        '<meta name="ArticleTitle" content="关于做好2019年政府信息公开工作年度报告的通知"><h1>关于做好2019年政府信息公开工作年度报告的通知</h1>',
+    )
+    assert discovery.decide_report(page, "某县2019年政府信息公开工作年度报告", True) == (
+        "not_report",
+        "关于做好2019年政府信息公开工作年度报告的通知",
+    )
 
 
 def test_a_page_whose_titles_say_nothing_is_undecided_in_a_column():
-    page = Page("http://www.x.gov.cn/public/1741/23672205.html", "<title>详细信息</title><h1>详细信息</h1><div id='zoom'><p>……</p></div>")
+    page = Page(
+        "http://www.x.gov.cn/public/1741/23672205.html",
+        "<title>详细信息</title><h1>详细信息</h1><div id='zoom'><p>……</p></div>",
+    )
     assert discovery.decide_report(page, "北城街道", True) == ("unknown", "详细信息")
     assert discovery.decide_report(page, "北城街道", False) == ("not_report", "详细信息")
 
 
 def test_attachment_links():
-    page = Page("http://www.x.gov.cn/zfxxgknb/202001/t20200120_1.html",
-                '<a href="./P020200120.pdf">某县2019年年报.pdf</a><a href="/generic2/web/viewer.html?file=/zfxxgknb/202001/P020200120.pdf">全真版</a>'
-                '<a href="/module/download/downfile.jsp?classid=0&filename=abc.docx">下载</a><a href="./pic.jpg">图</a>'
-                '<a href="http://other.example.com/x.pdf">镜像.pdf</a>')
+    page = Page(
+        "http://www.x.gov.cn/zfxxgknb/202001/t20200120_1.html",
+        '<a href="./P020200120.pdf">某县2019年年报.pdf</a><a href="/generic2/web/viewer.html?file=/zfxxgknb/202001/P020200120.pdf">全真版</a>'
+        '<a href="/module/download/downfile.jsp?classid=0&filename=abc.docx">下载</a><a href="./pic.jpg">图</a>'
+        '<a href="http://other.example.com/x.pdf">镜像.pdf</a>',
+    )
     links = discovery.attachment_links(page)
-    assert [link.url for link in links] == ["http://www.x.gov.cn/zfxxgknb/202001/P020200120.pdf",
-                                            "http://www.x.gov.cn/module/download/downfile.jsp?classid=0&filename=abc.docx",
-                                            "http://other.example.com/x.pdf"]
+    assert [link.url for link in links] == [
+        "http://www.x.gov.cn/zfxxgknb/202001/P020200120.pdf",
+        "http://www.x.gov.cn/module/download/downfile.jsp?classid=0&filename=abc.docx",
+        "http://other.example.com/x.pdf",
+    ]
 
 
 def test_link_label_prefers_full_title_attribute():
-    link = Link("http://x/a.html", "城步苗族自治县2015年度政府信息公开工作年...", "城步苗族自治县2015年度政府信息公开工作年度报告")
+    link = Link(
+        "http://x/a.html",
+        "城步苗族自治县2015年度政府信息公开工作年...",
+        "城步苗族自治县2015年度政府信息公开工作年度报告",
+    )
     assert link.label == "城步苗族自治县2015年度政府信息公开工作年度报告"
     assert discovery.scope_of("http://x/a/zfxxgknb/index_2.html") == "/a/zfxxgknb/"
     assert discovery.scope_of("http://x/xxgk/zfxxgknb.htm") == "/xxgk/zfxxgknb/"
@@ -225,7 +321,10 @@ def test_link_label_prefers_full_title_attribute():
 
 
 def test_hanweb_form_from_the_page_when_ajax_param_is_missing():
-    html = HANWEB_COLUMN.replace("ajaxParam: {col:1,appid:1,webid:3016,path:'/',columnid:1229358718,sourceContentType:1,unitid:'7386466',webname:'松阳县人民政府',permissiontype:0}", "x: 1")
+    html = HANWEB_COLUMN.replace(
+        "ajaxParam: {col:1,appid:1,webid:3016,path:'/',columnid:1229358718,sourceContentType:1,unitid:'7386466',webname:'松阳县人民政府',permissiontype:0}",
+        "x: 1",
+    )
     html = re.sub(r"<nextgroup>.*?</nextgroup>", "", html, flags=re.S)
     assert "dataproxy.jsp?" not in html
     html = html.replace("proxyUrl: '/module/web/jpage/dataproxy.jsp',", "")

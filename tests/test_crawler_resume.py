@@ -34,7 +34,9 @@ def test_kill_resume_idempotent_rebuild_incremental(portal_factory, tmp_path):
     archive = tmp_path / "data"
 
     # 1. killed with SIGKILL in the middle of the crawl
-    killed = crawl(registry, [pid], archive, settings={"DOWNLOAD_DELAY": 0.05}, kill_when=lambda: len(site.request_log) >= 22)
+    killed = crawl(
+        registry, [pid], archive, settings={"DOWNLOAD_DELAY": 0.05}, kill_when=lambda: len(site.request_log) >= 22
+    )
     assert killed.returncode == -9, killed.log_tail()
     assert _integrity(killed.db) == "ok"
     partial = killed.value("SELECT count(*) FROM reports")
@@ -61,16 +63,26 @@ def test_kill_resume_idempotent_rebuild_incremental(portal_factory, tmp_path):
     fresh = again.rows("SELECT url FROM fetches WHERE run_id = ? AND status = 200 AND revisit = 0", run3)
     assert fresh == []
     stats = again.rows("SELECT * FROM crawl_portal_stats WHERE run_id = ?", run3)[0]
-    assert stats["new_reports"] == 0 and stats["changed_reports"] == 0 and stats["reports_seen"] >= len(site.expected_reports)
+    assert (
+        stats["new_reports"] == 0
+        and stats["changed_reports"] == 0
+        and stats["reports_seen"] >= len(site.expected_reports)
+    )
 
     # 4. the WARC files are valid, and a rebuild from them alone gives the same reports and cells
     warcs = sorted((archive / "warc").glob("*.warc.gz"))
     assert warcs
-    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", *map(str, warcs)], capture_output=True, text=True)
+    check = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", *map(str, warcs)], capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     rebuilt = tmp_path / "rebuilt.db"
-    out = subprocess.run([sys.executable, "-m", "archive", "rebuild", "--archive", str(archive), "--db", str(rebuilt)],
-                         capture_output=True, text=True, cwd=REPO)
+    out = subprocess.run(
+        [sys.executable, "-m", "archive", "rebuild", "--archive", str(archive), "--db", str(rebuilt)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert _rows(rebuilt, f"SELECT id, {REPORT_COLUMNS} FROM reports") == reports_before
     cells = 'SELECT r.url, c.table_name, c."row", c.col, c.value, c.raw, c.unit FROM cells c JOIN reports r ON r.id = c.report_id'
@@ -85,7 +97,7 @@ def test_kill_resume_idempotent_rebuild_incremental(portal_factory, tmp_path):
     log = site.request_log
     conditional = [r for r in log if "if-none-match" in r.headers]
     assert conditional and all(r.status == 304 for r in conditional)
-    report_paths = {e.url[len(site.base_url):] for e in site.expected_reports}
+    report_paths = {e.url[len(site.base_url) :] for e in site.expected_reports}
     assert not [r for r in log if r.path in report_paths]  # an unchanged portal costs only its list pages
     assert _rows(incremental.db, f"SELECT id, {REPORT_COLUMNS} FROM reports") == reports_before
     run5 = incremental.rows("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]

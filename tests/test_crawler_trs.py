@@ -34,8 +34,12 @@ def test_trs_static_portal(portal_factory, tmp_path):
     gbk = [e for e in site.expected_reports if e.is_gbk]
     assert gbk
     for exp in gbk:
-        text = "".join(r["text"] or "" for r in result.rows(
-            "SELECT s.text FROM sections s JOIN reports r ON r.id = s.report_id WHERE r.url = ?", exp.url))
+        text = "".join(
+            r["text"] or ""
+            for r in result.rows(
+                "SELECT s.text FROM sections s JOIN reports r ON r.id = s.report_id WHERE r.url = ?", exp.url
+            )
+        )
         assert "政府信息公开" in text and "\ufffd" not in text
     # soft 404 items are recorded as errors, never as reports
     errors = {r["url"]: r for r in result.rows("SELECT * FROM fetch_errors")}

@@ -12,13 +12,13 @@ from collections import defaultdict
 import httpx
 import pytest
 from datasette.utils import tilde_encode
+from publish_fixtures import GBK_MARKER, Server, build_archive, statutory_deadline
 
 from archive.datasette.metadata import TITLE
 from archive.datasette.snapshots import SNAPSHOT_CSP
 from archive.publish.dump import dump
 from archive.publish.views import VIEWS, create_views
 from extract.schema import APPLICANT_KEYS, R3_LEAVES, REVIEW_COLUMNS, REVIEW_ROWS
-from publish_fixtures import GBK_MARKER, Server, build_archive, statutory_deadline
 
 pytestmark = pytest.mark.xdist_group("datasette")
 
@@ -85,7 +85,10 @@ def test_metadata_describes_every_table_and_column(site):
     tables = meta["databases"]["archive"]["tables"]
     conn = sqlite3.connect(fixture.db_path)
     names = [
-        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'")
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
+        )
         if not re.search(r"_fts_(data|idx|docsize|config|content)$", r[0])
     ]
     assert {"reports", "cells", "checks", "sections", "snapshots", "报告一览", "逾期发布", "sections_fts"} <= set(names)
@@ -162,7 +165,10 @@ def test_applications_view_one_row_per_report(site):
 
 def test_failed_checks_view_names_column_and_difference(site):
     fixture, server, client = site
-    got = sorted((r["报告ID"], r["规则"], r["列"], r["列名"], r["应为"], r["实际"], r["差额"]) for r in rows(client, "校验未通过"))
+    got = sorted(
+        (r["报告ID"], r["规则"], r["列"], r["列名"], r["应为"], r["实际"], r["差额"])
+        for r in rows(client, "校验未通过")
+    )
     expected = []
     for report in fixture.reports:
         if not report.broken:
@@ -266,9 +272,16 @@ def test_rows_link_to_report_snapshot_and_original(site):
     assert f'href="/archive/-/snapshot/{report.snapshot_id}"' in html
     assert f'href="{report.url}"' in html
     table = client.get("/archive/reports").text
-    assert f'<a href="/archive/-/report/{report.id}"' in table and f'href="/archive/-/snapshot/{report.snapshot_id}"' in table
+    assert (
+        f'<a href="/archive/-/report/{report.id}"' in table
+        and f'href="/archive/-/snapshot/{report.snapshot_id}"' in table
+    )
     cells = client.get("/archive/cells", params={"report_id": report.id}).text
-    first_cell = sqlite3.connect(fixture.db_path).execute("SELECT min(id) FROM cells WHERE report_id = ?", (report.id,)).fetchone()[0]
+    first_cell = (
+        sqlite3.connect(fixture.db_path)
+        .execute("SELECT min(id) FROM cells WHERE report_id = ?", (report.id,))
+        .fetchone()[0]
+    )
     assert f'href="/archive/-/cell/{first_cell}"' in cells
     evil = client.get("/archive", params={"sql": "select '<script>alert(1)</script>«x»' as 摘要, 'x' as 报告ID"}).text
     assert "<script>alert(1)" not in evil and "&lt;script&gt;alert(1)&lt;/script&gt;<mark>x</mark>" in evil
@@ -284,7 +297,7 @@ def test_report_page_shows_values_checks_and_links(site):
     cell_ids = [r[0] for r in conn.execute("SELECT id FROM cells WHERE report_id = ?", (report.id,))]
     assert all(f'href="/archive/-/cell/{cid}"' in html for cid in cell_ids)
     assert f'href="{report.url}"' in html and f'href="/archive/-/snapshot/{report.snapshot_id}"' in html
-    assert f"/archive/-/chart?organ=" in html
+    assert "/archive/-/chart?organ=" in html
     assert client.get("/archive/-/report/999999").status_code == 404
     assert client.get("/nosuchdb/-/report/1").status_code == 404
 
@@ -330,7 +343,10 @@ def test_html_snapshot_is_served_sandboxed(site):
     assert r.headers["content-type"] == "text/html; charset=utf-8"
     assert hashlib.sha256(r.content).hexdigest() == snap["sha256"]
     page = client.get(f"/archive/-/snapshot/{snap['id']}").text
-    assert f'<iframe class="nianbao-frame" title="存档内容 archived page" sandbox="" referrerpolicy="no-referrer" src="/archive/-/snapshot/{snap["id"]}/raw">' in page
+    assert (
+        f'<iframe class="nianbao-frame" title="存档内容 archived page" sandbox="" referrerpolicy="no-referrer" src="/archive/-/snapshot/{snap["id"]}/raw">'
+        in page
+    )
     assert report.url in page and snap["sha256"] in page
 
 
@@ -368,7 +384,11 @@ def test_broken_snapshot_rows_give_a_clear_error(site):
     fixture, server, client = site
     conn = sqlite3.connect(fixture.db_path)
     ids = []
-    for warc_file, offset in (("warc/missing.warc.gz", 0), ("../../etc/passwd", 0), (_snapshot(fixture, 1)["warc_file"], 3)):
+    for warc_file, offset in (
+        ("warc/missing.warc.gz", 0),
+        ("../../etc/passwd", 0),
+        (_snapshot(fixture, 1)["warc_file"], 3),
+    ):
         cur = conn.execute(
             "INSERT INTO snapshots(sha256, url, fetched, warc_file, warc_offset) VALUES ('00', ?, '2024-01-01', ?, ?)",
             (f"http://x.gov.cn/{len(ids)}", warc_file, offset),
@@ -414,7 +434,7 @@ def test_trend_chart_for_a_county(site):
     assert html.count('<rect class="bar"') == 2 * len(expected)
     assert not re.search(r'<script[^>]+src="(https?:)?//', html)
     assert not re.search(r'<link[^>]+href="(https?:)?//', html)
-    assert '/-/nianbao/static/nianbao.css' in html
+    assert "/-/nianbao/static/nianbao.css" in html
     css = client.get("/-/nianbao/static/nianbao.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert client.get("/-/nianbao/static/..%2Fmetadata.py", follow_redirects=True).status_code == 404
@@ -422,13 +442,21 @@ def test_trend_chart_for_a_county(site):
 
 
 def test_serve_refuses_missing_or_foreign_databases(tmp_path):
-    missing = subprocess.run([sys.executable, "-m", "archive", "serve", "--db", str(tmp_path / "none.db"), "--port", "0"],
-                             capture_output=True, text=True, timeout=60)
+    missing = subprocess.run(
+        [sys.executable, "-m", "archive", "serve", "--db", str(tmp_path / "none.db"), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert missing.returncode == 2 and "archive database not found" in missing.stderr
     other = tmp_path / "other.db"
     sqlite3.connect(other).execute("CREATE TABLE t (x)")
-    foreign = subprocess.run([sys.executable, "-m", "archive", "serve", "--db", str(other), "--port", "0"],
-                             capture_output=True, text=True, timeout=60)
+    foreign = subprocess.run(
+        [sys.executable, "-m", "archive", "serve", "--db", str(other), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert foreign.returncode == 2 and "not a nianbao archive database" in foreign.stderr
 
 

@@ -8,20 +8,20 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fixtures.archive.compare import differences
 
 from archive.store import db
 from archive.store.rebuild import ArchiveBusy, rebuild
 from archive.store.schema import SCHEMA_VERSION
 from archive.store.session import ArchiveSession
 from archive.store.warc import RevisitTarget, WarcWriter, iter_records, recover, scan_members, warc_files
-from fixtures.archive.compare import differences
 
 WARCIO = str(Path(sys.executable).parent / "warcio")
-T0 = datetime(2025, 3, 1, 8, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 8, 0, 0, tzinfo=UTC)
 HTML = [("Content-Type", "text/html; charset=utf-8")]
 
 
@@ -57,7 +57,9 @@ def test_connect_creates_the_archive_database(tmp_path: Path, conn: sqlite3.Conn
         assert columns <= {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
     # foreign keys are enforced
     with pytest.raises(sqlite3.IntegrityError):
-        conn.execute("INSERT INTO cells(report_id, table_name, \"row\", col) VALUES (99, 'applications', 'total', 'total')")
+        conn.execute(
+            "INSERT INTO cells(report_id, table_name, \"row\", col) VALUES (99, 'applications', 'total', 'total')"
+        )
     # opening again is harmless
     db.connect(tmp_path / "deep" / "dir" / "nianbao.db").close()
 
@@ -79,7 +81,9 @@ def test_an_older_database_gets_the_new_columns(tmp_path: Path) -> None:
     )
     old.close()
     conn = db.connect(path)
-    assert {"record_type", "payload_file", "payload_offset"} <= {r[1] for r in conn.execute("PRAGMA table_info(snapshots)")}
+    assert {"record_type", "payload_file", "payload_offset"} <= {
+        r[1] for r in conn.execute("PRAGMA table_info(snapshots)")
+    }
     assert {"warc_record_id", "kind"} <= {r[1] for r in conn.execute("PRAGMA table_info(fetches)")}
     assert rows(conn, "SELECT url, sha256, record_type FROM snapshots") == [("http://a.gov.cn/", "ab", None)]
     conn.close()
@@ -110,7 +114,9 @@ def test_runs(conn: sqlite3.Connection) -> None:
         (run, "2025-03-01T08:00:00Z", None, '["430529", "350128"]', "full", None, "running")
     ]
     db.finish_run(conn, run, {"requests": 12, "reports": 3}, "ok", ended="2025-03-01T08:10:00Z")
-    assert rows(conn, "SELECT ended, stats, outcome FROM crawl_runs") == [("2025-03-01T08:10:00Z", '{"reports": 3, "requests": 12}', "ok")]
+    assert rows(conn, "SELECT ended, stats, outcome FROM crawl_runs") == [
+        ("2025-03-01T08:10:00Z", '{"reports": 3, "requests": 12}', "ok")
+    ]
     with pytest.raises(ValueError):
         db.start_run(conn, [], "sometimes")
     with pytest.raises(ValueError):
@@ -119,7 +125,9 @@ def test_runs(conn: sqlite3.Connection) -> None:
         db.finish_run(conn, 99, {}, "ok")
     db.record_portal_stats(conn, run, "430529", {"requests": 10, "new_reports": 2, "duration": 1.5, "outcome": "ok"})
     db.record_portal_stats(conn, run, "430529", {"requests": 11})
-    assert rows(conn, "SELECT run_id, portal, requests, new_reports FROM crawl_portal_stats") == [(run, "430529", 11, 0)]
+    assert rows(conn, "SELECT run_id, portal, requests, new_reports FROM crawl_portal_stats") == [
+        (run, "430529", 11, 0)
+    ]
     with pytest.raises(ValueError):
         db.record_portal_stats(conn, run, "430529", {"pages": 1})
 
@@ -141,7 +149,9 @@ def test_upsert_portal(conn: sqlite3.Connection) -> None:
 
 
 def test_fetch_errors(conn: sqlite3.Connection) -> None:
-    db.record_fetch_error(conn, None, "430529", "http://a.gov.cn/x", "block", "HTTP 521 JavaScript challenge", 521, at=T0)
+    db.record_fetch_error(
+        conn, None, "430529", "http://a.gov.cn/x", "block", "HTTP 521 JavaScript challenge", 521, at=T0
+    )
     assert rows(conn, "SELECT run_id, portal, url, at, kind, status, reason FROM fetch_errors") == [
         (None, "430529", "http://a.gov.cn/x", "2025-03-01T08:00:00Z", "block", 521, "HTTP 521 JavaScript challenge")
     ]
@@ -163,15 +173,27 @@ def _snap(conn: sqlite3.Connection, url: str, sha: str, fetched: str, **kw) -> i
 
 def test_record_snapshot_is_idempotent_on_url_and_payload(conn: sqlite3.Connection) -> None:
     a = _snap(conn, "http://a.gov.cn/1", "aa", "2025-03-01T08:00:00Z", etag='"1"')
-    b = _snap(conn, "http://a.gov.cn/1", "aa", "2025-04-01T08:00:00Z", etag='"2"', warc_offset=999, record_type="revisit")
+    b = _snap(
+        conn, "http://a.gov.cn/1", "aa", "2025-04-01T08:00:00Z", etag='"2"', warc_offset=999, record_type="revisit"
+    )
     c = _snap(conn, "http://a.gov.cn/1", "aa", "2025-02-01T08:00:00Z", etag='"0"')  # an older fetch replayed late
     assert a == b == c
     assert rows(conn, "SELECT fetched, last_seen, etag, warc_offset, record_type FROM snapshots") == [
         ("2025-03-01T08:00:00Z", "2025-04-01T08:00:00Z", '"2"', 100, "response")
     ]
-    d = _snap(conn, "http://a.gov.cn/2", "aa", "2025-03-02T08:00:00Z", record_type="revisit", payload_file="warc/a.warc.gz", payload_offset=100)
+    d = _snap(
+        conn,
+        "http://a.gov.cn/2",
+        "aa",
+        "2025-03-02T08:00:00Z",
+        record_type="revisit",
+        payload_file="warc/a.warc.gz",
+        payload_offset=100,
+    )
     assert d != a
-    assert db.payload_location(conn, "aa") == RevisitTarget("http://a.gov.cn/1", "2025-03-01T08:00:00Z", "<urn:uuid:aa-2025-03-01T08:00:00Z>", "warc/a.warc.gz", 100)
+    assert db.payload_location(conn, "aa") == RevisitTarget(
+        "http://a.gov.cn/1", "2025-03-01T08:00:00Z", "<urn:uuid:aa-2025-03-01T08:00:00Z>", "warc/a.warc.gz", 100
+    )
     assert db.payload_location(conn, "bb") is None
 
 
@@ -179,12 +201,18 @@ def test_validators_come_from_the_latest_successful_fetch(conn: sqlite3.Connecti
     url = "http://a.gov.cn/list.html"
     assert db.validators(conn, url) is None
     s1 = _snap(conn, url, "v1", "2025-03-01T08:00:00Z", etag='"e1"', last_modified="Sat, 01 Mar 2025 07:00:00 GMT")
-    db.record_fetch(conn, url=url, at="2025-03-01T08:00:00Z", status=200, sha256="v1", snapshot_id=s1, warc_record_id="r1")
+    db.record_fetch(
+        conn, url=url, at="2025-03-01T08:00:00Z", status=200, sha256="v1", snapshot_id=s1, warc_record_id="r1"
+    )
     assert db.validators(conn, url) == ('"e1"', "Sat, 01 Mar 2025 07:00:00 GMT")
     s2 = _snap(conn, url, "v2", "2025-04-01T08:00:00Z", etag=None, last_modified=None)
-    db.record_fetch(conn, url=url, at="2025-04-01T08:00:00Z", status=200, sha256="v2", snapshot_id=s2, warc_record_id="r2")
+    db.record_fetch(
+        conn, url=url, at="2025-04-01T08:00:00Z", status=200, sha256="v2", snapshot_id=s2, warc_record_id="r2"
+    )
     assert db.validators(conn, url) is None  # the current payload came without validators
-    db.record_fetch(conn, url=url, at="2025-05-01T08:00:00Z", status=200, sha256="v1", snapshot_id=s1, warc_record_id="r3")
+    db.record_fetch(
+        conn, url=url, at="2025-05-01T08:00:00Z", status=200, sha256="v1", snapshot_id=s1, warc_record_id="r3"
+    )
     assert db.validators(conn, url)[0] == '"e1"'  # back to the first payload
     # idempotent on the WARC record id
     assert db.record_fetch(conn, url=url, at="2025-05-01T08:00:00Z", status=200, warc_record_id="r3") == 3
@@ -195,7 +223,15 @@ def test_validators_come_from_the_latest_successful_fetch(conn: sqlite3.Connecti
 
 
 def _capture(session: ArchiveSession, url: str, payload: bytes, when: datetime, **kw):
-    args = dict(status=200, reason="OK", response_headers=HTML + [("ETag", '"x"')], payload=payload, fetched=when, portal="430529", kind="detail")
+    args = dict(
+        status=200,
+        reason="OK",
+        response_headers=HTML + [("ETag", '"x"')],
+        payload=payload,
+        fetched=when,
+        portal="430529",
+        kind="detail",
+    )
     args.update(kw)
     return session.capture(url, **args)
 
@@ -208,16 +244,47 @@ def test_session_capture_revisits_and_not_modified(tmp_path: Path) -> None:
         c = _capture(s, "http://a.gov.cn/1.html", b"", T0 + timedelta(days=1), status=304, reason="Not Modified",
                      response_headers=[("ETag", '"y"')], run_id=run)  # fmt: skip
         d = _capture(s, "http://a.gov.cn/new.html", b"", T0 + timedelta(days=1), status=304, run_id=run)
-        e = _capture(s, "http://a.gov.cn/gone.html", "<p>页面不存在</p>".encode(), T0, status=404, reason="Not Found", run_id=run)
+        e = _capture(
+            s, "http://a.gov.cn/gone.html", "<p>页面不存在</p>".encode(), T0, status=404, reason="Not Found", run_id=run
+        )
         assert (a.revisit, b.revisit, c.revisit) == (False, True, False)
         assert (c.not_modified, c.snapshot_id, c.sha256) == (True, a.snapshot_id, a.sha256)
         assert d.snapshot_id is None and d.not_modified
         assert s.validators("http://a.gov.cn/1.html") == ('"y"', None)  # the 304 sent a new ETag
-        snaps = rows(s.conn, "SELECT id, url, fetched, last_seen, status, record_type, run_id, kind FROM snapshots ORDER BY id")
+        snaps = rows(
+            s.conn, "SELECT id, url, fetched, last_seen, status, record_type, run_id, kind FROM snapshots ORDER BY id"
+        )
         assert snaps == [
-            (a.snapshot_id, "http://a.gov.cn/1.html", "2025-03-01T08:00:00Z", "2025-03-02T08:00:00Z", 200, "response", run, "detail"),
-            (b.snapshot_id, "http://a.gov.cn/1_wap.html", "2025-03-01T08:00:01Z", "2025-03-01T08:00:01Z", 200, "revisit", run, "detail"),
-            (e.snapshot_id, "http://a.gov.cn/gone.html", "2025-03-01T08:00:00Z", "2025-03-01T08:00:00Z", 404, "response", run, "detail"),
+            (
+                a.snapshot_id,
+                "http://a.gov.cn/1.html",
+                "2025-03-01T08:00:00Z",
+                "2025-03-02T08:00:00Z",
+                200,
+                "response",
+                run,
+                "detail",
+            ),
+            (
+                b.snapshot_id,
+                "http://a.gov.cn/1_wap.html",
+                "2025-03-01T08:00:01Z",
+                "2025-03-01T08:00:01Z",
+                200,
+                "revisit",
+                run,
+                "detail",
+            ),
+            (
+                e.snapshot_id,
+                "http://a.gov.cn/gone.html",
+                "2025-03-01T08:00:00Z",
+                "2025-03-01T08:00:00Z",
+                404,
+                "response",
+                run,
+                "detail",
+            ),
         ]
         fetches = rows(s.conn, "SELECT url, status, snapshot_id, revisit, not_modified FROM fetches ORDER BY id")
         assert fetches == [
@@ -227,7 +294,9 @@ def test_session_capture_revisits_and_not_modified(tmp_path: Path) -> None:
             ("http://a.gov.cn/new.html", 304, None, 0, 1),
             ("http://a.gov.cn/gone.html", 404, e.snapshot_id, 0, 0),
         ]
-        wap = s.conn.execute("SELECT payload_file, payload_offset FROM snapshots WHERE id = ?", (b.snapshot_id,)).fetchone()
+        wap = s.conn.execute(
+            "SELECT payload_file, payload_offset FROM snapshots WHERE id = ?", (b.snapshot_id,)
+        ).fetchone()
         assert tuple(wap) == (a.exchange.warc_file, a.exchange.offset)
         s.finish_run(run, {"requests": 5}, "ok")
     assert list((tmp_path / "data" / "warc").glob("*.open")) == []  # closed cleanly
@@ -248,7 +317,9 @@ def test_a_new_session_marks_a_dead_run_interrupted(tmp_path: Path) -> None:
     run = s.start_run(["430529"], "full")
     s.close()  # the crawl never finished its run
     with ArchiveSession(tmp_path / "data") as s2:
-        assert rows(s2.conn, "SELECT id, outcome, stats FROM crawl_runs") == [(run, "interrupted", '{"interrupted": true}')]
+        assert rows(s2.conn, "SELECT id, outcome, stats FROM crawl_runs") == [
+            (run, "interrupted", '{"interrupted": true}')
+        ]
 
 
 def test_records_written_but_never_committed_are_applied_on_open(tmp_path: Path) -> None:
@@ -271,7 +342,9 @@ def test_records_written_but_never_committed_are_applied_on_open(tmp_path: Path)
     conn.close()  # the process "dies": no close() of the writer either, its .open marker stays
     assert list((root / "warc").glob("*.open"))
     with ArchiveSession(root) as s:
-        assert s.replayed.exchanges == 1 and dict(s.replayed.decisions) == {"fetch_error": 1} and s.replayed.errors == []
+        assert (
+            s.replayed.exchanges == 1 and dict(s.replayed.decisions) == {"fetch_error": 1} and s.replayed.errors == []
+        )
         snaps = rows(s.conn, "SELECT url, sha256, warc_file, warc_offset, kind, run_id FROM snapshots ORDER BY id")
         assert snaps == [
             ("http://a.gov.cn/1.html", first.sha256, first.exchange.warc_file, first.exchange.offset, "detail", run),
@@ -280,7 +353,11 @@ def test_records_written_but_never_committed_are_applied_on_open(tmp_path: Path)
         assert rows(s.conn, "SELECT url, reason FROM fetch_errors") == [("http://a.gov.cn/x", "HTTP 500")]
         # the orphan's payload is known now: fetching it again is a revisit, not a second copy
         again = _capture(s, "http://a.gov.cn/2.html", b"<p>two</p>", T0 + timedelta(days=1), run_id=run)
-        assert again.revisit and again.snapshot_id == s.conn.execute("SELECT id FROM snapshots WHERE url = 'http://a.gov.cn/2.html'").fetchone()[0]
+        assert (
+            again.revisit
+            and again.snapshot_id
+            == s.conn.execute("SELECT id FROM snapshots WHERE url = 'http://a.gov.cn/2.html'").fetchone()[0]
+        )
     with ArchiveSession(root) as s:  # nothing left to apply
         assert s.replayed.exchanges == 0 and s.replayed.records >= 1 and s.replayed.skipped >= 1
     assert differences(root / "nianbao.db", rebuild(root, tmp_path / "rebuilt.db").db_path) == []
@@ -360,7 +437,9 @@ def test_sigkill_mid_write_leaves_a_consistent_archive(tmp_path: Path) -> None:
     check = subprocess.run([WARCIO, "check", str(path)], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
     # a new session continues: every (url, payload) once, every payload stored once
-    proc = subprocess.run([sys.executable, "-c", WRITER, str(root), "35", str(BIG)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", WRITER, str(root), "35", str(BIG)], capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     conn = sqlite3.connect(root / "nianbao.db")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

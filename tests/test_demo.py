@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from portalgen.portal import demo_expected_reports, start_demo
 from publish_fixtures import Server
 
@@ -18,8 +17,14 @@ pytestmark = [pytest.mark.xdist_group("browser")]
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots" / "demo"
 
@@ -29,7 +34,9 @@ def demo_archive(tmp_path_factory):
     archive = tmp_path_factory.mktemp("demo") / "data"
     out = subprocess.run(
         [sys.executable, "-m", "archive", "demo", "--archive", str(archive), "--no-serve", "--portal-port", "0"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     return archive, out.stdout
@@ -60,13 +67,18 @@ def test_demo_archives_every_sample_report(demo_archive):
     by_title = {e.title: e for e in expected}
     for rid, title in _rows(db, "SELECT id, title FROM reports WHERE is_current = 1"):
         want = {k: v.value for k, v in by_title[title].sample.expected_cells().items()}
-        cells = {(t, r, c): v for t, r, c, v in _rows(db, 'SELECT table_name, "row", col, value FROM cells WHERE report_id = ?', rid)}
+        cells = {
+            (t, r, c): v
+            for t, r, c, v in _rows(db, 'SELECT table_name, "row", col, value FROM cells WHERE report_id = ?', rid)
+        }
         assert cells == want, title
     assert _rows(db, "SELECT count(*) FROM attachments WHERE report_id IS NOT NULL")[0][0] >= 6
     assert "archive " in stdout and " reports (2013–2025)" in stdout
     # the WARCs hold every response and are valid
     warcs = sorted((archive / "warc").glob("*.warc.gz"))
-    check = subprocess.run([str(Path(sys.executable).parent / "warcio"), "check", *map(str, warcs)], capture_output=True, text=True)
+    check = subprocess.run(
+        [str(Path(sys.executable).parent / "warcio"), "check", *map(str, warcs)], capture_output=True, text=True
+    )
     assert check.returncode == 0, check.stdout + check.stderr
 
 
@@ -80,8 +92,10 @@ def test_demo_archive_served_and_used_in_a_browser(demo_archive):
     server = Server(["--db", str(db), "--archive", str(archive)])
     SHOTS.mkdir(parents=True, exist_ok=True)
     try:
-        like = {q: _rows(db, "SELECT count(*) FROM sections WHERE heading LIKE ? OR text LIKE ?", f"%{q}%", f"%{q}%")[0][0]
-                for q in ("扶贫", "复议")}
+        like = {
+            q: _rows(db, "SELECT count(*) FROM sections WHERE heading LIKE ? OR text LIKE ?", f"%{q}%", f"%{q}%")[0][0]
+            for q in ("扶贫", "复议")
+        }
         assert all(like.values())
         api = httpx.get(server.url + "/nianbao/sections.json", params={"_search": "扶贫", "_size": "0"}).json()
         assert api["filtered_table_rows_count"] == like["扶贫"]
@@ -98,11 +112,17 @@ def test_demo_archive_served_and_used_in_a_browser(demo_archive):
                 assert page.locator("h3").first.inner_text().startswith(f"{like[q]} row")
                 page.screenshot(path=str(SHOTS / f"search-{q}.png"), full_page=True)
             # a report with tables, its snapshot and its county's chart
-            rid, title = _rows(db, "SELECT r.id, r.title FROM reports r WHERE r.carrier = 'html' AND r.template = '2021' "
-                                   "AND EXISTS (SELECT 1 FROM cells c WHERE c.report_id = r.id) ORDER BY r.id LIMIT 1")[0]
+            rid, title = _rows(
+                db,
+                "SELECT r.id, r.title FROM reports r WHERE r.carrier = 'html' AND r.template = '2021' "
+                "AND EXISTS (SELECT 1 FROM cells c WHERE c.report_id = r.id) ORDER BY r.id LIMIT 1",
+            )[0]
             page.goto(server.url + f"/nianbao/-/report/{rid}")
             assert page.locator("h1.nianbao-report-title").inner_text() == title
-            assert page.locator("a.cell-link").count() == _rows(db, "SELECT count(*) FROM cells WHERE report_id = ?", rid)[0][0]
+            assert (
+                page.locator("a.cell-link").count()
+                == _rows(db, "SELECT count(*) FROM cells WHERE report_id = ?", rid)[0][0]
+            )
             page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
             page.locator("a.snapshot-link").click()
             page.wait_for_url("**/-/snapshot/*")

@@ -18,6 +18,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 import lxml.html
 import pytest
+from portalgen.portal import PortalServer, ensure_loopback
+from portalgen.sites import build_site
 from portals import (  # noqa: F401 (portal_factory is a fixture)
     FAMILIES,
     WAF_COOKIE,
@@ -28,9 +30,6 @@ from portals import (  # noqa: F401 (portal_factory is a fixture)
     start_demo_county,
     start_site,
 )
-
-from portalgen.portal import PortalServer, ensure_loopback
-from portalgen.sites import build_site
 
 REPO = Path(__file__).resolve().parent.parent
 READ_ONLY = pytest.mark.xdist_group("demo_portal_read_only")
@@ -105,8 +104,16 @@ def enumerate_trs_dynamic(c: httpx.Client, site) -> set[str]:
     assert c.get(url + "index_1.htm").status_code == 404  # never a static page 2
     found = set(static)
     for page in range(2, math.ceil(record_count / prepage) + 1):
-        resp = c.post(site.base_url + "/fjdzapp/search",
-                      data={"channelid": search_id, "classsql": classsql, "sortfield": "-docorderpri,-docreltime", "page": page, "prepage": prepage})
+        resp = c.post(
+            site.base_url + "/fjdzapp/search",
+            data={
+                "channelid": search_id,
+                "classsql": classsql,
+                "sortfield": "-docorderpri,-docreltime",
+                "page": page,
+                "prepage": prepage,
+            },
+        )
         body = resp.json()
         assert body["total"] == record_count
         found |= {row["chnldocurl"] for row in body["data"]}
@@ -177,8 +184,10 @@ def enumerate_gkmlpt(c: httpx.Client, site) -> set[str]:
 def enumerate_generic(c: httpx.Client, site) -> set[str]:
     """VSB lists (下页 counting down to ``1.htm``) and the ``?page=N`` list (下一页)."""
     found: set[str] = set()
-    for start, item_xpath, next_label in ((site.base_url + "/xxgk/zfxxgknb.htm", "//ul[@class='list']//a", "下页"),
-                                          (site.base_url + "/xzjdnb/index.jsp?page=1", "//table[@class='list_table']//a", "下一页")):
+    for start, item_xpath, next_label in (
+        (site.base_url + "/xxgk/zfxxgknb.htm", "//ul[@class='list']//a", "下页"),
+        (site.base_url + "/xzjdnb/index.jsp?page=1", "//table[@class='list_table']//a", "下一页"),
+    ):
         url, pages = start, 0
         while url:
             html = decode(c.get(url))
@@ -190,13 +199,28 @@ def enumerate_generic(c: httpx.Client, site) -> set[str]:
     return found
 
 
-ENUMERATORS = {"trs": enumerate_trs, "trs_dynamic": enumerate_trs_dynamic, "hanweb": enumerate_hanweb,
-               "gkmlpt": enumerate_gkmlpt, "generic": enumerate_generic}
-BODY_MARKERS = {"trs": 'class="TRS_Editor"', "trs_dynamic": "class=TRS_Editor", "hanweb": "<!--ZJEG_RSS.content.begin-->",
-                "gkmlpt": 'class="article-content"', "generic": ""}
+ENUMERATORS = {
+    "trs": enumerate_trs,
+    "trs_dynamic": enumerate_trs_dynamic,
+    "hanweb": enumerate_hanweb,
+    "gkmlpt": enumerate_gkmlpt,
+    "generic": enumerate_generic,
+}
+BODY_MARKERS = {
+    "trs": 'class="TRS_Editor"',
+    "trs_dynamic": "class=TRS_Editor",
+    "hanweb": "<!--ZJEG_RSS.content.begin-->",
+    "gkmlpt": 'class="article-content"',
+    "generic": "",
+}
 
-CONTAINERS = {"trs": "//div[@class='TRS_Editor']", "trs_dynamic": "//div[@class='TRS_Editor']", "hanweb": "//div[@id='zoom']",
-              "gkmlpt": "//div[@class='article-content']", "generic": "//div[@class='v_news_content'] | //div[@id='detailContent']"}
+CONTAINERS = {
+    "trs": "//div[@class='TRS_Editor']",
+    "trs_dynamic": "//div[@class='TRS_Editor']",
+    "hanweb": "//div[@id='zoom']",
+    "gkmlpt": "//div[@class='article-content']",
+    "generic": "//div[@class='v_news_content'] | //div[@id='detailContent']",
+}
 
 
 @pytest.fixture(scope="module")
@@ -257,7 +281,9 @@ def test_detail_pages_carry_meta_body_and_attachments(sites, family):
             else:
                 assert len(text) < 200 and "附件" in text  # only an intro and the file
             links = set(hrefs(html, rep.url))
-            links |= {urljoin(rep.url, parse_qs(urlsplit(u).query)["file"][0]) for u in links if "viewer.html?file=" in u}
+            links |= {
+                urljoin(rep.url, parse_qs(urlsplit(u).query)["file"][0]) for u in links if "viewer.html?file=" in u
+            }
             for att in rep.attachments:
                 assert att.url in links, (rep.url, att.url)
                 data = c.get(att.url)
@@ -266,7 +292,9 @@ def test_detail_pages_carry_meta_body_and_attachments(sites, family):
             carriers.add(rep.carrier)
     assert {"html", "html+pdf", "pdf", "docx"} <= carriers
     if family == "generic":  # VSB keeps the old .doc name for uploaded DOCX files
-        assert any(a.filename.endswith(".doc") and a.kind == "docx" for r in site.expected_reports for a in r.attachments)
+        assert any(
+            a.filename.endswith(".doc") and a.kind == "docx" for r in site.expected_reports for a in r.attachments
+        )
 
 
 @READ_ONLY
@@ -281,7 +309,9 @@ def test_served_report_pages_extract_to_their_sample(sites, family):
         for rep in site.expected_reports:
             for att in rep.attachments:  # PDF and DOCX files (names and Content-Type may lie; bytes decide)
                 data = c.get(att.url).content
-                got = {(cell.table, cell.row, cell.col): cell.value for cell in extract_document(data, url=att.url).cells}
+                got = {
+                    (cell.table, cell.row, cell.col): cell.value for cell in extract_document(data, url=att.url).cells
+                }
                 assert got == {k: v.value for k, v in att.sample.expected_cells().items()}, att.url
             if rep.carrier not in ("html", "html+pdf", "html+docx"):
                 continue
@@ -312,7 +342,9 @@ def test_gbk_pages_decode_and_declare_their_charset(sites, family):
             assert rep.title in text
             header_says = "charset=GBK" in resp.headers["content-type"]
             meta_says = bool(re.search(r'<meta http-equiv="Content-Type" content="text/html; charset=gb2312"', text))
-            assert (header_says, meta_says) == {"header": (True, False), "meta": (False, True), "both": (True, True)}[rep.charset_declared]
+            assert (header_says, meta_says) == {"header": (True, False), "meta": (False, True), "both": (True, True)}[
+                rep.charset_declared
+            ]
             assert metas(text)["ArticleTitle"] == rep.title
 
 
@@ -321,7 +353,9 @@ def test_trs_page_extension_follows_the_seed(portal_factory):
         site = portal_factory("trs", seed=seed, attachments=False, mirror=False)
         with client() as c:
             found = enumerate_trs(c, site)
-        assert found == {r.url for r in site.expected_reports} | {n.url for n in site.non_report_items if n.in_report_column}
+        assert found == {r.url for r in site.expected_reports} | {
+            n.url for n in site.non_report_items if n.in_report_column
+        }
         assert {u.rsplit(".", 1)[1] for u in found} == {ext, "htm"}  # tnull_{id}.htm keeps its broken name
         with client() as c:
             assert c.get(site.base_url + f"/zfxxgk/zfxxgknb/index.{ext}").status_code == 200
@@ -348,11 +382,19 @@ def test_hanweb_dataproxy_is_post_only_and_checks_the_form(sites):
         links, cfg = parse_jpage(decode(c.get(url)))
         assert cfg["total"] > len(links) == cfg["per_page"] * 2  # a group of pages embedded, the rest by POST
         assert c.get(urljoin(url, cfg["nextgroup"])).status_code == 405
-        assert c.post(site.base_url + "/module/jpage/dataproxy.jsp?startrecord=1&endrecord=45&perpage=15", data=cfg["form"]).status_code == 404
+        assert (
+            c.post(
+                site.base_url + "/module/jpage/dataproxy.jsp?startrecord=1&endrecord=45&perpage=15", data=cfg["form"]
+            ).status_code
+            == 404
+        )
         wrong = dict(cfg["form"], unitid="1")
         xml = c.post(urljoin(url, cfg["proxy"]) + "?startrecord=1&endrecord=45&perpage=15", data=wrong).text
         assert "<totalrecord>0</totalrecord>" in xml and "<record>" not in xml
-        full = c.post(urljoin(url, cfg["proxy"]) + f"?startrecord=1&endrecord={cfg['total']}&perpage={cfg['per_page']}", data=cfg["form"]).text
+        full = c.post(
+            urljoin(url, cfg["proxy"]) + f"?startrecord=1&endrecord={cfg['total']}&perpage={cfg['per_page']}",
+            data=cfg["form"],
+        ).text
         assert re.findall(r'href="([^"]+)"', full)[: len(links)] == links
         assert f"<totalpage>{math.ceil(cfg['total'] / cfg['per_page'])}</totalpage>" in full
         download = next(a for r in site.expected_reports for a in r.attachments)
@@ -432,7 +474,11 @@ def test_request_log_records_every_request(sites):
         c.post(site.base_url + "/xxgk.htm", data={"a": "1"})
         c.get(site.base_url + "/nope.htm")
     log = site.request_log
-    assert [(r.method, r.path, r.status) for r in log] == [("GET", "/xxgk.htm", 200), ("POST", "/xxgk.htm", 405), ("GET", "/nope.htm", 404)]
+    assert [(r.method, r.path, r.status) for r in log] == [
+        ("GET", "/xxgk.htm", 200),
+        ("POST", "/xxgk.htm", 405),
+        ("GET", "/nope.htm", 404),
+    ]
     assert log[0].headers["user-agent"] == "nianbao-test/1"
     assert log[1].body == b"a=1"
     assert log[0].host == site.host and log[0].time <= log[2].time
@@ -495,8 +541,14 @@ def _free_port_block(n: int) -> int:
 def test_cli_demo_portal_serves_until_terminated():
     port = _free_port_block(3)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "archive", "demo-portal", "--port", str(port), "--seed", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archive", "demo-portal", "--port", str(port), "--seed", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=env,
+    )
     try:
         lines = []
         while True:
@@ -506,7 +558,11 @@ def test_cli_demo_portal_serves_until_terminated():
             if "Ctrl-C to stop" in line:
                 break
         out = "".join(lines)
-        assert f"http://127.0.0.1:{port}/" in out and f"http://127.0.0.1:{port + 1}/" in out and f"http://127.0.0.1:{port + 2}/" in out
+        assert (
+            f"http://127.0.0.1:{port}/" in out
+            and f"http://127.0.0.1:{port + 1}/" in out
+            and f"http://127.0.0.1:{port + 2}/" in out
+        )
         total = int(re.search(r"^(\d+) reports", lines[-1])[1])
         assert total >= 30
         with client() as c:
@@ -523,8 +579,13 @@ def test_cli_demo_portal_serves_until_terminated():
 
 
 def test_cli_refuses_a_non_loopback_host():
-    proc = subprocess.run([sys.executable, "-m", "archive", "demo-portal", "--host", "0.0.0.0"],
-                          capture_output=True, text=True, cwd=REPO, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "archive", "demo-portal", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert "only loopback addresses" in proc.stderr
 
@@ -683,7 +744,11 @@ def test_crawler_traps_never_end(portal_factory):
         url = search
         for _ in range(20):
             html = decode(c.get(url))
-            url = [u for u, a in zip(hrefs(html, url), lxml.html.fromstring(html).xpath("//a[@href]")) if a.text_content() == "下一页"][0]
+            url = [
+                u
+                for u, a in zip(hrefs(html, url), lxml.html.fromstring(html).xpath("//a[@href]"))
+                if a.text_content() == "下一页"
+            ][0]
         assert url.endswith("page=21")
 
 

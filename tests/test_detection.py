@@ -64,11 +64,19 @@ def test_year_of_title():
 @pytest.mark.parametrize(
     "url, canonical",
     [
-        ("https://WWW.Pingtan.gov.cn:443/zwgk/zfxxgk/zfxxgknb/202001/t20200120_80576_wap.htm#top",
-         "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202001/t20200120_80576.htm"),
+        (
+            "https://WWW.Pingtan.gov.cn:443/zwgk/zfxxgk/zfxxgknb/202001/t20200120_80576_wap.htm#top",
+            "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202001/t20200120_80576.htm",
+        ),
         ("http://www.x.gov.cn:80/info/1050/64946.htm?isMobile=false", "http://www.x.gov.cn/info/1050/64946.htm"),
-        ("http://127.0.0.1:8080/a/b.html?id=3&ismobile=true&x=%E5%B9%B4", "http://127.0.0.1:8080/a/b.html?id=3&x=%E5%B9%B4"),
-        ("http://www.x.gov.cn/module/download/downfile.jsp?classid=0&filename=ab.pdf", "http://www.x.gov.cn/module/download/downfile.jsp?classid=0&filename=ab.pdf"),
+        (
+            "http://127.0.0.1:8080/a/b.html?id=3&ismobile=true&x=%E5%B9%B4",
+            "http://127.0.0.1:8080/a/b.html?id=3&x=%E5%B9%B4",
+        ),
+        (
+            "http://www.x.gov.cn/module/download/downfile.jsp?classid=0&filename=ab.pdf",
+            "http://www.x.gov.cn/module/download/downfile.jsp?classid=0&filename=ab.pdf",
+        ),
     ],
 )
 def test_canonical_url(url, canonical):
@@ -132,8 +140,16 @@ def test_list_urls_are_not_details(url):
         ("http://x.gov.cn/a/report.DOCX", "", "docx"),
         ("http://x.gov.cn/a/report.wps", "", "wps"),
         ("http://x.gov.cn/a/table.xls", "", "xls"),
-        ("http://x.gov.cn/module/download/downfile.jsp?classid=0&showname=%E5%B9%B4%E6%8A%A5.pdf&filename=9f3.pdf", "年报.pdf", "pdf"),
-        ("http://x.gov.cn/system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=1&wbfileid=77", "某镇2021年报告.docx", "docx"),
+        (
+            "http://x.gov.cn/module/download/downfile.jsp?classid=0&showname=%E5%B9%B4%E6%8A%A5.pdf&filename=9f3.pdf",
+            "年报.pdf",
+            "pdf",
+        ),
+        (
+            "http://x.gov.cn/system/_content/download.jsp?urltype=news.DownloadAttachUrl&owner=1&wbfileid=77",
+            "某镇2021年报告.docx",
+            "docx",
+        ),
         ("http://x.gov.cn/a/t20200120_1.html", "报告.pdf", None),
         ("http://x.gov.cn/a/photo.jpg", "", None),
         ("http://x.gov.cn/a/big.zip", "", None),
@@ -144,7 +160,10 @@ def test_attachment_kind(url, text, kind):
 
 
 def test_viewer_target():
-    assert detection.viewer_target("http://x.gov.cn/generic2/web/viewer.html?file=/zwgk/202001/P0.pdf") == "http://x.gov.cn/zwgk/202001/P0.pdf"
+    assert (
+        detection.viewer_target("http://x.gov.cn/generic2/web/viewer.html?file=/zwgk/202001/P0.pdf")
+        == "http://x.gov.cn/zwgk/202001/P0.pdf"
+    )
     assert detection.viewer_target("http://x.gov.cn/a/b.html?file=x.pdf") is None
 
 
@@ -154,20 +173,41 @@ def test_search_urls():
     assert not detection.looks_like_search_url("http://x.gov.cn/zfxxgk/zfxxgknb/")
 
 
-CHROME = "<div class='nav'>首页 政务公开 新闻中心 办事服务</div>" + "<p>主办单位：某县人民政府办公室 网站标识码：4305290001</p>" * 3
+CHROME = (
+    "<div class='nav'>首页 政务公开 新闻中心 办事服务</div>"
+    + "<p>主办单位：某县人民政府办公室 网站标识码：4305290001</p>" * 3
+)
 
 
 @pytest.mark.parametrize(
     "status, html, kind",
     [
-        (521, "<html><body><script>document.cookie=('__jsl_clearance_s')+'='+('x');location.href=location.pathname</script></body></html>", "block"),
-        (200, "<html><body><script>document.cookie=('__jsl_clearance_s')+'='+('x');location.href=location.pathname</script></body></html>", "block"),
+        (
+            521,
+            "<html><body><script>document.cookie=('__jsl_clearance_s')+'='+('x');location.href=location.pathname</script></body></html>",
+            "block",
+        ),
+        (
+            200,
+            "<html><body><script>document.cookie=('__jsl_clearance_s')+'='+('x');location.href=location.pathname</script></body></html>",
+            "block",
+        ),
         (403, "<h1>403 Forbidden</h1>", "block"),
-        (200, f"<html><body>{CHROME}<h2>访问受限</h2><p>您的访问请求已被网站安全防护系统拦截</p></body></html>", "block"),
+        (
+            200,
+            f"<html><body>{CHROME}<h2>访问受限</h2><p>您的访问请求已被网站安全防护系统拦截</p></body></html>",
+            "block",
+        ),
         (200, f"<html><body>{CHROME}<p class='tips'>该信息已删除或已过期！</p></body></html>", "soft404"),
         (200, '<meta http-equiv="refresh" content="0;URL=../" />', "soft404"),
         (200, '<meta http-equiv="refresh" content="0;URL=/zwgk/index.html" />', "redirect"),
-        (200, "<html><body><h1>某县2019年政府信息公开工作年度报告</h1>" + "<p>本报告根据条例编制。</p>" * 200 + "</body></html>", "ok"),
+        (
+            200,
+            "<html><body><h1>某县2019年政府信息公开工作年度报告</h1>"
+            + "<p>本报告根据条例编制。</p>" * 200
+            + "</body></html>",
+            "ok",
+        ),
         (404, "<h1>404</h1>", "ok"),
     ],
 )
@@ -177,7 +217,10 @@ def test_classify_page(status, html, kind):
 
 
 def test_a_long_report_mentioning_deletion_is_not_a_soft_404():
-    body = "<h1>某县2019年政府信息公开工作年度报告</h1><p>该信息已删除的情况说明。</p>" + "<p>主动公开政府信息情况。</p>" * 300
+    body = (
+        "<h1>某县2019年政府信息公开工作年度报告</h1><p>该信息已删除的情况说明。</p>"
+        + "<p>主动公开政府信息情况。</p>" * 300
+    )
     assert detection.classify_page(200, body, "http://x.gov.cn/a/t1.html", "text/html").kind == "ok"
 
 

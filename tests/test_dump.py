@@ -16,11 +16,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from publish_fixtures import build_archive, free_port
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.publish.dump import DumpError, dump
 from archive.publish.search import register_functions
-from publish_fixtures import build_archive, free_port
 
 pytestmark = pytest.mark.xdist_group("dump")
 
@@ -34,7 +34,9 @@ def dumped(tmp_path_factory):
     out = root / "out"
     run = subprocess.run(
         [sys.executable, "-m", "archive", "dump", str(out), "--db", str(fixture.db_path)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr
     return fixture, out, run.stdout
@@ -53,17 +55,23 @@ def test_dump_writes_three_files_with_matching_sums(dumped):
 
 def test_wacz_validates(dumped):
     fixture, out, _ = dumped
-    run = subprocess.run([str(BIN / "wacz"), "validate", "-f", str(out / "nianbao-snapshots.wacz")],
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [str(BIN / "wacz"), "validate", "-f", str(out / "nianbao-snapshots.wacz")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Validation succeeded, the passed WACZ is valid" in run.stdout
 
 
 def _current_pages(fixture) -> dict[str, str]:
     conn = sqlite3.connect(fixture.db_path)
-    return dict(conn.execute(
-        "SELECT s.url, s.fetched FROM reports r JOIN snapshots s ON s.id = r.snapshot_id WHERE r.is_current = 1"
-    ).fetchall())
+    return dict(
+        conn.execute(
+            "SELECT s.url, s.fetched FROM reports r JOIN snapshots s ON s.id = r.snapshot_id WHERE r.is_current = 1"
+        ).fetchall()
+    )
 
 
 def test_wacz_contents_pages_index_and_digests(dumped):
@@ -71,7 +79,13 @@ def test_wacz_contents_pages_index_and_digests(dumped):
     with zipfile.ZipFile(out / "nianbao-snapshots.wacz") as zf:
         names = zf.namelist()
         warcs = [n for n in names if n.startswith("archive/")]
-        assert {"datapackage.json", "datapackage-digest.json", "pages/pages.jsonl", "indexes/index.cdx.gz", "indexes/index.idx"} <= set(names)
+        assert {
+            "datapackage.json",
+            "datapackage-digest.json",
+            "pages/pages.jsonl",
+            "indexes/index.cdx.gz",
+            "indexes/index.idx",
+        } <= set(names)
         assert warcs == ["archive/" + p.name for p in sorted((fixture.archive_dir / "warc").glob("*.warc.gz"))]
         assert all(zf.getinfo(n).compress_type == zipfile.ZIP_STORED for n in warcs + ["indexes/index.cdx.gz"])
         # pages.jsonl: header, then one page per current report with its capture time
@@ -102,7 +116,9 @@ def test_wacz_contents_pages_index_and_digests(dumped):
         for url in expected:
             entry = next(e for e in entries[url] if e.get("mime") != "warc/request")
             member = zf.read("archive/" + entry["filename"])
-            record = next(ArchiveIterator(io.BytesIO(member[int(entry["offset"]): int(entry["offset"]) + int(entry["length"])])))
+            record = next(
+                ArchiveIterator(io.BytesIO(member[int(entry["offset"]) : int(entry["offset"]) + int(entry["length"])]))
+            )
             assert record.rec_headers.get_header("WARC-Target-URI") == url
             if record.rec_type == "response":
                 assert hashlib.sha256(record.content_stream().read()).hexdigest() == sha[url]
@@ -120,11 +136,18 @@ def test_database_copy_is_vacuumed_private_free_and_searchable(dumped):
     source = sqlite3.connect(fixture.db_path)
     assert source.execute("SELECT count(*) FROM meta WHERE key = 'archive_dir'").fetchone()[0] == 1
     for table in ("reports", "cells", "checks", "sections", "snapshots"):
-        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == source.execute(f"SELECT count(*) FROM {table}").fetchone()
+        assert (
+            conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+            == source.execute(f"SELECT count(*) FROM {table}").fetchone()
+        )
     register_functions(conn)
     for query in ("扶贫", "复议", "12345热线", "贫"):
-        fts = conn.execute("SELECT count(*) FROM sections_fts WHERE sections_fts MATCH escape_fts(?)", (query,)).fetchone()[0]
-        like = conn.execute("SELECT count(*) FROM sections WHERE heading LIKE ? OR text LIKE ?", (f"%{query}%",) * 2).fetchone()[0]
+        fts = conn.execute(
+            "SELECT count(*) FROM sections_fts WHERE sections_fts MATCH escape_fts(?)", (query,)
+        ).fetchone()[0]
+        like = conn.execute(
+            "SELECT count(*) FROM sections WHERE heading LIKE ? OR text LIKE ?", (f"%{query}%",) * 2
+        ).fetchone()[0]
         assert fts == like > 0 or (query in ("扶贫", "贫") and fts == like + 1)  # + the traditional-character section
     assert conn.execute('SELECT count(*) FROM "报告一览"').fetchone()[0] == len(fixture.reports)
 
@@ -132,8 +155,11 @@ def test_database_copy_is_vacuumed_private_free_and_searchable(dumped):
 def test_fresh_datasette_opens_the_dump_with_search(dumped):
     fixture, out, _ = dumped
     port = free_port()
-    proc = subprocess.Popen([str(BIN / "datasette"), "serve", str(out / "nianbao.db"), "-h", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(BIN / "datasette"), "serve", str(out / "nianbao.db"), "-h", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -147,7 +173,9 @@ def test_fresh_datasette_opens_the_dump_with_search(dumped):
             time.sleep(0.2)
         conn = sqlite3.connect(out / "nianbao.db")
         for query in ("复议", "信访举报投诉", "2019年"):
-            like = conn.execute("SELECT count(*) FROM sections WHERE heading LIKE ? OR text LIKE ?", (f"%{query}%",) * 2).fetchone()[0]
+            like = conn.execute(
+                "SELECT count(*) FROM sections WHERE heading LIKE ? OR text LIKE ?", (f"%{query}%",) * 2
+            ).fetchone()[0]
             r = httpx.get(base + "/nianbao/sections.json", params={"_search": query, "_size": 0}, timeout=30)
             assert r.status_code == 200 and r.json()["filtered_table_rows_count"] == like
         home = httpx.get(base + "/", timeout=30).text
@@ -162,8 +190,12 @@ def test_fresh_datasette_opens_the_dump_with_search(dumped):
 
 def test_dump_errors_are_clear(tmp_path, dumped):
     fixture, out, _ = dumped
-    missing = subprocess.run([sys.executable, "-m", "archive", "dump", str(tmp_path / "o"), "--db", str(tmp_path / "none.db")],
-                             capture_output=True, text=True, timeout=60)
+    missing = subprocess.run(
+        [sys.executable, "-m", "archive", "dump", str(tmp_path / "o"), "--db", str(tmp_path / "none.db")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert missing.returncode == 1 and "archive database not found" in missing.stderr
     empty = tmp_path / "empty"
     empty.mkdir()

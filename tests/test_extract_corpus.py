@@ -32,7 +32,10 @@ def test_xiyan_every_cell():
     got = {c.key(): c for c in r.cells}
     assert len(r.cells) == 198 == len(got)
     assert set(got) == set(canonical_keys("2019"))
-    nonzero = {("active_disclosure", "normative_documents", col): 15 for col in ("new_made", "new_published", "total_published")}
+    nonzero = {
+        ("active_disclosure", "normative_documents", col): 15
+        for col in ("new_made", "new_published", "total_published")
+    }
     blank = {("applications", "carried_forward", "commercial_enterprise")}
     for key, cell in got.items():
         if key in blank:
@@ -69,10 +72,15 @@ def test_xiyan_checks_and_sections():
 # --------------------------------------------------------------------------- 平潭 2024 (HTML slice)
 
 PINGTAN_ACTIVE = {
-    ("regulations", "issued"): 0, ("regulations", "repealed"): 0, ("regulations", "in_force"): 0,
-    ("normative_documents", "issued"): 62, ("normative_documents", "repealed"): 33, ("normative_documents", "in_force"): 440,
+    ("regulations", "issued"): 0,
+    ("regulations", "repealed"): 0,
+    ("regulations", "in_force"): 0,
+    ("normative_documents", "issued"): 62,
+    ("normative_documents", "repealed"): 33,
+    ("normative_documents", "in_force"): 440,
     ("administrative_licensing", "decisions"): 4529,
-    ("administrative_penalty", "decisions"): 1100, ("administrative_coercion", "decisions"): 65,
+    ("administrative_penalty", "decisions"): 1100,
+    ("administrative_coercion", "decisions"): 65,
     ("administrative_fees", "fee_amount"): 18651.06,
 }
 # 自然人, 商业企业, 科研机构, 社会公益组织, 法律服务机构, 其他, 总计 — as on the page
@@ -146,8 +154,12 @@ def test_prose_only_department_report():
     assert r.template == "none" and r.cells == [] and r.year == 2013
     assert r.organ == "平潭综合实验区地方税务局"
     assert [s.heading for s in r.sections[1:]] == [
-        "一、概述", "二、主动公开政府信息情况", "三、依申请公开、不予公开及咨询政府信息情况", "四、审批事项",
-        "五、申请行政复议、提起行政诉讼和申诉的情况", "六、工作人员及信息公开事务支出情况",
+        "一、概述",
+        "二、主动公开政府信息情况",
+        "三、依申请公开、不予公开及咨询政府信息情况",
+        "四、审批事项",
+        "五、申请行政复议、提起行政诉讼和申诉的情况",
+        "六、工作人员及信息公开事务支出情况",
     ]
 
 
@@ -173,7 +185,12 @@ def test_list_page_is_not_a_report():
     [
         ("fuxian-zhangjiawanzhen-2021", "张家湾镇2021年政府信息公开工作年度报告", "张家湾镇人民政府", 2021),
         ("wqx-zhouwanzhen-2021", "周湾镇2021年政府信息公开工作年度报告", "周湾镇人民政府", 2021),
-        ("hrbdl-jingweijiedao-2022", "道里区经纬街道办事处2022年政府信息公开工作年度报告", "道里区经纬街道办事处", 2022),
+        (
+            "hrbdl-jingweijiedao-2022",
+            "道里区经纬街道办事处2022年政府信息公开工作年度报告",
+            "道里区经纬街道办事处",
+            2022,
+        ),
         ("pingli-zhengyangzhen-2021", "平利县正阳镇2021年度政府信息公开工作年度报告", "平利县正阳镇人民政府", 2021),
         ("qdncg-longtianzhen-2021", "龙田镇人民政府2021年政府信息公开工作年度报告", "龙田镇人民政府", 2021),
         ("taojiang-songmutang-2022", "2022年政府信息公开工作年度报告", "桃江县松木塘镇人民政府", 2022),
@@ -194,8 +211,13 @@ def test_excerpt_metadata(name, title, organ, year):
 
 @pytest.mark.parametrize(
     "name,published",
-    [("qdncg-longtianzhen-2021", "2022-01-29"), ("pingli-zhengyangzhen-2021", "2022-01-26"), ("yj-nongyeju-2010", "2011-03-25"),
-     ("xianning-gxq-2020-prose", "2021-01-14"), ("sxjiaxian-xizhen-2022-old-template", "2023-01-31")],
+    [
+        ("qdncg-longtianzhen-2021", "2022-01-29"),
+        ("pingli-zhengyangzhen-2021", "2022-01-26"),
+        ("yj-nongyeju-2010", "2011-03-25"),
+        ("xianning-gxq-2020-prose", "2021-01-14"),
+        ("sxjiaxian-xizhen-2022-old-template", "2023-01-31"),
+    ],
 )
 def test_excerpt_publication_dates(name, published):
     assert load(f"excerpts/{name}.txt").published == published
@@ -227,7 +249,10 @@ def test_traditional_mirror_labels_and_extra_rows():
 def test_cli_json_matches_contract(tmp_path):
     src = CORPUS / "reports" / "xiyan-town-2019.txt"
     out = subprocess.run(
-        [sys.executable, "-m", "archive", "extract", str(src), "--format", "json"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "archive", "extract", str(src), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     data = json.loads(out.stdout)
     for key in ("source", "sha256", "template", "title", "organ", "year", "sections", "cells", "checks", "warnings"):
@@ -244,7 +269,10 @@ def test_cli_table_format_shows_the_tables():
     src = CORPUS / "reports" / "xiyan-town-2019.txt"
     out = subprocess.run(
         [sys.executable, "-m", "archive", "extract", str(src), "--format", "table"],
-        capture_output=True, text=True, check=True, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
     )
     assert "西岩镇人民政府" in out.stdout
     assert "normative_documents" in out.stdout and "15" in out.stdout

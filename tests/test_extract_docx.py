@@ -12,12 +12,12 @@ import random
 import zipfile
 
 import pytest
+from carrier_fixtures import cell_problems, grid_signature, spec_signature, tables_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from portalgen.render_docx import STYLES, report_tables, render_docx
+from portalgen.render_docx import STYLES, render_docx, report_tables
 from portalgen.sample import VALUE_STYLES, generate_report
-from carrier_fixtures import cell_problems, grid_signature, spec_signature, tables_of
+
 from extract import extract_document
 from extract.docx import parse_docx
 from extract.model import ExtractionError, Paragraph, SourceTable
@@ -28,7 +28,9 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 @pytest.mark.parametrize("template", ["2019", "2021", "pre2019"])
 @pytest.mark.parametrize("style", STYLES)
 def test_docx_grid_is_the_written_grid(template, style):
-    sample = generate_report(random.Random(7), template, style="blank_zeros", legacy="dingxi" if template == "pre2019" else "short")
+    sample = generate_report(
+        random.Random(7), template, style="blank_zeros", legacy="dingxi" if template == "pre2019" else "short"
+    )
     doc = parse_docx(render_docx(sample, style))
     specs = [s for key in ("二", "三", "四", "附表") for s in report_tables(sample, style).get(key, [])]
     tables = tables_of(doc)
@@ -87,7 +89,9 @@ def test_docx_paragraphs_in_order_headings_alone():
     assert kinds.count("SourceTable") == 5 + 1 + 2  # split style: 二 per caption, 四 in two
     assert doc.title == sample.title and doc.meta["Author"] == sample.organ
     report = extract_document(render_docx(sample, "split"))
-    assert [(s.number, s.heading) for s in report.sections if s.number] == [(n, h) for n, (h, _) in enumerate(sample.sections, start=1)]
+    assert [(s.number, s.heading) for s in report.sections if s.number] == [
+        (n, h) for n, (h, _) in enumerate(sample.sections, start=1)
+    ]
 
 
 # ----------------------------------------------------------------------------- table model
@@ -113,7 +117,7 @@ def _docx(body_xml: str) -> bytes:
                     f'<w:document xmlns:w="{W_NS}" xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
                     f'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
                     f"<w:body>{body_xml}</w:body></w:document>"
-                ).encode("utf-8")
+                ).encode()
             z.writestr(item, data)
     return out.getvalue()
 
@@ -195,7 +199,13 @@ def test_nested_tables_and_layout_frame():
     frame = f"<w:tbl><w:tr><w:tc>{_p('二、主动公开政府信息情况')}{inner}</w:tc></w:tr></w:tbl>"
     outer = f"<w:tbl><w:tr>{_tc('外')}<w:tc>{_p('说明')}{inner}</w:tc></w:tr><w:tr>{_tc('x')}{_tc('y')}</w:tr></w:tbl>"
     doc = parse_docx(_docx(_p("标题") + frame + outer))
-    assert [type(b).__name__ for b in doc.blocks] == ["Paragraph", "Paragraph", "SourceTable", "SourceTable", "SourceTable"]
+    assert [type(b).__name__ for b in doc.blocks] == [
+        "Paragraph",
+        "Paragraph",
+        "SourceTable",
+        "SourceTable",
+        "SourceTable",
+    ]
     frame_table, outer_table, nested = tables_of(doc)
     assert doc.blocks[1].text == "二、主动公开政府信息情况"
     assert _rows(frame_table) == [[("规章", 1, 1), ("0", 1, 1)], [("行政规范性文件", 1, 1), ("12", 1, 1)]]
@@ -206,7 +216,7 @@ def test_nested_tables_and_layout_frame():
 
 def test_text_box_becomes_paragraph():
     box = (
-        "<w:p><w:r><mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing><wps:txbx><w:txbxContent>"
+        '<w:p><w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:txbx><w:txbxContent>'
         + _p("政府信息公开工作年度报告")
         + "</w:txbxContent></wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><w:txbxContent>"
         + _p("政府信息公开工作年度报告")
@@ -234,7 +244,9 @@ def test_bad_docx_inputs():
     src = zipfile.ZipFile(io.BytesIO(good))
     with zipfile.ZipFile(broken, "w") as z:
         for item in src.infolist():
-            z.writestr(item, b"<w:document><unclosed>" if item.filename == "word/document.xml" else src.read(item.filename))
+            z.writestr(
+                item, b"<w:document><unclosed>" if item.filename == "word/document.xml" else src.read(item.filename)
+            )
     with pytest.raises(ExtractionError, match="DOCX"):
         parse_docx(broken.getvalue())
 

@@ -15,16 +15,16 @@ from __future__ import annotations
 import random
 
 import pytest
+from gen.expect import cell_mismatches, checked_rules, failing_checks, perturb
+from gen.strategies import ReportSpec, markup_styles, report_specs
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
 from portalgen.render_html import ENCODINGS, STYLE_CHOICES, MarkupStyle, render_page
 from portalgen.render_text import TEXT_STYLE, render_text
 from portalgen.sample import LEGACY_TABLES, TITLE_FORMS, VALUE_STYLES, Key, SampleReport, generate_report
+
 from extract import extract_document
 from extract.model import Report
-from gen.expect import cell_mismatches, checked_rules, failing_checks, perturb
-from gen.strategies import ReportSpec, markup_styles, report_specs
 
 RULES = ("R1", "R2", "R3", "R4")
 
@@ -56,10 +56,14 @@ def fast(examples: int) -> settings:
 
 def extract_page(report: SampleReport, style: MarkupStyle, encoding: str = "utf-8") -> Report:
     page = render_page(report, style, encoding)
-    return extract_document(page.data, content_type=page.content_type, url="http://www.example-county.gov.cn/zfxxgknb/t1.html")
+    return extract_document(
+        page.data, content_type=page.content_type, url="http://www.example-county.gov.cn/zfxxgknb/t1.html"
+    )
 
 
-def extract_text(report: SampleReport, style: MarkupStyle | None = None, encoding: str = "utf-8", shape: str = "lines") -> Report:
+def extract_text(
+    report: SampleReport, style: MarkupStyle | None = None, encoding: str = "utf-8", shape: str = "lines"
+) -> Report:
     data = render_text(report, style, shape).encode(encoding)
     return extract_document(data, content_type=f"text/plain; charset={encoding}", url="file:///reports/t1.txt")
 
@@ -101,7 +105,9 @@ def test_random_reports_and_styles_extract_exactly(spec: ReportSpec, style: Mark
     if style.rare_chars:  # GBK-only characters survive a GB2312 declaration
         assert any("王喆、刘堃" in s.text for s in result.sections), result.sections
     if style.attachment_link:
-        assert [a.url for a in result.attachments] == [f"http://www.example-county.gov.cn/zfxxgknb/P020250110{report.year}.pdf"]
+        assert [a.url for a in result.attachments] == [
+            f"http://www.example-county.gov.cn/zfxxgknb/P020250110{report.year}.pdf"
+        ]
 
 
 @fast(60)
@@ -133,7 +139,9 @@ def test_text_copies_extract_exactly(spec: ReportSpec, style: MarkupStyle, encod
 @given(
     spec=report_specs(("2019", "2021", "pre2019"), PENDING_ROWS_SHAPE_VALUES, PENDING_TITLES, PENDING_PRE2019_VALUES),
     style=markup_styles(
-        {**PENDING_SWITCHES, **PENDING_TEXT_SWITCHES, **PENDING_ROWS_SHAPE_SWITCHES}, cell_markup="plain", label_breaks="none"
+        {**PENDING_SWITCHES, **PENDING_TEXT_SWITCHES, **PENDING_ROWS_SHAPE_SWITCHES},
+        cell_markup="plain",
+        label_breaks="none",
     ),
 )
 def test_text_copies_one_line_per_row(spec: ReportSpec, style: MarkupStyle) -> None:
@@ -167,7 +175,9 @@ PERTURBABLE = (
     key=st.sampled_from(PERTURBABLE),
     delta=st.integers(1, 50),
 )
-def test_inconsistent_variants_fail_exactly_the_broken_checks(spec: ReportSpec, style: MarkupStyle, key: Key, delta: int) -> None:
+def test_inconsistent_variants_fail_exactly_the_broken_checks(
+    spec: ReportSpec, style: MarkupStyle, key: Key, delta: int
+) -> None:
     assume(not pending(spec, style))
     report = spec.build()
     perturb(report, key, delta)
@@ -189,8 +199,12 @@ SWITCHES = [
     if value not in PENDING_SWITCHES.get(name, ())
 ]
 REPORTS = {
-    "2019": lambda: generate_report(random.Random(101), "2019", year=2020, level="town", extras=("inspection", "other_documents")),
-    "2021": lambda: generate_report(random.Random(102), "2021", year=2023, level="department", extras=("confirmation",)),
+    "2019": lambda: generate_report(
+        random.Random(101), "2019", year=2020, level="town", extras=("inspection", "other_documents")
+    ),
+    "2021": lambda: generate_report(
+        random.Random(102), "2021", year=2023, level="department", extras=("confirmation",)
+    ),
     "2019-in-2022": lambda: generate_report(random.Random(103), "2019", year=2022, level="county"),
     "pre2019": lambda: generate_report(random.Random(104), "pre2019", year=2011, legacy="fujian2011"),
 }
@@ -219,7 +233,9 @@ def test_value_styles(values: str, template: str) -> None:
     for seed in range(3):
         report = generate_report(random.Random(200 + seed), template, style=values)
         assert_report(extract_page(report, MarkupStyle(seed=seed)), report, f"{values} seed={seed}")
-        assert_report(extract_page(report, MarkupStyle(blank_markup="nbsp", value_padding="nbsp", seed=seed)), report, values)
+        assert_report(
+            extract_page(report, MarkupStyle(blank_markup="nbsp", value_padding="nbsp", seed=seed)), report, values
+        )
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
@@ -258,7 +274,11 @@ def test_text_copy_in_the_xiyan_shape(template: str) -> None:
 def test_title_forms(form: str, level: str) -> None:
     """Title wordings; ``no_year`` leaves the year to the 统计期限 sentence."""
     report = generate_report(random.Random(700), "2021", year=2022, level=level, title_form=form)
-    for style in (MarkupStyle(), MarkupStyle(page_title="title_tag", page_meta="minimal"), MarkupStyle(page_title="heading")):
+    for style in (
+        MarkupStyle(),
+        MarkupStyle(page_title="title_tag", page_meta="minimal"),
+        MarkupStyle(page_title="heading"),
+    ):
         assert_report(extract_page(report, style), report, (form, level, style.switches()))
 
 

@@ -7,11 +7,11 @@ import re
 import subprocess
 
 import pytest
+from carrier_fixtures import BY_NAME, render_all, squeeze, tables_of
 from PIL import Image, ImageDraw, ImageFont
 
-from carrier_fixtures import BY_NAME, render_all, squeeze, tables_of
-from extract.interpret import interpret
 from extract.images import find_lines, ocr_table, ocr_tables, tesseract_available
+from extract.interpret import interpret
 from extract.model import ExtractionError, ImageBlock
 from extract.pdf import TABLES_ARE_IMAGES, parse_pdf
 
@@ -122,11 +122,25 @@ def test_docx_with_a_table_pasted_as_picture():
     buf = io.BytesIO()
     word.save(buf)
     doc = parse_docx(buf.getvalue())
-    assert [type(b).__name__ for b in doc.blocks] == ["Paragraph", "ImageBlock", "SourceTable", "ImageBlock", "Paragraph"]
-    assert [b.where for b in doc.blocks if isinstance(b, ImageBlock)] == ["docx img1 (14.0 cm wide)", "docx img2 (3.0 cm wide)"]
+    assert [type(b).__name__ for b in doc.blocks] == [
+        "Paragraph",
+        "ImageBlock",
+        "SourceTable",
+        "ImageBlock",
+        "Paragraph",
+    ]
+    assert [b.where for b in doc.blocks if isinstance(b, ImageBlock)] == [
+        "docx img1 (14.0 cm wide)",
+        "docx img2 (3.0 cm wide)",
+    ]
     (table,) = tables_of(doc)
     assert table.ocr and table.where.startswith("ocr docx img1 [")
     assert [[squeeze(c.text) for c in row][1:] for row in table.rows[1:]] == [row[1:] for row in ROWS[1:]]
     assert "tables are images" in doc.warnings
     assert isinstance(doc.blocks[0], Paragraph)
-    assert [type(b).__name__ for b in parse_docx(buf.getvalue(), ocr=False).blocks] == ["Paragraph", "ImageBlock", "ImageBlock", "Paragraph"]
+    assert [type(b).__name__ for b in parse_docx(buf.getvalue(), ocr=False).blocks] == [
+        "Paragraph",
+        "ImageBlock",
+        "ImageBlock",
+        "Paragraph",
+    ]

@@ -13,10 +13,10 @@ import re
 import zipfile
 
 import pytest
-
+from carrier_fixtures import BY_NAME, FORMATS, cell_problems, render_all, tables_of
 from portalgen.render_xlsx import build_xlsx
 from portalgen.sample import generate_report
-from carrier_fixtures import BY_NAME, FORMATS, cell_problems, render_all, tables_of
+
 from extract import extract_document
 from extract.model import ExtractionError, Paragraph, SourceTable
 from extract.office import convert, ole_kind, ole_streams, parse_doc, parse_wps, zip_kind
@@ -41,7 +41,12 @@ def test_doc_cells_exact(files, name):
     assert ole_kind(data) == "doc"
     report = extract_document(data, content_type="application/msword", url="https://example.gov.cn/files/report.doc")
     assert cell_problems(sample.expected_cells(), report.cells) == []
-    assert (report.carrier, report.template, report.year, report.title) == ("doc", sample.template, sample.year, sample.title)
+    assert (report.carrier, report.template, report.year, report.title) == (
+        "doc",
+        sample.template,
+        sample.year,
+        sample.title,
+    )
     assert all(re.fullmatch(r"doc t\d+/r\d+/c\d+", c.where) for c in report.cells)
 
 
@@ -49,7 +54,9 @@ def test_doc_cells_exact(files, name):
 def test_wps_cells_exact(files, name):
     sample = BY_NAME[name].report()
     data = files[(name, "wps")]
-    report = extract_document(data, content_type="application/octet-stream", url="https://example.gov.cn/files/年报.wps")
+    report = extract_document(
+        data, content_type="application/octet-stream", url="https://example.gov.cn/files/年报.wps"
+    )
     assert cell_problems(sample.expected_cells(), report.cells) == []
     assert report.carrier == "wps"
     assert parse_wps(data).carrier == "wps"
@@ -89,7 +96,10 @@ def test_spreadsheet_layout(files):
     assert paragraphs == expected
     active, apps, review = tables_of(doc)
     assert active.rows[0][0].text == "第二十条第（一）项" and active.rows[0][0].colspan == 4
-    assert [(c.text, c.rowspan, c.colspan) for c in apps.rows[5][:2]] == [("三、本年度办理结果", 22, 1), ("（一）予以公开", 1, 2)]
+    assert [(c.text, c.rowspan, c.colspan) for c in apps.rows[5][:2]] == [
+        ("三、本年度办理结果", 22, 1),
+        ("（一）予以公开", 1, 2),
+    ]
     assert (len(review.rows), [len(r) for r in review.rows]) == (4, [2, 7, 10, 15])
     xls = parse_xls(files[("pre2019-fujian", "xls")])
     assert [len(t.rows) for t in tables_of(xls)] == [1 + len(BY_NAME["pre2019-fujian"].report().legacy_rows)]
@@ -127,7 +137,14 @@ def test_number_formats(value, fmt, text):
 
 
 def test_sheet_blocks_caption_between_rows_and_borders():
-    texts = {(0, 0): "标题", (2, 0): "信息内容", (2, 1): "本年处理决定数量", (3, 0): "第二十条第（六）项", (4, 0): "行政处罚", (4, 1): "4"}
+    texts = {
+        (0, 0): "标题",
+        (2, 0): "信息内容",
+        (2, 1): "本年处理决定数量",
+        (3, 0): "第二十条第（六）项",
+        (4, 0): "行政处罚",
+        (4, 1): "4",
+    }
     grid = SheetGrid(
         "S",
         6,
@@ -153,7 +170,11 @@ def test_sniffing_helpers(files):
     assert (ole_kind(doc), ole_kind(xls), ole_kind(xlsx), ole_kind(b"junk")) == ("doc", "xls", None, None)
     from portalgen.render_docx import render_docx
 
-    assert (zip_kind(render_docx(BY_NAME["2021-plain"].report())), zip_kind(xlsx), zip_kind(doc)) == ("docx", "xlsx", None)
+    assert (zip_kind(render_docx(BY_NAME["2021-plain"].report())), zip_kind(xlsx), zip_kind(doc)) == (
+        "docx",
+        "xlsx",
+        None,
+    )
     odt = io.BytesIO()
     with zipfile.ZipFile(odt, "w") as z:
         z.writestr("mimetype", "application/vnd.oasis.opendocument.text")

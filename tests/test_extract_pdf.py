@@ -14,10 +14,19 @@ import zlib
 
 import pdfplumber
 import pytest
-
+from carrier_fixtures import (
+    BY_NAME,
+    VARIANTS,
+    cell_problems,
+    grid_signature,
+    render_all,
+    spec_signature,
+    squeeze,
+    tables_of,
+)
 from portalgen.render_docx import report_tables
 from portalgen.render_pdf import render_protected_pdf
-from carrier_fixtures import BY_NAME, VARIANTS, cell_problems, grid_signature, render_all, spec_signature, squeeze, tables_of
+
 from extract import extract_document
 from extract.model import ExtractionError, FlattenedTable, Paragraph
 from extract.pdf import TABLES_ARE_IMAGES, parse_pdf
@@ -35,7 +44,9 @@ def pdfs() -> dict[str, bytes]:
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
 def test_pdf_cells_exact(pdfs, variant):
     sample = variant.report()
-    report = extract_document(pdfs[variant.name], content_type="application/pdf", url="https://example.gov.cn/a/report.pdf")
+    report = extract_document(
+        pdfs[variant.name], content_type="application/pdf", url="https://example.gov.cn/a/report.pdf"
+    )
     assert cell_problems(sample.expected_cells(), report.cells) == []
     assert report.carrier == "pdf"
     assert report.template == sample.template
@@ -47,11 +58,23 @@ def test_pdf_cells_exact(pdfs, variant):
         assert {s.number for s in report.sections} >= {1, 2, 3, 4, 5, 6}
 
 
-@pytest.mark.parametrize("name", ["2021-plain", "2019-fullwidth-vertical", "2021-rotated", "2019-thousands-large", "2021-blank-units-large", "pre2019-fujian"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "2021-plain",
+        "2019-fullwidth-vertical",
+        "2021-rotated",
+        "2019-thousands-large",
+        "2021-blank-units-large",
+        "pre2019-fujian",
+    ],
+)
 def test_pdf_grid_is_the_word_grid(pdfs, name):
     """Same rows, spans and cell texts as the Word table (after header/page-break repair)."""
     sample = BY_NAME[name].report()
-    specs = [spec for key in ("二", "三", "四", "附表") for spec in report_tables(sample, BY_NAME[name].style).get(key, [])]
+    specs = [
+        spec for key in ("二", "三", "四", "附表") for spec in report_tables(sample, BY_NAME[name].style).get(key, [])
+    ]
     tables = tables_of(parse_pdf(pdfs[name]))
     assert [grid_signature(t.rows) for t in tables] == [spec_signature(s) for s in specs]
 
@@ -70,7 +93,12 @@ def test_table_over_three_pages_is_one_table(pdfs):
     assert sum(1 for row in table.rows for c in row if squeeze(c.text) == "申请人情况") == 1
     level1 = [c for row in table.rows for c in row if squeeze(c.text) == "三、本年度办理结果"]
     assert [(c.rowspan, c.colspan) for c in level1] == [(22, 1)]
-    groups = {squeeze(c.text): c.rowspan for row in table.rows for c in row if squeeze(c.text).startswith(("（三）", "（四）", "（五）", "（六）"))}
+    groups = {
+        squeeze(c.text): c.rowspan
+        for row in table.rows
+        for c in row
+        if squeeze(c.text).startswith(("（三）", "（四）", "（五）", "（六）"))
+    }
     assert groups == {"（三）不予公开": 8, "（四）无法提供": 3, "（五）不予处理": 5, "（六）其他处理": 3}
     labels = [squeeze(row[-8].text) for row in table.rows[3:] if len(row) >= 8]
     assert "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请" in labels
@@ -135,7 +163,16 @@ def test_tables_without_ruling_lines(pdfs, name):
 
 def test_flattened_text_never_yields_numbers():
     """A table whose cells run together in the text layer is recognised but not read."""
-    report = extract_document(_text_pdf(["二、主动公开政府信息情况", "信息内容 本年制发件数 本年废止件数 现行有效件数", "规章000", "行政规范性文件898989"]))
+    report = extract_document(
+        _text_pdf(
+            [
+                "二、主动公开政府信息情况",
+                "信息内容 本年制发件数 本年废止件数 现行有效件数",
+                "规章000",
+                "行政规范性文件898989",
+            ]
+        )
+    )
     assert report.cells == []
 
 
@@ -175,7 +212,10 @@ def test_scanned_pdf_without_ocr_has_no_cells():
     data = scan_pdf(render_all()[("2021-plain", "pdf")], dpi=72)
     doc = parse_pdf(data, ocr=False)
     assert not tables_of(doc)
-    assert [re.sub(r"59\d\.0", "595", b.where) for b in doc.blocks] == ["p1 [0.0,0.0,595,842.0]", "p2 [0.0,0.0,595,842.0]"]
+    assert [re.sub(r"59\d\.0", "595", b.where) for b in doc.blocks] == [
+        "p1 [0.0,0.0,595,842.0]",
+        "p2 [0.0,0.0,595,842.0]",
+    ]
     assert TABLES_ARE_IMAGES in doc.warnings
 
 
@@ -197,7 +237,6 @@ def _repeat_pages(data: bytes, times: int) -> bytes:
 def _text_pdf(lines: list[str]) -> bytes:
     """A PDF (printed by LibreOffice) of plain paragraphs: a table flattened into text lines."""
     from docx import Document as new_document
-
     from portalgen.render_pdf import convert_cached
 
     doc = new_document()

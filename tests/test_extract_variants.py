@@ -28,9 +28,13 @@ def apps_table(rows: list[tuple[str, list[str]]], header_extra: str = "", cols: 
         "<tr><td colspan=3 rowspan=3>（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）</td>"
         f"<td colspan={cols}>申请人情况</td></tr>"
         f"<tr><td rowspan=2>自然人</td><td colspan={cols - 2}>法人或其他组织</td><td rowspan=2>总计</td></tr>"
-        "<tr><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td>" + header_extra + "</tr>"
+        "<tr><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td>"
+        + header_extra
+        + "</tr>"
     )
-    body = "".join(f"<tr><td colspan=3>{label}</td>" + "".join(f"<td>{v}</td>" for v in values) + "</tr>" for label, values in rows)
+    body = "".join(
+        f"<tr><td colspan=3>{label}</td>" + "".join(f"<td>{v}</td>" for v in values) + "</tr>" for label, values in rows
+    )
     return f"<table>{head}{body}</table>"
 
 
@@ -56,9 +60,13 @@ def test_subtotal_column_is_accepted_and_never_emitted():
     r = extract_document(page(html), content_type="text/html")
     got = {(c.row, c.col): c.value for c in r.cells}
     assert got == {
-        ("new_received", "natural_person"): 3, ("new_received", "commercial_enterprise"): 1,
-        ("new_received", "research_institution"): 0, ("new_received", "social_welfare_org"): 0,
-        ("new_received", "legal_service_org"): 0, ("new_received", "other_org"): 1, ("new_received", "total"): 5,
+        ("new_received", "natural_person"): 3,
+        ("new_received", "commercial_enterprise"): 1,
+        ("new_received", "research_institution"): 0,
+        ("new_received", "social_welfare_org"): 0,
+        ("new_received", "legal_service_org"): 0,
+        ("new_received", "other_org"): 1,
+        ("new_received", "total"): 5,
     }
 
 
@@ -67,7 +75,9 @@ def test_review_table_split_in_two_and_transposed_layout():
         "<table><tr><td colspan=5>行政复议</td></tr><tr><td>结果维持</td><td>结果纠正</td><td>其他结果</td>"
         "<td>尚未审结</td><td>总计</td></tr><tr><td>1</td><td>0</td><td>0</td><td>1</td><td>2</td></tr></table>"
         "<table><tr><td colspan=10>行政诉讼</td></tr><tr><td colspan=5>未经复议直接起诉</td><td colspan=5>复议后起诉</td></tr>"
-        "<tr>" + "".join(f"<td>{w}</td>" for w in ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{w}</td>" for w in ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2)
+        + "</tr>"
         "<tr>" + "".join(f"<td>{v}</td>" for v in [0, 1, 0, 0, 1, 2, 0, 0, 0, 2]) + "</tr></table>"
     )
     r = extract_document(page(split), content_type="text/html")
@@ -102,14 +112,24 @@ def test_review_official_header_maps_fifteen_values_in_order():
 
 
 def test_gkmlpt_detail_config_object():
-    content = "<p>一、总体情况</p><p>正文。</p>" + apps_table([("一、本年新收政府信息公开申请数量", ["1", "0", "0", "0", "0", "0", "1"])])
-    detail = {"title": "白云街2022年政府信息公开工作年度报告", "publisher": "广州市越秀区人民政府白云街道办事处",
-              "date": 1673827200, "content": content}
+    content = "<p>一、总体情况</p><p>正文。</p>" + apps_table(
+        [("一、本年新收政府信息公开申请数量", ["1", "0", "0", "0", "0", "0", "1"])]
+    )
+    detail = {
+        "title": "白云街2022年政府信息公开工作年度报告",
+        "publisher": "广州市越秀区人民政府白云街道办事处",
+        "date": 1673827200,
+        "content": content,
+    }
     html = (
         "<html><head><title>白云街</title></head><body><div id='app'></div><script>"
         f"window._CONFIG = {{}}; _CONFIG.DETAIL = {json.dumps(detail, ensure_ascii=False)};</script></body></html>"
     )
-    r = extract_document(html.encode(), content_type="text/html", url="http://www.yuexiu.gov.cn/gzyxbyj/gkmlpt/content/8/8766/post_8766914.html")
+    r = extract_document(
+        html.encode(),
+        content_type="text/html",
+        url="http://www.yuexiu.gov.cn/gzyxbyj/gkmlpt/content/8/8766/post_8766914.html",
+    )
     assert r.title == "白云街2022年政府信息公开工作年度报告"
     assert r.published == "2023-01-16"
     assert r.cell_map()[("applications", "new_received", "total")].value == 1
@@ -125,7 +145,9 @@ def test_hanweb_markers_and_attachment_links():
         "<a href='/generic2/web/viewer.html?file=/upload/2022/nb.pdf'>全真版</a>"
         "<a href='http://other.example.com/x.html'>链接</a></body></html>"
     )
-    r = extract_document(html.encode(), content_type="text/html", url="https://www.songyang.gov.cn/art/2022/1/11/art_1_2.html")
+    r = extract_document(
+        html.encode(), content_type="text/html", url="https://www.songyang.gov.cn/art/2022/1/11/art_1_2.html"
+    )
     assert r.title == "松阳县民政局2021年政府信息公开工作年度报告"
     assert r.published == "2022-01-11"
     assert r.organ == "松阳县民政局"
@@ -189,7 +211,10 @@ def test_values_with_units_signs_and_annotations_in_headers():
     )
     r = extract_document(page(html), content_type="text/html")
     got = r.cell_map()
-    assert (got[("active_disclosure", "administrative_licensing", "previous_count")].value, got[("active_disclosure", "administrative_licensing", "previous_count")].unit) == (12, "项")
+    assert (
+        got[("active_disclosure", "administrative_licensing", "previous_count")].value,
+        got[("active_disclosure", "administrative_licensing", "previous_count")].unit,
+    ) == (12, "项")
     assert got[("active_disclosure", "administrative_licensing", "change")].value == -4
     assert got[("active_disclosure", "administrative_licensing", "decisions")].value == 1234
     assert got[("active_disclosure", "other_management_services", "previous_count")].value == 3
@@ -203,8 +228,12 @@ def test_values_with_units_signs_and_annotations_in_headers():
 
 
 def test_2021_apps_group_row_on_its_own_carries_no_numbers():
-    labels = ["（六）其他处理", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-              "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "3.其他"]
+    labels = [
+        "（六）其他处理",
+        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        "3.其他",
+    ]
     rows = [(labels[0], [""] * 7)] + [(lab, [str(i)] * 6 + [str(6 * i)]) for i, lab in enumerate(labels[1:], 1)]
     r = extract_document(page(apps_table(rows)), content_type="text/html")
     keys = {c.row for c in r.cells}
@@ -229,7 +258,10 @@ def test_section_two_header_without_xinxi_neirong_and_units_in_brackets():
     got = {(c.row, c.col): (c.value, c.unit) for c in r.cells}
     assert r.template == "2019"
     assert got == {
-        ("regulations", "new_made"): (0, None), ("regulations", "new_published"): (0, "件"),
-        ("regulations", "total_published"): (0, None), ("normative_documents", "new_made"): (1, None),
-        ("normative_documents", "new_published"): (2, "件"), ("normative_documents", "total_published"): (3, None),
+        ("regulations", "new_made"): (0, None),
+        ("regulations", "new_published"): (0, "件"),
+        ("regulations", "total_published"): (0, None),
+        ("normative_documents", "new_made"): (1, None),
+        ("normative_documents", "new_published"): (2, "件"),
+        ("normative_documents", "total_published"): (3, None),
     }

@@ -16,10 +16,11 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from archive.ops.monitors import portal_health
-from crawler.runner import EXIT_BUSY, scheduled_mode
 from crawler_harness import FAST, REPO, crawl, register
 from portals import portal_factory  # noqa: F401  (fixture)
+
+from archive.ops.monitors import portal_health
+from crawler.runner import EXIT_BUSY, scheduled_mode
 
 
 def _rows(db: Path, sql: str, *args) -> list[sqlite3.Row]:
@@ -43,7 +44,9 @@ def test_removal_past_an_early_stop_is_found_by_the_scheduled_full_run(portal_fa
     listed = s.listed(key)
     doc, _ = listed[-1]  # the oldest item, second of the two on the list's last page
     gone = site.remove_report(doc.doc_id)
-    listings = first.rows("SELECT * FROM listings WHERE url = ? AND list_key LIKE ?", gone.url, f"%{s.columns[key].path}")
+    listings = first.rows(
+        "SELECT * FROM listings WHERE url = ? AND list_key LIKE ?", gone.url, f"%{s.columns[key].path}"
+    )
     assert [(r["page_no"], r["position"]) for r in listings] == [(len(listed) // 2, 2)]
 
     site.clear_log()
@@ -88,7 +91,9 @@ def test_scheduled_mode_counts_runs_since_the_last_full_one(tmp_path):
         run = db.start_run(conn, portals, mode)
         db.finish_run(conn, run, {}, outcome)
     conn.close()
-    assert scheduled_mode(path, ["a"], 4) == "full"  # 3 incremental runs of a since its full run (a failed full counts not)
+    assert (
+        scheduled_mode(path, ["a"], 4) == "full"
+    )  # 3 incremental runs of a since its full run (a failed full counts not)
     assert scheduled_mode(path, ["a"], 5) == "incremental"
     assert scheduled_mode(path, ["b"], 3) == "incremental"  # b: one incremental run since
     assert scheduled_mode(path, ["b"], 2) == "full"
@@ -97,7 +102,18 @@ def test_scheduled_mode_counts_runs_since_the_last_full_one(tmp_path):
 
 
 def _crawl_cmd(registry: Path, pid: str, archive: Path, *extra: str, settings: dict | None = None) -> list[str]:
-    cmd = [sys.executable, "-m", "archive", "crawl", pid, "--archive", str(archive), "--registry", str(registry), *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "archive",
+        "crawl",
+        pid,
+        "--archive",
+        str(archive),
+        "--registry",
+        str(registry),
+        *extra,
+    ]
     for key, value in {**FAST, **(settings or {})}.items():
         cmd += ["-s", f"{key}={value}"]
     return cmd
@@ -108,20 +124,34 @@ def test_overlapping_scheduled_runs(portal_factory, tmp_path):
     registry, pid = register(site, tmp_path)
     archive = tmp_path / "data"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    slow = subprocess.Popen(_crawl_cmd(registry, pid, archive, settings={"DOWNLOAD_DELAY": 0.4}), cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    slow = subprocess.Popen(
+        _crawl_cmd(registry, pid, archive, settings={"DOWNLOAD_DELAY": 0.4}),
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(site.request_log) < 2:
             time.sleep(0.05)
         assert len(site.request_log) >= 2, "the first crawl did not start"
         before = len(site.request_log)
-        second = subprocess.run(_crawl_cmd(registry, pid, archive, "--incremental", "--skip-if-busy"), cwd=REPO, env=env,
-                                capture_output=True, text=True, timeout=60)
+        second = subprocess.run(
+            _crawl_cmd(registry, pid, archive, "--incremental", "--skip-if-busy"),
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert second.returncode == EXIT_BUSY == 75, second.stderr
         assert f"pid {slow.pid}" in second.stderr and "this run is skipped" in second.stderr
         assert "Traceback" not in second.stderr
-        plain = subprocess.run(_crawl_cmd(registry, pid, archive), cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+        plain = subprocess.run(
+            _crawl_cmd(registry, pid, archive), cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+        )
         assert plain.returncode == 2 and "in use by another process" in plain.stderr
         assert not [r for r in site.request_log[before:] if r.path == "/robots.txt"]  # the skipped runs asked nothing
         out, err = slow.communicate(timeout=120)

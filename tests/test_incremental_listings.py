@@ -6,10 +6,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-
-from crawler.listings import ListMemory, Placement, dates_in, entry_text, page_number
 from crawler_harness import crawl, register
 from portals import FAMILIES, portal_factory  # noqa: F401  (fixture)
+
+from crawler.listings import ListMemory, Placement, dates_in, entry_text, page_number
 
 LIST = """<ul class="list">
 <li><a href="./202501/t20250110_101.html" title="甲镇2024年政府信息公开工作年度报告">甲镇2024年政府信息公开…</a><span>2025-01-10</span></li>
@@ -18,16 +18,23 @@ LIST = """<ul class="list">
 <dl><dd><a href="/a/t20230303_103.htm" title="丙">丙</a></dd><dd>2023-03-03</dd></dl>
 <p><a href="detail.jsp?id=7&amp;mode=1">丁</a> 2022年3月4日 <a href="detail.jsp?id=8">戊</a> 2022年3月5日</p>"""
 
-JSON = ('{"articles": [{"id": 103, "title": "丙", "url": "http:\\/\\/h:1\\/a\\/t20230303_103.htm", '
-        '"created_at": "2023-03-03 10:00:00", "identifier": "1144/2023-66087"}, {"id": 104, "created_at": "2023-04-04"}]}')
+JSON = (
+    '{"articles": [{"id": 103, "title": "丙", "url": "http:\\/\\/h:1\\/a\\/t20230303_103.htm", '
+    '"created_at": "2023-03-03 10:00:00", "identifier": "1144/2023-66087"}, {"id": 104, "created_at": "2023-04-04"}]}'
+)
 
 
 def test_entries_are_title_and_dates_of_the_list_line():
     assert entry_text(LIST, "http://h/x/202501/t20250110_101.html", "甲镇2024年政府信息公开工作年度报告") == (
-        "甲镇2024年政府信息公开工作年度报告 · 2025-01-10")
+        "甲镇2024年政府信息公开工作年度报告 · 2025-01-10"
+    )
     assert entry_text(LIST, "http://h/xj/202401/t20240109_102.html", "乙") == "乙 · 2024-01-09"  # date before the link
-    assert entry_text(LIST, "http://h/a/t20230303_103.htm", "丙") == "丙 · 2023-03-03"  # <dl><dd>…</dd><dd>date</dd></dl>
-    assert entry_text(LIST, "http://h/detail.jsp?id=7&mode=1", "丁") == "丁 · 2022-03-04"  # &amp; in the page, up to the next link
+    assert (
+        entry_text(LIST, "http://h/a/t20230303_103.htm", "丙") == "丙 · 2023-03-03"
+    )  # <dl><dd>…</dd><dd>date</dd></dl>
+    assert (
+        entry_text(LIST, "http://h/detail.jsp?id=7&mode=1", "丁") == "丁 · 2022-03-04"
+    )  # &amp; in the page, up to the next link
     # the same item in a JSON list answer reads the same (no date in an identifier, no URL noise)
     assert entry_text(JSON, "http://h:1/a/t20230303_103.htm", "丙") == "丙 · 2023-03-03"
     # not on the page: the title alone; a line without a date: its text
@@ -99,15 +106,22 @@ def test_dormant_lists_are_left_to_the_full_walk(portal_factory, tmp_path):
     archive = tmp_path / "data"
     first = crawl(registry, [pid], archive)
     assert first.returncode == 0, first.log_tail()
-    memory = ListMemory([tuple(r) for r in first.rows("SELECT list_key, url, page_url, page_no, position, entry FROM listings")])
+    memory = ListMemory(
+        [tuple(r) for r in first.rows("SELECT list_key, url, page_url, page_no, position, entry FROM listings")]
+    )
     listed = {r["list_key"] for r in first.rows("SELECT DISTINCT list_key FROM listings")}
     today = "2026-11-26"
     dormant = {k for k in listed if memory.dormant(k, today, 730)}
     active = {k for k in listed if not memory.dormant(k, today, 730) and k.endswith("/")}
     assert dormant and active, listed
     site.clear_log()
-    quiet = crawl(registry, [pid], archive, args=["--incremental", "--early-stop", "--dormant-days", "730"],
-                  settings={"NIANBAO_TODAY": today})
+    quiet = crawl(
+        registry,
+        [pid],
+        archive,
+        args=["--incremental", "--early-stop", "--dormant-days", "730"],
+        settings={"NIANBAO_TODAY": today},
+    )
     assert quiet.returncode == 0, quiet.log_tail()
     asked = {urlsplit(r.path).path for r in site.request_log}
     assert not {urlsplit(k).path for k in dormant} & asked  # dormant lists not asked for

@@ -23,14 +23,14 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from crawler_harness import REPO, crawl
 from datasette.utils import tilde_encode
+from portals import apply_season_changes, start_site
+from publish_fixtures import Server
 
 from archive.publish.prepare import prepare_for_serving
 from archive.store.rebuild import rebuild
 from crawler.registry import Registry, portal_from_dict
-from crawler_harness import REPO, crawl
-from portals import apply_season_changes, start_site
-from publish_fixtures import Server
 
 NIANBAO = [sys.executable, "-m", "archive"]
 
@@ -74,14 +74,25 @@ def season(tmp_path_factory):
         changes = apply_season_changes(trs)
         dead.go_dead("refused")
         trs.clear_log()
-        second = crawl(registry, [pid, dead_id], archive, cli=True, args=["--incremental", "--early-stop"],
-                       settings={"RETRY_TIMES": 1})
+        second = crawl(
+            registry,
+            [pid, dead_id],
+            archive,
+            cli=True,
+            args=["--incremental", "--early-stop"],
+            settings={"RETRY_TIMES": 1},
+        )
         log2 = trs.request_log
         after2 = tmp / "after-run-2.db"  # the database as run 2 left it (run 3 writes to the same archive)
         with sqlite3.connect(second.db) as src, sqlite3.connect(after2) as dst:
             src.backup(dst)
-        status = subprocess.run([*NIANBAO, "status", "--archive", str(archive), "--json"], cwd=REPO, capture_output=True,
-                                text=True, timeout=60)
+        status = subprocess.run(
+            [*NIANBAO, "status", "--archive", str(archive), "--json"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         trs.clear_log()
         third = crawl(registry, [pid], archive, cli=True, args=["--full"])
         log3 = trs.request_log
@@ -121,7 +132,12 @@ def test_second_run_archives_exactly_the_changes(season):
     for url in untouched:
         assert [(r["id"], r["version"], r["removed_at"]) for r in by_url[url]] == [(before[url]["id"], 1, None)], url
     assert len(rows(db, "SELECT id FROM reports")) == len(before) + 3
-    assert rows(db, "SELECT count(*) FROM fetch_errors WHERE run_id = 2 AND portal = ? AND kind = 'block'", season["pid"])[0][0] == 0
+    assert (
+        rows(db, "SELECT count(*) FROM fetch_errors WHERE run_id = 2 AND portal = ? AND kind = 'block'", season["pid"])[
+            0
+        ][0]
+        == 0
+    )
     stats = {r["portal"]: r for r in rows(db, "SELECT * FROM crawl_portal_stats WHERE run_id = 2")}
     trs = stats[season["pid"]]
     assert (trs["new_reports"], trs["changed_reports"], trs["removed_reports"], trs["outcome"]) == (1, 2, 1, "ok")
@@ -139,29 +155,52 @@ def test_second_run_asks_for_no_unchanged_detail_page_or_attachment(season):
     replaced_file = urlsplit(changes.replaced.attachments[0].url).path
     assert [r.status for r in log if r.path == replaced_file] == [200]
     # every page archived before was asked for conditionally; unchanged ones answered 304
-    first = {urlsplit(r["url"]).path for r in rows(season["after2"], "SELECT url FROM fetches WHERE run_id = 1 AND status = 200")}
+    first = {
+        urlsplit(r["url"]).path
+        for r in rows(season["after2"], "SELECT url FROM fetches WHERE run_id = 1 AND status = 200")
+    }
     assert all("if-none-match" in r.headers for r in log if r.path in first and r.path != "/robots.txt")
     assert [r.status for r in log if r.path in first and r.status == 304]
 
 
 def test_cell_and_text_diffs_of_the_new_versions(season):
     db, changes = season["after2"], season["changes"]
-    found = {r["doc_key"]: r for r in rows(db, "SELECT rc.*, r.url FROM report_changes rc JOIN reports r ON r.id = rc.report_id")}
+    found = {
+        r["doc_key"]: r
+        for r in rows(db, "SELECT rc.*, r.url FROM report_changes rc JOIN reports r ON r.id = rc.report_id")
+    }
     assert len(found) == 2
     edited = next(r for r in found.values() if r["url"] == changes.edited.url)
     assert (edited["kind"], edited["page_changed"], edited["attachments_changed"]) == ("page", 1, 0)
     # section 一 gained the correction sentence, the last section the page's correction note
-    assert (edited["cells_changed"], edited["cells_added"], edited["cells_removed"], edited["sections_changed"]) == (1, 0, 0, 2)
-    plus = [line[1:] for line in edited["text_diff"].splitlines() if line.startswith("+") and not line.startswith("+++")]
+    assert (edited["cells_changed"], edited["cells_added"], edited["cells_removed"], edited["sections_changed"]) == (
+        1,
+        0,
+        0,
+        2,
+    )
+    plus = [
+        line[1:] for line in edited["text_diff"].splitlines() if line.startswith("+") and not line.startswith("+++")
+    ]
     minus = [line for line in edited["text_diff"].splitlines() if line.startswith("-") and not line.startswith("---")]
     assert minus == [] and "".join(plus).startswith("（") and "更正：补充了政务新媒体信息发布情况。" in "".join(plus)
     assert "更正）" in plus[-1] and edited["text_diff"].startswith("--- v1\n+++ v2\n@@ ")
     # one published count went up by one (portalgen.sites.bump_one_cell)
     (cell,) = rows(db, "SELECT * FROM cell_changes WHERE change_id = ?", edited["id"])
     old = cell["old_value"]
-    assert (cell["change"], cell["new_value"], cell["old_raw"], cell["new_raw"]) == ("changed", old + 1, str(old), str(old + 1))
+    assert (cell["change"], cell["new_value"], cell["old_raw"], cell["new_raw"]) == (
+        "changed",
+        old + 1,
+        str(old),
+        str(old + 1),
+    )
     replaced = next(r for r in found.values() if r["url"] == changes.replaced.url)
-    assert (replaced["kind"], replaced["page_changed"], replaced["attachments_changed"], replaced["cells_changed"]) == ("both", 1, 1, 1)
+    assert (replaced["kind"], replaced["page_changed"], replaced["attachments_changed"], replaced["cells_changed"]) == (
+        "both",
+        1,
+        1,
+        1,
+    )
 
 
 def test_dead_portal_fails_and_the_monitors_fire(season):
@@ -194,7 +233,9 @@ def test_full_run_records_the_block_and_keeps_the_removal(season):
     (blocked,) = rows(db, "SELECT * FROM reports WHERE url = ?", changes.blocked.url)
     assert (blocked["version"], blocked["removed_at"], blocked["edited"]) == (1, None, 0)
     # the full run changes nothing else
-    assert rows(db, "SELECT count(*) FROM reports")[0][0] == rows(season["after2"], "SELECT count(*) FROM reports")[0][0]
+    assert (
+        rows(db, "SELECT count(*) FROM reports")[0][0] == rows(season["after2"], "SELECT count(*) FROM reports")[0][0]
+    )
     assert rows(db, "SELECT count(*) FROM report_changes")[0][0] == 2
     stats = rows(db, "SELECT * FROM crawl_portal_stats WHERE run_id = 3")[0]
     assert (stats["new_reports"], stats["changed_reports"], stats["blocks"]) == (0, 0, 2)  # the attempt and its retry
@@ -210,9 +251,14 @@ def test_views_show_the_edits_and_the_health(season):
     assert sorted(r["原始链接"] for r in edited) == sorted([changes.edited.url, changes.replaced.url])
     for r in edited:
         old, new = rows(db, "SELECT * FROM reports WHERE id IN (?, ?) ORDER BY id", r["上一版本ID"], r["报告ID"])
-        assert (r["版本"], r["旧版快照"], r["新版快照"], r["当前版本"]) == ("1 → 2", old["snapshot_id"], new["snapshot_id"], 1)
+        assert (r["版本"], r["旧版快照"], r["新版快照"], r["当前版本"]) == (
+            "1 → 2",
+            old["snapshot_id"],
+            new["snapshot_id"],
+            1,
+        )
         (cell,) = rows(db, "SELECT * FROM cell_changes WHERE report_id = ?", r["报告ID"])
-        text = f'{cell["table_name"]}/{cell["row"]}/{cell["col"]} 改：{cell["old_raw"]} → {cell["new_raw"]}'
+        text = f"{cell['table_name']}/{cell['row']}/{cell['col']} 改：{cell['old_raw']} → {cell['new_raw']}"
         assert (r["改动单元格数"], r["单元格改动"]) == (1, text)
     assert {r["修改位置"] for r in edited} == {"网页", "网页和附件"}
     overview = {r["原始链接"]: r for r in rows(db, 'SELECT * FROM "报告一览"')}
@@ -226,11 +272,18 @@ def test_views_show_the_edits_and_the_health(season):
         client = httpx.Client(base_url=server.url, timeout=30)
         html = client.get(f"/views/{tilde_encode('发布后修改的报告')}").text
         for r in edited:
-            assert f'href="/views/-/report/{r["报告ID"]}"' in html and f'href="/views/-/report/{r["上一版本ID"]}"' in html
+            assert (
+                f'href="/views/-/report/{r["报告ID"]}"' in html and f'href="/views/-/report/{r["上一版本ID"]}"' in html
+            )
             assert f'href="/views/-/snapshot/{r["旧版快照"]}"' in html
         new_id = next(r["报告ID"] for r in edited if r["原始链接"] == changes.edited.url)
         page = client.get(f"/views/-/report/{new_id}").text
-        assert "本版修改" in page and "改动单元格 1 个" in page and "+++ v2" in page and "补充了政务新媒体信息发布情况" in page
+        assert (
+            "本版修改" in page
+            and "改动单元格 1 个" in page
+            and "+++ v2" in page
+            and "补充了政务新媒体信息发布情况" in page
+        )
         removed_id = overview[changes.removed.url]["报告ID"]
         assert "不再提供这份报告" in client.get(f"/views/-/report/{removed_id}").text
         status = client.get("/views/-/status.json").json()
@@ -245,7 +298,12 @@ def test_rebuild_reproduces_changes_listings_and_stats(season):
     out = season["tmp"] / "rebuilt.db"
     stats = rebuild(archive, out)
     assert stats.errors == []
-    for table, order in (("report_changes", "id"), ("cell_changes", "id"), ("listings", "portal, list_key, url"),
-                         ("crawl_portal_stats", "run_id, portal"), ("reports", "id")):
+    for table, order in (
+        ("report_changes", "id"),
+        ("cell_changes", "id"),
+        ("listings", "portal, list_key, url"),
+        ("crawl_portal_stats", "run_id, portal"),
+        ("reports", "id"),
+    ):
         live = [tuple(r) for r in rows(archive / "nianbao.db", f"SELECT * FROM {table} ORDER BY {order}")]
         assert live and [tuple(r) for r in rows(out, f"SELECT * FROM {table} ORDER BY {order}")] == live, table

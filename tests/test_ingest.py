@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from fixtures.archive.pages import XIYAN_TEXT, edited, page_shell, report_body, report_page, sample, stub_page
 
 from archive.store.db import connect
 from archive.store.ingest import (
@@ -25,7 +26,6 @@ from archive.store.ingest import (
 )
 from extract import extract_document
 from extract.model import Cell, Check, Report, Section
-from fixtures.archive.pages import XIYAN_TEXT, edited, page_shell, report_body, report_page, sample, stub_page
 
 BASE = "http://www.cbx.gov.cn/zfxxgk/zfxxgknb"
 HTML = "text/html; charset=utf-8"
@@ -38,7 +38,9 @@ def conn(tmp_path: Path) -> sqlite3.Connection:
     c.close()
 
 
-def page_input(url: str, data: bytes, fetched: str = "2025-03-01T08:00:00Z", snapshot_id: int | None = None) -> IngestInput:
+def page_input(
+    url: str, data: bytes, fetched: str = "2025-03-01T08:00:00Z", snapshot_id: int | None = None
+) -> IngestInput:
     return IngestInput(url=url, data=data, content_type=HTML, snapshot_id=snapshot_id, fetched=fetched)
 
 
@@ -55,7 +57,10 @@ def count(conn: sqlite3.Connection, table: str) -> int:
 
 
 def counts(conn: sqlite3.Connection) -> dict[str, int]:
-    return {t: count(conn, t) for t in ("reports", "report_urls", "attachments", "cells", "checks", "sections", "warnings", "fetch_errors")}
+    return {
+        t: count(conn, t)
+        for t in ("reports", "report_urls", "attachments", "cells", "checks", "sections", "warnings", "fetch_errors")
+    }
 
 
 # --------------------------------------------------------------------------- identity
@@ -110,7 +115,13 @@ def test_new_report_from_an_html_page(conn: sqlite3.Connection) -> None:
     data = report_page(report)
     url = f"{BASE}/202201/t20220110_1.html"
     result = ingest_report(conn, page=page_input(url, data), attachments=[], portal="430529", run_id=None)
-    assert (result.status, result.report_id, result.version, result.carrier, result.cell_count) == ("new", 1, 1, "html", 200)
+    assert (result.status, result.report_id, result.version, result.carrier, result.cell_count) == (
+        "new",
+        1,
+        1,
+        "html",
+        200,
+    )
     extracted = extract_document(data, content_type=HTML, url=url)
     failed = sum(1 for c in extracted.checks if not c.ok)
     assert result.checks_failed == failed and result.errors == []
@@ -132,26 +143,50 @@ def test_new_report_from_an_html_page(conn: sqlite3.Connection) -> None:
     }
     expected = {k: (c.value, c.raw, c.unit) for k, c in report.expected_cells().items()}
     assert stored == expected
-    checks = conn.execute('SELECT rule, "column", ok, expected, actual, table_name, detail FROM checks ORDER BY id').fetchall()
-    assert [tuple(c) for c in checks] == [(c.rule, c.column, int(c.ok), c.expected, c.actual, c.table, c.detail) for c in extracted.checks]
+    checks = conn.execute(
+        'SELECT rule, "column", ok, expected, actual, table_name, detail FROM checks ORDER BY id'
+    ).fetchall()
+    assert [tuple(c) for c in checks] == [
+        (c.rule, c.column, int(c.ok), c.expected, c.actual, c.table, c.detail) for c in extracted.checks
+    ]
     assert {c.rule for c in extracted.checks if c.rule in ("R1", "R2", "R3", "R4") and not c.ok} == set()
-    headings = [r[0] for r in conn.execute("SELECT heading FROM sections WHERE report_id = 1 AND number > 0 ORDER BY number")]
+    headings = [
+        r[0] for r in conn.execute("SELECT heading FROM sections WHERE report_id = 1 AND number > 0 ORDER BY number")
+    ]
     assert headings == [h for h, _ in report.sections]
-    assert rows(conn, "SELECT report_id, url, first_seen, url_key FROM report_urls") == [(1, url, "2025-03-01T08:00:00Z", url)]
+    assert rows(conn, "SELECT report_id, url, first_seen, url_key FROM report_urls") == [
+        (1, url, "2025-03-01T08:00:00Z", url)
+    ]
 
 
 def test_values_from_a_text_attachment_metadata_from_the_page(conn: sqlite3.Connection) -> None:
     text = XIYAN_TEXT.read_bytes()
-    page = stub_page("西岩镇2019年政府信息公开工作年度报告", "西岩镇人民政府", "2020-01-15", [("P020200115_1.txt", "西岩镇2019年年报")])
+    page = stub_page(
+        "西岩镇2019年政府信息公开工作年度报告",
+        "西岩镇人民政府",
+        "2020-01-15",
+        [("P020200115_1.txt", "西岩镇2019年年报")],
+    )
     result = ingest_report(
         conn,
         page=page_input(f"{BASE}/202001/t20200115_1.html", page, snapshot_id=None),
-        attachments=[IngestInput(f"{BASE}/202001/P020200115_1.txt", text, "text/plain", None, "2025-03-01T08:00:01Z", "西岩镇2019年年报")],
+        attachments=[
+            IngestInput(
+                f"{BASE}/202001/P020200115_1.txt", text, "text/plain", None, "2025-03-01T08:00:01Z", "西岩镇2019年年报"
+            )
+        ],
         portal=None,
         run_id=None,
     )
-    assert (result.status, result.carrier, result.cell_count, result.carrier_url) == ("new", "text", 198, f"{BASE}/202001/P020200115_1.txt")
-    row = conn.execute("SELECT title, organ, year, template, published, sha256, page_sha256, carrier, level FROM reports").fetchone()
+    assert (result.status, result.carrier, result.cell_count, result.carrier_url) == (
+        "new",
+        "text",
+        198,
+        f"{BASE}/202001/P020200115_1.txt",
+    )
+    row = conn.execute(
+        "SELECT title, organ, year, template, published, sha256, page_sha256, carrier, level FROM reports"
+    ).fetchone()
     assert tuple(row) == (
         "西岩镇政府信息公开工作年度报告",  # the document's own title
         "西岩镇人民政府",
@@ -164,7 +199,9 @@ def test_values_from_a_text_attachment_metadata_from_the_page(conn: sqlite3.Conn
         "town",
     )
     att = conn.execute("SELECT url, link_text, sha256, kind, used_for_values, error FROM attachments").fetchall()
-    assert [tuple(a) for a in att] == [(f"{BASE}/202001/P020200115_1.txt", "西岩镇2019年年报", hashlib.sha256(text).hexdigest(), "text", 1, None)]
+    assert [tuple(a) for a in att] == [
+        (f"{BASE}/202001/P020200115_1.txt", "西岩镇2019年年报", hashlib.sha256(text).hexdigest(), "text", 1, None)
+    ]
     # the 198 cells of the real report (spot checks)
     value = dict(((r[0], r[1], r[2]), r[3]) for r in conn.execute('SELECT table_name, "row", col, value FROM cells'))
     assert value[("active_disclosure", "normative_documents", "new_made")] == 15
@@ -198,11 +235,22 @@ def test_a_report_whose_only_file_is_unreadable_is_still_archived(conn: sqlite3.
     result = ingest_report(
         conn,
         page=page_input(f"{BASE}/201901/t2.html", page),
-        attachments=[IngestInput(f"{BASE}/201901/P2.pdf", b"%PDF-1.7 truncated", "application/pdf", None, "2025-03-01T08:00:00Z", "附件")],
+        attachments=[
+            IngestInput(
+                f"{BASE}/201901/P2.pdf", b"%PDF-1.7 truncated", "application/pdf", None, "2025-03-01T08:00:00Z", "附件"
+            )
+        ],
     )
     assert result.status == "new" and result.cell_count == 0
     row = conn.execute("SELECT title, organ, year, published, carrier, sha256 FROM reports").fetchone()
-    assert tuple(row) == ("茅坪镇2018年政府信息公开工作年度报告", "茅坪镇人民政府", 2018, "2019-01-20", "html", hashlib.sha256(page).hexdigest())
+    assert tuple(row) == (
+        "茅坪镇2018年政府信息公开工作年度报告",
+        "茅坪镇人民政府",
+        2018,
+        "2019-01-20",
+        "html",
+        hashlib.sha256(page).hexdigest(),
+    )
     assert count(conn, "fetch_errors") == 1
 
 
@@ -251,26 +299,39 @@ def test_wap_twin_and_repost_are_duplicates(conn: sqlite3.Connection) -> None:
     data = report_page(report)
     url = f"{BASE}/202001/t20200120_6.html"
     ingest_report(conn, page=page_input(url, data), attachments=[])
-    wap = ingest_report(conn, page=page_input(f"{BASE}/202001/t20200120_6_wap.html", data, fetched="2025-03-01T08:01:00Z"), attachments=[])
+    wap = ingest_report(
+        conn,
+        page=page_input(f"{BASE}/202001/t20200120_6_wap.html", data, fetched="2025-03-01T08:01:00Z"),
+        attachments=[],
+    )
     assert (wap.status, wap.report_id, wap.doc_key) == ("duplicate", 1, url)
-    mobile = ingest_report(conn, page=page_input(url + "?isMobile=true", data, fetched="2025-03-01T08:02:00Z"), attachments=[])
+    mobile = ingest_report(
+        conn, page=page_input(url + "?isMobile=true", data, fetched="2025-03-01T08:02:00Z"), attachments=[]
+    )
     assert mobile.status == "duplicate"
     # the same report re-posted under another column: other page chrome, same content
     repost_url = "http://www.cbx.gov.cn/xxgk/xzxxgk/xyz/202001/t20200121_9.html"
-    repost = page_shell(report.title, report.organ, report.published.isoformat(), report_body(report), chrome="乡镇信息公开")
+    repost = page_shell(
+        report.title, report.organ, report.published.isoformat(), report_body(report), chrome="乡镇信息公开"
+    )
     result = ingest_report(conn, page=page_input(repost_url, repost, fetched="2025-03-01T08:03:00Z"), attachments=[])
     assert (result.status, result.report_id) == ("duplicate", 1)
     assert count(conn, "reports") == 1
     urls = [r[0] for r in conn.execute("SELECT url FROM report_urls WHERE report_id = 1 ORDER BY first_seen")]
     assert urls == [url, f"{BASE}/202001/t20200120_6_wap.html", url + "?isMobile=true", repost_url]
     # seen again under a known URL: unchanged
-    assert ingest_report(conn, page=page_input(repost_url, repost, fetched="2025-04-01T08:00:00Z"), attachments=[]).status == "unchanged"
+    assert (
+        ingest_report(conn, page=page_input(repost_url, repost, fetched="2025-04-01T08:00:00Z"), attachments=[]).status
+        == "unchanged"
+    )
 
 
 def test_same_attachment_linked_from_two_pages_is_a_duplicate(conn: sqlite3.Connection) -> None:
     text = XIYAN_TEXT.read_bytes()
     att = IngestInput(f"{BASE}/202001/P020200115_1.txt", text, "text/plain", None, "2025-03-01T08:00:00Z", "附件")
-    for n, (title, col) in enumerate([("西岩镇2019年政府信息公开工作年度报告", "zfxxgknb"), ("西岩镇2019年信息公开年报", "xzjd")]):
+    for n, (title, col) in enumerate(
+        [("西岩镇2019年政府信息公开工作年度报告", "zfxxgknb"), ("西岩镇2019年信息公开年报", "xzjd")]
+    ):
         page = stub_page(title, "西岩镇人民政府", "2020-01-15", [("P020200115_1.txt", "附件")], chrome=col)
         result = ingest_report(conn, page=page_input(f"http://www.cbx.gov.cn/{col}/t{n}.html", page), attachments=[att])
         assert result.status == ("new", "duplicate")[n]
@@ -282,16 +343,29 @@ def test_an_edited_report_is_a_new_version(conn: sqlite3.Connection) -> None:
     url = f"{BASE}/t7.html"
     v1 = ingest_report(conn, page=page_input(url, report_page(report)), attachments=[])
     corrected = edited(report)
-    v2 = ingest_report(conn, page=page_input(url, report_page(corrected), fetched="2025-04-01T08:00:00Z"), attachments=[])
+    v2 = ingest_report(
+        conn, page=page_input(url, report_page(corrected), fetched="2025-04-01T08:00:00Z"), attachments=[]
+    )
     assert (v2.status, v2.version, v2.supersedes, v2.report_id) == ("changed", 2, v1.report_id, 2)
-    rows = conn.execute("SELECT id, version, is_current, edited, supersedes, fetched FROM reports ORDER BY id").fetchall()
-    assert [tuple(r) for r in rows] == [(1, 1, 0, 1, None, "2025-03-01T08:00:00Z"), (2, 2, 1, 1, 1, "2025-04-01T08:00:00Z")]
+    rows = conn.execute(
+        "SELECT id, version, is_current, edited, supersedes, fetched FROM reports ORDER BY id"
+    ).fetchall()
+    assert [tuple(r) for r in rows] == [
+        (1, 1, 0, 1, None, "2025-03-01T08:00:00Z"),
+        (2, 2, 1, 1, 1, "2025-04-01T08:00:00Z"),
+    ]
     key = ("review_litigation", "administrative_review", "pending")
-    values = dict(conn.execute('SELECT report_id, value FROM cells WHERE table_name = ? AND "row" = ? AND col = ?', key).fetchall())
+    values = dict(
+        conn.execute(
+            'SELECT report_id, value FROM cells WHERE table_name = ? AND "row" = ? AND col = ?', key
+        ).fetchall()
+    )
     assert values == {1: report.cells[key].value, 2: corrected.cells[key].value}
     assert count(conn, "cells") == 400  # both versions keep all their cells
     # the corrected bytes again: unchanged (against the current version)
-    again = ingest_report(conn, page=page_input(url, report_page(corrected), fetched="2025-05-01T08:00:00Z"), attachments=[])
+    again = ingest_report(
+        conn, page=page_input(url, report_page(corrected), fetched="2025-05-01T08:00:00Z"), attachments=[]
+    )
     assert (again.status, again.report_id) == ("unchanged", 2)
     # back to the first text: a third version, history kept
     v3 = ingest_report(conn, page=page_input(url, report_page(report), fetched="2025-06-01T08:00:00Z"), attachments=[])
@@ -303,7 +377,11 @@ def test_a_replaced_attachment_makes_a_new_version(conn: sqlite3.Connection) -> 
     text = XIYAN_TEXT.read_bytes()
     page = stub_page("西岩镇2019年政府信息公开工作年度报告", "西岩镇人民政府", "2020-01-15", [("P1.txt", "附件")])
     purl, aurl = f"{BASE}/t8.html", f"{BASE}/P1.txt"
-    ingest_report(conn, page=page_input(purl, page), attachments=[IngestInput(aurl, text, "text/plain", None, "2025-03-01T08:00:00Z")])
+    ingest_report(
+        conn,
+        page=page_input(purl, page),
+        attachments=[IngestInput(aurl, text, "text/plain", None, "2025-03-01T08:00:00Z")],
+    )
     fixed = text.replace("共公开政府信息15条".encode(), "共公开政府信息16条".encode())
     result = ingest_report(conn, page=page_input(purl, page, fetched="2025-04-01T08:00:00Z"),
                            attachments=[IngestInput(aurl, fixed, "text/plain", None, "2025-04-01T08:00:01Z")])  # fmt: skip
@@ -318,18 +396,30 @@ def test_removed_report_stays_and_comes_back(conn: sqlite3.Connection) -> None:
     report = sample(28, "2021")
     url = f"{BASE}/t9.html"
     ingest_report(conn, page=page_input(url, report_page(report)), attachments=[])
-    ingest_report(conn, page=page_input(url, report_page(edited(report)), fetched="2025-04-01T08:00:00Z"), attachments=[])
+    ingest_report(
+        conn, page=page_input(url, report_page(edited(report)), fetched="2025-04-01T08:00:00Z"), attachments=[]
+    )
     assert mark_removed(conn, doc_key(url), "2025-05-01T08:00:00Z") == 2  # every version
     assert mark_removed(conn, url.replace(".html", "_wap.html"), "2025-06-01T08:00:00Z") == 0  # already marked
-    assert [tuple(r) for r in conn.execute("SELECT id, removed_at FROM reports")] == [(1, "2025-05-01T08:00:00Z"), (2, "2025-05-01T08:00:00Z")]
+    assert [tuple(r) for r in conn.execute("SELECT id, removed_at FROM reports")] == [
+        (1, "2025-05-01T08:00:00Z"),
+        (2, "2025-05-01T08:00:00Z"),
+    ]
     assert count(conn, "cells") == 400  # nothing deleted
-    back = ingest_report(conn, page=page_input(url, report_page(edited(report)), fetched="2025-07-01T08:00:00Z"), attachments=[])
+    back = ingest_report(
+        conn, page=page_input(url, report_page(edited(report)), fetched="2025-07-01T08:00:00Z"), attachments=[]
+    )
     assert back.status == "unchanged"
     assert [r[0] for r in conn.execute("SELECT removed_at FROM reports")] == [None, None]
 
 
 def test_not_a_report_gets_a_warning(conn: sqlite3.Connection) -> None:
-    notice = page_shell("关于做好2019年政府信息公开工作年度报告的通知", "城步县政务公开办", "2019-12-20", "<p>各乡镇人民政府：请于1月31日前发布年度报告。</p>")
+    notice = page_shell(
+        "关于做好2019年政府信息公开工作年度报告的通知",
+        "城步县政务公开办",
+        "2019-12-20",
+        "<p>各乡镇人民政府：请于1月31日前发布年度报告。</p>",
+    )
     result = ingest_report(conn, page=page_input(f"{BASE}/t10.html", notice), attachments=[])
     assert result.status == "new" and result.cell_count == 0
     assert any("does not look like an annual report" in w for w in result.warnings)
@@ -348,7 +438,10 @@ def _rep(carrier: str, cells: int, failed: int = 0, text: str = "") -> Report:
 
 
 def _cands(*reports: Report | None) -> list[_Extracted]:
-    return [_Extracted(i, IngestInput(f"http://a.gov.cn/{i}", bytes([i])), r, None if r else "broken") for i, r in enumerate(reports)]
+    return [
+        _Extracted(i, IngestInput(f"http://a.gov.cn/{i}", bytes([i])), r, None if r else "broken")
+        for i, r in enumerate(reports)
+    ]
 
 
 def test_carrier_choice() -> None:

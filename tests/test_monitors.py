@@ -13,12 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 from datasette.utils import tilde_encode
+from publish_fixtures import Server
 
-from archive.store import db
 from archive.ops.monitors import MONITORS, alerts, health_sql, portal_health
 from archive.publish.prepare import prepare_for_serving
+from archive.store import db
 from archive.store.rebuild import record_portal_stats
-from publish_fixtures import Server
 
 REPO = Path(__file__).resolve().parents[1]
 STATUS = [sys.executable, "-m", "archive", "status"]
@@ -38,7 +38,9 @@ class History:
         db.upsert_portal(self.conn, {"id": pid, "name": name, "level": "county"})
 
     def run(self, per_portal: dict[str, dict], mode: str = "incremental") -> int:
-        run_id = db.start_run(self.conn, list(per_portal), mode, started=f"2026-01-{len(self.runs()) + 1:02d}T03:17:00Z")
+        run_id = db.start_run(
+            self.conn, list(per_portal), mode, started=f"2026-01-{len(self.runs()) + 1:02d}T03:17:00Z"
+        )
         for pid, stats in per_portal.items():
             record_portal_stats(self.conn, run_id, pid, {**OK, **stats})
         outcomes = {s.get("outcome", "ok") for s in per_portal.values()}
@@ -51,7 +53,15 @@ class History:
     def report(self, pid: str, version: int = 1, fetched: str = "2026-01-01T03:20:00Z") -> None:
         self.conn.execute(
             "INSERT INTO reports(url, portal, doc_key, version, is_current, fetched, organ, year) VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
-            (f"http://{pid}/r{len(self.runs())}-{version}", pid, f"http://{pid}/r{version}", version, fetched, "某局", 2024),
+            (
+                f"http://{pid}/r{len(self.runs())}-{version}",
+                pid,
+                f"http://{pid}/r{version}",
+                version,
+                fetched,
+                "某局",
+                2024,
+            ),
         )
 
     def health(self, **kwargs) -> dict[str, dict]:
@@ -76,7 +86,12 @@ def test_a_healthy_portal_fires_nothing(history):
     history.report("a")
     history.run({"a": {}})
     (row,) = history.health().values()
-    assert row["monitors"] == [] and (row["run_id"], row["mode"], row["runs"], row["runs_without_new"]) == (2, "incremental", 2, 1)
+    assert row["monitors"] == [] and (row["run_id"], row["mode"], row["runs"], row["runs_without_new"]) == (
+        2,
+        "incremental",
+        2,
+        1,
+    )
     assert (row["name"], row["reports_archived"], row["last_new_report"]) == ("甲县人民政府", 1, "2026-01-01T03:20:00Z")
 
 
@@ -90,8 +105,18 @@ def test_dead_and_zero_reports(history):
 
 
 def test_pagination_short_but_not_for_early_stops(history):
-    history.run({"a": {"new_reports": 1, "list_pages": 3, "list_pages_expected": 5},
-                 "b": {"new_reports": 1, "list_pages": 3, "list_pages_expected": 5, "list_pages_skipped": 2, "early_stops": 1}})
+    history.run(
+        {
+            "a": {"new_reports": 1, "list_pages": 3, "list_pages_expected": 5},
+            "b": {
+                "new_reports": 1,
+                "list_pages": 3,
+                "list_pages_expected": 5,
+                "list_pages_skipped": 2,
+                "early_stops": 1,
+            },
+        }
+    )
     health = history.health()
     assert health["a"]["monitors"] == ["pagination_short"] and health["b"]["monitors"] == []
 
@@ -110,7 +135,9 @@ def test_error_rate_jump_against_the_median_of_previous_runs(history):
 
 
 def test_block_rate_jump_and_first_run(history):
-    history.run({"a": {"new_reports": 1, "blocks": 21}, "b": {"new_reports": 1, "blocks": 20}})  # no history: floor 20 %
+    history.run(
+        {"a": {"new_reports": 1, "blocks": 21}, "b": {"new_reports": 1, "blocks": 20}}
+    )  # no history: floor 20 %
     health = history.health()
     assert health["a"]["monitors"] == ["block_rate_jump"] and health["b"]["monitors"] == []
     assert health["a"]["block_rate"] == 0.21 and health["a"]["baseline_runs"] == 0
@@ -135,19 +162,29 @@ def test_status_command_table_json_and_exit_codes(history, tmp_path):
     assert healthy.returncode == 0, healthy.stderr
     lines = healthy.stdout.splitlines()
     assert lines[0].split()[:6] == ["portal", "name", "run", "started", "mode", "outcome"]
-    assert lines[1].split()[:6] == ["a", "甲县人民政府", "1", "2026-01-01T03:17:00Z", "full", "ok"] and lines[1].endswith("ok")
+    assert lines[1].split()[:6] == ["a", "甲县人民政府", "1", "2026-01-01T03:17:00Z", "full", "ok"] and lines[
+        1
+    ].endswith("ok")
     assert "ALERT" not in healthy.stdout
     history.run({"a": {"outcome": "failed", "responses": 0, "errors": 2, "requests": 2}, "b": {"new_reports": 1}})
-    out = subprocess.run([*STATUS, "--archive", str(archive), "--json"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [*STATUS, "--archive", str(archive), "--json"], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 1, out.stderr
     doc = json.loads(out.stdout)
-    assert doc["healthy"] is False and [(a["portal"], a["monitor"], a["label"]) for a in doc["alerts"]] == [("a", "dead", "门户无法访问")]
+    assert doc["healthy"] is False and [(a["portal"], a["monitor"], a["label"]) for a in doc["alerts"]] == [
+        ("a", "dead", "门户无法访问")
+    ]
     assert {p["portal"]: p["monitors"] for p in doc["portals"]} == {"a": ["dead"], "b": []}
     table = subprocess.run([*STATUS, "--db", str(history.path)], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert table.returncode == 1 and "ALERT a dead (门户无法访问)" in table.stdout
-    missing = subprocess.run([*STATUS, "--archive", str(tmp_path / "nowhere")], cwd=REPO, capture_output=True, text=True, timeout=60)
+    missing = subprocess.run(
+        [*STATUS, "--archive", str(tmp_path / "nowhere")], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert missing.returncode == 2 and "archive database not found" in missing.stderr
-    bad = subprocess.run([*STATUS, "--archive", str(archive), "--stale-runs", "0"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [*STATUS, "--archive", str(archive), "--stale-runs", "0"], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
     assert bad.returncode == 2
     usage = subprocess.run([*STATUS, "--runs", "x"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert usage.returncode == 2
@@ -165,16 +202,24 @@ def test_status_page_and_view_in_datasette(history):
     history.run({"a": {"outcome": "failed", "responses": 0, "errors": 2, "requests": 2}, "b": {"list_pages": 1}})
     history.conn.close()
     prepare_for_serving(history.path)
-    view = {r[0]: r for r in sqlite3.connect(history.path).execute('SELECT 门户, 状态, 告警, 最近批次, 结果 FROM "抓取健康状况"')}
+    view = {
+        r[0]: r
+        for r in sqlite3.connect(history.path).execute('SELECT 门户, 状态, 告警, 最近批次, 结果 FROM "抓取健康状况"')
+    }
     assert view == {"a": ("a", "告警", "门户无法访问", 2, "failed"), "b": ("b", "告警", "分页提前中断", 2, "ok")}
     server = Server(["--db", str(history.path)])
     try:
         client = httpx.Client(base_url=server.url, timeout=30)
         doc = client.get("/nianbao/-/status.json").json()
-        assert doc["healthy"] is False and [(a["portal"], a["monitor"]) for a in doc["alerts"]] == [("a", "dead"), ("b", "pagination_short")]
+        assert doc["healthy"] is False and [(a["portal"], a["monitor"]) for a in doc["alerts"]] == [
+            ("a", "dead"),
+            ("b", "pagination_short"),
+        ]
         html = client.get("/nianbao/-/status").text
         assert "2 条告警" in html and "门户无法访问" in html and "甲县人民政府" in html
-        assert client.get("/nianbao/-/status.json", params={"stale_runs": "1"}).json()["alerts"][-1]["monitor"] == "stale"
+        assert (
+            client.get("/nianbao/-/status.json", params={"stale_runs": "1"}).json()["alerts"][-1]["monitor"] == "stale"
+        )
         assert client.get("/nianbao/-/status.json", params={"runs": "0"}).status_code == 400
         rows = client.get(f"/nianbao/{tilde_encode('抓取健康状况')}.json", params={"_shape": "array"}).json()
         assert [r["门户"] for r in rows] == ["a", "b"]

@@ -14,10 +14,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from archive.store.rebuild import rebuild
-from archive.store.session import ArchiveSession
-from archive.store.warc import iter_records
 from fixtures.archive.compare import differences, table_rows
 from fixtures.archive.site import (
     T_RUN1,
@@ -32,6 +28,10 @@ from fixtures.archive.site import (
     replace_attachment,
     report_keys,
 )
+
+from archive.store.rebuild import rebuild
+from archive.store.session import ArchiveSession
+from archive.store.warc import iter_records
 
 NIANBAO = str(Path(sys.executable).parent / "nianbao")
 D = "/zfxxgk/zfxxgknb/"
@@ -95,8 +95,14 @@ def test_crawls_with_changes_and_rebuild_equality(tmp_path: Path, site: RunningS
             ("202201/t20220110_101.html", 2, 1, 1, 0, "html", 200),
             ("202501/t20250110_106.html", 1, 1, 0, 0, "html", 200),
         ]
-        assert [tuple(r) for r in conn.execute("SELECT id, outcome FROM crawl_runs")] == [(1, "ok"), (2, "ok"), (3, "ok")]
-        assert [tuple(r) for r in conn.execute("SELECT kind, count(*) FROM fetch_errors GROUP BY kind")] == [("extract", 1)]
+        assert [tuple(r) for r in conn.execute("SELECT id, outcome FROM crawl_runs")] == [
+            (1, "ok"),
+            (2, "ok"),
+            (3, "ok"),
+        ]
+        assert [tuple(r) for r in conn.execute("SELECT kind, count(*) FROM fetch_errors GROUP BY kind")] == [
+            ("extract", 1)
+        ]
     # every payload is stored once, whatever the number of fetches
     assert set(response_counts(root).values()) == {1}
     stats = rebuild(root, tmp_path / "rebuilt.db")
@@ -113,9 +119,15 @@ def test_recrawl_of_an_unchanged_portal_adds_nothing(tmp_path: Path, site: Runni
     root = tmp_path / "data"
     with ArchiveSession(root) as s:
         crawl(s, site, start=T_RUN1)
-        before = {t: s.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("reports", "cells", "snapshots", "fetches")}
+        before = {
+            t: s.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("reports", "cells", "snapshots", "fetches")
+        }
         run2 = crawl(s, site, start=T_RUN2)
-        after = {t: s.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("reports", "cells", "snapshots", "fetches")}
+        after = {
+            t: s.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("reports", "cells", "snapshots", "fetches")
+        }
         assert set(statuses(run2).values()) == {"unchanged"}
         assert all(c.revisit for c in run2.captured)  # every payload already archived
         assert after == {**before, "fetches": 2 * before["fetches"]}
@@ -129,20 +141,31 @@ def test_rebuild_command(tmp_path: Path, site: RunningSite) -> None:
     with ArchiveSession(root) as s:
         crawl(s, site, start=T_RUN1)
     out = tmp_path / "out" / "rebuilt.db"
-    first = subprocess.run([NIANBAO, "rebuild", "--archive", str(root), "--db", str(out)], capture_output=True, text=True, timeout=300)
+    first = subprocess.run(
+        [NIANBAO, "rebuild", "--archive", str(root), "--db", str(out)], capture_output=True, text=True, timeout=300
+    )
     assert first.returncode == 0, first.stderr
     assert f"rebuilt {out}" in first.stdout and "4 report rows" in first.stdout and "1 runs, 1 portals" in first.stdout
     assert differences(root / "nianbao.db", out) == []
-    again = subprocess.run([NIANBAO, "rebuild", "--archive", str(root), "--db", str(out)], capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        [NIANBAO, "rebuild", "--archive", str(root), "--db", str(out)], capture_output=True, text=True, timeout=300
+    )
     assert again.returncode == 2 and "exists (use --force" in again.stderr
-    forced = subprocess.run([NIANBAO, "rebuild", "--archive", str(root), "--db", str(out), "--force"], capture_output=True, text=True, timeout=300)
+    forced = subprocess.run(
+        [NIANBAO, "rebuild", "--archive", str(root), "--db", str(out), "--force"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert forced.returncode == 0, forced.stderr
     assert differences(root / "nianbao.db", out) == []
     assert sorted(p.name for p in out.parent.iterdir()) == ["rebuilt.db"]  # no temp file left behind
     # the default database is ARCHIVE/nianbao.db: refused because the crawl's database is there
     default = subprocess.run([NIANBAO, "rebuild", "--archive", str(root)], capture_output=True, text=True, timeout=300)
     assert default.returncode == 2 and str(root / "nianbao.db") in default.stderr
-    missing = subprocess.run([NIANBAO, "rebuild", "--archive", str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=60)
+    missing = subprocess.run(
+        [NIANBAO, "rebuild", "--archive", str(tmp_path / "nowhere")], capture_output=True, text=True, timeout=60
+    )
     assert missing.returncode == 1 and "not found" in missing.stderr
 
 

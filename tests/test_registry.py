@@ -62,8 +62,16 @@ def test_round_trip_and_validation(tmp_path):
     reg = load_registry(path)
     assert reg.portals == {}
     reg.deny_hosts = ["eshutan.com"]
-    portal = Portal(id="430529", code="430529", name="城步苗族自治县人民政府", level="county", parent_code="430500",
-                    hosts=["WWW.Chengbu.gov.cn:80"], start_urls=["http://www.chengbu.gov.cn/"], platform="trs")
+    portal = Portal(
+        id="430529",
+        code="430529",
+        name="城步苗族自治县人民政府",
+        level="county",
+        parent_code="430500",
+        hosts=["WWW.Chengbu.gov.cn:80"],
+        start_urls=["http://www.chengbu.gov.cn/"],
+        platform="trs",
+    )
     portal.hosts = [normalise_host(h) for h in portal.hosts]
     reg.add(portal)
     reg.save(path)
@@ -87,7 +95,9 @@ def test_round_trip_and_validation(tmp_path):
 
 def test_bad_registry_file(tmp_path):
     path = tmp_path / "bad.toml"
-    path.write_text('[[portal]]\nid = "1"\nname = "x"\nhosts = ["a.gov.cn"]\nstart_urls = ["http://a.gov.cn/"]\ncolour = "red"\n')
+    path.write_text(
+        '[[portal]]\nid = "1"\nname = "x"\nhosts = ["a.gov.cn"]\nstart_urls = ["http://a.gov.cn/"]\ncolour = "red"\n'
+    )
     with pytest.raises(RegistryError, match="unknown keys"):
         load_registry(path)
     path.write_text("[[portal]\n")
@@ -107,10 +117,42 @@ def test_hosts_and_adhoc_portals():
 def test_portals_cli(tmp_path, capsys):
     path = tmp_path / "reg.toml"
     args = ["portals", "--registry", str(path)]
-    assert nianbao(args + ["add", "350128", "--name", "平潭县", "--level", "county", "--parent-code", "350100",
-                           "--start-url", "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/", "--platform", "trs_dynamic"]) == 0
-    assert nianbao(args + ["add", "350128-dsj", "--name", "平潭县地方税务局", "--level", "department",
-                           "--start-url", "https://www.pingtan.gov.cn/dsj/"]) == 0
+    assert (
+        nianbao(
+            args
+            + [
+                "add",
+                "350128",
+                "--name",
+                "平潭县",
+                "--level",
+                "county",
+                "--parent-code",
+                "350100",
+                "--start-url",
+                "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/",
+                "--platform",
+                "trs_dynamic",
+            ]
+        )
+        == 0
+    )
+    assert (
+        nianbao(
+            args
+            + [
+                "add",
+                "350128-dsj",
+                "--name",
+                "平潭县地方税务局",
+                "--level",
+                "department",
+                "--start-url",
+                "https://www.pingtan.gov.cn/dsj/",
+            ]
+        )
+        == 0
+    )
     assert nianbao(args + ["add", "350128", "--name", "again", "--start-url", "https://www.pingtan.gov.cn/"]) == 2
     assert nianbao(args + ["add", "350129", "--name", "镜像", "--start-url", "http://www.btfghg.com/"]) == 2
     capsys.readouterr()
@@ -119,7 +161,11 @@ def test_portals_cli(tmp_path, capsys):
     assert [line.split()[0] for line in lines] == ["350128", "350128-dsj"]
     assert nianbao(args + ["list", "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
-    assert rows[0]["hosts"] == ["www.pingtan.gov.cn"] and rows[0]["platform"] == "trs_dynamic" and rows[1]["code"] == "350128"
+    assert (
+        rows[0]["hosts"] == ["www.pingtan.gov.cn"]
+        and rows[0]["platform"] == "trs_dynamic"
+        and rows[1]["code"] == "350128"
+    )
     assert nianbao(args + ["show", "350128-dsj"]) == 0
     shown = capsys.readouterr().out
     assert "平潭县地方税务局" in shown and "department" in shown

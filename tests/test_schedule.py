@@ -15,10 +15,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from archive.ops import schedule as sch
 from crawler_harness import FAST, REPO, register
 from portals import portal_factory  # noqa: F401  (fixture)
+
+from archive.ops import schedule as sch
 
 VENV_BIN = Path(sys.executable).parent
 NIANBAO = str(VENV_BIN / "nianbao")
@@ -27,8 +27,9 @@ SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
 
 
 def run(args: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*SCHEDULE, *args], cwd=REPO, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [*SCHEDULE, *args], cwd=REPO, capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}
+    )
 
 
 def test_cron_line_for_each_cadence(tmp_path):
@@ -57,7 +58,7 @@ def test_systemd_units(tmp_path):
     text = out.stdout
     service = text.split("# nianbao-crawl.service\n")[1].split("# nianbao-crawl.timer\n")[0]
     timer = text.split("# nianbao-crawl.timer\n")[1]
-    exec_start = next(line for line in service.splitlines() if line.startswith("ExecStart="))[len("ExecStart="):]
+    exec_start = next(line for line in service.splitlines() if line.startswith("ExecStart="))[len("ExecStart=") :]
     assert shlex.split(exec_start) == [NIANBAO, "crawl", "--archive", str(archive), "--incremental", "--early-stop",
                                        "--full-every", "7", "--skip-if-busy", "--quiet", "430529"]  # fmt: skip
     assert "Type=oneshot" in service and "SuccessExitStatus=75" in service and f"WorkingDirectory={tmp_path}" in service
@@ -127,7 +128,11 @@ def test_install_cron_adds_then_replaces_its_line(tmp_path):
     assert first.returncode == 0, first.stderr
     assert f"installed in the crontab ({tmp_path / 'bin' / 'crontab'})" in first.stdout
     lines = table.read_text().splitlines()
-    assert len(lines) == 2 and lines[0].startswith(f"# nianbao schedule: {archive} ") and lines[1].endswith("430529 >> " + f"{archive}/crawl.log 2>&1")
+    assert (
+        len(lines) == 2
+        and lines[0].startswith(f"# nianbao schedule: {archive} ")
+        and lines[1].endswith("430529 >> " + f"{archive}/crawl.log 2>&1")
+    )
     assert archive.is_dir()  # the job appends its log there
     # the user's own lines stay; a second install replaces the job instead of adding another
     table.write_text("MAILTO=ops@example.org\n0 1 * * * /usr/bin/backup\n" + table.read_text())
@@ -157,11 +162,19 @@ def test_install_systemd_into_a_unit_directory(tmp_path):
     assert out.returncode == 0, out.stderr
     assert sorted(p.name for p in units.iterdir()) == ["nianbao-county.service", "nianbao-county.timer"]
     assert "Unit=nianbao-county.service" in (units / "nianbao-county.timer").read_text()
-    assert "enable with: systemctl --user daemon-reload && systemctl --user enable --now nianbao-county.timer" in out.stdout
+    assert (
+        "enable with: systemctl --user daemon-reload && systemctl --user enable --now nianbao-county.timer"
+        in out.stdout
+    )
     env_dir = tmp_path / "from-env"
-    out = run(["--format", "systemd", "--install", "--archive", str(tmp_path / "data")], {"NIANBAO_SYSTEMD_DIR": str(env_dir)})
+    out = run(
+        ["--format", "systemd", "--install", "--archive", str(tmp_path / "data")], {"NIANBAO_SYSTEMD_DIR": str(env_dir)}
+    )
     assert out.returncode == 0 and (env_dir / "nianbao-crawl.timer").is_file()
-    assert sch.enable_hint(Path("/etc/systemd/system")) == "systemctl daemon-reload && systemctl enable --now nianbao-crawl.timer"
+    assert (
+        sch.enable_hint(Path("/etc/systemd/system"))
+        == "systemctl daemon-reload && systemctl enable --now nianbao-crawl.timer"
+    )
 
 
 def test_the_scheduled_command_crawls(portal_factory, tmp_path):
@@ -174,8 +187,14 @@ def test_the_scheduled_command_crawls(portal_factory, tmp_path):
     fast = " ".join(f"-s {k}={v}" for k, v in FAST.items() if k != "LOG_LEVEL")  # --quiet: warnings only
     command = command.replace(" --quiet ", f" --quiet {fast} ", 1)
     for expected_mode in ("full", "incremental", "full"):
-        done = subprocess.run(["/bin/sh", "-c", command], cwd=tmp_path, capture_output=True, text=True, timeout=180,
-                              env={**os.environ, "PYTHONUTF8": "1"})
+        done = subprocess.run(
+            ["/bin/sh", "-c", command],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            env={**os.environ, "PYTHONUTF8": "1"},
+        )
         assert done.returncode == 0, (done.stderr, (archive / "crawl.log").read_text()[-3000:])
         conn = sqlite3.connect(archive / "nianbao.db")
         mode, outcome = conn.execute("SELECT mode, outcome FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
@@ -183,7 +202,10 @@ def test_the_scheduled_command_crawls(portal_factory, tmp_path):
         assert (mode, outcome) == (expected_mode, "ok")
     log = (archive / "crawl.log").read_text()
     assert [line.split(" in ")[0] for line in log.splitlines() if line.startswith("crawl run ")] == [
-        "crawl run 1: ok", "crawl run 2: ok", "crawl run 3: ok"]
+        "crawl run 1: ok",
+        "crawl run 2: ok",
+        "crawl run 3: ok",
+    ]
     assert " INFO: " not in log
 
 
@@ -196,7 +218,9 @@ def _project_copy(dest: Path) -> Path:
     for name in ("scrapy.cfg", "pyproject.toml"):
         shutil.copy(REPO / name, dest / name)
     readme = REPO / "README.md"
-    (dest / "README.md").write_text(readme.read_text(encoding="utf-8") if readme.exists() else "nianbao\n", encoding="utf-8")
+    (dest / "README.md").write_text(
+        readme.read_text(encoding="utf-8") if readme.exists() else "nianbao\n", encoding="utf-8"
+    )
     for package in ("crawler", "extract", "archive"):
         shutil.copytree(REPO / package, dest / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     return dest
@@ -205,8 +229,13 @@ def _project_copy(dest: Path) -> Path:
 def test_scrapyd_egg_builds_and_runs_under_the_scrapyd_runner(portal_factory, tmp_path):
     project = _project_copy(tmp_path / "project")
     egg = tmp_path / "nianbao.egg"
-    built = subprocess.run([str(VENV_BIN / "scrapyd-deploy"), "--build-egg", str(egg)], cwd=project, capture_output=True,
-                           text=True, timeout=300)
+    built = subprocess.run(
+        [str(VENV_BIN / "scrapyd-deploy"), "--build-egg", str(egg)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stderr
     with zipfile.ZipFile(egg) as z:
         names = set(z.namelist())
@@ -246,6 +275,8 @@ def test_scrapyd_egg_builds_and_runs_under_the_scrapyd_runner(portal_factory, tm
     conn = sqlite3.connect(archive / "nianbao.db")
     try:
         assert conn.execute("SELECT outcome FROM crawl_runs").fetchall() == [("ok",)]
-        assert sorted(r[0] for r in conn.execute("SELECT url FROM reports")) == sorted(e.url for e in site.expected_reports)
+        assert sorted(r[0] for r in conn.execute("SELECT url FROM reports")) == sorted(
+            e.url for e in site.expected_reports
+        )
     finally:
         conn.close()

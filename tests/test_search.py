@@ -11,8 +11,9 @@ import pytest
 from datasette.utils import tilde_encode
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from portalgen.sample import PHRASES, PROBLEMS
+from publish_fixtures import TRADITIONAL_TEXT, Server, build_archive
+
 from archive.publish.prepare import prepare_for_serving
 from archive.publish.search import (
     escape_fts,
@@ -25,7 +26,6 @@ from archive.publish.search import (
     update_search_index,
 )
 from archive.store.schema import create_schema
-from publish_fixtures import TRADITIONAL_TEXT, Server, build_archive
 
 # ----------------------------------------------------------------------------- tokenizer
 
@@ -68,7 +68,7 @@ def test_tokenize(text, tokens):
         ("   ", '""'),
         ("", '""'),
         ('"', '""'),
-        ('NEAR(扶贫) OR -', '"near 扶贫" "or"*'),
+        ("NEAR(扶贫) OR -", '"near 扶贫" "or"*'),
     ],
 )
 def test_escape_fts(query, fts):
@@ -120,14 +120,16 @@ def _fts_db(texts: list[str]) -> sqlite3.Connection:
 def test_cjk_search_equals_substring(texts, query):
     """For CJK text, MATCH escape_fts(q) finds exactly the rows containing q."""
     conn = _fts_db(texts)
-    found = {r[0] for r in conn.execute("SELECT rowid FROM sections_fts WHERE sections_fts MATCH escape_fts(?)", (query,))}
+    found = {
+        r[0] for r in conn.execute("SELECT rowid FROM sections_fts WHERE sections_fts MATCH escape_fts(?)", (query,))
+    }
     expected = {i + 1 for i, t in enumerate(texts) if query in t}
     assert found == expected
 
 
 def test_index_updates_incrementally_and_rebuilds_on_change():
     conn = _fts_db(["扶贫资金", "城乡低保"])
-    count = lambda q: conn.execute(  # noqa: E731
+    count = lambda q: conn.execute(
         "SELECT count(*) FROM sections_fts WHERE sections_fts MATCH escape_fts(?)", (q,)
     ).fetchone()[0]
     assert count("扶贫") == 1
@@ -145,7 +147,9 @@ def test_index_updates_incrementally_and_rebuilds_on_change():
     assert count("低保") == 0
     conn.execute("UPDATE reports SET title = '西岩镇2019年政府信息公开工作年度报告' WHERE id = 1")
     update_search_index(conn)
-    assert conn.execute("SELECT count(*) FROM reports_fts WHERE reports_fts MATCH escape_fts('2019年')").fetchone()[0] == 1
+    assert (
+        conn.execute("SELECT count(*) FROM reports_fts WHERE reports_fts MATCH escape_fts('2019年')").fetchone()[0] == 1
+    )
     assert rebuild_search_index(conn).mode == "rebuilt"
     assert count("扶贫") == 1
 
@@ -160,9 +164,31 @@ def test_index_refuses_a_database_without_archive_tables(tmp_path):
 # ----------------------------------------------------------------------------- through Datasette
 
 QUERIES = [
-    "扶贫", "低保", "复议", "信访举报投诉", "2019年", "12345热线", "贫", "保", "公开", "政府信息公开",
-    "行政复议", "乡村振兴", "政务新媒体", "三公", "习近平新时代中国特色社会主义思想", "年度", "2021",
-    "12345", "热线", "信息处理费", "APP", "app", "政务APP", "PDF文件", "镇",
+    "扶贫",
+    "低保",
+    "复议",
+    "信访举报投诉",
+    "2019年",
+    "12345热线",
+    "贫",
+    "保",
+    "公开",
+    "政府信息公开",
+    "行政复议",
+    "乡村振兴",
+    "政务新媒体",
+    "三公",
+    "习近平新时代中国特色社会主义思想",
+    "年度",
+    "2021",
+    "12345",
+    "热线",
+    "信息处理费",
+    "APP",
+    "app",
+    "政务APP",
+    "PDF文件",
+    "镇",
 ]
 
 
@@ -202,7 +228,9 @@ def test_multi_term_query_is_and(served):
     assert 0 < expected < _like(conn, ["heading", "text"], ["复议"], "sections")
     assert _count(server, "/archive/sections.json", _search="复议 低保") == expected
     assert _count(server, "/archive/sections.json", _search='"依托政府 门户网站"') == 0
-    assert _count(server, "/archive/sections.json", _search='"政府门户网站"') == _like(conn, ["text"], ["政府门户网站"], "sections")
+    assert _count(server, "/archive/sections.json", _search='"政府门户网站"') == _like(
+        conn, ["text"], ["政府门户网站"], "sections"
+    )
 
 
 def test_title_search_on_reports_and_views(served):
@@ -210,8 +238,12 @@ def test_title_search_on_reports_and_views(served):
     conn = sqlite3.connect(fixture.db_path)
     for query in ("2019年", "镇", "人民政府", "水利局"):
         assert _count(server, "/archive/reports.json", _search=query) == _like(conn, ["title"], [query], "reports")
-    assert _count(server, f"/archive/{tilde_encode('报告一览')}.json", _search="2019年") == _like(conn, ["title"], ["2019年"], "reports")
-    assert _count(server, f"/archive/{tilde_encode('章节检索')}.json", _search="复议") == _like(conn, ["heading", "text"], ["复议"], "sections")
+    assert _count(server, f"/archive/{tilde_encode('报告一览')}.json", _search="2019年") == _like(
+        conn, ["title"], ["2019年"], "reports"
+    )
+    assert _count(server, f"/archive/{tilde_encode('章节检索')}.json", _search="复议") == _like(
+        conn, ["heading", "text"], ["复议"], "sections"
+    )
     assert _count(server, "/archive/sections.json", _search_text="复议") == _like(conn, ["text"], ["复议"], "sections")
 
 
@@ -233,7 +265,11 @@ def test_plugin_registered_and_escape_fts_overridden(served):
     plugins = httpx.get(server.url + "/-/plugins.json", timeout=30).json()
     mine = [p for p in plugins if p["name"] in ("nianbao", "archive.datasette")]
     assert mine and "prepare_connection" in mine[0]["hooks"]
-    r = httpx.get(server.url + "/archive.json", params={"sql": "select escape_fts('扶贫资金') as q", "_shape": "array"}, timeout=30)
+    r = httpx.get(
+        server.url + "/archive.json",
+        params={"sql": "select escape_fts('扶贫资金') as q", "_shape": "array"},
+        timeout=30,
+    )
     assert r.json() == [{"q": '"扶贫 贫资 资金"'}]
 
 
@@ -259,9 +295,14 @@ def test_traditional_text_matches_simplified_queries(tmp_path):
     conn = sqlite3.connect(fixture.db_path)
     register_functions(conn)
     target = fixture.report("traditional")
-    section_id = conn.execute("SELECT id FROM sections WHERE report_id = ? AND text = ?", (target.id, TRADITIONAL_TEXT)).fetchone()[0]
+    section_id = conn.execute(
+        "SELECT id FROM sections WHERE report_id = ? AND text = ?", (target.id, TRADITIONAL_TEXT)
+    ).fetchone()[0]
     for query in ("扶贫资金", "扶貧資金", "低保资讯", "资讯发布"):
-        ids = {r[0] for r in conn.execute("SELECT rowid FROM sections_fts WHERE sections_fts MATCH escape_fts(?)", (query,))}
+        ids = {
+            r[0]
+            for r in conn.execute("SELECT rowid FROM sections_fts WHERE sections_fts MATCH escape_fts(?)", (query,))
+        }
         assert section_id in ids
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import os
 import random
-import json
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -30,7 +30,7 @@ from archive.store.warc import (
 )
 
 WARCIO = str(Path(sys.executable).parent / "warcio")
-T0 = datetime(2025, 3, 1, 8, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2025, 3, 1, 8, 0, 0, tzinfo=UTC)
 HTML = "<html><head><title>城步县2024年政府信息公开工作年度报告</title></head><body>正文</body></html>".encode()
 
 
@@ -76,7 +76,13 @@ def test_exchange_records_pass_warcio_check_and_index(tmp_path: Path) -> None:
     known = Known()
     with WarcWriter(tmp_path / "warc", prefix="test") as writer:
         writer.write_warcinfo({"operator": "nianbao tests", "isPartOf": "run-1"})
-        a = exchange(writer, known, "http://www.cbx.gov.cn/zfxxgk/zfxxgknb/index.html", HTML, metadata={"type": "fetch", "kind": "list"})
+        a = exchange(
+            writer,
+            known,
+            "http://www.cbx.gov.cn/zfxxgk/zfxxgknb/index.html",
+            HTML,
+            metadata={"type": "fetch", "kind": "list"},
+        )
         b = exchange(writer, known, "http://www.cbx.gov.cn/zfxxgk/zfxxgknb/t1.pdf", b"%PDF-1.4\n" + bytes(range(256)) * 40,
                      response_headers=[("Content-Type", "application/pdf")])  # fmt: skip
         m = writer.write_metadata("urn:nianbao:run:1", {"type": "run_end", "run_id": 1}, concurrent_to=None)
@@ -86,7 +92,10 @@ def test_exchange_records_pass_warcio_check_and_index(tmp_path: Path) -> None:
     check = warcio("check", "-v", str(path))
     assert check.returncode == 0, check.stdout + check.stderr
     assert check.stdout.count("digest pass") == 7  # warcinfo, 2 x (response, request), 2 x metadata
-    index = [json.loads(line) for line in warcio("index", "-f", "warc-type,warc-target-uri,offset", str(path)).stdout.splitlines()]
+    index = [
+        json.loads(line)
+        for line in warcio("index", "-f", "warc-type,warc-target-uri,offset", str(path)).stdout.splitlines()
+    ]
     assert [(r["warc-type"], r.get("warc-target-uri")) for r in index] == [
         ("warcinfo", None),
         ("response", a.url),
@@ -116,7 +125,12 @@ def test_payload_digest_is_sha256_of_the_payload(tmp_path: Path) -> None:
     assert rec.warc_header("WARC-Payload-Digest").startswith("sha256:")
     assert rec.warc_header("WARC-Block-Digest").startswith("sha256:")
     assert rec.payload == HTML and rec.sha256 == ex.sha256
-    assert (rec.url, rec.status, rec.content_type, rec.date) == ("https://www.cbx.gov.cn/a.html", 200, "text/html; charset=utf-8", "2025-03-01T08:00:00Z")
+    assert (rec.url, rec.status, rec.content_type, rec.date) == (
+        "https://www.cbx.gov.cn/a.html",
+        200,
+        "text/html; charset=utf-8",
+        "2025-03-01T08:00:00Z",
+    )
     assert rec.record_id == ex.record_id and rec.record_type == "response"
     assert ("ETag", '"v1"') in rec.http_headers
 
@@ -133,7 +147,9 @@ def test_identical_payload_is_stored_once_as_revisit(tmp_path: Path) -> None:
         empty2 = exchange(writer, known, "http://www.cbx.gov.cn/empty", b"")
     assert (first.revisit, twin.revisit, again.revisit) == (False, True, True)
     assert not empty1.revisit and not empty2.revisit  # empty payloads are never deduplicated
-    assert twin.refers_to == RevisitTarget(first.url, "2025-03-01T08:00:00Z", first.record_id, first.warc_file, first.offset)
+    assert twin.refers_to == RevisitTarget(
+        first.url, "2025-03-01T08:00:00Z", first.record_id, first.warc_file, first.offset
+    )
     # the revisit holds headers only: far smaller than the response
     assert twin.length < 1000 < first.length
     rec = read_record(tmp_path, twin.warc_file, twin.offset)
@@ -167,7 +183,9 @@ def test_revisit_without_location_fields_is_found_by_record_id(tmp_path: Path) -
 
 def test_revisit_whose_original_is_missing_is_a_clear_error(tmp_path: Path) -> None:
     known = Known()
-    known.targets[hashlib.sha256(HTML).hexdigest()] = RevisitTarget("http://gone.gov.cn/", "2020-01-01T00:00:00Z", "<urn:uuid:00000000-0000-0000-0000-000000000000>")
+    known.targets[hashlib.sha256(HTML).hexdigest()] = RevisitTarget(
+        "http://gone.gov.cn/", "2020-01-01T00:00:00Z", "<urn:uuid:00000000-0000-0000-0000-000000000000>"
+    )
     with WarcWriter(tmp_path / "warc") as writer:
         twin = exchange(writer, known, "http://a.gov.cn/2.html", HTML)
     with pytest.raises(WarcError, match="not found"):
@@ -271,7 +289,7 @@ def test_metadata_record_round_trip(tmp_path: Path) -> None:
 
 
 def test_format_warc_date() -> None:
-    assert format_warc_date(datetime(2025, 3, 1, 16, 0, 0, 123456, tzinfo=timezone.utc)) == "2025-03-01T16:00:00Z"
+    assert format_warc_date(datetime(2025, 3, 1, 16, 0, 0, 123456, tzinfo=UTC)) == "2025-03-01T16:00:00Z"
     from datetime import timedelta
 
     beijing = timezone(timedelta(hours=8))

@@ -6,7 +6,14 @@ from rich.console import Console
 from rich.table import Table
 
 from extract.model import Report
-from extract.schema import ACTIVE_2019, ACTIVE_2021, APPLICANT_COLUMNS, APPLICATION_ROWS_2021, REVIEW_COLUMNS, REVIEW_ROWS
+from extract.schema import (
+    ACTIVE_2019,
+    ACTIVE_2021,
+    APPLICANT_COLUMNS,
+    APPLICATION_ROWS_2021,
+    REVIEW_COLUMNS,
+    REVIEW_ROWS,
+)
 
 _ACTIVE_COLS: dict[str, str] = {}
 for _st in ACTIVE_2019 + ACTIVE_2021:
@@ -56,19 +63,36 @@ def print_report(report: Report, console: Console | None = None) -> None:
         cols = [(k, lab) for k, lab in _ACTIVE_COLS.items() if k in used]
         cols += [(k, k) for k in sorted(used) if k not in dict(cols)]
         canon = [k for st in ACTIVE_2019 + ACTIVE_2021 for k, _ in st.rows]
-        grid("active_disclosure", "二、主动公开政府信息情况 (active_disclosure)", cols,
-             _row_order(by_table["active_disclosure"], canon))
+        grid(
+            "active_disclosure",
+            "二、主动公开政府信息情况 (active_disclosure)",
+            cols,
+            _row_order(by_table["active_disclosure"], canon),
+        )
     if "applications" in by_table:
         canon = [r.key for r in APPLICATION_ROWS_2021] + ["other"]
-        grid("applications", "三、收到和处理政府信息公开申请情况 (applications)", list(APPLICANT_COLUMNS),
-             _row_order(by_table["applications"], canon))
+        grid(
+            "applications",
+            "三、收到和处理政府信息公开申请情况 (applications)",
+            list(APPLICANT_COLUMNS),
+            _row_order(by_table["applications"], canon),
+        )
     if "review_litigation" in by_table:
         names = dict(REVIEW_ROWS)
-        grid("review_litigation", "四、行政复议、行政诉讼情况 (review_litigation)", list(REVIEW_COLUMNS),
-             list(names), lambda r: f"{r} {names[r]}")
+        grid(
+            "review_litigation",
+            "四、行政复议、行政诉讼情况 (review_litigation)",
+            list(REVIEW_COLUMNS),
+            list(names),
+            lambda r: f"{r} {names[r]}",
+        )
     if "legacy_indicators" in by_table:
-        grid("legacy_indicators", "政府信息公开情况统计表 (legacy_indicators)", [("value", "value"), ("cumulative", "cumulative")],
-             by_table["legacy_indicators"])
+        grid(
+            "legacy_indicators",
+            "政府信息公开情况统计表 (legacy_indicators)",
+            [("value", "value"), ("cumulative", "cumulative")],
+            by_table["legacy_indicators"],
+        )
     failed = [c for c in report.checks if not c.ok]
     console.print(f"checks: {len(report.checks) - len(failed)} passed, {len(failed)} failed")
     for c in failed:

@@ -31,8 +31,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import AsgiFileDownload, BadRequest, Forbidden, NotFound, Response
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from archive.datasette import STATIC_DIR, TEMPLATES_DIR
-from archive.datasette import pages
+from archive.datasette import STATIC_DIR, TEMPLATES_DIR, pages
 from archive.datasette.metadata import VIEWS, build_metadata
 from archive.datasette.snapshots import (
     SECURITY_HEADERS,
@@ -50,7 +49,12 @@ SNIPPET_COLUMNS = frozenset({"摘要"})
 REPORT_LINK_COLUMNS = frozenset({"报告ID", "上一版本ID"})
 SNAPSHOT_LINK_COLUMNS = frozenset({"存档快照", "数据来源快照", "旧版快照", "新版快照"})
 CELL_LINK_COLUMNS = frozenset({"单元格ID"})
-TABLE_SNAPSHOT_COLUMNS = {("reports", "snapshot_id"), ("reports", "source_snapshot_id"), ("attachments", "snapshot_id"), ("fetches", "snapshot_id")}
+TABLE_SNAPSHOT_COLUMNS = {
+    ("reports", "snapshot_id"),
+    ("reports", "source_snapshot_id"),
+    ("attachments", "snapshot_id"),
+    ("fetches", "snapshot_id"),
+}
 
 
 # ----------------------------------------------------------------------------- state
@@ -74,7 +78,7 @@ class _State:
         self.metadata: dict | None = None
 
 
-_STATES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _inspect(name: str, path: Path) -> ArchiveDb | None:
@@ -163,8 +167,14 @@ def dump_files(datasette) -> list[dict]:
     return [
         {"name": f.name, "size": f.size, "sha256": f.sha256, "url": datasette.urls.path(f"/-/nianbao/dumps/{f.name}")}
         for f in read_sums(folder)
-    ] + [{"name": SUMS_NAME, "size": (folder / SUMS_NAME).stat().st_size, "sha256": "",
-          "url": datasette.urls.path(f"/-/nianbao/dumps/{SUMS_NAME}")}]
+    ] + [
+        {
+            "name": SUMS_NAME,
+            "size": (folder / SUMS_NAME).stat().st_size,
+            "sha256": "",
+            "url": datasette.urls.path(f"/-/nianbao/dumps/{SUMS_NAME}"),
+        }
+    ]
 
 
 # ----------------------------------------------------------------------------- SQL
@@ -252,8 +262,14 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
         return {
             "nianbao": {
                 "archives": [
-                    {"name": n, "url": datasette.urls.database(n),
-                     "views": [{"name": v, "url": datasette.urls.table(n, v), "description": VIEWS[v]["description"]} for v in VIEWS]}
+                    {
+                        "name": n,
+                        "url": datasette.urls.database(n),
+                        "views": [
+                            {"name": v, "url": datasette.urls.table(n, v), "description": VIEWS[v]["description"]}
+                            for v in VIEWS
+                        ],
+                    }
                     for n in names
                 ],
                 "dumps": dump_files(datasette),
@@ -410,7 +426,9 @@ async def _context_page(datasette, request, table: str, load, template: str, mis
 
 
 async def report_page(datasette, request):
-    return await _context_page(datasette, request, "reports", pages.report_context, "nianbao_report.html", "report not found")
+    return await _context_page(
+        datasette, request, "reports", pages.report_context, "nianbao_report.html", "report not found"
+    )
 
 
 async def cell_page(datasette, request):
@@ -433,7 +451,9 @@ async def snapshot_raw(datasette, request):
             archive_dir(datasette, name), snap["warc_file"], int(snap["warc_offset"]), snap["url"], snap["sha256"]
         )
     except SnapshotError as exc:
-        return Response.text(f"存档内容无法读取 (archived content unavailable): {exc}", status=502, headers=dict(SECURITY_HEADERS))
+        return Response.text(
+            f"存档内容无法读取 (archived content unavailable): {exc}", status=502, headers=dict(SECURITY_HEADERS)
+        )
     content_type, headers = raw_headers(
         record.content_type or snap["content_type"], download_filename(snap["url"], snap["content_type"], snap["id"])
     )
@@ -471,7 +491,9 @@ async def status_page(datasette, request):
     rows = await db.execute_fn(lambda conn: portal_health(conn, stale, baseline))
     fired = alerts(rows)
     if request.url_vars.get("format") == "json":
-        return Response.json({"healthy": not fired, "portals": rows, "alerts": fired, "stale_runs": stale, "baseline_runs": baseline})
+        return Response.json(
+            {"healthy": not fired, "portals": rows, "alerts": fired, "stale_runs": stale, "baseline_runs": baseline}
+        )
     context = {"portals": rows, "alerts": fired, "labels": {m.id: m.label for m in MONITORS}, "stale_runs": stale,
                "baseline_runs": baseline, "database": name, "db_url": datasette.urls.database(name)}  # fmt: skip
     return await _page(datasette, request, "nianbao_status.html", context)
@@ -482,7 +504,9 @@ async def static_file(request):
     path = STATIC_DIR / name
     if "/" in name or name.startswith(".") or path.suffix not in STATIC_TYPES or not path.is_file():
         raise NotFound("no such asset")
-    return Response(path.read_bytes(), content_type=STATIC_TYPES[path.suffix], headers={"cache-control": "max-age=3600"})
+    return Response(
+        path.read_bytes(), content_type=STATIC_TYPES[path.suffix], headers={"cache-control": "max-age=3600"}
+    )
 
 
 async def dump_download(datasette, request):
@@ -495,7 +519,13 @@ async def dump_download(datasette, request):
         raise NotFound("no such dump file")
     if name == SUMS_NAME:
         return Response((folder / name).read_text(encoding="utf-8"), content_type="text/plain; charset=utf-8")
-    content_type = "application/vnd.sqlite3" if name.endswith(".db") else "application/wacz+zip" if name.endswith(".wacz") else "application/octet-stream"
+    content_type = (
+        "application/vnd.sqlite3"
+        if name.endswith(".db")
+        else "application/wacz+zip"
+        if name.endswith(".wacz")
+        else "application/octet-stream"
+    )
     return AsgiFileDownload(folder / name, filename=name, content_type=content_type)
 
 

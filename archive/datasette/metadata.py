@@ -269,7 +269,12 @@ TABLES: dict[str, dict] = {
     "report_urls": {
         "title": "report_urls：报告的所有网址",
         "description": "同一报告出现过的每个网址（移动版、重复栏目等）。",
-        "columns": {"report_id": "报告", "url": "网址", "first_seen": "首次见到的时间（UTC）", "url_key": "该网址的规范化标识（doc_key）"},
+        "columns": {
+            "report_id": "报告",
+            "url": "网址",
+            "first_seen": "首次见到的时间（UTC）",
+            "url_key": "该网址的规范化标识（doc_key）",
+        },
     },
     "attachments": {
         "title": "attachments：附件",
@@ -442,7 +447,8 @@ VIEWS: dict[str, dict] = {
         },
     },
     "校验未通过": {
-        "description": "数值未通过 R1–R4 勾稽校验的报告，列出规则、失败的列、应为、实际与差额（实际 − 应为，单位：件）。规则：" + _RULES_TEXT,
+        "description": "数值未通过 R1–R4 勾稽校验的报告，列出规则、失败的列、应为、实际与差额（实际 − 应为，单位：件）。规则："
+        + _RULES_TEXT,
         "facets": ["规则", "省份", "县区", "年度", "模板"],
         "columns": {
             **REPORT_COLUMN_DESCRIPTIONS,
@@ -535,8 +541,12 @@ def _review_columns() -> dict[str, str]:
 
 
 _REMOVED = "门户不再提供该报告的时间（空 = 仍在门户上）"
-VIEWS["依申请办理情况"]["columns"].update(_application_columns(), 原始链接="报告的原始网址", 存档快照=_SNAPSHOT, 下线时间=_REMOVED)
-VIEWS["复议诉讼情况"]["columns"].update(_review_columns(), 原始链接="报告的原始网址", 存档快照=_SNAPSHOT, 下线时间=_REMOVED)
+VIEWS["依申请办理情况"]["columns"].update(
+    _application_columns(), 原始链接="报告的原始网址", 存档快照=_SNAPSHOT, 下线时间=_REMOVED
+)
+VIEWS["复议诉讼情况"]["columns"].update(
+    _review_columns(), 原始链接="报告的原始网址", 存档快照=_SNAPSHOT, 下线时间=_REMOVED
+)
 VIEWS["逾期发布"]["columns"]["下线时间"] = _REMOVED
 _MONITORS_TEXT = "；".join(f"{m.label}（{m.id}）：{m.rule}" for m in MONITORS)
 VIEWS["发布后修改的报告"] = {
@@ -723,5 +733,5 @@ def build_metadata(database_names: list[str]) -> dict:
         "license": LICENSE,
         "license_url": LICENSE_URL,
         "about": "nianbao",
-        "databases": {name: db_meta for name in database_names},
+        "databases": dict.fromkeys(database_names, db_meta),
     }

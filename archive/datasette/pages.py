@@ -98,7 +98,12 @@ def build_grids(template: str | None, cells: list[dict], checks: list[dict]) -> 
     tables_present = {t for (t, _r, _c) in by_key}
     if "active_disclosure" in tables_present:
         for st in ACTIVE_SUBTABLES[tpl]:
-            g = grid("active_disclosure", f"{TABLE_LABELS['active_disclosure']} · {st.caption}", list(st.rows), list(st.columns))
+            g = grid(
+                "active_disclosure",
+                f"{TABLE_LABELS['active_disclosure']} · {st.caption}",
+                list(st.rows),
+                list(st.columns),
+            )
             if g.rows:
                 grids.append(g)
     if "applications" in tables_present:
@@ -122,7 +127,12 @@ def build_grids(template: str | None, cells: list[dict], checks: list[dict]) -> 
         for c in cells:
             if c["table_name"] == "legacy_indicators" and c["row"] not in keys:
                 keys.append(c["row"])
-        g = grid("legacy_indicators", TABLE_LABELS["legacy_indicators"], [(k, k) for k in keys], [("value", "本期"), ("cumulative", "累计")])
+        g = grid(
+            "legacy_indicators",
+            TABLE_LABELS["legacy_indicators"],
+            [(k, k) for k in keys],
+            [("value", "本期"), ("cumulative", "累计")],
+        )
         grids.append(g)
     leftover = [c for c in cells if c["id"] not in used]
     return grids, leftover
@@ -141,35 +151,63 @@ async def report_context(db, report_id: int) -> dict | None:
     )
     if report is None:
         return None
-    cells = [dict(r) for r in (await db.execute("SELECT * FROM cells WHERE report_id = ? ORDER BY id", [report_id])).rows]
-    checks = [dict(r) for r in (await db.execute("SELECT * FROM checks WHERE report_id = ? ORDER BY id", [report_id])).rows]
+    cells = [
+        dict(r) for r in (await db.execute("SELECT * FROM cells WHERE report_id = ? ORDER BY id", [report_id])).rows
+    ]
+    checks = [
+        dict(r) for r in (await db.execute("SELECT * FROM checks WHERE report_id = ? ORDER BY id", [report_id])).rows
+    ]
     sections = [
         dict(r)
         for r in (await db.execute("SELECT * FROM sections WHERE report_id = ? ORDER BY number, id", [report_id])).rows
     ]
     attachments = [
-        dict(r) for r in (await db.execute("SELECT * FROM attachments WHERE report_id = ? ORDER BY id", [report_id])).rows
-    ]
-    warnings = [r[0] for r in (await db.execute("SELECT message FROM warnings WHERE report_id = ? ORDER BY id", [report_id])).rows]
-    urls = [dict(r) for r in (await db.execute("SELECT * FROM report_urls WHERE report_id = ? ORDER BY url", [report_id])).rows]
-    versions = [
         dict(r)
-        for r in (
-            await db.execute(
-                "SELECT id, version, is_current, fetched, edited FROM reports WHERE doc_key = ? ORDER BY version",
-                [report["doc_key"]],
-            )
-        ).rows
-    ] if report.get("doc_key") else []
-    change = _dict((await db.execute("SELECT * FROM report_changes WHERE report_id = ? ORDER BY id DESC LIMIT 1", [report_id])).first())
-    cell_changes = [
-        dict(r) for r in (await db.execute("SELECT * FROM cell_changes WHERE change_id = ? ORDER BY id", [change["id"]])).rows
-    ] if change else []
+        for r in (await db.execute("SELECT * FROM attachments WHERE report_id = ? ORDER BY id", [report_id])).rows
+    ]
+    warnings = [
+        r[0]
+        for r in (await db.execute("SELECT message FROM warnings WHERE report_id = ? ORDER BY id", [report_id])).rows
+    ]
+    urls = [
+        dict(r)
+        for r in (await db.execute("SELECT * FROM report_urls WHERE report_id = ? ORDER BY url", [report_id])).rows
+    ]
+    versions = (
+        [
+            dict(r)
+            for r in (
+                await db.execute(
+                    "SELECT id, version, is_current, fetched, edited FROM reports WHERE doc_key = ? ORDER BY version",
+                    [report["doc_key"]],
+                )
+            ).rows
+        ]
+        if report.get("doc_key")
+        else []
+    )
+    change = _dict(
+        (
+            await db.execute("SELECT * FROM report_changes WHERE report_id = ? ORDER BY id DESC LIMIT 1", [report_id])
+        ).first()
+    )
+    cell_changes = (
+        [
+            dict(r)
+            for r in (
+                await db.execute("SELECT * FROM cell_changes WHERE change_id = ? ORDER BY id", [change["id"]])
+            ).rows
+        ]
+        if change
+        else []
+    )
     for c in checks:
         c["rule_text"] = RULE_TEXT.get(c["rule"], "")
         c["column_label"] = CHECK_COLUMN_LABELS.get(c["column"] or "", c["column"] or "")
         try:
-            c["difference"] = fmt_value(c["actual"] - c["expected"]) if c["actual"] is not None and c["expected"] is not None else ""
+            c["difference"] = (
+                fmt_value(c["actual"] - c["expected"]) if c["actual"] is not None and c["expected"] is not None else ""
+            )
         except TypeError:
             c["difference"] = ""
     for c in cells:
@@ -337,11 +375,21 @@ async def chart_data(db, organ: str | None = None, county: str | None = None) ->
 
 async def chart_options(db) -> dict:
     """Organs and counties that have current reports (for the chart form)."""
-    organs = [r[0] for r in (await db.execute(
-        "SELECT DISTINCT organ FROM reports WHERE is_current = 1 AND organ IS NOT NULL ORDER BY organ LIMIT 5000"
-    )).rows]
-    counties = [r[0] for r in (await db.execute(
-        "SELECT DISTINCT p.county FROM reports r JOIN portals p ON p.id = r.portal "
-        "WHERE r.is_current = 1 AND p.county IS NOT NULL ORDER BY p.county"
-    )).rows]
+    organs = [
+        r[0]
+        for r in (
+            await db.execute(
+                "SELECT DISTINCT organ FROM reports WHERE is_current = 1 AND organ IS NOT NULL ORDER BY organ LIMIT 5000"
+            )
+        ).rows
+    ]
+    counties = [
+        r[0]
+        for r in (
+            await db.execute(
+                "SELECT DISTINCT p.county FROM reports r JOIN portals p ON p.id = r.portal "
+                "WHERE r.is_current = 1 AND p.county IS NOT NULL ORDER BY p.county"
+            )
+        ).rows
+    ]
     return {"organs": organs, "counties": counties}

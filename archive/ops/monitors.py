@@ -40,10 +40,16 @@ MONITORS: tuple[Monitor, ...] = (
     Monitor("dead", "门户无法访问", "the latest run got no usable page: every request failed"),
     Monitor("zero_reports", "未发现报告", "the portal answered, but its lists showed no report"),
     Monitor("pagination_short", "分页提前中断", "fewer list pages walked than the pagers state (early stops excepted)"),
-    Monitor("error_rate_jump", "错误率突增",
-            f"errors/requests > max({RATE_FLOOR:.0%}, {RATE_FACTOR} x median of the previous runs)"),
-    Monitor("block_rate_jump", "拦截率突增",
-            f"blocks/requests > max({RATE_FLOOR:.0%}, {RATE_FACTOR} x median of the previous runs)"),
+    Monitor(
+        "error_rate_jump",
+        "错误率突增",
+        f"errors/requests > max({RATE_FLOOR:.0%}, {RATE_FACTOR} x median of the previous runs)",
+    ),
+    Monitor(
+        "block_rate_jump",
+        "拦截率突增",
+        f"blocks/requests > max({RATE_FLOOR:.0%}, {RATE_FACTOR} x median of the previous runs)",
+    ),
     Monitor("stale", "长期无新报告", "N runs in a row without a new report"),
 )
 MONITOR_BY_ID = {m.id: m for m in MONITORS}
@@ -73,7 +79,7 @@ prev AS (
     FROM s WHERE rn BETWEEN 2 AND {1 + baseline_runs}
 ),
 base AS (
-    SELECT portal, {_median('error_rate', 'ie')} AS error_base, {_median('block_rate', 'ib')} AS block_base,
+    SELECT portal, {_median("error_rate", "ie")} AS error_base, {_median("block_rate", "ib")} AS block_base,
         count(*) AS history
     FROM prev GROUP BY portal
 ),

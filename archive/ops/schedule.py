@@ -31,7 +31,9 @@ DEFAULT_FULL_EVERY = 7  # a custom cron expression: every 7th run is full
 UNIT_NAME = "nianbao-crawl"
 MARKER = "# nianbao schedule:"
 _FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7))
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MONTHS = {
+    m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
+}
 _DAYS = {d: i for i, d in enumerate(("sun", "mon", "tue", "wed", "thu", "fri", "sat"))}
 _SYSTEMD_DAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -177,9 +179,15 @@ def build_schedule(
 
 def cron_block(schedule: Schedule) -> str:
     """The crontab lines: a marker comment naming the archive, then the job."""
-    what = f"{schedule.cadence}, a full walk every {schedule.full_every} runs" if schedule.full_every > 1 else f"{schedule.cadence}, full"
+    what = (
+        f"{schedule.cadence}, a full walk every {schedule.full_every} runs"
+        if schedule.full_every > 1
+        else f"{schedule.cadence}, full"
+    )
     archive = shlex.quote(str(schedule.archive))
-    line = f"{schedule.cron} mkdir -p {archive} && {shlex.join(schedule.command)} >> {shlex.quote(str(schedule.log))} 2>&1"
+    line = (
+        f"{schedule.cron} mkdir -p {archive} && {shlex.join(schedule.command)} >> {shlex.quote(str(schedule.log))} 2>&1"
+    )
     return f"{MARKER} {schedule.archive} ({what})\n{line}\n"
 
 

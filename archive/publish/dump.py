@@ -172,8 +172,20 @@ def write_wacz(db_path: Path, archive_dir: Path, dest: Path) -> tuple[int, int]:
             fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "年度报告 Reports"}) + "\n")
             for page in pages:
                 fh.write(json.dumps(page, ensure_ascii=False) + "\n")
-        args = ["create", "-o", str(dest), "-p", str(pages_file), "--title", WACZ_TITLE, "--desc", WACZ_DESC,
-                "--hash-type", "sha256", *[str(p) for p in warcs]]
+        args = [
+            "create",
+            "-o",
+            str(dest),
+            "-p",
+            str(pages_file),
+            "--title",
+            WACZ_TITLE,
+            "--desc",
+            WACZ_DESC,
+            "--hash-type",
+            "sha256",
+            *[str(p) for p in warcs],
+        ]
         log = io.StringIO()
         with contextlib.redirect_stdout(log):
             try:

@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from archive.store.schema import create_schema
 from archive.publish.search import IndexStats, update_search_index
 from archive.publish.views import create_views
+from archive.store.schema import create_schema
 
 REQUIRED_TABLES = ("reports", "sections", "cells", "checks", "snapshots", "portals")
 

@@ -45,10 +45,7 @@ REPORTS_FTS = FtsIndex("reports_fts", "reports", ("title",))
 INDEXES = (SECTIONS_FTS, REPORTS_FTS)
 
 # CJK ideographs (unified, extension A, compatibility, supplementary planes), 〇, kana, hangul.
-_CJK = (
-    "\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-    "\U00020000-\U0003134f"
-)
+_CJK = "\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
 _RUN_RE = re.compile(f"([{_CJK}]+)|([0-9]+)|([^\\W\\d_{_CJK}]+)")
 
 
@@ -276,10 +273,7 @@ class IndexStats:
 
 def _create_sql(index: FtsIndex) -> str:
     cols = ", ".join(f"[{c}]" for c in index.columns)
-    return (
-        f"CREATE VIRTUAL TABLE [{index.name}] USING fts5({cols}, "
-        f"content=[{index.content}], content_rowid=[id])"
-    )
+    return f"CREATE VIRTUAL TABLE [{index.name}] USING fts5({cols}, content=[{index.content}], content_rowid=[id])"
 
 
 def _exists(conn: sqlite3.Connection, name: str) -> bool:

@@ -15,7 +15,6 @@ import sqlite3
 from dataclasses import dataclass
 
 from archive.ops.monitors import health_view_sql
-
 from extract.schema import (
     ACTIVE_2019,
     ACTIVE_2021,
@@ -62,8 +61,16 @@ NOT_PROCESSED_ROWS = [k for k in APPLICATION_ROW_NAMES if k.startswith("not_proc
 OTHER_ROWS = ["other", "other_no_correction", "other_no_fee", "other_misc"]
 
 APPLICANT_LABELS = dict(APPLICANT_COLUMNS)
-REVIEW_ROW_LABELS = {"administrative_review": "行政复议", "litigation_direct": "行政诉讼_未经复议直接起诉", "litigation_after_review": "行政诉讼_复议后起诉"}
-REVIEW_ROW_SHORT = {"administrative_review": "复议", "litigation_direct": "直接起诉", "litigation_after_review": "复议后起诉"}
+REVIEW_ROW_LABELS = {
+    "administrative_review": "行政复议",
+    "litigation_direct": "行政诉讼_未经复议直接起诉",
+    "litigation_after_review": "行政诉讼_复议后起诉",
+}
+REVIEW_ROW_SHORT = {
+    "administrative_review": "复议",
+    "litigation_direct": "直接起诉",
+    "litigation_after_review": "复议后起诉",
+}
 REVIEW_COLUMN_LABELS = dict(REVIEW_COLUMNS)
 
 ACTIVE_ROW_LABELS: dict[str, str] = {}
@@ -99,16 +106,57 @@ class Rule:
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("R1", "每个申请人列：本年新收 + 上年结转 = 办理结果总计 + 结转下年度继续办理",
-         "new_received + carried_over = total + carried_forward, per applicant column", "官方（表格表头印有此勾稽关系）"),
-    Rule("R2", "每一行：总计列 = 六类申请人之和", "total column = sum of the six applicant columns, per row", "表格隐含"),
-    Rule("R3", "每个申请人列：（七）总计 = 各项办理结果（叶子行）之和", "row total (七) = sum of the outcome leaf rows, per applicant column", "表格隐含"),
-    Rule("R4", "复议、诉讼每一行：总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结", "total = upheld + corrected + other + pending, per review/litigation row", "表格隐含"),
-    Rule("R5", "上年结转（N年）= 结转下年度（N−1年），同一机关", "carried_over(N) = carried_forward(N−1), same organ", "跨报告启发式"),
-    Rule("R6", "2021模板：现行有效件数（N）= 现行有效件数（N−1）+ 本年制发 − 本年废止", "2021: in_force(N) = in_force(N−1) + issued − repealed", "跨报告启发式"),
-    Rule("R7", "2019模板：上一年项目数量（N）= 上一年项目数量（N−1）+ 本年增/减（N−1）", "2019: previous_count(N) = previous_count(N−1) + change(N−1)", "跨报告启发式"),
-    Rule("R8", "件数为非负整数，只有本年增/减可为负；金额可为小数；设区的市以下通常不制定规章", "counts are integers ≥ 0; only change may be negative; amounts decimal", "启发式"),
-    Rule("R9", "正文“一、总体情况”中引用的数字与表三、表四一致", "figures quoted in section 一 match tables 三/四", "启发式"),
+    Rule(
+        "R1",
+        "每个申请人列：本年新收 + 上年结转 = 办理结果总计 + 结转下年度继续办理",
+        "new_received + carried_over = total + carried_forward, per applicant column",
+        "官方（表格表头印有此勾稽关系）",
+    ),
+    Rule(
+        "R2", "每一行：总计列 = 六类申请人之和", "total column = sum of the six applicant columns, per row", "表格隐含"
+    ),
+    Rule(
+        "R3",
+        "每个申请人列：（七）总计 = 各项办理结果（叶子行）之和",
+        "row total (七) = sum of the outcome leaf rows, per applicant column",
+        "表格隐含",
+    ),
+    Rule(
+        "R4",
+        "复议、诉讼每一行：总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结",
+        "total = upheld + corrected + other + pending, per review/litigation row",
+        "表格隐含",
+    ),
+    Rule(
+        "R5",
+        "上年结转（N年）= 结转下年度（N−1年），同一机关",
+        "carried_over(N) = carried_forward(N−1), same organ",
+        "跨报告启发式",
+    ),
+    Rule(
+        "R6",
+        "2021模板：现行有效件数（N）= 现行有效件数（N−1）+ 本年制发 − 本年废止",
+        "2021: in_force(N) = in_force(N−1) + issued − repealed",
+        "跨报告启发式",
+    ),
+    Rule(
+        "R7",
+        "2019模板：上一年项目数量（N）= 上一年项目数量（N−1）+ 本年增/减（N−1）",
+        "2019: previous_count(N) = previous_count(N−1) + change(N−1)",
+        "跨报告启发式",
+    ),
+    Rule(
+        "R8",
+        "件数为非负整数，只有本年增/减可为负；金额可为小数；设区的市以下通常不制定规章",
+        "counts are integers ≥ 0; only change may be negative; amounts decimal",
+        "启发式",
+    ),
+    Rule(
+        "R9",
+        "正文“一、总体情况”中引用的数字与表三、表四一致",
+        "figures quoted in section 一 match tables 三/四",
+        "启发式",
+    ),
 )
 RULE_TEXT = {r.rule: r.zh for r in RULES}
 
@@ -166,8 +214,7 @@ REPORT_COLUMNS = """
     r.template AS 模板"""
 REPORT_FROM = "reports r LEFT JOIN portals p ON p.id = r.portal"
 FAILED_R1_R4 = (
-    "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok = 0 "
-    "AND c.rule IN ('R1', 'R2', 'R3', 'R4'))"
+    "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok = 0 AND c.rule IN ('R1', 'R2', 'R3', 'R4'))"
 )
 HAS_R1_R4 = "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.rule IN ('R1', 'R2', 'R3', 'R4'))"
 
@@ -243,7 +290,7 @@ def _refusal_grounds() -> str:
 )
 SELECT province AS 省份, county AS 县区, year AS 年度,
     rank() OVER (PARTITION BY province, county, year ORDER BY n DESC) AS 排名,
-    {_case('row_key', labels)} AS 不予公开理由,
+    {_case("row_key", labels)} AS 不予公开理由,
     n AS 件数,
     round(100.0 * n / sum(n) OVER (PARTITION BY province, county, year), 1) AS 占比百分比,
     reports AS 报告数,
@@ -266,7 +313,7 @@ def _active_disclosure() -> str:
     return f"""SELECT {REPORT_COLUMNS},
     {_case('c."row"', ACTIVE_ITEM_OF_ROW, default="''")} AS 第二十条项目,
     {_case('c."row"', ACTIVE_ROW_LABELS, default='c."row"')} AS 信息内容,
-    {_case('c.col', ACTIVE_COL_LABELS, default='c.col')} AS 指标,
+    {_case("c.col", ACTIVE_COL_LABELS, default="c.col")} AS 指标,
     c.value AS 数值,
     c.unit AS 单位,
     c.raw AS 原文,
@@ -278,7 +325,7 @@ WHERE c.table_name = 'active_disclosure' AND r.is_current = 1"""
 def _failed_checks() -> str:
     return f"""SELECT {REPORT_COLUMNS},
     ch.rule AS 规则,
-    {_case('ch.rule', RULE_TEXT)} AS 规则说明,
+    {_case("ch.rule", RULE_TEXT)} AS 规则说明,
     ch.table_name AS 表,
     ch."column" AS 列,
     {_case('ch."column"', CHECK_COLUMN_LABELS, default='ch."column"')} AS 列名,
@@ -293,9 +340,7 @@ WHERE ch.ok = 0 AND ch.rule IN ('R1', 'R2', 'R3', 'R4') AND r.is_current = 1"""
 
 
 def _coverage(years: list[int]) -> str:
-    year_cols = ",\n".join(
-        f"    sum(CASE WHEN r.year = {y} THEN 1 ELSE 0 END) AS {_q(f'{y}年')}" for y in years
-    )
+    year_cols = ",\n".join(f"    sum(CASE WHEN r.year = {y} THEN 1 ELSE 0 END) AS {_q(f'{y}年')}" for y in years)
     sep = ",\n" if year_cols else ""
     return f"""SELECT
     coalesce(r.organ, '（未识别机关）') AS 发布机关,
@@ -352,7 +397,7 @@ def _edited_reports() -> str:
     old.version || ' → ' || r.version AS 版本,
     old.fetched AS 上一版本抓取时间,
     rc.detected AS 发现修改时间,
-    {_case('rc.kind', CHANGE_KIND_LABELS, 'rc.kind')} AS 修改位置,
+    {_case("rc.kind", CHANGE_KIND_LABELS, "rc.kind")} AS 修改位置,
     rc.cells_changed AS 改动单元格数,
     rc.cells_added AS 新增单元格数,
     rc.cells_removed AS 删除单元格数,
@@ -418,11 +463,11 @@ SELECT
     j.level AS 层级,
     j.year AS 年度,
     j.deadline AS 法定截止日期,
-    CASE WHEN j.report_id IS NULL THEN {_lit(DEADLINE_STATUS['missing'])}
-         WHEN j.published IS NULL AND j.first_fetched <= j.deadline THEN {_lit(DEADLINE_STATUS['on_time'])}
-         WHEN j.published IS NULL THEN {_lit(DEADLINE_STATUS['unknown'])}
-         WHEN j.published <= j.deadline THEN {_lit(DEADLINE_STATUS['on_time'])}
-         ELSE {_lit(DEADLINE_STATUS['late'])} END AS 状态,
+    CASE WHEN j.report_id IS NULL THEN {_lit(DEADLINE_STATUS["missing"])}
+         WHEN j.published IS NULL AND j.first_fetched <= j.deadline THEN {_lit(DEADLINE_STATUS["on_time"])}
+         WHEN j.published IS NULL THEN {_lit(DEADLINE_STATUS["unknown"])}
+         WHEN j.published <= j.deadline THEN {_lit(DEADLINE_STATUS["on_time"])}
+         ELSE {_lit(DEADLINE_STATUS["late"])} END AS 状态,
     CASE WHEN j.published > j.deadline THEN CAST(julianday(j.published) - julianday(j.deadline) AS INTEGER) END AS 逾期天数,
     j.published AS 发布日期,
     j.first_fetched AS 首次存档日期,
@@ -447,18 +492,58 @@ class View:
 
 
 VIEWS: tuple[View, ...] = (
-    View("报告一览", "Reports", "每份报告（当前版本）一行：机关、地区、层级、年度、模板、R1–R4 校验结果、原始链接与存档快照。"),
-    View("依申请办理情况", "Applications handled", "每份报告一行、每种办理结果一列（表三“总计”列，单位：件），含不予公开、无法提供、不予处理、其他处理的小计。"),
-    View("不予公开理由排行", "Top refusal grounds", "按县区和年度汇总表三“不予公开”各项理由的件数，排名第1的是该县区该年度最常用的理由。"),
-    View("复议诉讼情况", "Review and litigation", "每份报告一行：因政府信息公开引起的行政复议、行政诉讼（未经复议直接起诉、复议后起诉）的结果（单位：件）。"),
-    View("主动公开情况", "Active disclosure", "表二“主动公开政府信息情况”的每个数值一行：第二十条项目、信息内容、指标、数值与单位。"),
-    View("校验未通过", "Failed checks", "数值未通过 R1–R4 勾稽校验的报告：规则、失败的列、应为、实际与差额（实际 − 应为）。"),
+    View(
+        "报告一览",
+        "Reports",
+        "每份报告（当前版本）一行：机关、地区、层级、年度、模板、R1–R4 校验结果、原始链接与存档快照。",
+    ),
+    View(
+        "依申请办理情况",
+        "Applications handled",
+        "每份报告一行、每种办理结果一列（表三“总计”列，单位：件），含不予公开、无法提供、不予处理、其他处理的小计。",
+    ),
+    View(
+        "不予公开理由排行",
+        "Top refusal grounds",
+        "按县区和年度汇总表三“不予公开”各项理由的件数，排名第1的是该县区该年度最常用的理由。",
+    ),
+    View(
+        "复议诉讼情况",
+        "Review and litigation",
+        "每份报告一行：因政府信息公开引起的行政复议、行政诉讼（未经复议直接起诉、复议后起诉）的结果（单位：件）。",
+    ),
+    View(
+        "主动公开情况",
+        "Active disclosure",
+        "表二“主动公开政府信息情况”的每个数值一行：第二十条项目、信息内容、指标、数值与单位。",
+    ),
+    View(
+        "校验未通过",
+        "Failed checks",
+        "数值未通过 R1–R4 勾稽校验的报告：规则、失败的列、应为、实际与差额（实际 − 应为）。",
+    ),
     View("发布覆盖", "Coverage", "每个机关一行、每个年度一列（该年度报告数）：哪些机关发布了哪些年度的报告。"),
-    View("逾期发布", "Late reports", "发布日期晚于法定期限的报告：2019年起部门和乡镇街道为次年1月31日，各级人民政府为次年3月31日；2019年以前统一为次年3月31日。转载或补发的报告也会出现在这里。"),
+    View(
+        "逾期发布",
+        "Late reports",
+        "发布日期晚于法定期限的报告：2019年起部门和乡镇街道为次年1月31日，各级人民政府为次年3月31日；2019年以前统一为次年3月31日。转载或补发的报告也会出现在这里。",
+    ),
     View("章节检索", "Section search", "报告各章节的正文，附报告信息；搜索框支持中文全文检索。"),
-    View("发布后修改的报告", "Reports edited after publication", "门户上的报告发布后又被修改：新旧两个版本、修改位置（网页或附件）、改动的单元格与正文差异。"),
-    View("年报期限", "Deadlines", "每个机关每个年度：报告按时、逾期（天数）还是缺失（按法定期限：部门和乡镇街道次年1月31日，人民政府次年3月31日）。"),
-    View("抓取健康状况", "Crawl health", "每个门户最近一次抓取的情况与告警：无法访问、未发现报告、分页提前中断、错误率或拦截率突增、长期无新报告。"),
+    View(
+        "发布后修改的报告",
+        "Reports edited after publication",
+        "门户上的报告发布后又被修改：新旧两个版本、修改位置（网页或附件）、改动的单元格与正文差异。",
+    ),
+    View(
+        "年报期限",
+        "Deadlines",
+        "每个机关每个年度：报告按时、逾期（天数）还是缺失（按法定期限：部门和乡镇街道次年1月31日，人民政府次年3月31日）。",
+    ),
+    View(
+        "抓取健康状况",
+        "Crawl health",
+        "每个门户最近一次抓取的情况与告警：无法访问、未发现报告、分页提前中断、错误率或拦截率突增、长期无新报告。",
+    ),
 )
 
 

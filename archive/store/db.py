@@ -51,7 +51,9 @@ def timestamp(value: datetime | str | None = None) -> str:
     return format_warc_date(value)
 
 
-def connect(path: Path | str = DEFAULT_DB, *, journal_mode: str = "wal", synchronous: str = "full") -> sqlite3.Connection:
+def connect(
+    path: Path | str = DEFAULT_DB, *, journal_mode: str = "wal", synchronous: str = "full"
+) -> sqlite3.Connection:
     """Open (and create) an archive database.
 
     Creates parent directories, sets WAL mode (``journal_mode``), foreign keys on, a busy
@@ -175,7 +177,11 @@ def normalise_portal(portal: dict) -> dict:
     extra: dict[str, Any] = {}
     for key, value in portal.items():
         if key in PORTAL_COLUMNS:
-            row[key] = _json(list(value)) if key in PORTAL_LIST_COLUMNS and value is not None and not isinstance(value, str) else value
+            row[key] = (
+                _json(list(value))
+                if key in PORTAL_LIST_COLUMNS and value is not None and not isinstance(value, str)
+                else value
+            )
         elif key != "extra":
             extra[key] = value
     if isinstance(portal.get("extra"), dict):
@@ -245,8 +251,23 @@ def record_snapshot(
             RETURNING id
             """,
             (
-                sha256, url, when, when, status, content_type, length, warc_file, warc_offset,
-                warc_length, warc_record_id, portal, run_id, kind, etag, last_modified, record_type,
+                sha256,
+                url,
+                when,
+                when,
+                status,
+                content_type,
+                length,
+                warc_file,
+                warc_offset,
+                warc_length,
+                warc_record_id,
+                portal,
+                run_id,
+                kind,
+                etag,
+                last_modified,
+                record_type,
                 payload_file if payload_file is not None else warc_file,
                 payload_offset if payload_offset is not None else warc_offset,
             ),  # fmt: skip
@@ -284,8 +305,19 @@ def record_fetch(
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (
-                run_id, portal, url, timestamp(at), status, sha256, snapshot_id, int(revisit),
-                int(not_modified), kind, warc_file, warc_offset, warc_record_id,
+                run_id,
+                portal,
+                url,
+                timestamp(at),
+                status,
+                sha256,
+                snapshot_id,
+                int(revisit),
+                int(not_modified),
+                kind,
+                warc_file,
+                warc_offset,
+                warc_record_id,
             ),  # fmt: skip
         )
     return int(cur.lastrowid)

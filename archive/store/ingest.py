@@ -254,7 +254,11 @@ def _merge(extracted: list[_Extracted], carrier: _Extracted) -> dict:
     sections = list(creport.sections) if creport is not None and _section_text(creport) else []
     if not sections:
         best = max(
-            (e for e in [page] + [e for e in extracted if e is not page] if e.report is not None and _section_text(e.report)),
+            (
+                e
+                for e in [page] + [e for e in extracted if e is not page]
+                if e.report is not None and _section_text(e.report)
+            ),
             key=lambda e: _section_text(e.report),
             default=None,
         )
@@ -299,11 +303,14 @@ def _current(conn: sqlite3.Connection, key: str) -> sqlite3.Row | None:
 
 def _attachment_shas(conn: sqlite3.Connection, report_id: int) -> list[str]:
     return sorted(
-        r[0] for r in conn.execute("SELECT sha256 FROM attachments WHERE report_id = ? AND sha256 IS NOT NULL", (report_id,))
+        r[0]
+        for r in conn.execute("SELECT sha256 FROM attachments WHERE report_id = ? AND sha256 IS NOT NULL", (report_id,))
     )
 
 
-def _byte_match(conn: sqlite3.Connection, key: str, page: IngestInput, attachments: list[IngestInput]) -> sqlite3.Row | None:
+def _byte_match(
+    conn: sqlite3.Connection, key: str, page: IngestInput, attachments: list[IngestInput]
+) -> sqlite3.Row | None:
     """A current report holding exactly these page and attachment bytes (own doc_key first)."""
     wanted = sorted(a.sha256 for a in attachments)
     rows = conn.execute(
@@ -332,7 +339,10 @@ def _content_match(conn: sqlite3.Connection, key: str, fingerprint: str | None, 
 
 
 def _url_known(conn: sqlite3.Connection, report_id: int, url: str) -> bool:
-    return conn.execute("SELECT 1 FROM report_urls WHERE report_id = ? AND url = ?", (report_id, url)).fetchone() is not None
+    return (
+        conn.execute("SELECT 1 FROM report_urls WHERE report_id = ? AND url = ?", (report_id, url)).fetchone()
+        is not None
+    )
 
 
 # --------------------------------------------------------------------------- ingest
@@ -453,12 +463,32 @@ def _insert(
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         (
-            page.url, merged["title"], merged["organ"], merged["year"], merged["template"], merged["published"],
-            when, carrier.input.sha256, portal, prepared.key, version,
-            current["id"] if current is not None else None, 1 if current is not None else 0,
-            page.sha256, page.snapshot_id, carrier.input.snapshot_id, merged["carrier"], merged["content_type"],
-            merged["canonical_url"], organ_level(merged["organ"]) or _portal_level(conn, portal), len(cells),
-            failed, len(warnings), when, run_id, fingerprint,
+            page.url,
+            merged["title"],
+            merged["organ"],
+            merged["year"],
+            merged["template"],
+            merged["published"],
+            when,
+            carrier.input.sha256,
+            portal,
+            prepared.key,
+            version,
+            current["id"] if current is not None else None,
+            1 if current is not None else 0,
+            page.sha256,
+            page.snapshot_id,
+            carrier.input.snapshot_id,
+            merged["carrier"],
+            merged["content_type"],
+            merged["canonical_url"],
+            organ_level(merged["organ"]) or _portal_level(conn, portal),
+            len(cells),
+            failed,
+            len(warnings),
+            when,
+            run_id,
+            fingerprint,
         ),  # fmt: skip
     )
     report_id = int(cur.lastrowid)
@@ -470,7 +500,9 @@ def _insert(
     for item in extracted:
         if item.error is not None:
             errors.append((item.input.url, item.error))
-            record_fetch_error(conn, run_id, portal, item.input.url, "extract", item.error, at=timestamp(item.input.fetched))
+            record_fetch_error(
+                conn, run_id, portal, item.input.url, "extract", item.error, at=timestamp(item.input.fetched)
+            )
             if item.index == 0:
                 warnings.append(f"提取失败 (page not readable): {item.error}")
     for item in extracted[1:]:
@@ -481,8 +513,17 @@ def _insert(
             INSERT OR IGNORE INTO attachments(report_id, url, link_text, sha256, content_type, kind,
                 snapshot_id, used_for_values, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            (report_id, inp.url, inp.link_text, inp.sha256, inp.content_type, kind, inp.snapshot_id,
-             1 if item is carrier else 0, item.error),  # fmt: skip
+            (
+                report_id,
+                inp.url,
+                inp.link_text,
+                inp.sha256,
+                inp.content_type,
+                kind,
+                inp.snapshot_id,
+                1 if item is carrier else 0,
+                item.error,
+            ),  # fmt: skip
         )
     page_report = extracted[0].report if extracted else None
     if page_report is not None:
@@ -533,7 +574,7 @@ def _cells_by_key(conn: sqlite3.Connection, report_id: int) -> dict[tuple, sqlit
     """Cells of a report by (table, row, col, occurrence) — a key that repeats keeps each occurrence."""
     out: dict[tuple, sqlite3.Row] = {}
     seen: dict[tuple, int] = {}
-    for cell in conn.execute('SELECT * FROM cells WHERE report_id = ? ORDER BY id', (report_id,)):
+    for cell in conn.execute("SELECT * FROM cells WHERE report_id = ? ORDER BY id", (report_id,)):
         key = (cell["table_name"], cell["row"], cell["col"])
         n = seen.get(key, 0)
         seen[key] = n + 1
@@ -564,8 +605,12 @@ def text_diff(old: list[tuple], new: list[tuple], old_label: str = "previous", n
 
 
 def _attachment_map(conn: sqlite3.Connection, report_id: int) -> dict[str, str | None]:
-    return {r["url"]: r["sha256"] for r in conn.execute(
-        "SELECT url, sha256 FROM attachments WHERE report_id = ? AND sha256 IS NOT NULL", (report_id,))}
+    return {
+        r["url"]: r["sha256"]
+        for r in conn.execute(
+            "SELECT url, sha256 FROM attachments WHERE report_id = ? AND sha256 IS NOT NULL", (report_id,)
+        )
+    }
 
 
 def record_changes(conn: sqlite3.Connection, previous_id: int, report_id: int, when: str | None) -> int:
@@ -581,7 +626,9 @@ def record_changes(conn: sqlite3.Connection, previous_id: int, report_id: int, w
     page_changed = int(old["page_sha256"] != new["page_sha256"])
     old_att, new_att = _attachment_map(conn, previous_id), _attachment_map(conn, report_id)
     attachments_changed = sum(1 for u in set(old_att) | set(new_att) if old_att.get(u) != new_att.get(u))
-    kind = {(1, True): "both", (1, False): "page", (0, True): "attachment"}.get((page_changed, attachments_changed > 0), "content")
+    kind = {(1, True): "both", (1, False): "page", (0, True): "attachment"}.get(
+        (page_changed, attachments_changed > 0), "content"
+    )
     old_cells, new_cells = _cells_by_key(conn, previous_id), _cells_by_key(conn, report_id)
     rows: list[tuple] = []
     for key in list(old_cells) + [k for k in new_cells if k not in old_cells]:
@@ -599,7 +646,8 @@ def record_changes(conn: sqlite3.Connection, previous_id: int, report_id: int, w
     old_sections = [tuple(r) for r in conn.execute(sql, (previous_id,))]
     new_sections = [tuple(r) for r in conn.execute(sql, (report_id,))]
     sections_changed = sum(
-        1 for i in range(max(len(old_sections), len(new_sections)))
+        1
+        for i in range(max(len(old_sections), len(new_sections)))
         if (old_sections[i] if i < len(old_sections) else None) != (new_sections[i] if i < len(new_sections) else None)
     )
     fields = {f: [old[f], new[f]] for f in _FIELDS if old[f] != new[f]}
@@ -609,10 +657,21 @@ def record_changes(conn: sqlite3.Connection, previous_id: int, report_id: int, w
             attachments_changed, cells_changed, cells_added, cells_removed, sections_changed, text_diff, fields)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        (report_id, previous_id, new["doc_key"], when, kind, page_changed, attachments_changed, counts["changed"],
-         counts["added"], counts["removed"], sections_changed,
-         text_diff(old_sections, new_sections, f"v{old['version']}", f"v{new['version']}") or None,
-         json.dumps(fields, ensure_ascii=False, sort_keys=True) if fields else None),  # fmt: skip
+        (
+            report_id,
+            previous_id,
+            new["doc_key"],
+            when,
+            kind,
+            page_changed,
+            attachments_changed,
+            counts["changed"],
+            counts["added"],
+            counts["removed"],
+            sections_changed,
+            text_diff(old_sections, new_sections, f"v{old['version']}", f"v{new['version']}") or None,
+            json.dumps(fields, ensure_ascii=False, sort_keys=True) if fields else None,
+        ),  # fmt: skip
     )
     change_id = int(cur.lastrowid)
     conn.executemany(

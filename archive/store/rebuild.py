@@ -127,7 +127,9 @@ class ExchangeFacts:
     def from_stored(cls, archive_dir: Path, rec: StoredRecord) -> ExchangeFacts:
         revisit = rec.record_type == "revisit"
         length_text = rec.header("Content-Length")
-        payload_length = len(rec.payload) if not revisit else (int(length_text) if length_text and length_text.isdigit() else None)
+        payload_length = (
+            len(rec.payload) if not revisit else (int(length_text) if length_text and length_text.isdigit() else None)
+        )
         if revisit and (rec.sha256 is None or payload_length is None):
             resolve_revisit(archive_dir, rec)
             payload_length = len(rec.payload)
@@ -251,8 +253,22 @@ def apply_listing(conn: sqlite3.Connection, data: dict) -> int:
                 page_no = excluded.page_no, position = excluded.position, entry = excluded.entry,
                 last_seen = excluded.last_seen, run_id = excluded.run_id
             """,
-            [(portal, list_key, url, doc_key(url), data.get("page"), data.get("page_no"), i, entry, at, at, data.get("run_id"))
-             for i, (url, entry) in enumerate(items, start=1)],
+            [
+                (
+                    portal,
+                    list_key,
+                    url,
+                    doc_key(url),
+                    data.get("page"),
+                    data.get("page_no"),
+                    i,
+                    entry,
+                    at,
+                    at,
+                    data.get("run_id"),
+                )
+                for i, (url, entry) in enumerate(items, start=1)
+            ],
         )
     return len(items)
 
@@ -288,7 +304,9 @@ def input_from_ref(conn: sqlite3.Connection, archive_dir: Path, ref: dict) -> In
     stored = read_record(archive_dir, snap["warc_file"], int(snap["warc_offset"]))
     if stored.sha256 != snap["sha256"]:
         raise WarcError(f"{snap['warc_file']}@{snap['warc_offset']}: payload digest differs from the decision")
-    row = conn.execute("SELECT id FROM snapshots WHERE url = ? AND sha256 = ?", (snap["url"], snap["sha256"])).fetchone()
+    row = conn.execute(
+        "SELECT id FROM snapshots WHERE url = ? AND sha256 = ?", (snap["url"], snap["sha256"])
+    ).fetchone()
     return IngestInput(
         url=ref["url"],
         data=stored.payload,
@@ -303,7 +321,9 @@ def apply_metadata(conn: sqlite3.Connection, archive_dir: Path, data: dict) -> A
     """Apply one decision record (see the table in the module docstring); unknown types: no-op."""
     kind = data.get("type")
     if kind == "run_start":
-        return db.start_run(conn, data.get("portals") or [], data["mode"], started=data["started"], run_id=data["run_id"])
+        return db.start_run(
+            conn, data.get("portals") or [], data["mode"], started=data["started"], run_id=data["run_id"]
+        )
     if kind == "run_end":
         return db.finish_run(conn, data["run_id"], data.get("stats") or {}, data["outcome"], ended=data["ended"])
     if kind == "portal":
@@ -344,13 +364,18 @@ class ReplayStats:
 
 
 def _written(rec: StoredRecord) -> WrittenRecord:
-    return WrittenRecord(rec.warc_file, rec.offset, rec.length or 0, rec.record_id, rec.record_type, rec.url, rec.date, rec.concurrent_to)
+    return WrittenRecord(
+        rec.warc_file, rec.offset, rec.length or 0, rec.record_id, rec.record_type, rec.url, rec.date, rec.concurrent_to
+    )
 
 
 def _resume_point(conn: sqlite3.Connection, files: list[Path], archive_dir: Path) -> tuple[int, int]:
     """(index in ``files``, byte offset) from which records may be missing from the database."""
     names = [relative_name(p, archive_dir) for p in files]
-    applied = {row[0]: row[1] for row in conn.execute("SELECT warc_file, max(warc_offset) FROM warc_records GROUP BY warc_file")}
+    applied = {
+        row[0]: row[1]
+        for row in conn.execute("SELECT warc_file, max(warc_offset) FROM warc_records GROUP BY warc_file")
+    }
     for index in range(len(names) - 1, -1, -1):
         if names[index] in applied:
             return index, int(applied[names[index]])
@@ -414,7 +439,7 @@ def replay(conn: sqlite3.Connection, archive_dir: Path, *, resume: bool = False)
                 else:
                     db.index_records(conn, [_written(rec)])
             flush()
-        except Exception as exc:  # noqa: BLE001 - a broken file must not stop the rest
+        except Exception as exc:
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
             flush()

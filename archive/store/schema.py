@@ -370,7 +370,5 @@ def create_schema(conn: sqlite3.Connection) -> None:
     if tables:
         _add_missing_columns(conn)
     conn.executescript(DDL)
-    conn.execute(
-        "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-    )
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     conn.commit()

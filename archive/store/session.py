@@ -106,7 +106,9 @@ class ArchiveSession:
             self.replayed: ReplayStats = replay(self.conn, self.archive_dir, resume=True)
             self.writer = WarcWriter(self.warc_dir, prefix, max_bytes, archive_dir=self.archive_dir)
             self._stack.callback(self.writer.close)
-            for row in self.conn.execute("SELECT id, stats FROM crawl_runs WHERE outcome = 'running' ORDER BY id").fetchall():
+            for row in self.conn.execute(
+                "SELECT id, stats FROM crawl_runs WHERE outcome = 'running' ORDER BY id"
+            ).fetchall():
                 self.finish_run(row["id"], {"interrupted": True}, "interrupted")
         except BaseException:
             self._stack.close()

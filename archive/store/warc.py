@@ -28,7 +28,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -182,7 +182,7 @@ def format_warc_date(when: datetime) -> str:
     so it sorts as text), and a database rebuilt from the WARC files carries the same timestamps.
     """
     if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+        when = when.astimezone(UTC).replace(tzinfo=None)
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -190,11 +190,11 @@ def parse_warc_date(text: str) -> datetime:
     """Parse a WARC-Date (with or without fractional seconds) into an aware UTC datetime."""
     value = text.strip().rstrip("Z")
     fmt = "%Y-%m-%dT%H:%M:%S.%f" if "." in value else "%Y-%m-%dT%H:%M:%S"
-    return datetime.strptime(value, fmt).replace(tzinfo=timezone.utc)
+    return datetime.strptime(value, fmt).replace(tzinfo=UTC)
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -540,7 +540,9 @@ class WarcWriter:
         content_type = header_value(stored_headers, "Content-Type")
         target = known_payload(sha) if payload else None
         response_id = _new_record_id()
-        http = StatusAndHeaders(f"{int(status)} {_clean(reason or '').strip()}".strip(), list(stored_headers), protocol="HTTP/1.1")
+        http = StatusAndHeaders(
+            f"{int(status)} {_clean(reason or '').strip()}".strip(), list(stored_headers), protocol="HTTP/1.1"
+        )
         warc_headers = {"WARC-Date": date, "WARC-Record-ID": response_id}
         if target is not None:
             response = self._builder.create_revisit_record(
@@ -572,7 +574,11 @@ class WarcWriter:
             "request",
             payload=io.BytesIO(body),
             length=len(body),
-            warc_headers_dict={"WARC-Date": date, "WARC-Record-ID": _new_record_id(), "WARC-Concurrent-To": response_id},
+            warc_headers_dict={
+                "WARC-Date": date,
+                "WARC-Record-ID": _new_record_id(),
+                "WARC-Concurrent-To": response_id,
+            },
             http_headers=StatusAndHeaders(f"{path} HTTP/1.1", req_headers, protocol=method.upper()),
         )
         records = [response, request]

@@ -29,9 +29,9 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import date
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -49,7 +49,15 @@ from crawler.registry import Portal, RegistryError, adhoc_portal, is_denied, loa
 
 logger = logging.getLogger(__name__)
 
-ROLE_KIND = {"home": "list", "area": "list", "column": "list", "page": "list", "api": "api", "detail": "detail", "file": "detail"}
+ROLE_KIND = {
+    "home": "list",
+    "area": "list",
+    "column": "list",
+    "page": "list",
+    "api": "api",
+    "detail": "detail",
+    "file": "detail",
+}
 STAT_KEYS = ("requests", "responses", "not_modified", "list_pages", "reports_seen", "new_reports", "changed_reports",
              "removed_reports", "attachments", "errors", "blocks", "early_stops", "rechecked")  # fmt: skip
 
@@ -105,8 +113,15 @@ class ReportSpider(scrapy.Spider):
     parsers: tuple[type[PlatformParser], ...] = ()
     custom_settings: dict = {}
 
-    def __init__(self, portal: str | None = None, start_url: str | None = None, registry: str | None = None,
-                 portal_id: str | None = None, portal_name: str | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        portal: str | None = None,
+        start_url: str | None = None,
+        registry: str | None = None,
+        portal_id: str | None = None,
+        portal_name: str | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         self.portal_arg, self.start_url_arg, self.registry_arg = portal, start_url, registry
         self.portal_id_arg, self.portal_name_arg = portal_id, portal_name
@@ -131,7 +146,9 @@ class ReportSpider(scrapy.Spider):
         self.started = time.monotonic()
         from crawler.spiders.generic import GenericParser
 
-        self.parser_objects: list[PlatformParser] = [cls() for cls in self.parsers if cls is not GenericParser] + [GenericParser()]
+        self.parser_objects: list[PlatformParser] = [cls() for cls in self.parsers if cls is not GenericParser] + [
+            GenericParser()
+        ]
         self.parser_by_name = {p.name: p for p in self.parser_objects}
 
     # ------------------------------------------------------------------ set-up
@@ -158,7 +175,9 @@ class ReportSpider(scrapy.Spider):
             portal = registry.get(self.portal_arg)
             if self.start_url_arg:
                 if url_host(self.start_url_arg) not in portal.hosts:
-                    raise RegistryError(f"start URL {self.start_url_arg} is not on portal {portal.id}'s hosts {portal.hosts}")
+                    raise RegistryError(
+                        f"start URL {self.start_url_arg} is not on portal {portal.id}'s hosts {portal.hosts}"
+                    )
                 portal.start_urls = [self.start_url_arg]
         elif self.start_url_arg:
             portal = adhoc_portal(self.start_url_arg, self.portal_id_arg, self.portal_name_arg)
@@ -186,10 +205,15 @@ class ReportSpider(scrapy.Spider):
         if self.stats.get("early_stops"):
             kept = [u for u in missing if self.should_recheck(detection.canonical_url(u))]
             if len(kept) < len(missing):
-                logger.info("%s: %d archived reports not listed on the walked pages are left to the next --full run",
-                            self.portal.id, len(missing) - len(kept))
+                logger.info(
+                    "%s: %d archived reports not listed on the walked pages are left to the next --full run",
+                    self.portal.id,
+                    len(missing) - len(kept),
+                )
             missing = kept
-        requests = [r for u in missing if (r := self.make_request(Fetch(u, "detail", data={"recheck": True}), 0)) is not None]
+        requests = [
+            r for u in missing if (r := self.make_request(Fetch(u, "detail", data={"recheck": True}), 0)) is not None
+        ]
         for request in requests:
             request.meta["nb_recheck"] = True
             self.crawler.engine.crawl(request)
@@ -259,10 +283,18 @@ class ReportSpider(scrapy.Spider):
         stated = [v["stated"] or v["walked"] for v in self.lists.values() if v["walked"] or v["stated"]]
         for key, v in self.lists.items():
             if v["stated"] and v["walked"] < v["stated"] and not v.get("stopped"):
-                logger.warning("%s: list %s walked %d of the %d pages its pager states", self.portal.id, key, v["walked"], v["stated"])
+                logger.warning(
+                    "%s: list %s walked %d of the %d pages its pager states",
+                    self.portal.id,
+                    key,
+                    v["walked"],
+                    v["stated"],
+                )
         stats = {k: int(self.stats.get(k, 0)) for k in STAT_KEYS}
         stats["list_pages_expected"] = sum(stated) if stated else None
-        stats["list_pages_skipped"] = sum(max(0, (v["stated"] or 0) - v["walked"]) for v in self.lists.values() if v.get("stopped"))
+        stats["list_pages_skipped"] = sum(
+            max(0, (v["stated"] or 0) - v["walked"]) for v in self.lists.values() if v.get("stopped")
+        )
         stats["reports_listed"] = len((self.listed & self.archived_reports) | self.report_pages)
         stats["duration"] = round(time.monotonic() - self.started, 3)
         if reason in ("shutdown", "cancelled"):
@@ -278,7 +310,13 @@ class ReportSpider(scrapy.Spider):
 
     def start_role(self, url: str) -> str:
         path = urlsplit(url).path
-        if path in ("", "/") or path.rsplit("/", 1)[-1].lower() in ("index.html", "index.htm", "index.shtml", "index.jsp", "default.html"):
+        if path in ("", "/") or path.rsplit("/", 1)[-1].lower() in (
+            "index.html",
+            "index.htm",
+            "index.shtml",
+            "index.jsp",
+            "default.html",
+        ):
             if path.count("/") <= 1:
                 return "home"
         link = discovery.Link(url)
@@ -304,7 +342,9 @@ class ReportSpider(scrapy.Spider):
         key = (fetch.method, url, fetch.body or "")
         if key in self.seen:
             return None
-        folder = _folder_key(url) if fetch.method == "GET" and fetch.role in ("home", "area", "column", "page") else None
+        folder = (
+            _folder_key(url) if fetch.method == "GET" and fetch.role in ("home", "area", "column", "page") else None
+        )
         if folder is not None:
             if folder in self.list_folders:
                 return None  # dir/ and dir/index.html are the same list page
@@ -358,8 +398,16 @@ class ReportSpider(scrapy.Spider):
             headers.setdefault("X-Requested-With", "XMLHttpRequest")
         callback = {"api": self.parse_api, "file": self.parse_file}.get(fetch.role, self.parse_page)
         self.count("requests")
-        return Request(url, method=fetch.method, body=body, headers=headers or None, meta=meta, callback=callback,
-                       errback=self.on_error, dont_filter=True)
+        return Request(
+            url,
+            method=fetch.method,
+            body=body,
+            headers=headers or None,
+            meta=meta,
+            callback=callback,
+            errback=self.on_error,
+            dont_filter=True,
+        )
 
     def follow(self, fetches: list[Fetch], depth: int, parent: dict):
         for fetch in fetches:
@@ -380,7 +428,9 @@ class ReportSpider(scrapy.Spider):
             text = decode_bytes(response.body, ctype, html="json" not in (ctype or ""))[0]
         except (UnicodeDecodeError, LookupError):
             return None
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in response.headers.items() if isinstance(v, bytes)}
+        headers = {
+            k.decode("latin-1"): v.decode("latin-1") for k, v in response.headers.items() if isinstance(v, bytes)
+        }
         return Page(response.url, text, response.status, headers, response.meta.get("nb_fragment", ""))
 
     def archived_response(self, response: Response) -> Response | None:
@@ -405,7 +455,9 @@ class ReportSpider(scrapy.Spider):
     def parse_page(self, response: Response):
         """Any HTML page: decide list or detail, then handle it."""
         meta = response.meta
-        waiting = self.alias_waiters.pop(detection.canonical_url(response.url), []) if meta.get("nb_role") == "detail" else []
+        waiting = (
+            self.alias_waiters.pop(detection.canonical_url(response.url), []) if meta.get("nb_role") == "detail" else []
+        )
         body = None
         if response.status == 304:
             archived = self.archived_response(response)
@@ -423,7 +475,12 @@ class ReportSpider(scrapy.Spider):
         verdict = meta.get("nb_verdict")
         page = None
         if verdict is not None and verdict.kind == detection.REDIRECT and verdict.target:
-            fetch = Fetch(verdict.target, meta.get("nb_role") or "column", title=meta.get("nb_title", ""), data=dict(meta.get("nb_data") or {}))
+            fetch = Fetch(
+                verdict.target,
+                meta.get("nb_role") or "column",
+                title=meta.get("nb_title", ""),
+                data=dict(meta.get("nb_data") or {}),
+            )
             yield from self.follow([fetch], meta.get("nb_depth", 0), meta)
         elif verdict is not None and verdict.kind == detection.SOFT404 and meta.get("nb_recheck"):
             self.mark_removed(response.url, verdict.reason)
@@ -463,8 +520,13 @@ class ReportSpider(scrapy.Spider):
         self.report_pages.add(detection.canonical_url(response.url))
         title = meta.get("nb_title", "")
         ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
-        yield ReportItem(portal=self.portal.id, page=Fetched(response.url, captured, body, ctype, title or None),
-                         title=title, year=detection.year_of(title), link_title=title)
+        yield ReportItem(
+            portal=self.portal.id,
+            page=Fetched(response.url, captured, body, ctype, title or None),
+            title=title,
+            year=detection.year_of(title),
+            link_title=title,
+        )
 
     def release(self, states: list[_ReportState]):
         """Continue the reports that waited for their canonical page (ingested after it)."""
@@ -483,15 +545,20 @@ class ReportSpider(scrapy.Spider):
         try:
             result = parser.answer(page, dict(meta.get("nb_data") or {}))
         except (ValueError, KeyError, TypeError) as exc:
-            self.record_error(response.url, "error", f"{parser.name} list API answer not understood: {exc}", response.status)
+            self.record_error(
+                response.url, "error", f"{parser.name} list API answer not understood: {exc}", response.status
+            )
             return
         yield from self.emit_list(response, page, result, in_column=True)
 
     def handle_list(self, response: Response, page: Page):
         meta = response.meta
         role = meta.get("nb_role")
-        in_column = bool(meta.get("nb_in_column")) or discovery.path_has_column_token(page.url) or bool(
-            discovery.COLUMN_TEXT_RE.search(detection.squash(page.meta.get("ColumnName", ""))))
+        in_column = (
+            bool(meta.get("nb_in_column"))
+            or discovery.path_has_column_token(page.url)
+            or bool(discovery.COLUMN_TEXT_RE.search(detection.squash(page.meta.get("ColumnName", ""))))
+        )
         result = None
         for parser in self.parser_objects[:-1]:
             if parser.detect(page):
@@ -571,9 +638,15 @@ class ReportSpider(scrapy.Spider):
         request = response.request
         body = request.body.decode("utf-8", "replace") if request is not None and request.body else None
         page_url = response.url if not body else f"{response.url} {body}"
-        page_no = 1 if meta.get("nb_role") in ("home", "area", "column") else page_number(response.url, body, meta.get("nb_data"))
+        page_no = (
+            1
+            if meta.get("nb_role") in ("home", "area", "column")
+            else page_number(response.url, body, meta.get("nb_data"))
+        )
         try:
-            self.run.session.record_listing(self.run.run_id, self.portal.id, list_key, page_url, page_no, list(entries.items()))
+            self.run.session.record_listing(
+                self.run.run_id, self.portal.id, list_key, page_url, page_no, list(entries.items())
+            )
         except Exception:  # the memory of lists must never lose the crawl
             logger.exception("could not record the listing of %s", response.url)
         return entries
@@ -603,7 +676,9 @@ class ReportSpider(scrapy.Spider):
         strict = [f for f in discovery.report_candidates(page, False) if f.role != "file"]
         linked = [f for f in strict + [f for f in extra if f.role == "detail"] if not self.known_page(f.url)]
         yield from self.follow(linked, depth + 1, meta)
-        yield from self.follow(discovery.column_links(page) + [f for f in extra if f.role in ("column", "area")], depth + 1, meta)
+        yield from self.follow(
+            discovery.column_links(page) + [f for f in extra if f.role in ("column", "area")], depth + 1, meta
+        )
         verdict, title = discovery.decide_report(page, meta.get("nb_title", ""), in_column)
         captured = meta.get("nb_captured")
         if verdict == detection.UNKNOWN:
@@ -641,7 +716,9 @@ class ReportSpider(scrapy.Spider):
             if waiters is not None:  # the canonical page is on its way: continue after it
                 waiters.append(state)
                 return
-            request = self.make_request(Fetch(canonical, "detail", title=title, data={"in_column": in_column}), depth, meta)
+            request = self.make_request(
+                Fetch(canonical, "detail", title=title, data={"in_column": in_column}), depth, meta
+            )
             if request is not None:
                 request.meta["nb_alias_of"] = response.url
                 self.alias_waiters[canonical].append(state)
@@ -663,7 +740,11 @@ class ReportSpider(scrapy.Spider):
             return detection.NOT_REPORT, title
         numbered = sum(1 for s in report.sections if s.number)
         self.count("content_checks")
-        if report.year and (len(report.cells) >= 10 or numbered >= 4) and not detection._NOTICE_RE.search(detection.squash(report.title or "")):
+        if (
+            report.year
+            and (len(report.cells) >= 10 or numbered >= 4)
+            and not detection._NOTICE_RE.search(detection.squash(report.title or ""))
+        ):
             return detection.REPORT, report.title or title
         return detection.NOT_REPORT, title
 
@@ -688,12 +769,24 @@ class ReportSpider(scrapy.Spider):
                 done = self.attachments_done[url]
                 if done is not None:
                     body = self.run.archived_payload(done.captured.snapshot_id)
-                    state.item.attachments.append(Fetched(url, done.captured, body, done.content_type, link.text or done.link_text))
+                    state.item.attachments.append(
+                        Fetched(url, done.captured, body, done.content_type, link.text or done.link_text)
+                    )
                 continue
             self.count("requests")
-            yield Request(url, callback=self.parse_attachment, errback=self.attachment_error, dont_filter=True,
-                          meta={"nb_kind": "attachment", "nb_role": "attachment", "nb_state": state, "nb_link_text": link.text,
-                                "nb_depth": state.depth})
+            yield Request(
+                url,
+                callback=self.parse_attachment,
+                errback=self.attachment_error,
+                dont_filter=True,
+                meta={
+                    "nb_kind": "attachment",
+                    "nb_role": "attachment",
+                    "nb_state": state,
+                    "nb_link_text": link.text,
+                    "nb_depth": state.depth,
+                },
+            )
             return
         yield state.item
         yield from self.release(state.aliases)
@@ -723,7 +816,9 @@ class ReportSpider(scrapy.Spider):
             ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or None
             fetched = Fetched(response.url, captured, body, ctype, response.meta.get("nb_link_text") or None)
             state.item.attachments.append(fetched)
-            self.attachments_done[detection.canonical_url(response.url)] = Fetched(response.url, captured, b"", ctype, fetched.link_text)
+            self.attachments_done[detection.canonical_url(response.url)] = Fetched(
+                response.url, captured, b"", ctype, fetched.link_text
+            )
             self.count("attachments")
         yield from self.next_attachment(state)
 

@@ -11,8 +11,8 @@ import math
 import re
 from urllib.parse import urljoin, urlsplit
 
-from crawler.discovery import COLUMN_TEXT_RE, Fetch, ListResult, Page
 from crawler.detection import squash
+from crawler.discovery import COLUMN_TEXT_RE, Fetch, ListResult, Page
 from crawler.spiders.base import PlatformParser, ReportSpider
 
 _CONFIG_RE = re.compile(r"_CONFIG\s*=\s*\{")
@@ -56,15 +56,24 @@ def api_base(page: Page, cfg: dict) -> str:
 
 def api_fetch(base: str, catid: int, sid: str, page_no: int) -> Fetch:
     url = f"{base}/api/all/{catid}?page={page_no}&sid={sid}"
-    return Fetch(url, "api", platform="gkmlpt", data={"base": base, "catid": catid, "sid": sid, "page": page_no},
-                 headers={"Accept": "application/json, text/plain, */*"})
+    return Fetch(
+        url,
+        "api",
+        platform="gkmlpt",
+        data={"base": base, "catid": catid, "sid": sid, "page": page_no},
+        headers={"Accept": "application/json, text/plain, */*"},
+    )
 
 
 class GkmlptParser(PlatformParser):
     name = "gkmlpt"
 
     def detect(self, page: Page) -> bool:
-        return bool(_CONFIG_RE.search(page.text)) and ("TREE" in page.text or "SID" in page.text) and "DETAIL" not in page.text
+        return (
+            bool(_CONFIG_RE.search(page.text))
+            and ("TREE" in page.text or "SID" in page.text)
+            and "DETAIL" not in page.text
+        )
 
     def list_page(self, page: Page, data: dict) -> ListResult | None:
         cfg = gkmlpt_config(page)
@@ -85,8 +94,14 @@ class GkmlptParser(PlatformParser):
         items = []
         for art in articles:
             if isinstance(art, dict) and (art.get("url") or art.get("post_url")):
-                items.append(Fetch(urljoin(page.url, art.get("url") or art.get("post_url")), "detail",
-                                   title=str(art.get("title") or ""), data={"in_column": True}))
+                items.append(
+                    Fetch(
+                        urljoin(page.url, art.get("url") or art.get("post_url")),
+                        "detail",
+                        title=str(art.get("title") or ""),
+                        data={"in_column": True},
+                    )
+                )
         classify = body.get("classify") or {}
         total = classify.get("post_count") or body.get("total")
         size = body.get("page_size") or body.get("pageSize") or (len(articles) if data.get("page") == 1 else None)

@@ -10,8 +10,8 @@ import datetime as _dt
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
-from crawler.discovery import Fetch, Link, ListResult, Page, query_param
 from crawler.detection import REPORT, title_verdict
+from crawler.discovery import Fetch, Link, ListResult, Page, query_param
 from crawler.spiders.base import PlatformParser, ReportSpider
 
 _RECORD_RE = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
@@ -43,7 +43,9 @@ def record_links(xml: str, base_url: str) -> list[Link]:
                 continue
             title = _TITLE_ATTR_RE.search(attrs)
             text = " ".join(_TAG_RE.sub(" ", inner).split())
-            out.append(Link(urljoin(base_url, href.group(1).replace("&amp;", "&")), text, title.group(1) if title else ""))
+            out.append(
+                Link(urljoin(base_url, href.group(1).replace("&amp;", "&")), text, title.group(1) if title else "")
+            )
     return out
 
 
@@ -95,7 +97,16 @@ def proxy_fetches(cfg: dict, start: int, total: int) -> list[Fetch]:
     while start <= total:
         end = min(total, start + step - 1)
         url = f"{cfg['proxy']}?startrecord={start}&endrecord={end}&perpage={per}"
-        out.append(Fetch(url, "api", method="POST", body=urlencode(cfg["form"]), platform="hanweb", data={"cfg": cfg, "start": start}))
+        out.append(
+            Fetch(
+                url,
+                "api",
+                method="POST",
+                body=urlencode(cfg["form"]),
+                platform="hanweb",
+                data={"cfg": cfg, "start": start},
+            )
+        )
         start = end + 1
     return out
 
@@ -117,7 +128,11 @@ class HanwebParser(PlatformParser):
         total = cfg.get("totalRecord")
         per = cfg.get("perPage") or 15
         embedded = len(_RECORD_RE.findall(page.text))
-        pages = proxy_fetches(cfg, embedded + 1, total) if total else proxy_fetches(cfg, embedded + 1, embedded + per * (cfg.get("groupSize") or 3))
+        pages = (
+            proxy_fetches(cfg, embedded + 1, total)
+            if total
+            else proxy_fetches(cfg, embedded + 1, embedded + per * (cfg.get("groupSize") or 3))
+        )
         # stated in requests, as walked: this page plus one POST per group of records
         stated = 1 + len(pages) if total else None
         return ListResult(self.name, items=items, pages=pages, stated_pages=stated)
@@ -141,11 +156,17 @@ class HanwebParser(PlatformParser):
     def module_page(self, page: Page) -> ListResult:
         """A unit's page of the annual-report module: its year links (or every plausible year)."""
         items = self.module_links(page)
-        if not any(f.role == "detail" for f in items) and query_param(page.url, "area") and not query_param(page.url, "fbtime"):
+        if (
+            not any(f.role == "detail" for f in items)
+            and query_param(page.url, "area")
+            and not query_param(page.url, "fbtime")
+        ):
             base = page.url
             for year in range(_dt.date.today().year, FIRST_MODULE_YEAR - 1, -1):
                 items.append(Fetch(f"{base}&fbtime={year}", "detail", title=f"{year}年", data={"in_column": True}))
-        return ListResult(self.name, items=[f for f in items if f.role == "detail"], columns=[f for f in items if f.role == "column"])
+        return ListResult(
+            self.name, items=[f for f in items if f.role == "detail"], columns=[f for f in items if f.role == "column"]
+        )
 
     def module_links(self, page: Page) -> list[Fetch]:
         out = []

@@ -41,7 +41,9 @@ def trs_pages(page: Page) -> tuple[list[str], int] | None:
     if last and "." not in last:
         base += "/"
     # page 0 is the column itself (usually requested as its folder URL): only asked for from a later page
-    urls = ([urljoin(base, f"{name}.{ext}")] if current else []) + [urljoin(base, f"{name}_{i}.{ext}") for i in range(1, count)]
+    urls = ([urljoin(base, f"{name}.{ext}")] if current else []) + [
+        urljoin(base, f"{name}_{i}.{ext}") for i in range(1, count)
+    ]
     return urls, count
 
 

@@ -59,10 +59,22 @@ def search_config(page: Page) -> dict | None:
 
 
 def search_fetch(cfg: dict, page_no: int) -> Fetch:
-    form = {"channelid": cfg["channelid"], "classsql": cfg["classsql"], "sortfield": cfg["sortfield"],
-            "page": str(page_no), "prepage": str(cfg["prepage"])}
-    return Fetch(cfg["url"], "api", method="POST", body=urlencode(form), platform="trs_dynamic",
-                 data={"cfg": cfg, "page": page_no}, headers={"Accept": "application/json, text/javascript, */*; q=0.01"})
+    form = {
+        "channelid": cfg["channelid"],
+        "classsql": cfg["classsql"],
+        "sortfield": cfg["sortfield"],
+        "page": str(page_no),
+        "prepage": str(cfg["prepage"]),
+    }
+    return Fetch(
+        cfg["url"],
+        "api",
+        method="POST",
+        body=urlencode(form),
+        platform="trs_dynamic",
+        data={"cfg": cfg, "page": page_no},
+        headers={"Accept": "application/json, text/javascript, */*; q=0.01"},
+    )
 
 
 class TrsDynamicParser(PlatformParser):
@@ -105,7 +117,9 @@ class TrsDynamicParser(PlatformParser):
         result = ListResult(self.name, items=items, stated_pages=int(total_pages) if total_pages else None)
         planned = int(cfg.get("planned") or 1)
         if total_pages and int(total_pages) > planned and data.get("page") == min(2, planned) and cfg:
-            result.pages = [search_fetch({**cfg, "planned": int(total_pages)}, n) for n in range(planned + 1, int(total_pages) + 1)]
+            result.pages = [
+                search_fetch({**cfg, "planned": int(total_pages)}, n) for n in range(planned + 1, int(total_pages) + 1)
+            ]
         return result
 
 

@@ -9,17 +9,18 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from archive.store.rebuild import rebuild  # noqa: E402
-from archive.store.session import ArchiveSession  # noqa: E402
-from fixtures.archive.pages import report_page, sample  # noqa: E402
+from fixtures.archive.pages import report_page, sample
 
-T0 = datetime(2025, 3, 1, 8, tzinfo=timezone.utc)
+from archive.store.rebuild import rebuild
+from archive.store.session import ArchiveSession
+
+T0 = datetime(2025, 3, 1, 8, tzinfo=UTC)
 HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Server", "TRS WCM")]
 
 

@@ -38,8 +38,11 @@ def _crawl(site, tmp: Path, label: str) -> dict:
         "reports_per_s": round(stats["reports_found"] / seconds, 2),
         "peak_rss_mb": summary["peak_rss_mb"],
     }
-    print(f"{label}: {figures['responses']} responses, {figures['reports']} reports in {seconds:.1f} s → "
-          f"{figures['pages_per_s']} pages/s, {figures['reports_per_s']} reports/s, peak RSS {figures['peak_rss_mb']} MB", flush=True)
+    print(
+        f"{label}: {figures['responses']} responses, {figures['reports']} reports in {seconds:.1f} s → "
+        f"{figures['pages_per_s']} pages/s, {figures['reports_per_s']} reports/s, peak RSS {figures['peak_rss_mb']} MB",
+        flush=True,
+    )
     return figures
 
 

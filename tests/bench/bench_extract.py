@@ -12,6 +12,7 @@ import time
 
 from portalgen.render_html import realistic_style, render_page
 from portalgen.sample import generate_report
+
 from extract import extract_document
 
 

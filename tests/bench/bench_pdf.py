@@ -15,6 +15,7 @@ import time
 
 from portalgen.render_pdf import render_many
 from portalgen.sample import generate_report
+
 from extract import extract_document
 from extract.pdf import parse_pdf
 
@@ -57,7 +58,11 @@ def run(n: int = 24) -> dict:
         full_times.append(time.perf_counter() - t)
         got = report.cell_map()
         cells += len(expected)
-        right += sum(1 for k, v in expected.items() if k in got and got[k].value == v.value and got[k].raw == " ".join(v.raw.split()))
+        right += sum(
+            1
+            for k, v in expected.items()
+            if k in got and got[k].value == v.value and got[k].raw == " ".join(v.raw.split())
+        )
     parse_total, full_total = sum(parse_times), sum(full_times)
     figures = {
         "reports": len(docs),

@@ -69,14 +69,23 @@ def run() -> dict:
                "trs120_first_crawl": big_first, "trs120_unchanged_recrawl": big_again,
                "trs120_recrawl_request_ratio": round(big_ratio, 3)}  # fmt: skip
     print(f"first crawl:        {first['requests']} requests, {first['responses']} responses, {first['seconds']} s")
-    print(f"unchanged re-crawl: {again['requests']} requests ({again['not_modified']} answered 304), "
-          f"{again['responses']} responses, {again['seconds']} s → {ratio:.1%} of the first crawl's requests (target ≤ 10 %)")
-    print(f"unchanged re-crawl skipping lists dormant for 2 years (--dormant-days 730): {dormant['requests']} requests "
-          f"→ {dormant_ratio:.1%}")
-    print(f"after a season of changes: {changed['requests']} requests, {changed['new_reports']} new and "
-          f"{changed['changed_reports']} changed reports, {changed['seconds']} s")
-    print(f"TRS portal, 120 HTML reports: first crawl {big_first['requests']} requests in {big_first['seconds']} s, unchanged "
-          f"re-crawl {big_again['requests']} requests in {big_again['seconds']} s → {big_ratio:.1%}", flush=True)
+    print(
+        f"unchanged re-crawl: {again['requests']} requests ({again['not_modified']} answered 304), "
+        f"{again['responses']} responses, {again['seconds']} s → {ratio:.1%} of the first crawl's requests (target ≤ 10 %)"
+    )
+    print(
+        f"unchanged re-crawl skipping lists dormant for 2 years (--dormant-days 730): {dormant['requests']} requests "
+        f"→ {dormant_ratio:.1%}"
+    )
+    print(
+        f"after a season of changes: {changed['requests']} requests, {changed['new_reports']} new and "
+        f"{changed['changed_reports']} changed reports, {changed['seconds']} s"
+    )
+    print(
+        f"TRS portal, 120 HTML reports: first crawl {big_first['requests']} requests in {big_first['seconds']} s, unchanged "
+        f"re-crawl {big_again['requests']} requests in {big_again['seconds']} s → {big_ratio:.1%}",
+        flush=True,
+    )
     return figures
 
 

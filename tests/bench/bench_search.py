@@ -27,19 +27,39 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(HERE.parent))
 
 from portalgen.sample import COUNTIES, DEPARTMENTS, PHRASES, PROBLEMS, TOWNS  # noqa: E402
-from archive.publish.prepare import prepare_for_serving  # noqa: E402
-from archive.store.schema import create_schema  # noqa: E402
 from publish_fixtures import PORTAL_CODES, Server  # noqa: E402
 
-QUERIES = ["扶贫", "低保", "复议", "信访举报投诉", "2019年", "12345热线", "贫", "政府信息公开", "行政诉讼", "乡村振兴", "扶贫 低保", "APP"]
+from archive.publish.prepare import prepare_for_serving  # noqa: E402
+from archive.store.schema import create_schema  # noqa: E402
+
+QUERIES = [
+    "扶贫",
+    "低保",
+    "复议",
+    "信访举报投诉",
+    "2019年",
+    "12345热线",
+    "贫",
+    "政府信息公开",
+    "行政诉讼",
+    "乡村振兴",
+    "扶贫 低保",
+    "APP",
+]
 EXTRA = [
     "通过政务APP、微信公众号和12345热线回应关切。",
     "全年共受理政府信息公开申请{n}件，均在法定期限内答复。",
     "{year}年度无因政府信息公开引起的行政复议、行政诉讼。",
     "对信访举报投诉类申请告知申请人通过相应渠道提出。",
 ]
-HEADINGS = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况",
-            "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
+HEADINGS = [
+    "一、总体情况",
+    "二、主动公开政府信息情况",
+    "三、收到和处理政府信息公开申请情况",
+    "四、政府信息公开行政复议、行政诉讼情况",
+    "五、存在的主要问题及改进情况",
+    "六、其他需要报告的事项",
+]
 SECTIONS_PER_REPORT = 7
 REPEATS = 7
 
@@ -54,22 +74,47 @@ def build_database(path: Path, sections: int, seed: int = 2024) -> None:
     create_schema(conn)
     for county, province, city in COUNTIES:
         code = PORTAL_CODES[county]
-        conn.execute("INSERT INTO portals(id, code, name, level, province, city, county) VALUES (?,?,?,?,?,?,?)",
-                     (code, code, county + "人民政府门户网站", "county", province, city, county))
+        conn.execute(
+            "INSERT INTO portals(id, code, name, level, province, city, county) VALUES (?,?,?,?,?,?,?)",
+            (code, code, county + "人民政府门户网站", "county", province, city, county),
+        )
     n_reports = sections // SECTIONS_PER_REPORT
     report_rows = []
     section_rows = []
     for rid in range(1, n_reports + 1):
         county, _province, _city = COUNTIES[rid % len(COUNTIES)]
         level = rng.choice(["county", "town", "town", "department"])
-        short = {"county": county + "人民政府", "town": rng.choice(TOWNS), "department": county + rng.choice(DEPARTMENTS)}[level]
+        short = {
+            "county": county + "人民政府",
+            "town": rng.choice(TOWNS),
+            "department": county + rng.choice(DEPARTMENTS),
+        }[level]
         organ = short + "人民政府" if level == "town" else short
         year = rng.randint(2013, 2025)
         title = f"{short}{year}年政府信息公开工作年度报告"
         url = f"http://www.{PORTAL_CODES[county]}.gov.cn/zwgk/ndbg/{year + 1}01/t{year + 1}0115_{rid}.html"
-        report_rows.append((rid, url, title, organ, year, "2021" if year >= 2021 else "2019", f"{year + 1}-01-15",
-                            PORTAL_CODES[county], url, level))
-        section_rows.append((rid, 0, None, f"本报告根据《中华人民共和国政府信息公开条例》编制。统计期限为{year}年1月1日至{year}年12月31日。"))
+        report_rows.append(
+            (
+                rid,
+                url,
+                title,
+                organ,
+                year,
+                "2021" if year >= 2021 else "2019",
+                f"{year + 1}-01-15",
+                PORTAL_CODES[county],
+                url,
+                level,
+            )
+        )
+        section_rows.append(
+            (
+                rid,
+                0,
+                None,
+                f"本报告根据《中华人民共和国政府信息公开条例》编制。统计期限为{year}年1月1日至{year}年12月31日。",
+            )
+        )
         for number, heading in enumerate(HEADINGS, start=1):
             parts = rng.sample(PHRASES, k=rng.randint(1, 4))
             if rng.random() < 0.3:
@@ -144,7 +189,9 @@ def run(sections: int = 200_000) -> dict:
     prepare_for_serving(db)
     figures["prepare_unchanged_s"] = round(time.perf_counter() - started, 2)
     conn = sqlite3.connect(db)
-    text_bytes = conn.execute("SELECT total(length(CAST(text AS BLOB))) + total(length(CAST(heading AS BLOB))) FROM sections").fetchone()[0]
+    text_bytes = conn.execute(
+        "SELECT total(length(CAST(text AS BLOB))) + total(length(CAST(heading AS BLOB))) FROM sections"
+    ).fetchone()[0]
     figures["reports"] = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
     conn.close()
     figures["db_mb"] = round(db.stat().st_size / 1e6, 1)
@@ -165,9 +212,16 @@ def run(sections: int = 200_000) -> dict:
                     qp.append(_measure(client, "/bench/sections", {"_search": q}))
                     qa.append(_measure(client, "/bench/sections.json", {"_search": q}))
                     qr.append(_measure(client, "/bench/search.json", {"q": q}))
-                hits = client.get("/bench/sections.json", params={"_search": q, "_size": 0}).json()["filtered_table_rows_count"]
-                per_query[q] = {"hits": hits, "page_median_ms": _stats(qp)["median_ms"], "json_median_ms": _stats(qa)["median_ms"],
-                                "ranked_median_ms": _stats(qr)["median_ms"], **_sql_breakdown(db, q)}
+                hits = client.get("/bench/sections.json", params={"_search": q, "_size": 0}).json()[
+                    "filtered_table_rows_count"
+                ]
+                per_query[q] = {
+                    "hits": hits,
+                    "page_median_ms": _stats(qp)["median_ms"],
+                    "json_median_ms": _stats(qa)["median_ms"],
+                    "ranked_median_ms": _stats(qr)["median_ms"],
+                    **_sql_breakdown(db, q),
+                }
                 page += qp
                 api += qa
                 ranked += qr
@@ -179,13 +233,17 @@ def run(sections: int = 200_000) -> dict:
     figures["queries"] = per_query
     figures["target_median_ms"] = 50
     figures["target_met"] = figures["search_page"]["median_ms"] < 50 and figures["search_json"]["median_ms"] < 50
-    print(f"search bench: {figures['sections']:,} sections in {figures['reports']:,} reports, "
-          f"text {figures['text_mb']} MB, database {figures['db_mb']} MB; "
-          f"prepare {figures['prepare_s']} s ({figures['index_mode']}), unchanged {figures['prepare_unchanged_s']} s")
+    print(
+        f"search bench: {figures['sections']:,} sections in {figures['reports']:,} reports, "
+        f"text {figures['text_mb']} MB, database {figures['db_mb']} MB; "
+        f"prepare {figures['prepare_s']} s ({figures['index_mode']}), unchanged {figures['prepare_unchanged_s']} s"
+    )
     for q, f in per_query.items():
-        print(f"  {q:<12} {f['hits']:>7,} hits  page {f['page_median_ms']:>6.1f} ms  json {f['json_median_ms']:>6.1f} ms  "
-              f"ranked {f['ranked_median_ms']:>6.1f} ms  | sql: match {f['fts_ms']:>5.1f}  count {f['count_ms']:>5.1f}  "
-              f"rows {f['rows_ms']:>5.1f} ms")
+        print(
+            f"  {q:<12} {f['hits']:>7,} hits  page {f['page_median_ms']:>6.1f} ms  json {f['json_median_ms']:>6.1f} ms  "
+            f"ranked {f['ranked_median_ms']:>6.1f} ms  | sql: match {f['fts_ms']:>5.1f}  count {f['count_ms']:>5.1f}  "
+            f"rows {f['rows_ms']:>5.1f} ms"
+        )
     for key in ("search_page", "search_json", "ranked_query_json"):
         s = figures[key]
         print(f"  {key:<18} median {s['median_ms']:>7.1f} ms   p95 {s['p95_ms']:>7.1f} ms   (n={s['n']})")

@@ -17,7 +17,7 @@ sys.path.insert(0, str(HERE))
 
 
 def main(argv: list[str]) -> int:
-    names = sorted(p.stem[len("bench_"):] for p in HERE.glob("bench_*.py"))
+    names = sorted(p.stem[len("bench_") :] for p in HERE.glob("bench_*.py"))
     chosen = [n for n in names if not argv or n in argv]
     results: dict[str, dict] = {}
     failed = 0

@@ -16,9 +16,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository and tests/ importable
     sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).resolve().parents[1])]
 
-from portalgen.render_html import ENCODINGS, realistic_style, render_page  # noqa: E402
-from portalgen.render_text import render_text  # noqa: E402
-from portalgen.sample import TITLE_FORMS, SampleReport, generate_report  # noqa: E402
+from portalgen.render_html import ENCODINGS, realistic_style, render_page
+from portalgen.render_text import render_text
+from portalgen.sample import TITLE_FORMS, SampleReport, generate_report
 
 
 @dataclass
@@ -38,16 +38,27 @@ def realistic_corpus(n: int, seed: int = 0, text_share: float = 0.1) -> Iterator
         template = rng.choices(["2021", "2019", "pre2019"], weights=[5, 4, 1])[0]
         year = rng.randint(2021, 2024) if template == "2019" and rng.random() < 0.2 else None
         values = rng.choice(["plain", "plain", "blank_zeros", "units", "fullwidth+thousands"])
-        extras = tuple(rng.sample(["inspection", "confirmation", "other_documents"], rng.choice([0, 0, 0, 1]))) if template != "pre2019" else ()
+        extras = (
+            tuple(rng.sample(["inspection", "confirmation", "other_documents"], rng.choice([0, 0, 0, 1])))
+            if template != "pre2019"
+            else ()
+        )
         legacy = rng.choice(["short", "fujian2011", "fujian2017", "dingxi"])
         title_form = rng.choice([f for f in TITLE_FORMS if f != "guanyu"])
         report = generate_report(
-            random.Random(rng.randrange(2**32)), template, year=year, style=values if template != "pre2019" else "plain",
-            extras=extras, legacy=legacy, title_form=title_form,
+            random.Random(rng.randrange(2**32)),
+            template,
+            year=year,
+            style=values if template != "pre2019" else "plain",
+            extras=extras,
+            legacy=legacy,
+            title_form=title_form,
         )
         style = realistic_style(rng)
         if rng.random() < text_share:
-            yield CorpusDocument(f"doc{i:05d}.txt", render_text(report).encode("utf-8"), "text/plain; charset=utf-8", report)
+            yield CorpusDocument(
+                f"doc{i:05d}.txt", render_text(report).encode("utf-8"), "text/plain; charset=utf-8", report
+            )
             continue
         encoding = rng.choices(ENCODINGS, weights=[6, 2, 1, 1])[0]
         page = render_page(report, style, encoding)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from portalgen.sample import Key, SampleCell, SampleReport
+
 from extract.schema import APPLICANT_KEYS, R3_LEAVES, REVIEW_ROWS
 
 
@@ -43,7 +44,7 @@ def _v(cells: dict[Key, SampleCell], key: Key) -> float:
 def failing_checks(report: SampleReport) -> set[tuple[str, str]]:
     """(rule, column) of every R1–R4 check that fails on ``report``'s cells (null counts as 0)."""
     cells = report.expected_cells()
-    app = lambda row, col: _v(cells, ("applications", row, col))  # noqa: E731
+    app = lambda row, col: _v(cells, ("applications", row, col))
     failing: set[tuple[str, str]] = set()
     for col in APPLICANT_KEYS:
         if app("new_received", col) + app("carried_over", col) != app("total", col) + app("carried_forward", col):
@@ -55,7 +56,7 @@ def failing_checks(report: SampleReport) -> set[tuple[str, str]]:
         if app(row, "total") != sum(app(row, col) for col in APPLICANT_KEYS[:-1]):
             failing.add(("R2", row))
     for row, _ in REVIEW_ROWS:
-        rv = lambda col: _v(cells, ("review_litigation", row, col))  # noqa: E731
+        rv = lambda col: _v(cells, ("review_litigation", row, col))
         if rv("total") != rv("upheld") + rv("corrected") + rv("other") + rv("pending"):
             failing.add(("R4", row))
     return failing
@@ -64,7 +65,7 @@ def failing_checks(report: SampleReport) -> set[tuple[str, str]]:
 def checked_rules(report: SampleReport) -> set[str]:
     """The rules that must be checked: a table with no values at all gets a warning, not checks."""
     cells = report.expected_cells()
-    has = lambda table: any(c.value is not None for k, c in cells.items() if k[0] == table)  # noqa: E731
+    has = lambda table: any(c.value is not None for k, c in cells.items() if k[0] == table)
     rules = set()
     if has("applications"):
         rules |= {"R1", "R2", "R3"}

@@ -6,7 +6,6 @@ import random
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
-
 from portalgen.render_html import STYLE_CHOICES, MarkupStyle
 from portalgen.sample import EXTRA_ROW_KINDS, LEGACY_TABLES, TITLE_FORMS, VALUE_STYLES, SampleReport, generate_report
 

@@ -13,7 +13,6 @@ from collections import Counter
 import lxml.html
 import pytest
 from hypothesis import given, settings
-
 from portalgen.render_html import (
     ENCODINGS,
     PRESETS,
@@ -28,6 +27,7 @@ from portalgen.render_html import (
 from portalgen.render_layout import LTable, grid, layout_report
 from portalgen.render_text import TEXT_STYLE, render_text
 from portalgen.sample import generate_report
+
 from gen.expect import collapse
 from gen.htmlgrid import parse_tables, squeeze
 from gen.strategies import ReportSpec, markup_styles, report_specs
@@ -42,7 +42,7 @@ def _check_layout(spec: ReportSpec, style: MarkupStyle) -> None:
         grid(table)  # raises unless the spans add up to a rectangle
     keys = Counter(c.key for c in layout.value_cells())
     expected = report.expected_cells()
-    assert set(keys) == set(expected), (set(keys) ^ set(expected))
+    assert set(keys) == set(expected), set(keys) ^ set(expected)
     assert max(keys.values()) == 1
     for cell in layout.value_cells():
         assert collapse(cell.text) == collapse(expected[cell.key].raw)
@@ -87,7 +87,9 @@ def test_html_carries_the_layout(spec: ReportSpec, style: MarkupStyle) -> None:
 def test_each_switch_alone_renders_the_layout(name: str, value: object) -> None:
     style = MarkupStyle(**{name: value}, seed=7)
     for template in ALL_TEMPLATES:
-        spec = ReportSpec(11, template, None, "blank_zeros", ("inspection", "other_documents") if template != "pre2019" else ())
+        spec = ReportSpec(
+            11, template, None, "blank_zeros", ("inspection", "other_documents") if template != "pre2019" else ()
+        )
         _check_layout(spec, style)
         _check_html(spec, style)
 
@@ -127,7 +129,9 @@ def test_shanghai_colspans_differ_between_header_and_data_rows() -> None:
 
 def test_split_layouts() -> None:
     report = generate_report(random.Random(3), "2019")
-    tables = layout_report(report, MarkupStyle(split_active=True, split_review=True, apps_break="table_header")).tables()
+    tables = layout_report(
+        report, MarkupStyle(split_active=True, split_review=True, apps_break="table_header")
+    ).tables()
     assert [t.section for t in tables] == [2, 2, 2, 2, 2, 3, 3, 4, 4]
     apps1, apps2 = tables[5], tables[6]
     # the second applications table repeats the header block and the level-1 label
@@ -139,12 +143,20 @@ def test_split_layouts() -> None:
 def test_label_variants() -> None:
     report = generate_report(random.Random(4), "2019", year=2020)
     style = MarkupStyle(
-        annotations=True, halfwidth_brackets=True, straight_quotes=True, synonyms=True, enumerator_mix=True, caption_space=True
+        annotations=True,
+        halfwidth_brackets=True,
+        straight_quotes=True,
+        synonyms=True,
+        enumerator_mix=True,
+        caption_space=True,
     )
     texts = {c.text for t in layout_report(report, style).tables() for row in t.rows for c in row}
     assert "规章(设区的市、自治州人民政府应提供相关数据)" in texts
     assert "上一年项目数量(指2019年事项数)" in texts
-    assert "本年增减(指2020年增加或减少的事项数,减用负值表示,如-8)" in texts or "本年增减(指2020年增加或减少的事项数，减用负值表示，如-8)" in texts
+    assert (
+        "本年增减(指2020年增加或减少的事项数,减用负值表示,如-8)" in texts
+        or "本年增减(指2020年增加或减少的事项数，减用负值表示，如-8)" in texts
+    )
     assert '3、危及"三安全一稳定"' in texts and "1.本机关不掌握相关政府信息" in texts
     assert "(七)合计" in texts and "合计" in texts and "其它" in texts
     assert "第二十条 第(一)项" in texts
@@ -154,7 +166,7 @@ def test_label_variants() -> None:
 
 def test_unmerged_label_areas() -> None:
     report = generate_report(random.Random(5), "2019")
-    rows = lambda style: layout_report(report, style).tables()[1].rows  # noqa: E731
+    rows = lambda style: layout_report(report, style).tables()[1].rows
     glued = {c.text for row in rows(MarkupStyle(group_labels="glued")) for c in row}
     assert "（三）不予公开1.属于国家秘密" in glued and "（五）不予处理5.要求行政机关确认或重新出具已获取信息" in glued
     repeated = [c.text for row in rows(MarkupStyle(group_labels="repeated", level1_label="repeated")) for c in row]
@@ -207,7 +219,7 @@ def test_pages_decode_in_their_declared_encoding(encoding: str, decl: str) -> No
     label = {"utf-8": "UTF-8", "gbk": "GBK", "gb2312": "GB2312", "gb18030": "GB18030"}[encoding]
     head = page.data[:400].decode("ascii", errors="replace")
     assert (f'charset="{label}"' in head) == (decl in ("meta", "both"))
-    assert (f"charset={label}\"" in head) == (decl == "http_equiv")
+    assert (f'charset={label}"' in head) == (decl == "http_equiv")
     assert page.content_type == (f"text/html; charset={label}" if decl in ("header", "both") else "text/html")
     text = page.data.decode(encoding)
     assert b"\xc2\xa0" not in page.data or encoding == "utf-8"
@@ -219,15 +231,18 @@ def test_pages_decode_in_their_declared_encoding(encoding: str, decl: str) -> No
     assert report.published.isoformat() in doc.xpath("string(//meta[@name='PubDate']/@content)")
 
 
-@pytest.mark.parametrize("container,selector", [
-    ("trs_editor", "//div[@class='TRS_Editor']"),
-    ("trs_ueditor", "//div[contains(@class,'TRS_UEDITOR')]"),
-    ("article_content", "//div[contains(@class,'article_content')]/div[@class='TRS_Editor']"),
-    ("zoom", "//div[@id='zoom']"),
-    ("zjeg_rss", "//div[@id='zoom']"),
-    ("v_news_content", "//div[@id='vsb_content']/div[@class='v_news_content']"),
-    ("detail_content", "//div[@id='detailContent']"),
-])
+@pytest.mark.parametrize(
+    "container,selector",
+    [
+        ("trs_editor", "//div[@class='TRS_Editor']"),
+        ("trs_ueditor", "//div[contains(@class,'TRS_UEDITOR')]"),
+        ("article_content", "//div[contains(@class,'article_content')]/div[@class='TRS_Editor']"),
+        ("zoom", "//div[@id='zoom']"),
+        ("zjeg_rss", "//div[@id='zoom']"),
+        ("v_news_content", "//div[@id='vsb_content']/div[@class='v_news_content']"),
+        ("detail_content", "//div[@id='detailContent']"),
+    ],
+)
 def test_body_sits_in_the_container(container: str, selector: str) -> None:
     report = generate_report(random.Random(8), "2019")
     style = MarkupStyle(container=container)
@@ -243,8 +258,12 @@ def test_body_sits_in_the_container(container: str, selector: str) -> None:
 
 
 def test_random_and_realistic_styles_are_valid_and_deterministic() -> None:
-    styles = [random_style(random.Random(i)) for i in range(50)] + [realistic_style(random.Random(i)) for i in range(50)]
-    assert styles == [random_style(random.Random(i)) for i in range(50)] + [realistic_style(random.Random(i)) for i in range(50)]
+    styles = [random_style(random.Random(i)) for i in range(50)] + [
+        realistic_style(random.Random(i)) for i in range(50)
+    ]
+    assert styles == [random_style(random.Random(i)) for i in range(50)] + [
+        realistic_style(random.Random(i)) for i in range(50)
+    ]
     assert len({s for s in styles}) > 90
     assert set(PRESETS) >= {"trs_ueditor", "word_pasted", "shanghai", "hubei_hanweb"}
     report = generate_report(random.Random(9), "2021")
@@ -257,9 +276,17 @@ def test_random_and_realistic_styles_are_valid_and_deterministic() -> None:
 
 def test_review_layouts_subtotal_and_caption_paragraphs() -> None:
     report = generate_report(random.Random(10), "2019")
-    blocks = layout_report(report, MarkupStyle(review_layout="rows", apps_subtotal=True, active_captions="paragraph")).blocks
+    blocks = layout_report(
+        report, MarkupStyle(review_layout="rows", apps_subtotal=True, active_captions="paragraph")
+    ).blocks
     captions = [b.text for b in blocks if not isinstance(b, LTable) and b.kind == "caption"]
-    assert captions == ["第二十条第（一）项", "第二十条第（五）项", "第二十条第（六）项", "第二十条第（八）项", "第二十条第（九）项"]
+    assert captions == [
+        "第二十条第（一）项",
+        "第二十条第（五）项",
+        "第二十条第（六）项",
+        "第二十条第（八）项",
+        "第二十条第（九）项",
+    ]
     tables = [b for b in blocks if isinstance(b, LTable)]
     review = tables[-1]
     assert [c.text for c in review.rows[0]] == ["", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
@@ -267,8 +294,19 @@ def test_review_layouts_subtotal_and_caption_paragraphs() -> None:
     apps = tables[-2]
     assert "小计" in [c.text for c in apps.rows[2]] and len(grid(apps)[0]) == 11
     row = apps.rows[3]  # 一、本年新收…: 自然人, five organisations, 小计, 总计
-    orgs = [report.cells[("applications", "new_received", k)].value or 0 for k in ("commercial_enterprise", "research_institution", "social_welfare_org", "legal_service_org", "other_org")]
-    assert row[7].key is None and row[7].text == str(sum(orgs)) and row[8].key == ("applications", "new_received", "total")
+    orgs = [
+        report.cells[("applications", "new_received", k)].value or 0
+        for k in (
+            "commercial_enterprise",
+            "research_institution",
+            "social_welfare_org",
+            "legal_service_org",
+            "other_org",
+        )
+    ]
+    assert (
+        row[7].key is None and row[7].text == str(sum(orgs)) and row[8].key == ("applications", "new_received", "total")
+    )
     two = layout_report(report, MarkupStyle(review_layout="two_row")).tables()[-1]
     assert [c.text for c in two.rows[0]] == ["行政复议", "未经复议直接起诉", "复议后起诉"] and len(two.rows) == 3
 
@@ -298,4 +336,4 @@ def test_realistic_corpus_is_deterministic_and_mixed() -> None:
     kinds = {d.content_type.split(";")[0] for d in docs}
     assert kinds == {"text/html", "text/plain"}
     assert {d.report.template for d in docs} >= {"2019", "2021"}
-    assert any(b"charset=\"GB" in d.data[:300] or "GB" in d.content_type for d in docs)
+    assert any(b'charset="GB' in d.data[:300] or "GB" in d.content_type for d in docs)

@@ -42,9 +42,13 @@ def ensure_loopback(host: str) -> str:
     try:
         addr = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        raise ValueError(f"refusing to bind the demo portal to {host!r}: only loopback addresses (127.0.0.0/8, ::1) are allowed") from None
+        raise ValueError(
+            f"refusing to bind the demo portal to {host!r}: only loopback addresses (127.0.0.0/8, ::1) are allowed"
+        ) from None
     if not addr.is_loopback:
-        raise ValueError(f"refusing to bind the demo portal to {host!r}: only loopback addresses (127.0.0.0/8, ::1) are allowed")
+        raise ValueError(
+            f"refusing to bind the demo portal to {host!r}: only loopback addresses (127.0.0.0/8, ::1) are allowed"
+        )
     return str(addr)
 
 
@@ -55,7 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body go out as separate writes; no 40 ms delayed-ACK stalls
     server_version = "nginx"
     sys_version = ""
-    server: "PortalServer"
+    server: PortalServer
 
     def setup(self) -> None:
         super().setup()
@@ -67,7 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             self.server.untrack(self.connection)
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
 
@@ -80,7 +84,9 @@ class _Handler(BaseHTTPRequestHandler):
             reply = self.server.site.handle(req)
         except Exception as exc:  # a broken renderer must show up as a 500, not a dropped connection
             self.log_error("error answering %s: %r", self.path, exc)
-            reply = Reply(500, [("Content-Type", "text/plain; charset=utf-8")], f"500 Internal Server Error: {exc!r}".encode())
+            reply = Reply(
+                500, [("Content-Type", "text/plain; charset=utf-8")], f"500 Internal Server Error: {exc!r}".encode()
+            )
         if reply.delay:
             time.sleep(reply.delay)
         if reply.action == "drop":
@@ -166,8 +172,8 @@ class RunningSite:
 
     site: Site
     server: PortalServer | None
-    mirror: "RunningSite | None" = None
-    extra: list["RunningSite"] = field(default_factory=list)
+    mirror: RunningSite | None = None
+    extra: list[RunningSite] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.bind_host = self.server.bind_host if self.server else "127.0.0.1"
@@ -277,8 +283,12 @@ class RunningSite:
     # -------------------------------------------------------------- lifecycle
     def _start_thread(self) -> None:
         assert self.server is not None
-        thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,
-                                  name=f"portal-{self.family}-{self.port}")
+        thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            daemon=True,
+            name=f"portal-{self.family}-{self.port}",
+        )
         thread.start()
         self.server._thread = thread
 
@@ -303,7 +313,7 @@ class RunningSite:
         for other in [*self.extra, *([self.mirror] if self.mirror else [])]:
             other.stop()
 
-    def __enter__(self) -> "RunningSite":
+    def __enter__(self) -> RunningSite:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -319,7 +329,9 @@ def serve_site(site: Site, host: str = "127.0.0.1", port: int = 0, verbose: bool
     return running
 
 
-def start_family(family: str, host: str = "127.0.0.1", port: int = 0, mirror: bool = True, verbose: bool = False, **options) -> RunningSite:
+def start_family(
+    family: str, host: str = "127.0.0.1", port: int = 0, mirror: bool = True, verbose: bool = False, **options
+) -> RunningSite:
     """Start a site of ``family`` (plus its spam mirror on another port, which copies one report)."""
     mirror_run = None
     if mirror:

@@ -30,7 +30,6 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from portalgen.sample import SampleReport
 from extract.schema import (
     ACTIVE_SUBTABLES,
     APPLICANT_COLUMNS,
@@ -39,6 +38,7 @@ from extract.schema import (
     REVIEW_COLUMNS,
     REVIEW_ROWS,
 )
+from portalgen.sample import SampleReport
 
 STYLES = ("official", "split", "vertical", "rotated", "noborders", "large")
 
@@ -122,18 +122,27 @@ def active_rows(report: SampleReport, items: tuple[str, ...] | None = None) -> l
         n = len(st.columns)
         # the last header/data cell absorbs the grid columns the sub-table does not use
         spans = [1] * (n - 1) + [4 - n]
-        rows.append([SpecCell("信息内容", header=True)] + [SpecCell(label, colspan=s, header=True) for (_, label), s in zip(st.columns, spans)])
+        rows.append(
+            [SpecCell("信息内容", header=True)]
+            + [SpecCell(label, colspan=s, header=True) for (_, label), s in zip(st.columns, spans)]
+        )
         for row_key, row_label in st.rows:
             rows.append(
                 [SpecCell(row_label)]
-                + [SpecCell(_raw(report, ("active_disclosure", row_key, col)), colspan=s) for (col, _), s in zip(st.columns, spans)]
+                + [
+                    SpecCell(_raw(report, ("active_disclosure", row_key, col)), colspan=s)
+                    for (col, _), s in zip(st.columns, spans)
+                ]
             )
             for extra in report.extra_rows:
                 if extra.table == "active_disclosure" and extra.after == row_key:
                     by_col = dict(zip(extra.columns, extra.values))
                     rows.append(
                         [SpecCell(extra.label)]
-                        + [SpecCell(by_col[col].raw if col in by_col else "", colspan=s) for (col, _), s in zip(st.columns, spans)]
+                        + [
+                            SpecCell(by_col[col].raw if col in by_col else "", colspan=s)
+                            for (col, _), s in zip(st.columns, spans)
+                        ]
                     )
     return rows
 
@@ -141,8 +150,15 @@ def active_rows(report: SampleReport, items: tuple[str, ...] | None = None) -> l
 def applications_rows(report: SampleReport, look: DocxStyle) -> list[list[SpecCell]]:
     """Rows of section 三 on the official 10-column grid (3 label columns + 7 value columns)."""
     rows: list[list[SpecCell]] = [
-        [SpecCell(APPLICATIONS_CAPTION, rowspan=3, colspan=3, header=True), SpecCell("申请人情况", colspan=7, header=True)],
-        [SpecCell("自然人", rowspan=2, header=True), SpecCell("法人或其他组织", colspan=5, header=True), SpecCell("总计", rowspan=2, header=True)],
+        [
+            SpecCell(APPLICATIONS_CAPTION, rowspan=3, colspan=3, header=True),
+            SpecCell("申请人情况", colspan=7, header=True),
+        ],
+        [
+            SpecCell("自然人", rowspan=2, header=True),
+            SpecCell("法人或其他组织", colspan=5, header=True),
+            SpecCell("总计", rowspan=2, header=True),
+        ],
         [SpecCell(label, header=True) for _, label in APPLICANT_COLUMNS[1:6]],
     ]
     app_rows = APPLICATION_ROWS[report.template]
@@ -178,9 +194,7 @@ def review_rows(report: SampleReport, part: str | None = None) -> list[list[Spec
     """Rows of section 四 (15 value columns); ``part`` "review"/"litigation" gives half of it."""
     sub = [SpecCell(label, header=True) for _, label in REVIEW_COLUMNS]
     values = [
-        SpecCell(_raw(report, ("review_litigation", row, col)))
-        for row, _ in REVIEW_ROWS
-        for col, _ in REVIEW_COLUMNS
+        SpecCell(_raw(report, ("review_litigation", row, col))) for row, _ in REVIEW_ROWS for col, _ in REVIEW_COLUMNS
     ]
     if part == "review":
         return [[SpecCell("行政复议", colspan=5, header=True)], sub, values[:5]]
@@ -223,7 +237,8 @@ def report_tables(report: SampleReport, style: str = "official") -> dict[str, li
     active_widths = [4.6, 3.8, 3.8, 3.8]
     if look.split:
         active = [
-            TableSpec(active_rows(report, (st.item,)), active_widths, section="二") for st in ACTIVE_SUBTABLES[report.template]
+            TableSpec(active_rows(report, (st.item,)), active_widths, section="二")
+            for st in ACTIVE_SUBTABLES[report.template]
         ]
         review = [
             TableSpec(review_rows(report, "review"), [width / 5] * 5, section="四"),
@@ -260,7 +275,16 @@ def _fonts(run, east_asia: str, size_pt: float, bold: bool = False) -> None:
     r_fonts.set(qn("w:eastAsia"), east_asia)
 
 
-def _cell_xml(text: str, width_cm: float, look: DocxStyle, *, span: int = 1, vmerge: str | None = None, header: bool = False, direction: str | None = None):
+def _cell_xml(
+    text: str,
+    width_cm: float,
+    look: DocxStyle,
+    *,
+    span: int = 1,
+    vmerge: str | None = None,
+    header: bool = False,
+    direction: str | None = None,
+):
     """One ``w:tc``: width, gridSpan, vMerge, borders, centred paragraphs of ``text``."""
     tc = _el("w:tc")
     pr = _el("w:tcPr")
@@ -284,7 +308,7 @@ def _cell_xml(text: str, width_cm: float, look: DocxStyle, *, span: int = 1, vme
     tc.append(pr)
     bold = header and look.name != "large"
     size = str(int(look.table_pt * 2))
-    for part in (text.split("\n") if text else [""]):
+    for part in text.split("\n") if text else [""]:
         p = _el("w:p")
         ppr = _el("w:pPr")
         ppr.append(_el("w:spacing", before="0", after="0", line="240", lineRule="auto"))
@@ -352,15 +376,34 @@ def _add_table(doc, spec: TableSpec, look: DocxStyle) -> None:
             tr.append(tr_pr)
         c = 0
         while c < spec.columns:
-            width = lambda cs: sum(spec.widths_cm[c : c + cs])  # noqa: E731
+            width = lambda cs: sum(spec.widths_cm[c : c + cs])
             if (r, c) in starts:
                 cell = starts[(r, c)]
                 vmerge = "restart" if cell.rowspan > 1 else None
-                tr.append(_cell_xml(cell.text, width(cell.colspan), look, span=cell.colspan, vmerge=vmerge, header=cell.header, direction=look.text_direction if cell.vertical else None))
+                tr.append(
+                    _cell_xml(
+                        cell.text,
+                        width(cell.colspan),
+                        look,
+                        span=cell.colspan,
+                        vmerge=vmerge,
+                        header=cell.header,
+                        direction=look.text_direction if cell.vertical else None,
+                    )
+                )
                 c += cell.colspan
             elif (r, c) in covering:
                 _, _, cell = covering[(r, c)]
-                tr.append(_cell_xml("", width(cell.colspan), look, span=cell.colspan, vmerge="continue", direction=look.text_direction if cell.vertical else None))
+                tr.append(
+                    _cell_xml(
+                        "",
+                        width(cell.colspan),
+                        look,
+                        span=cell.colspan,
+                        vmerge="continue",
+                        direction=look.text_direction if cell.vertical else None,
+                    )
+                )
                 c += cell.colspan
             else:
                 tr.append(_cell_xml("", width(1), look))
@@ -368,7 +411,9 @@ def _add_table(doc, spec: TableSpec, look: DocxStyle) -> None:
         tbl.append(tr)
 
 
-def _paragraph(doc, text: str, look: DocxStyle, *, bold: bool = False, center: bool = False, indent: bool = True) -> None:
+def _paragraph(
+    doc, text: str, look: DocxStyle, *, bold: bool = False, center: bool = False, indent: bool = True
+) -> None:
     p = doc.add_paragraph()
     fmt = p.paragraph_format
     fmt.space_before = Pt(0)

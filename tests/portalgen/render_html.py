@@ -28,7 +28,11 @@ from portalgen.sample import SampleReport
 # Allowed values of every switch; the first one is the plainest (the default).
 STYLE_CHOICES: dict[str, tuple] = {
     # cell and table markup
-    "cell_markup": ("plain", "trs", "word"),  # bare text | TRS editor <p style="text-indent: 0em;"> | Word-pasted MsoNormal
+    "cell_markup": (
+        "plain",
+        "trs",
+        "word",
+    ),  # bare text | TRS editor <p style="text-indent: 0em;"> | Word-pasted MsoNormal
     "header_tag": ("td", "th"),
     "row_groups": ("none", "tbody", "thead"),
     "upper_tags": (False, True),  # <TABLE><TR><TD COLSPAN=2> (old IE/Word exports)
@@ -39,12 +43,22 @@ STYLE_CHOICES: dict[str, tuple] = {
     "active_layout": ("uniform", "shanghai"),  # 二: narrow sub-tables widened by one colspan | colspans differ per row
     "split_active": (False, True),  # 二 as one table per caption
     "split_review": (False, True),  # 四 as 行政复议 / 行政诉讼 tables
-    "review_layout": ("official", "two_row", "rows", "unmerged"),  # 四: §3.3 | no 行政诉讼 level | transposed | no rowspans
+    "review_layout": (
+        "official",
+        "two_row",
+        "rows",
+        "unmerged",
+    ),  # 四: §3.3 | no 行政诉讼 level | transposed | no rowspans
     "active_captions": ("row", "paragraph"),  # 二 captions as full-width rows | as paragraphs before each table
     "apps_subtotal": (False, True),  # an extra 小计 column after 其他 (never emitted)
     "empty_rows": (False, True),  # blank spacer rows between sub-tables / after the last row
     "trailing_empty_column": (False, True),  # a spare empty column at the right of every table
-    "apps_header": ("official", "one_row", "no_caption", "unmerged"),  # 三 header block; unmerged: blanks instead of rowspans
+    "apps_header": (
+        "official",
+        "one_row",
+        "no_caption",
+        "unmerged",
+    ),  # 三 header block; unmerged: blanks instead of rowspans
     "apps_break": ("none", "table", "table_header", "inline_header", "inline_level1"),
     "level1_label": ("rowspan", "repeated", "blank"),  # 三、本年度办理结果
     "group_labels": ("rowspan", "repeated", "blank", "missing", "glued"),  # （三）不予公开 …
@@ -79,16 +93,31 @@ STYLE_CHOICES: dict[str, tuple] = {
     "body_script": (False, True),  # a <script> inside the body (share counters, document.write)
     "wrong_basis": (False, True),  # the preamble cites the other template's 通知 (template comes from labels)
     "page_footer": (False, True),  # a PDF page footer row "- 5 -" where 三 breaks across pages
-    "heading_variants": (False, True),  # 一、工作基本情况, 四、因政府信息公开工作被申请行政复议…, 五、政府信息公开工作存在的…
+    "heading_variants": (
+        False,
+        True,
+    ),  # 一、工作基本情况, 四、因政府信息公开工作被申请行政复议…, 五、政府信息公开工作存在的…
     "signature": (True, False),
     "legacy_placement": ("appendix", "section"),  # pre-2019 统计表 as 附件1 or as last section
     # standalone page only
-    "container": ("trs_editor", "zoom", "zjeg_rss", "v_news_content", "detail_content", "trs_ueditor", "article_content"),
+    "container": (
+        "trs_editor",
+        "zoom",
+        "zjeg_rss",
+        "v_news_content",
+        "detail_content",
+        "trs_ueditor",
+        "article_content",
+    ),
     "charset_decl": ("meta", "http_equiv", "header", "both"),
     "gb_label": ("exact", "gb2312"),  # GBK/GB18030 bytes declared as GB2312 (common; decode as GB18030)
     "rare_chars": (False, True),  # GBK-only characters (喆, 堃) in the preamble
     "meta_box": ("div", "table"),  # metadata box (索引号/发布机构/发布日期) as <div>s or as a layout <table>
-    "page_title": ("meta", "title_tag", "heading"),  # title from ArticleTitle | only <title>标题_栏目_站点 | only a heading
+    "page_title": (
+        "meta",
+        "title_tag",
+        "heading",
+    ),  # title from ArticleTitle | only <title>标题_栏目_站点 | only a heading
     "page_meta": ("full", "minimal"),  # ContentSource + metadata box | only a 发布时间 line (organ from the text)
 }
 
@@ -175,7 +204,7 @@ REFERENCING_SWITCHES = ("attachment_link", "seal_image")
 def random_style(rng: random.Random) -> MarkupStyle:
     """Any combination of switches, each drawn uniformly (except :data:`REFERENCING_SWITCHES`, off)."""
     drawn = {name: rng.choice(choices) for name, choices in STYLE_CHOICES.items()}
-    drawn.update({name: False for name in REFERENCING_SWITCHES})
+    drawn.update(dict.fromkeys(REFERENCING_SWITCHES, False))
     return MarkupStyle(**drawn, seed=rng.randrange(2**31))
 
 
@@ -183,27 +212,47 @@ def random_style(rng: random.Random) -> MarkupStyle:
 PRESETS: dict[str, MarkupStyle] = {
     # 平潭 2024 (TRS WCM + UEditor): <p>-wrapped cells, split header words, stray &nbsp;
     "trs_ueditor": MarkupStyle(
-        cell_markup="trs", first_row_class=True, nbsp_runs=True, label_breaks="p", row_groups="tbody",
-        heading_markup="span_font", container="article_content",
+        cell_markup="trs",
+        first_row_class=True,
+        nbsp_runs=True,
+        label_breaks="p",
+        row_groups="tbody",
+        heading_markup="span_font",
+        container="article_content",
     ),
     # 平潭县 2011: Word-pasted old statistics table
     "word_pasted": MarkupStyle(
-        cell_markup="word", upper_tags=True, row_groups="tbody", label_breaks="p", word_spacer_row=True,
-        blank_markup="nbsp", container="trs_editor", charset_decl="http_equiv",
+        cell_markup="word",
+        upper_tags=True,
+        row_groups="tbody",
+        label_breaks="p",
+        word_spacer_row=True,
+        blank_markup="nbsp",
+        container="trs_editor",
+        charset_decl="http_equiv",
     ),
     # 上海市人民政府办公厅 2019: colspans differ between header and data rows, <br> in headers
-    "shanghai": MarkupStyle(active_layout="shanghai", label_breaks="br", header_tag="th", row_groups="thead", container="detail_content"),
+    "shanghai": MarkupStyle(
+        active_layout="shanghai", label_breaks="br", header_tag="th", row_groups="thead", container="detail_content"
+    ),
     # Hubei 2019/2020 annotated labels, Hanweb JCMS page
     "hubei_hanweb": MarkupStyle(annotations=True, container="zjeg_rss", meta_box="table", value_padding="nbsp"),
     # town reports copied from Word into a VSB page, unmerged label areas, blanks for zeros
     "town_unmerged": MarkupStyle(
-        level1_label="repeated", group_labels="repeated", blank_markup="nbsp", container="v_news_content",
-        enumerator_mix=True, split_active=True, split_review=True,
+        level1_label="repeated",
+        group_labels="repeated",
+        blank_markup="nbsp",
+        container="v_news_content",
+        enumerator_mix=True,
+        split_active=True,
+        split_review=True,
     ),
     # PDF-to-HTML conversions: page breaks inside 三, header repeated
     "page_breaks": MarkupStyle(apps_break="table_header", level1_label="blank", group_labels="blank", container="zoom"),
     # 微山 2020: truncated 本年新 headers, missing headings, GBK page
-    "weishan": MarkupStyle(truncated_headers=True, missing_headings="both", intro_sentence=True, charset_decl="both", container="zoom"),
+    "weishan": MarkupStyle(
+        truncated_headers=True, missing_headings="both", intro_sentence=True, charset_decl="both", container="zoom"
+    ),
 }
 
 
@@ -211,7 +260,9 @@ def realistic_style(rng: random.Random) -> MarkupStyle:
     """A preset (see :data:`PRESETS`) with a few label/value switches flipped and a fresh seed."""
     base = PRESETS[rng.choice(sorted(PRESETS))]
     flips = {}
-    for name in rng.sample(["nbsp_in_labels", "halfwidth_brackets", "straight_quotes", "synonyms", "caption_space", "title_in_body"], 2):
+    for name in rng.sample(
+        ["nbsp_in_labels", "halfwidth_brackets", "straight_quotes", "synonyms", "caption_space", "title_in_body"], 2
+    ):
         flips[name] = rng.random() < 0.5
     return replace(base, **flips, seed=rng.randrange(2**31))
 
@@ -219,7 +270,15 @@ def realistic_style(rng: random.Random) -> MarkupStyle:
 # ----------------------------------------------------------------------------- text escaping
 
 
-_ENTITIES = {"“": "&ldquo;", "”": "&rdquo;", "‘": "&lsquo;", "’": "&rsquo;", "—": "&mdash;", "…": "&hellip;", "·": "&middot;"}
+_ENTITIES = {
+    "“": "&ldquo;",
+    "”": "&rdquo;",
+    "‘": "&lsquo;",
+    "’": "&rsquo;",
+    "—": "&mdash;",
+    "…": "&hellip;",
+    "·": "&middot;",
+}
 
 
 def _esc(text: str, entities: bool = False) -> str:
@@ -242,7 +301,10 @@ def _word_runs(text: str, entities: bool = False) -> str:
             continue
         if _DIGITS.fullmatch(part):
             pieces = [part[:1], part[1:]] if len(part) >= 3 else [part]
-            out.extend(f"<span lang=EN-US style='font-size:10.5pt;font-family:\"Times New Roman\"'>{_esc(x)}</span>" for x in pieces)
+            out.extend(
+                f"<span lang=EN-US style='font-size:10.5pt;font-family:\"Times New Roman\"'>{_esc(x)}</span>"
+                for x in pieces
+            )
         else:
             out.append(
                 f"<span style='font-size:10.5pt;font-family:宋体;mso-ascii-font-family:\"Times New Roman\"'>{_esc(part, entities)}</span>"
@@ -362,11 +424,17 @@ def _cell_inner(cell: LCell, style: MarkupStyle) -> str:
         )
     esc = [_wrap(_esc(ln, ents), cell, style) for ln in lines]
     if style.cell_markup == "trs" and cell.role != "caption":
-        run = "\n &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp;" if (style.nbsp_runs and label and len(lines) > 1) else ""
+        run = (
+            "\n &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp; &nbsp;"
+            if (style.nbsp_runs and label and len(lines) > 1)
+            else ""
+        )
         if style.label_breaks == "br" and len(lines) > 1:
             return '<p style="text-indent: 0em;">' + "<br />".join(esc) + run + "</p>"
         return "".join(
-            '<p style="text-indent: 0em;">' + (f'<span style="text-indent: 0em;">{e}</span>{run}' if (run and i > 0) else e) + "</p>"
+            '<p style="text-indent: 0em;">'
+            + (f'<span style="text-indent: 0em;">{e}</span>{run}' if (run and i > 0) else e)
+            + "</p>"
             for i, e in enumerate(esc)
         )
     if len(lines) > 1:
@@ -377,7 +445,9 @@ def _cell_inner(cell: LCell, style: MarkupStyle) -> str:
 
 
 def _cell(cell: LCell, style: MarkupStyle, in_header: bool) -> str:
-    name = _tag("th" if (style.header_tag == "th" and (in_header or cell.role in ("header", "caption"))) else "td", style)
+    name = _tag(
+        "th" if (style.header_tag == "th" and (in_header or cell.role in ("header", "caption"))) else "td", style
+    )
     attrs = []
     for attr, n in (("rowspan", cell.rowspan), ("colspan", cell.colspan)):
         if n > 1:
@@ -391,7 +461,7 @@ def _cell(cell: LCell, style: MarkupStyle, in_header: bool) -> str:
 
 
 def _table(table: LTable, style: MarkupStyle) -> str:
-    t = lambda n: _tag(n, style)  # noqa: E731
+    t = lambda n: _tag(n, style)
     if style.cell_markup == "trs":
         open_ = f'<{t("table")} style="font-family: \'Times New Roman\';font-size: 13px;border-collapse: collapse;border: none;width: auto !important;margin: 0 auto;" cellspacing="0" align="center" border="1">'
     elif style.cell_markup == "word":
@@ -419,7 +489,11 @@ def _table(table: LTable, style: MarkupStyle) -> str:
     elif style.row_groups == "thead" and table.header_rows:
         h = table.header_rows
         body = (
-            f"<{t('thead')}>" + "".join(rows[:h]) + f"</{t('thead')}><{t('tbody')}>" + "".join(rows[h:]) + f"</{t('tbody')}>"
+            f"<{t('thead')}>"
+            + "".join(rows[:h])
+            + f"</{t('thead')}><{t('tbody')}>"
+            + "".join(rows[h:])
+            + f"</{t('tbody')}>"
         )
     else:
         body = "".join(rows)
@@ -486,7 +560,9 @@ def _container(body: str, kind: str) -> str:
     if kind == "trs_ueditor":
         return f'<div class="view TRS_UEDITOR trs_paper_default trs_web">{body}</div>'
     if kind == "article_content":
-        return f'<div class="article_content article_content_01 font_family_cn"><div class=TRS_Editor>{body}</div></div>'
+        return (
+            f'<div class="article_content article_content_01 font_family_cn"><div class=TRS_Editor>{body}</div></div>'
+        )
     if kind == "zoom":
         return f'<div id="zoom" class="zoom">{body}</div>'
     if kind == "zjeg_rss":
@@ -511,7 +587,11 @@ def _meta_box(report: SampleReport, style: MarkupStyle, date: str) -> str:
     if style.meta_box == "table":
         cells = "".join(f"<tr><th>{_esc(k)}：</th><td>{_esc(v)}</td></tr>" for k, v in items)
         return f'<table class="xxgk_table" width="100%">{cells}</table>'
-    return '<div class="xxgk-info">' + "".join(f'<div class="item"><span>{_esc(k)}：</span>{_esc(v)}</div>' for k, v in items) + "</div>"
+    return (
+        '<div class="xxgk-info">'
+        + "".join(f'<div class="item"><span>{_esc(k)}：</span>{_esc(v)}</div>' for k, v in items)
+        + "</div>"
+    )
 
 
 def render_page(report: SampleReport, style: MarkupStyle, encoding: str = "utf-8") -> RenderedPage:

@@ -13,7 +13,6 @@ import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
 
-from portalgen.sample import ExtraRow, Key, SampleCell, SampleReport
 from extract.schema import (
     ACTIVE_SUBTABLES,
     APPLICANT_COLUMNS,
@@ -23,6 +22,7 @@ from extract.schema import (
     AppRow,
     SubTable,
 )
+from portalgen.sample import ExtraRow, Key, SampleCell, SampleReport
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from portalgen.render_html import MarkupStyle
@@ -345,12 +345,19 @@ def _apps_header(labels: Labels, style: MarkupStyle) -> list[list[LCell]]:
     cols = [label for _, label in APPLICANT_COLUMNS]
     orgs = [labels.applicant_column(c) for c in cols[1:6]] + ([labels.header("小计")] if style.apps_subtotal else [])
     if style.apps_header == "one_row":
-        return [[labels.header("", colspan=3), labels.applicant_column("自然人"), *orgs, labels.applicant_column("总计")]]
+        return [
+            [labels.header("", colspan=3), labels.applicant_column("自然人"), *orgs, labels.applicant_column("总计")]
+        ]
     if style.apps_header == "unmerged":  # no rowspans: blank cells where the merged ones would reach
-        blank = lambda **spans: LCell([""], role="blank", **spans)  # noqa: E731
+        blank = lambda **spans: LCell([""], role="blank", **spans)
         return [
             [labels.header(APPS_CAPTION, colspan=3), labels.header("申请人情况", colspan=len(orgs) + 2)],
-            [blank(colspan=3), labels.applicant_column("自然人"), labels.header("法人或其他组织", colspan=len(orgs)), labels.applicant_column("总计")],
+            [
+                blank(colspan=3),
+                labels.applicant_column("自然人"),
+                labels.header("法人或其他组织", colspan=len(orgs)),
+                labels.applicant_column("总计"),
+            ],
             [blank(colspan=3), blank(), *orgs, blank()],
         ]
     caption = "" if style.apps_header == "no_caption" else APPS_CAPTION
@@ -434,7 +441,11 @@ def _apps_tables(report: SampleReport, style: MarkupStyle, rng: random.Random) -
     seg1 = _apps_rows(report, rows[:cut], style, rng)
     seg2 = _apps_rows(report, rows[cut:], style, rng)
     again = _apps_header(labels, style)
-    footer = [[LCell([f"- {rng.randint(3, 9)} -"], role="blank", colspan=10 + int(style.apps_subtotal))]] if style.page_footer else []
+    footer = (
+        [[LCell([f"- {rng.randint(3, 9)} -"], role="blank", colspan=10 + int(style.apps_subtotal))]]
+        if style.page_footer
+        else []
+    )
     if style.apps_break == "table":
         return [LTable(header + seg1 + footer, 3, nh), LTable(seg2, 3, 0)]
     if style.apps_break == "table_header":
@@ -466,7 +477,8 @@ def _review_tables(report: SampleReport, style: MarkupStyle, rng: random.Random)
                 [
                     [labels.header("", colspan=2)] + heads(1),
                     [labels._cell("行政复议", colspan=2)] + values("administrative_review"),
-                    [labels._cell("行政诉讼", rowspan=2), labels._cell("未经复议直接起诉")] + values("litigation_direct"),
+                    [labels._cell("行政诉讼", rowspan=2), labels._cell("未经复议直接起诉")]
+                    + values("litigation_direct"),
                     [labels._cell("复议后起诉")] + values("litigation_after_review"),
                 ],
                 4,
@@ -481,7 +493,17 @@ def _review_tables(report: SampleReport, style: MarkupStyle, rng: random.Random)
             return [first, LTable([kinds, heads(2), litigation], 4, 2)]
         return [first, LTable([[labels.header("行政诉讼", colspan=10)], kinds, heads(2), litigation], 4, 3)]
     if style.review_layout == "two_row":
-        return [LTable([[labels.header("行政复议", colspan=5), *kinds], heads(3), values("administrative_review") + litigation], 4, 2)]
+        return [
+            LTable(
+                [
+                    [labels.header("行政复议", colspan=5), *kinds],
+                    heads(3),
+                    values("administrative_review") + litigation,
+                ],
+                4,
+                2,
+            )
+        ]
     if style.review_layout == "unmerged":  # as the 西岩镇 copy shows: blank cells under the review labels
         rows = [
             [labels.header("行政复议", colspan=5), labels.header("行政诉讼", colspan=10)],
@@ -509,7 +531,12 @@ def _legacy_table(report: SampleReport, style: MarkupStyle, rng: random.Random) 
         year_lines = [report.legacy_value_header[:-2], "年度"]
     code = [labels.header("代码")] if report.legacy_codes else []
     rows = [
-        [labels.header("指标名称"), labels.header("计量单位"), *code, LCell([_fold(x, style) for x in year_lines], role="header")]
+        [
+            labels.header("指标名称"),
+            labels.header("计量单位"),
+            *code,
+            LCell([_fold(x, style) for x in year_lines], role="header"),
+        ]
         + [labels.header(report.legacy_cumulative_header)]
     ]
     for n, row in enumerate(report.legacy_rows, start=1):

@@ -40,7 +40,7 @@ def cache_dir() -> Path:
 
 
 def _key(report: SampleReport, style: str, fmt: str) -> str:
-    h = hashlib.sha256(f"{RENDER_VERSION}|{fmt}|{style}|{report!r}".encode("utf-8")).hexdigest()
+    h = hashlib.sha256(f"{RENDER_VERSION}|{fmt}|{style}|{report!r}".encode()).hexdigest()
     return h[:32]
 
 

@@ -80,7 +80,12 @@ def build_xlsx(report: SampleReport, style: str = "official") -> bytes:
                 target.number_format = fmt
                 target.alignment = centre
                 if cell.rowspan > 1 or cell.colspan > 1:
-                    ws.merge_cells(start_row=row + r, start_column=c + 1, end_row=row + r + cell.rowspan - 1, end_column=c + cell.colspan)
+                    ws.merge_cells(
+                        start_row=row + r,
+                        start_column=c + 1,
+                        end_row=row + r + cell.rowspan - 1,
+                        end_column=c + cell.colspan,
+                    )
         n_rows = len(spec.rows)
         for r in range(n_rows):
             for c in range(spec.columns):
@@ -114,7 +119,9 @@ def _sum_formulas(ws, spec: TableSpec, first_row: int) -> None:
         for r in range(3, len(spec.rows)):
             cell = ws.cell(first_row + r, last)
             if isinstance(cell.value, int):
-                cell.value = f"=SUM({get_column_letter(last - 6)}{first_row + r}:{get_column_letter(last - 1)}{first_row + r})"
+                cell.value = (
+                    f"=SUM({get_column_letter(last - 6)}{first_row + r}:{get_column_letter(last - 1)}{first_row + r})"
+                )
     elif spec.section == "四" and spec.columns == 15:
         r = first_row + len(spec.rows) - 1
         for block in range(3):

@@ -97,11 +97,41 @@ COUNTIES = [
     ("松阳县", "浙江省", "丽水市"),
     ("微山县", "山东省", "济宁市"),
 ]
-TOWNS = ["西岩镇", "儒林镇", "丹口镇", "白毛坪镇", "五团镇", "茅坪镇", "威溪乡", "汀坪乡", "长安营镇", "蒋坊乡", "金紫街道", "潭城镇", "周湾镇", "两城镇"]
+TOWNS = [
+    "西岩镇",
+    "儒林镇",
+    "丹口镇",
+    "白毛坪镇",
+    "五团镇",
+    "茅坪镇",
+    "威溪乡",
+    "汀坪乡",
+    "长安营镇",
+    "蒋坊乡",
+    "金紫街道",
+    "潭城镇",
+    "周湾镇",
+    "两城镇",
+]
 DEPARTMENTS = [
-    "发展和改革局", "教育局", "公安局", "民政局", "司法局", "财政局", "人力资源和社会保障局",
-    "自然资源局", "住房和城乡建设局", "交通运输局", "水利局", "农业农村局", "卫生健康局",
-    "市场监督管理局", "应急管理局", "医疗保障局", "退役军人事务局", "林业局",
+    "发展和改革局",
+    "教育局",
+    "公安局",
+    "民政局",
+    "司法局",
+    "财政局",
+    "人力资源和社会保障局",
+    "自然资源局",
+    "住房和城乡建设局",
+    "交通运输局",
+    "水利局",
+    "农业农村局",
+    "卫生健康局",
+    "市场监督管理局",
+    "应急管理局",
+    "医疗保障局",
+    "退役军人事务局",
+    "林业局",
 ]
 
 PHRASES = [
@@ -208,7 +238,9 @@ def generate_values(rng: random.Random, template: str, style: str = "plain") -> 
                         cells[("active_disclosure", row, col)] = SampleCell(repr(v), v, "万元")
                     else:
                         zero = _raw_int(rng, 0, _without_units(style))
-                        cells[("active_disclosure", row, col)] = SampleCell(zero.raw, zero.value, "万元" if zero.value is not None else None)
+                        cells[("active_disclosure", row, col)] = SampleCell(
+                            zero.raw, zero.value, "万元" if zero.value is not None else None
+                        )
                 else:
                     top = 5 if row == "regulations" else 400
                     v = 0 if (row == "regulations" and rng.random() < 0.8) else _small(rng, 0.4, top)
@@ -283,7 +315,9 @@ def generate_report(
     if legacy not in LEGACY_TABLES:
         raise ValueError(f"unknown legacy table {legacy!r}; known: {', '.join(LEGACY_TABLES)}")
     if year is None:
-        year = {"2019": rng.choice([2019, 2020]), "2021": rng.randint(2021, 2025)}.get(template, rng.randint(2013, 2018))
+        year = {"2019": rng.choice([2019, 2020]), "2021": rng.randint(2021, 2025)}.get(
+            template, rng.randint(2013, 2018)
+        )
     level = level or rng.choice(["county", "town", "town", "department"])
     gen_organ, gen_short, _county = _organ(rng, level)
     organ = organ or gen_organ
@@ -301,10 +335,15 @@ def generate_report(
             ("二、主动公开政府信息情况", ""),
             ("三、收到和处理政府信息公开申请情况", ""),
             ("四、政府信息公开行政复议、行政诉讼情况", ""),
-            ("五、存在的主要问题及改进情况", "存在的主要问题：" + "；".join(rng.sample(PROBLEMS, 2)) + "。下一步将" + _paragraph(rng, 2)),
+            (
+                "五、存在的主要问题及改进情况",
+                "存在的主要问题：" + "；".join(rng.sample(PROBLEMS, 2)) + "。下一步将" + _paragraph(rng, 2),
+            ),
             (
                 "六、其他需要报告的事项",
-                f"{year}年度，{short_name}未收取信息处理费。" if template == "2021" else f"{year}年度{short_name}无其他需要报告的事项。",
+                f"{year}年度，{short_name}未收取信息处理费。"
+                if template == "2021"
+                else f"{year}年度{short_name}无其他需要报告的事项。",
             ),
         ]
         report = SampleReport(template, organ, short_name, level, year, published, title, preamble, sections)
@@ -317,7 +356,10 @@ def generate_report(
         ("二、主动公开政府信息情况", _paragraph(rng, 2)),
         ("三、依申请公开政府信息情况", f"{year}年共受理政府信息公开申请{rng.randint(0, 9)}件。"),
         ("四、政府信息公开的收费及减免情况", "未收取任何费用。"),
-        ("五、因政府信息公开申请行政复议、提起行政诉讼的情况", "未发生因政府信息公开申请行政复议、提起行政诉讼的情况。"),
+        (
+            "五、因政府信息公开申请行政复议、提起行政诉讼的情况",
+            "未发生因政府信息公开申请行政复议、提起行政诉讼的情况。",
+        ),
         ("六、政府信息公开工作存在的主要问题和改进措施", "；".join(rng.sample(PROBLEMS, 2)) + "。"),
         ("七、其他需要报告的事项", "无。"),
     ]
@@ -326,7 +368,11 @@ def generate_report(
         report.legacy_value_header = f"{year}年度"
         report.legacy_rows = LEGACY_TABLES[legacy](rng, style)
         if legacy == "dingxi":
-            report.legacy_value_header, report.legacy_cumulative_header, report.legacy_codes = "本期实际", "本年累计", True
+            report.legacy_value_header, report.legacy_cumulative_header, report.legacy_codes = (
+                "本期实际",
+                "本年累计",
+                True,
+            )
     return report
 
 
@@ -374,7 +420,10 @@ def _legacy_fujian(rng: random.Random, style: str, variant: str) -> list[LegacyR
         sep, unit2 = ".", "条"
         groups = [
             ("主动公开信息数", ["网站公开", "政府公报公开"]),
-            ("受理依申请公开信息总数", ["当面申请数", "传真申请数", "电子邮件申请数", "网上申请数", "信函申请数", "其他形式申请数"]),
+            (
+                "受理依申请公开信息总数",
+                ["当面申请数", "传真申请数", "电子邮件申请数", "网上申请数", "信函申请数", "其他形式申请数"],
+            ),
             ("对申请的答复数", ["同意公开答复数", "同意部分公开答复数", "否决公开答复数"]),
         ]
         singles = [("行政复议数", "条"), ("行政诉讼数", "条"), ("行政申诉数", "条")]

@@ -155,9 +155,7 @@ def metadata_box(doc: DetailDoc) -> str:
         ("文号", doc.doc_no, "发布日期", doc.pub_datetime[:10]),
         ("名称", doc.title, "有效性", "有效"),
     ]
-    cells = "".join(
-        f"<tr><th>{a}：</th><td>{esc(b)}</td><th>{c}：</th><td>{esc(d)}</td></tr>\n" for a, b, c, d in rows
-    )
+    cells = "".join(f"<tr><th>{a}：</th><td>{esc(b)}</td><th>{c}：</th><td>{esc(d)}</td></tr>\n" for a, b, c, d in rows)
     return f'<div class="xxgk_table"><table class="table_xxgk">\n{cells}</table></div>\n'
 
 
@@ -254,7 +252,8 @@ def calendar_page(year: int, month: int, prev_href: str, next_href: str, day_hre
 def search_page(query: str, page_no: int, results: list[ListEntry], next_href: str) -> str:
     """A site-search result page whose 下一页 never ends (a crawler trap)."""
     rows = "".join(
-        f'<li><a href="{esc(r.href)}" target="_blank">{esc(r.title)}</a><span>{esc(r.date)}</span></li>\n' for r in results
+        f'<li><a href="{esc(r.href)}" target="_blank">{esc(r.title)}</a><span>{esc(r.date)}</span></li>\n'
+        for r in results
     )
     body = (
         f'<div class="search_result"><p>搜索“{esc(query)}”，第{page_no}页</p><ul>\n{rows}</ul>\n'
@@ -283,7 +282,9 @@ def trs_home(chrome: Chrome, blocks: list[tuple[str, list[ListEntry]]], quick_li
             f'<li><a href="{esc(e.href)}" target="_blank" title="{esc(e.title)}">{esc(e.title)}</a><span>{esc(e.date)}</span></li>\n'
             for e in entries
         )
-        parts.append(f'<div class="index_block"><div class="block_hd"><h3>{esc(heading)}</h3></div><ul>\n{lis}</ul></div>\n')
+        parts.append(
+            f'<div class="index_block"><div class="block_hd"><h3>{esc(heading)}</h3></div><ul>\n{lis}</ul></div>\n'
+        )
     quick = "".join(f'<a href="{esc(href)}" target="_blank">{esc(label)}</a>\n' for label, href in quick_links)
     body = (
         f'<div class="warp">\n{_trs_header(chrome)}<div class="main index_main">\n{"".join(parts)}'
@@ -292,7 +293,9 @@ def trs_home(chrome: Chrome, blocks: list[tuple[str, list[ListEntry]]], quick_li
     return page(chrome.site_name, '<meta name="SiteName" content="%s"/>\n' % esc(chrome.site_name), body, "utf-8")
 
 
-def trs_channel(chrome: Chrome, title: str, crumbs: list[tuple[str, str]], links: list[tuple[str, str]], charset: str = "utf-8") -> str:
+def trs_channel(
+    chrome: Chrome, title: str, crumbs: list[tuple[str, str]], links: list[tuple[str, str]], charset: str = "utf-8"
+) -> str:
     """A channel (栏目) overview page: a grid of sub-column links."""
     lis = "".join(f'<li><a href="{esc(href)}" title="{esc(label)}">{esc(label)}</a></li>\n' for label, href in links)
     body = (
@@ -300,7 +303,9 @@ def trs_channel(chrome: Chrome, title: str, crumbs: list[tuple[str, str]], links
         f'<div class="xxgk_nav"><div class="xxgk_nav_tit">{esc(title)}</div><ul class="xxgk_nav_list">\n{lis}</ul></div>\n'
         f"</div>\n{footer(chrome)}</div>\n"
     )
-    head = f'<meta name="ColumnName" content="{esc(title)}"/>\n<meta name="SiteName" content="{esc(chrome.site_name)}"/>\n'
+    head = (
+        f'<meta name="ColumnName" content="{esc(title)}"/>\n<meta name="SiteName" content="{esc(chrome.site_name)}"/>\n'
+    )
     return page(f"{title}_{chrome.site_name}", head, body, charset)
 
 
@@ -335,9 +340,11 @@ def trs_list(
     """A TRS list page; pages after the first are only reachable through ``createPageHTML``."""
     subs = ""
     if sub_columns:
-        subs = '<div class="sub_column"><ul>' + "".join(
-            f'<li><a href="{esc(href)}">{esc(label)}</a></li>' for label, href in sub_columns
-        ) + "</ul></div>\n"
+        subs = (
+            '<div class="sub_column"><ul>'
+            + "".join(f'<li><a href="{esc(href)}">{esc(label)}</a></li>' for label, href in sub_columns)
+            + "</ul></div>\n"
+        )
     lis = "".join(
         f'<li><a href="{esc(e.href)}" target="_blank" title="{esc(e.title)}">{esc(e.title)}</a><span class="date">{esc(e.date)}</span></li>\n'
         for e in entries
@@ -355,7 +362,7 @@ createPageHTML({page_count}, {current}, "{prefix}", "{ext}");
 """
     body = (
         f'<div class="warp">\n{_trs_header(chrome)}<div class="main">\n'
-        f'{breadcrumb_html(crumbs).replace("<li>正文</li>", "")}'
+        f"{breadcrumb_html(crumbs).replace('<li>正文</li>', '')}"
         f'<div class="list_box"><div class="list_tit"><h2>{esc(column_name)}</h2></div>\n{subs}'
         f'<ul class="list_ul">\n{lis}</ul>\n{pager}</div>\n</div>\n{footer(chrome)}</div>\n'
     )
@@ -363,7 +370,9 @@ createPageHTML({page_count}, {current}, "{prefix}", "{ext}");
     return page(f"{column_name}_{chrome.site_name}", head, body, "utf-8")
 
 
-def trs_detail(chrome: Chrome, doc: DetailDoc, crumbs: list[tuple[str, str]], charset: str | None, legacy: bool = False) -> str:
+def trs_detail(
+    chrome: Chrome, doc: DetailDoc, crumbs: list[tuple[str, str]], charset: str | None, legacy: bool = False
+) -> str:
     """A TRS WCM detail page: meta set, metadata box, title, ``div.TRS_Editor`` body, attachments."""
     inner = doc.body_html
     if legacy:  # old pages pasted through the WCM editor keep the Custom_UnionStyle wrapper
@@ -391,7 +400,9 @@ def trs_wap_detail(chrome: Chrome, doc: DetailDoc, charset: str | None) -> str:
 <div class="TRS_Editor">{doc.body_html}</div>
 {attachment_links_trs(doc)}<p><a href="{esc(doc.canonical_href)}">电脑版</a></p></div>
 """
-    head = '<meta name="viewport" content="width=device-width, initial-scale=1.0" />\n' + government_meta(chrome, doc, trs_ids=True)
+    head = '<meta name="viewport" content="width=device-width, initial-scale=1.0" />\n' + government_meta(
+        chrome, doc, trs_ids=True
+    )
     return page(doc.title, head, body, charset)
 
 
@@ -496,9 +507,13 @@ def pingtan_detail(chrome: Chrome, doc: DetailDoc, crumbs: list[tuple[str, str]]
 """
     files = ""
     if doc.attachments:
-        files = '<div class="article_files"><span>附件：</span>' + "".join(
-            f'<p><a href="{esc(href)}" target="_blank">{esc(label)}</a></p>' for label, href in doc.attachments
-        ) + "</div>\n"
+        files = (
+            '<div class="article_files"><span>附件：</span>'
+            + "".join(
+                f'<p><a href="{esc(href)}" target="_blank">{esc(label)}</a></p>' for label, href in doc.attachments
+            )
+            + "</div>\n"
+        )
     body = f"""<div class="warp info_public_bg">
 {_trs_header(chrome)}<div class="main"><div class="content">
 {breadcrumb_html(crumbs)}
@@ -598,7 +613,8 @@ def hanweb_column(
     """A Hanweb column page: the first records embedded as XML in CDATA, the rest by jpage POST."""
     recs = "".join(f"<record><![CDATA[\n{r}\n]]></record>\n" for r in records)
     ajax = ",".join(
-        f"{k}:'{v}'" if not v.isdigit() else f"{k}:{v}" for k, v in hanweb_form_fields(webid, columnid, unitid, chrome.site_name)
+        f"{k}:'{v}'" if not v.isdigit() else f"{k}:{v}"
+        for k, v in hanweb_form_fields(webid, columnid, unitid, chrome.site_name)
     )
     inner = f"""{breadcrumb_html(crumbs).replace("<li>正文</li>", "")}<div class="lm_name">{esc(column_name)}</div>
 <div class="default_pgContainer" id="{unitid}"><script type="text/xml"><datastore>
@@ -639,7 +655,9 @@ def hanweb_detail(chrome: Chrome, doc: DetailDoc, crumbs: list[tuple[str, str]],
     """A Hanweb article page: body between ``ZJEG_RSS.content.begin``/``end`` in ``div#zoom``."""
     files = ""
     if doc.attachments:
-        files = "<p>附件：</p>" + "".join(f'<p><a href="{esc(href)}">{esc(label)}</a></p>' for label, href in doc.attachments)
+        files = "<p>附件：</p>" + "".join(
+            f'<p><a href="{esc(href)}">{esc(label)}</a></p>' for label, href in doc.attachments
+        )
     inner = f"""{breadcrumb_html(crumbs)}{metadata_box(doc)}<div class="article">
 <div class="title"><!--<$[标题名称]>begin-->{esc(doc.title)}<!--<$[标题名称]>end--></div>
 <div class="info">发布日期：{esc(doc.pub_datetime[:10])}　信息来源：<!--<$[信息来源]>begin-->{esc(doc.source)}<!--<$[信息来源]>end-->　浏览次数：<script language="javascript" src="/module/visitcount/articlehits.jsp?colid=1&artid={esc(doc.doc_id)}"></script></div>
@@ -670,15 +688,21 @@ def hanweb_annual_module(
     """``xxgkAnnualReport.jsp``: a year selector, then the unit's report for the year (or nothing)."""
     years = "".join(f'<a href="{esc(href)}">{esc(label)}</a>\n' for label, href in year_links)
     if doc is None:
-        content = '<div class="nb_content"><p class="no_data">暂无信息</p></div>\n' if year else '<div class="nb_content"><p>请选择年度</p></div>\n'
+        content = (
+            '<div class="nb_content"><p class="no_data">暂无信息</p></div>\n'
+            if year
+            else '<div class="nb_content"><p>请选择年度</p></div>\n'
+        )
         head = ""
         title = f"{unit_name}信息公开年报"
     else:
         files = ""
         if doc.attachments:
-            files = '<div class="nb_files">附件：' + "".join(
-                f'<a href="{esc(href)}">{esc(label)}</a> ' for label, href in doc.attachments
-            ) + "</div>\n"
+            files = (
+                '<div class="nb_files">附件：'
+                + "".join(f'<a href="{esc(href)}">{esc(label)}</a> ' for label, href in doc.attachments)
+                + "</div>\n"
+            )
         content = (
             f'<div class="nb_title">{esc(doc.title)}</div>\n<div class="nb_info">发布机构：{esc(doc.organ)}　发布日期：{esc(doc.pub_datetime[:10])}</div>\n'
             f'<div class="nb_content" id="zoom">{doc.body_html}</div>\n{files}'
@@ -714,9 +738,13 @@ def gkmlpt_detail(chrome: Chrome, doc: DetailDoc, detail: dict, charset: str | N
     """A gkmlpt detail page: server-rendered article plus ``window._CONFIG.DETAIL``."""
     files = ""
     if doc.attachments:
-        files = '<div class="attachment"><p>附件：</p>' + "".join(
-            f'<p><a href="{esc(href)}" target="_blank">{esc(label)}</a></p>' for label, href in doc.attachments
-        ) + "</div>\n"
+        files = (
+            '<div class="attachment"><p>附件：</p>'
+            + "".join(
+                f'<p><a href="{esc(href)}" target="_blank">{esc(label)}</a></p>' for label, href in doc.attachments
+            )
+            + "</div>\n"
+        )
     body = f"""<div class="gkmlpt-detail">
 <div class="introduce">
 <table>
@@ -772,7 +800,9 @@ def vsb_pager(page_no: int, total_pages: int, total: int, links: dict[str, str])
     )
 
 
-def vsb_list(chrome: Chrome, column_name: str, crumbs: list[tuple[str, str]], entries: list[ListEntry], pager: str) -> str:
+def vsb_list(
+    chrome: Chrome, column_name: str, crumbs: list[tuple[str, str]], entries: list[ListEntry], pager: str
+) -> str:
     """A VSB list page (``ul.list`` plus the pager)."""
     lis = "".join(
         f'<li id="line_u8_{i}"><a href="{esc(e.href)}" target="_blank" title="{esc(e.title)}">{esc(e.title)}</a><span>{esc(e.date)}</span></li>\n'
@@ -811,10 +841,19 @@ def vsb_detail(chrome: Chrome, doc: DetailDoc, crumbs: list[tuple[str, str]], ch
     return vsb_page(chrome, f"{doc.title}-{chrome.site_name}", inner, charset, head)
 
 
-def generic_list(chrome: Chrome, column_name: str, crumbs: list[tuple[str, str]], entries: list[ListEntry], page_no: int, total_pages: int, links: dict[str, str]) -> str:
+def generic_list(
+    chrome: Chrome,
+    column_name: str,
+    crumbs: list[tuple[str, str]],
+    entries: list[ListEntry],
+    page_no: int,
+    total_pages: int,
+    links: dict[str, str],
+) -> str:
     """A plain dynamic list (``?page=N``) with 首页/上一页/下一页/尾页 links."""
     lis = "".join(
-        f'<tr><td><a href="{esc(e.href)}" target="_blank">{esc(e.title)}</a></td><td>{esc(e.date)}</td></tr>\n' for e in entries
+        f'<tr><td><a href="{esc(e.href)}" target="_blank">{esc(e.title)}</a></td><td>{esc(e.date)}</td></tr>\n'
+        for e in entries
     )
     pager = "".join(
         f'<a href="{esc(links[label])}">{label}</a> ' if label in links else f"<span>{label}</span> "
@@ -832,9 +871,11 @@ def generic_detail(chrome: Chrome, doc: DetailDoc, crumbs: list[tuple[str, str]]
     """A plain article page with ``div#detailContent``."""
     files = ""
     if doc.attachments:
-        files = '<div class="fj">相关附件：' + "".join(
-            f'<a href="{esc(href)}">{esc(label)}</a> ' for label, href in doc.attachments
-        ) + "</div>\n"
+        files = (
+            '<div class="fj">相关附件：'
+            + "".join(f'<a href="{esc(href)}">{esc(label)}</a> ' for label, href in doc.attachments)
+            + "</div>\n"
+        )
     inner = f"""{breadcrumb_html(crumbs)}{metadata_box(doc)}<div class="detail">
 <h1>{esc(doc.title)}</h1><p class="info">发布时间：{esc(doc.pub_datetime)}　发布机构：{esc(doc.organ)}</p>
 <div id="detailContent">{doc.body_html}</div>
@@ -849,7 +890,8 @@ def vsb_home(chrome: Chrome, blocks: list[tuple[str, list[ListEntry]]], quick_li
     parts = []
     for heading, entries in blocks:
         lis = "".join(
-            f'<li><a href="{esc(e.href)}" target="_blank">{esc(e.title)}</a><span>{esc(e.date)}</span></li>\n' for e in entries
+            f'<li><a href="{esc(e.href)}" target="_blank">{esc(e.title)}</a><span>{esc(e.date)}</span></li>\n'
+            for e in entries
         )
         parts.append(f'<div class="box"><h3>{esc(heading)}</h3><ul>\n{lis}</ul></div>\n')
     quick = "".join(f'<a href="{esc(href)}">{esc(label)}</a>\n' for label, href in quick_links)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import sys as _sys
 from pathlib import Path as _Path
 
-_sys.path.insert(0, str(_Path(__file__).resolve().parents[3] / "tests"))  # interim: the sample site moves into archive/sample
+_sys.path.insert(
+    0, str(_Path(__file__).resolve().parents[3] / "tests")
+)  # interim: the sample site moves into archive/sample
 
 import argparse
 import os
@@ -34,8 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--archive", type=Path, default=Path("data"), help="archive directory (default: data/)")
     p.add_argument("--port", type=int, default=8001, help="Datasette port (default 8001)")
-    p.add_argument("--portal-port", type=int, default=DEFAULT_PORTAL_PORT,
-                   help=f"first port of the sample portal (default {DEFAULT_PORTAL_PORT}; 0 = any free ports)")
+    p.add_argument(
+        "--portal-port",
+        type=int,
+        default=DEFAULT_PORTAL_PORT,
+        help=f"first port of the sample portal (default {DEFAULT_PORTAL_PORT}; 0 = any free ports)",
+    )
     p.add_argument("--seed", type=int, default=0, help="sample portal seed (default 0)")
     p.add_argument("--no-serve", action="store_true", help="do everything but serving")
     p.add_argument("--cache", type=Path, default=None, help="cache directory for rendered PDF/DOCX attachments")
@@ -55,7 +61,7 @@ def _ports_free(first: int, n: int = 3) -> bool:
 def _summary(db: Path) -> dict:
     conn = sqlite3.connect(db)
     try:
-        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        one = lambda sql: conn.execute(sql).fetchone()[0]
         return {
             "reports": one("SELECT count(*) FROM reports WHERE is_current = 1"),
             "with_cells": one("SELECT count(DISTINCT report_id) FROM cells"),
@@ -72,14 +78,18 @@ def _summary(db: Path) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from portalgen.portal import start_demo
+
     from crawler.registry import Registry, portal_from_dict
 
     archive = args.archive
     archive.mkdir(parents=True, exist_ok=True)
     portal_port = args.portal_port
     if portal_port and not _ports_free(portal_port):
-        print(f"nianbao demo: ports {portal_port}–{portal_port + 2} are busy; using free ports "
-              "(the archive will hold the sample under new URLs)", file=sys.stderr)
+        print(
+            f"nianbao demo: ports {portal_port}–{portal_port + 2} are busy; using free ports "
+            "(the archive will hold the sample under new URLs)",
+            file=sys.stderr,
+        )
         portal_port = 0
     options = {"cache": args.cache} if args.cache else {}
     site = start_demo(seed=args.seed, port=portal_port, **options)
@@ -90,15 +100,28 @@ def run(args: argparse.Namespace) -> int:
             try:
                 prerender()
             except Exception as exc:  # LibreOffice missing: PDF attachments cannot be rendered
-                print(f"nianbao demo: attachments could not all be rendered ({exc}); run `make system-deps`",
-                      file=sys.stderr)
+                print(
+                    f"nianbao demo: attachments could not all be rendered ({exc}); run `make system-deps`",
+                    file=sys.stderr,
+                )
         entry = portal_from_dict(site.portal_entry())
         registry_file = archive / "demo-portals.toml"
         Registry({entry.id: entry}, []).save(registry_file)
         cmd = [
-            sys.executable, "-m", "crawler.runner", entry.id,
-            "--archive", str(archive), "--registry", str(registry_file),
-            "--delay", "0", "-s", "AUTOTHROTTLE_ENABLED=false", "-s", "LOG_LEVEL=WARNING",
+            sys.executable,
+            "-m",
+            "crawler.runner",
+            entry.id,
+            "--archive",
+            str(archive),
+            "--registry",
+            str(registry_file),
+            "--delay",
+            "0",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=false",
+            "-s",
+            "LOG_LEVEL=WARNING",
         ]
         print(f"crawling {entry.name} ({entry.id}) …", flush=True)
         env = dict(os.environ)

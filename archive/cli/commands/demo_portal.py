@@ -10,7 +10,9 @@ from __future__ import annotations
 import sys as _sys
 from pathlib import Path as _Path
 
-_sys.path.insert(0, str(_Path(__file__).resolve().parents[3] / "tests"))  # interim: the sample site moves into archive/sample
+_sys.path.insert(
+    0, str(_Path(__file__).resolve().parents[3] / "tests")
+)  # interim: the sample site moves into archive/sample
 
 import argparse
 import signal
@@ -25,8 +27,9 @@ from portalgen.sites import FAMILIES
 def _run(args: argparse.Namespace) -> int:
     try:
         if args.family:
-            running = start_family(args.family, host=args.host, port=args.port, seed=args.seed, verbose=args.verbose,
-                                   cache_dir=args.cache)
+            running = start_family(
+                args.family, host=args.host, port=args.port, seed=args.seed, verbose=args.verbose, cache_dir=args.cache
+            )
             sites = [running]
             reports = running.expected_reports
         else:
@@ -49,8 +52,11 @@ def _run(args: argparse.Namespace) -> int:
         if running.mirror:
             print(f"{'mirror':<12} spam copy (never crawl)  {running.mirror.base_url}/")
         files = sum(1 for r in reports for _ in r.attachments)
-        print(f"{len(reports)} reports ({files} attachment files), years {min(r.year for r in reports)}–{max(r.year for r in reports)}; "
-              f"{sum(len(s.non_reports) for s in sites)} other items. Ctrl-C to stop.", flush=True)
+        print(
+            f"{len(reports)} reports ({files} attachment files), years {min(r.year for r in reports)}–{max(r.year for r in reports)}; "
+            f"{sum(len(s.non_reports) for s in sites)} other items. Ctrl-C to stop.",
+            flush=True,
+        )
         stop.wait()
         return 0
     except KeyboardInterrupt:
@@ -69,10 +75,19 @@ def register(subparsers) -> None:
         "on the loopback interface, with reports 2013–2025 as HTML, GBK pages, PDF/DOCX attachments and "
         "non-report items, for trying the crawler without touching the internet.",
     )
-    p.add_argument("--port", type=int, default=0, help="port of the first site (the others take the next ports); 0 = free ports")
+    p.add_argument(
+        "--port", type=int, default=0, help="port of the first site (the others take the next ports); 0 = free ports"
+    )
     p.add_argument("--seed", type=int, default=0, help="content seed (the same seed gives the same portal)")
     p.add_argument("--host", default="127.0.0.1", help="loopback address to bind (anything else is refused)")
-    p.add_argument("--family", choices=FAMILIES, default=None, help="serve one test site of this CMS family instead of the demo county")
-    p.add_argument("--cache", type=Path, default=None, help="directory for rendered PDF/DOCX attachments (default: user cache)")
+    p.add_argument(
+        "--family",
+        choices=FAMILIES,
+        default=None,
+        help="serve one test site of this CMS family instead of the demo county",
+    )
+    p.add_argument(
+        "--cache", type=Path, default=None, help="directory for rendered PDF/DOCX attachments (default: user cache)"
+    )
     p.add_argument("--verbose", action="store_true", help="print an access log line per request")
     p.set_defaults(func=_run)

@@ -33,5 +33,10 @@ def register(subparsers) -> None:
     )
     p.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"archive database (default: {DEFAULT_DB})")
-    p.add_argument("--archive", type=Path, default=None, help="archive directory with the WARC files (default: DB meta or the DB's directory)")
+    p.add_argument(
+        "--archive",
+        type=Path,
+        default=None,
+        help="archive directory with the WARC files (default: DB meta or the DB's directory)",
+    )
     p.set_defaults(func=_run)

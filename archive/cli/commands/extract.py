@@ -34,7 +34,7 @@ def _read(source: str, timeout: float) -> tuple[bytes, str | None, str | None]:
         return sys.stdin.buffer.read(), None, None
     if source.startswith(("http://", "https://")):
         req = urllib.request.Request(source, headers={"User-Agent": USER_AGENT})
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - user-given URL
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.read(), resp.headers.get("Content-Type"), resp.geturl()
     path = Path(source)
     ctype = mimetypes.guess_type(path.name)[0]
@@ -60,9 +60,25 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "json":
             import hashlib
 
-            print(json.dumps({"source": args.source, "sha256": hashlib.sha256(data).hexdigest(), "error": str(exc),
-                              "template": "none", "title": None, "organ": None, "year": None, "sections": [],
-                              "cells": [], "checks": [], "warnings": [str(exc)]}, ensure_ascii=False, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "source": args.source,
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                        "error": str(exc),
+                        "template": "none",
+                        "title": None,
+                        "organ": None,
+                        "year": None,
+                        "sections": [],
+                        "cells": [],
+                        "checks": [],
+                        "warnings": [str(exc)],
+                    },
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
         return 1
     if args.format == "json":
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)

@@ -11,9 +11,14 @@ from crawler.registry import LEVELS, Portal, RegistryError, load_registry, norma
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("portals", help="list, show or add portals of the crawl registry",
-                                   description="The portal registry: portals keyed by 行政区划代码 with their own hosts and start URLs.")
-    parser.add_argument("--registry", type=Path, default=None, help="registry file (default: $NIANBAO_REGISTRY or crawler/portals.toml)")
+    parser = subparsers.add_parser(
+        "portals",
+        help="list, show or add portals of the crawl registry",
+        description="The portal registry: portals keyed by 行政区划代码 with their own hosts and start URLs.",
+    )
+    parser.add_argument(
+        "--registry", type=Path, default=None, help="registry file (default: $NIANBAO_REGISTRY or crawler/portals.toml)"
+    )
     sub = parser.add_subparsers(dest="portals_command", metavar="ACTION")
     p_list = sub.add_parser("list", help="one line per portal")
     p_list.add_argument("--platform", help="only portals with this platform hint")
@@ -31,12 +36,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p_add.add_argument("--province")
     p_add.add_argument("--city")
     p_add.add_argument("--county")
-    p_add.add_argument("--host", action="append", default=[], help="a host of the portal (repeatable; default: the start URLs' hosts)")
+    p_add.add_argument(
+        "--host", action="append", default=[], help="a host of the portal (repeatable; default: the start URLs' hosts)"
+    )
     p_add.add_argument("--start-url", action="append", default=[], required=True, help="a start URL (repeatable)")
     p_add.add_argument("--platform", help="platform hint (trs, trs_dynamic, hanweb, gkmlpt, generic …)")
     p_add.add_argument("--note")
     p_add.add_argument("--replace", action="store_true", help="replace an existing entry")
-    p_add.add_argument("--any-id", action="store_true", help="accept an id that is not a 行政区划代码 (local test portals)")
+    p_add.add_argument(
+        "--any-id", action="store_true", help="accept an id that is not a 行政区划代码 (local test portals)"
+    )
     p_add.set_defaults(func=run_add)
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
 
@@ -78,9 +87,20 @@ def run_add(args: argparse.Namespace) -> int:
         reg = _load(args)
         hosts = [normalise_host(h) for h in args.host] or list(dict.fromkeys(url_host(u) for u in args.start_url))
         code = args.code or args.portal_id.split("-")[0]
-        portal = Portal(id=args.portal_id, name=args.name, code=code if code.isdigit() else None, level=args.level,
-                        parent_code=args.parent_code, province=args.province, city=args.city, county=args.county,
-                        hosts=hosts, start_urls=list(args.start_url), platform=args.platform, note=args.note)
+        portal = Portal(
+            id=args.portal_id,
+            name=args.name,
+            code=code if code.isdigit() else None,
+            level=args.level,
+            parent_code=args.parent_code,
+            province=args.province,
+            city=args.city,
+            county=args.county,
+            hosts=hosts,
+            start_urls=list(args.start_url),
+            platform=args.platform,
+            note=args.note,
+        )
         reg.add(portal, replace=args.replace, strict_id=not args.any_id)
         path = reg.save()
     except RegistryError as exc:

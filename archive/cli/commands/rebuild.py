@@ -17,7 +17,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "portals and runs from the recorded metadata, reports re-extracted from the archived bytes. "
         "Builds into a temporary file and renames it into place.",
     )
-    parser.add_argument("--archive", type=Path, default=Path("data"), help="archive directory holding warc/ (default: data)")
+    parser.add_argument(
+        "--archive", type=Path, default=Path("data"), help="archive directory holding warc/ (default: data)"
+    )
     parser.add_argument("--db", type=Path, default=None, help="database to write (default: ARCHIVE/nianbao.db)")
     parser.add_argument("--force", action="store_true", help="replace an existing database")
     parser.set_defaults(func=run)

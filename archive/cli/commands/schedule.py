@@ -19,19 +19,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--install the crontab entry is added (replacing an earlier one for the same archive) or the units "
         "are written.",
     )
-    parser.add_argument("portals", nargs="*", metavar="PORTAL_ID", help="portals to crawl (default: every registered portal)")
-    parser.add_argument("--cadence", default="daily",
-                        help='daily (default), hourly, weekly, or a cron expression in quotes ("30 2 * * *")')
-    parser.add_argument("--full-every", type=int, default=None, metavar="N",
-                        help="every Nth run walks every list in full (default: 7 for daily, 24 hourly, 4 weekly)")
+    parser.add_argument(
+        "portals", nargs="*", metavar="PORTAL_ID", help="portals to crawl (default: every registered portal)"
+    )
+    parser.add_argument(
+        "--cadence",
+        default="daily",
+        help='daily (default), hourly, weekly, or a cron expression in quotes ("30 2 * * *")',
+    )
+    parser.add_argument(
+        "--full-every",
+        type=int,
+        default=None,
+        metavar="N",
+        help="every Nth run walks every list in full (default: 7 for daily, 24 hourly, 4 weekly)",
+    )
     parser.add_argument("--format", choices=("cron", "systemd"), default="cron", help="cron (default) or systemd")
-    parser.add_argument("--install", action="store_true",
-                        help="install: crontab via `crontab -l`/`crontab -` ($NIANBAO_CRONTAB), systemd units into --unit-dir")
+    parser.add_argument(
+        "--install",
+        action="store_true",
+        help="install: crontab via `crontab -l`/`crontab -` ($NIANBAO_CRONTAB), systemd units into --unit-dir",
+    )
     parser.add_argument("--archive", type=Path, default=Path("data"), help="archive directory (default: data/)")
     parser.add_argument("--registry", type=Path, default=None, help="portal registry file (default: the bundled one)")
-    parser.add_argument("--unit-dir", type=Path, default=None,
-                        help="systemd unit directory (default: $NIANBAO_SYSTEMD_DIR, /etc/systemd/system as root, "
-                        "else ~/.config/systemd/user)")
+    parser.add_argument(
+        "--unit-dir",
+        type=Path,
+        default=None,
+        help="systemd unit directory (default: $NIANBAO_SYSTEMD_DIR, /etc/systemd/system as root, "
+        "else ~/.config/systemd/user)",
+    )
     parser.add_argument("--name", default="nianbao-crawl", help="systemd unit name (default nianbao-crawl)")
     parser.set_defaults(func=run)
 

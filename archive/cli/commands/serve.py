@@ -130,7 +130,14 @@ def register(subparsers) -> None:
     p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"archive database (default: {DEFAULT_DB})")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0 = any free port)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    p.add_argument("--archive", type=Path, default=None, help="archive directory with the WARC files (default: DB meta or the DB's directory)")
-    p.add_argument("--dumps", type=Path, default=None, help="directory written by `nianbao dump` (default: DB_DIR/dumps)")
+    p.add_argument(
+        "--archive",
+        type=Path,
+        default=None,
+        help="archive directory with the WARC files (default: DB meta or the DB's directory)",
+    )
+    p.add_argument(
+        "--dumps", type=Path, default=None, help="directory written by `nianbao dump` (default: DB_DIR/dumps)"
+    )
     p.add_argument("--no-prepare", action="store_true", help="do not update the search index and views before serving")
     p.set_defaults(func=_run)

@@ -25,10 +25,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--archive", type=Path, default=Path("data"), help="archive directory (default: data/)")
     parser.add_argument("--db", type=Path, default=None, help="database (default: ARCHIVE/nianbao.db)")
     parser.add_argument("--json", action="store_true", help="print JSON (for alerting) instead of the table")
-    parser.add_argument("--runs", type=int, default=DEFAULT_BASELINE_RUNS, metavar="N",
-                        help=f"earlier runs the error/block rates are compared with (median; default {DEFAULT_BASELINE_RUNS})")
-    parser.add_argument("--stale-runs", type=int, default=DEFAULT_STALE_RUNS, metavar="N",
-                        help=f"runs in a row without a new report before a portal counts as stale (default {DEFAULT_STALE_RUNS})")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=DEFAULT_BASELINE_RUNS,
+        metavar="N",
+        help=f"earlier runs the error/block rates are compared with (median; default {DEFAULT_BASELINE_RUNS})",
+    )
+    parser.add_argument(
+        "--stale-runs",
+        type=int,
+        default=DEFAULT_STALE_RUNS,
+        metavar="N",
+        help=f"runs in a row without a new report before a portal counts as stale (default {DEFAULT_STALE_RUNS})",
+    )
     parser.set_defaults(func=run)
 
 
@@ -66,7 +76,9 @@ def format_table(rows: list[dict]) -> str:
                       str(r["blocks"]), _cell(r["duration"]), pages, str(r["reports_archived"]), _cell(r["last_new_report"]),
                       monitors])  # fmt: skip
     widths = [max(_width(line[i]) for line in lines) for i in range(len(header))]
-    return "\n".join("  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(line, widths)).rstrip() for line in lines)
+    return "\n".join(
+        "  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(line, widths)).rstrip() for line in lines
+    )
 
 
 def _width(text: str) -> int:
