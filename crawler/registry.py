@@ -51,7 +51,7 @@ def normalise_host(host: str) -> str:
     host = host.strip().lower().rstrip(".")
     if "://" in host:
         host = urlsplit(host).netloc
-    if host.endswith(":80") or host.endswith(":443"):
+    if host.endswith((":80", ":443")):
         host = host.rsplit(":", 1)[0]
     return host
 

@@ -16,9 +16,9 @@ Every carrier only has to produce a :class:`Document`; the shared interpreter
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Union
+from typing import Any
 
-Number = Union[int, float]
+Number = int | float
 
 
 # --------------------------------------------------------------------------- carrier layer
@@ -86,7 +86,7 @@ class ImageBlock:
     where: str = ""
 
 
-Block = Union[Paragraph, SourceTable, FlattenedTable, ImageBlock]
+Block = Paragraph | SourceTable | FlattenedTable | ImageBlock
 
 
 @dataclass

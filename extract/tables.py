@@ -591,7 +591,7 @@ def resolve_app_row(row: DataRow, template: str) -> tuple[str | None, str, str |
     group: str | None = None
     key: str | None = None
     shown: list[Placed] = []
-    for i, (seg, lab, cell) in enumerate(segs):
+    for i, (_seg, lab, cell) in enumerate(segs):
         t = lab.text
         if t in APP_GROUPS and not (t == "其他处理" and i == len(segs) - 1 and template == "2019"):
             group = t

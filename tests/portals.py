@@ -2,7 +2,9 @@
 
 Import from a test module (``tests/`` is on ``sys.path`` under pytest)::
 
-    from portals import FAMILIES, portal_factory, start_site  # noqa: F401 (fixture)
+    from portals import FAMILIES, start_site
+
+    # the portal_factory fixture comes from tests/conftest.py
 
     def test_crawl(portal_factory, tmp_path):
         site = portal_factory("hanweb", flaky=2, duplicates=True)
@@ -27,11 +29,9 @@ returns the ground truth of the second run; call ``go_dead()`` on another site f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import pytest
 from portalgen.portal import RunningSite, demo_expected_reports, ensure_loopback, start_demo, start_family
 from portalgen.sites import (
     FAMILIES,
@@ -54,8 +54,6 @@ __all__ = [
     "SiteOptions",
     "demo_expected_reports",
     "ensure_loopback",
-    "family_site",
-    "portal_factory",
     "SeasonChanges",
     "apply_season_changes",
     "requests_to",
@@ -137,24 +135,3 @@ def apply_season_changes(site: RunningSite) -> SeasonChanges:
     site.block(urlsplit(blocked.url).path)
     site.site.prerender_attachments()  # the replaced file is rendered now, not while a crawler waits
     return changes
-
-
-@pytest.fixture
-def portal_factory() -> Iterator:
-    """``factory(family, **options) -> RunningSite``; every site started is stopped after the test."""
-    started: list[RunningSite] = []
-
-    def factory(family: str, **options) -> RunningSite:
-        site = start_site(family, **options)
-        started.append(site)
-        return site
-
-    yield factory
-    for site in started:
-        site.stop()
-
-
-@pytest.fixture(params=FAMILIES)
-def family_site(request, portal_factory) -> RunningSite:
-    """One default site per CMS family (parametrised over :data:`FAMILIES`)."""
-    return portal_factory(request.param)

@@ -398,7 +398,7 @@ async def _archive_db(datasette, request, table: str):
     try:
         db = datasette.get_database(route=route)
     except KeyError:
-        raise NotFound(f"database not found: {route}")
+        raise NotFound(f"database not found: {route}") from None
     if db.name not in state(datasette).archives:
         raise NotFound(f"not an archive database: {db.name}")
     await datasette.ensure_permissions(

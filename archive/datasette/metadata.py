@@ -522,7 +522,7 @@ def _application_columns() -> dict[str, str]:
         official[row.key] = f"{prefix}{row.ordinal or ''}{row.label}"
     out = {name: f"表三 {official[key]}，“总计”列（单位：件）" for key, name in APPLICATION_ROW_NAMES.items()}
     out["其他处理_2019"] = "表三（六）其他处理（2019模板为一行），“总计”列（单位：件）"
-    for label, rows in (
+    for label, _rows in (
         ("不予公开合计", DENIED_ROWS),
         ("无法提供合计", UNAVAILABLE_ROWS),
         ("不予处理合计", NOT_PROCESSED_ROWS),

@@ -164,7 +164,7 @@ RULE_TEXT = {r.rule: r.zh for r in RULES}
 CHECK_COLUMN_LABELS: dict[str, str] = {}
 CHECK_COLUMN_LABELS.update({r.key: r.label for r in APPLICATION_ROWS_2021})
 CHECK_COLUMN_LABELS["other"] = "其他处理"
-CHECK_COLUMN_LABELS.update({k: v for k, v in REVIEW_ROW_LABELS.items()})
+CHECK_COLUMN_LABELS.update(dict(REVIEW_ROW_LABELS.items()))
 CHECK_COLUMN_LABELS.update(APPLICANT_LABELS)
 
 

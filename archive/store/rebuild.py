@@ -401,19 +401,19 @@ def replay(conn: sqlite3.Connection, archive_dir: Path, *, resume: bool = False)
         pending: list[StoredRecord] = []
 
         def flush(meta_rec: StoredRecord | None = None) -> None:
-            if not pending:
+            if not pending:  # noqa: B023 (called within the iteration)
                 return
-            response = pending[0]
+            response = pending[0]  # noqa: B023 (called within the iteration)
             meta = meta_rec.json() if meta_rec is not None else None
             try:
                 facts = ExchangeFacts.from_stored(archive_dir, response)
                 with db.transaction(conn):
                     apply_exchange(conn, facts, meta)
-                    db.index_records(conn, [_written(r) for r in pending + ([meta_rec] if meta_rec else [])])
+                    db.index_records(conn, [_written(r) for r in pending + ([meta_rec] if meta_rec else [])])  # noqa: B023 (called within the iteration)
                 stats.exchanges += 1
             except (WarcError, sqlite3.Error, ValueError, KeyError) as exc:
                 stats.errors.append(f"{response.warc_file}@{response.offset} {response.url}: {exc}")
-            pending.clear()
+            pending.clear()  # noqa: B023 (called within the iteration)
 
         try:
             for rec in iter_file(archive_dir, path, start=start if index == first else 0):

@@ -56,7 +56,7 @@ def failing_checks(report: SampleReport) -> set[tuple[str, str]]:
         if app(row, "total") != sum(app(row, col) for col in APPLICANT_KEYS[:-1]):
             failing.add(("R2", row))
     for row, _ in REVIEW_ROWS:
-        rv = lambda col: _v(cells, ("review_litigation", row, col))
+        rv = lambda col: _v(cells, ("review_litigation", row, col))  # noqa: B023 (called within the iteration)
         if rv("total") != rv("upheld") + rv("corrected") + rv("other") + rv("pending"):
             failing.add(("R4", row))
     return failing

@@ -376,7 +376,7 @@ def _add_table(doc, spec: TableSpec, look: DocxStyle) -> None:
             tr.append(tr_pr)
         c = 0
         while c < spec.columns:
-            width = lambda cs: sum(spec.widths_cm[c : c + cs])
+            width = lambda cs: sum(spec.widths_cm[c : c + cs])  # noqa: B023 (called within the iteration)
             if (r, c) in starts:
                 cell = starts[(r, c)]
                 vmerge = "restart" if cell.rowspan > 1 else None

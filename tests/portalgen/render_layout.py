@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from extract.schema import (
     ACTIVE_SUBTABLES,
@@ -68,7 +68,7 @@ class LPara:
     kind: str = "text"
 
 
-Block = Union[LPara, LTable]
+Block = LPara | LTable
 
 
 @dataclass

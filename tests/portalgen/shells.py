@@ -290,7 +290,7 @@ def trs_home(chrome: Chrome, blocks: list[tuple[str, list[ListEntry]]], quick_li
         f'<div class="warp">\n{_trs_header(chrome)}<div class="main index_main">\n{"".join(parts)}'
         f'<div class="index_xxgk"><h3>政务公开</h3>\n{quick}</div>\n</div>\n{footer(chrome)}</div>\n'
     )
-    return page(chrome.site_name, '<meta name="SiteName" content="%s"/>\n' % esc(chrome.site_name), body, "utf-8")
+    return page(chrome.site_name, f'<meta name="SiteName" content="{esc(chrome.site_name)}"/>\n', body, "utf-8")
 
 
 def trs_channel(

@@ -2379,7 +2379,7 @@ class HanwebSite(Site):
                     disposition = f"attachment; filename*=UTF-8''{quote(att.filename)}"
                     route = Route(
                         content_type="application/octet-stream",
-                        producer=lambda: self.renderer.render(sample, kind, style),
+                        producer=lambda: self.renderer.render(sample, kind, style),  # noqa: B023 (called within the iteration)
                         modified=doc.modified,
                         headers=[("Content-Disposition", disposition)],
                     )
@@ -2843,7 +2843,7 @@ class GenericSite(Site):
                     sample, kind, style = att.sample, att.kind, att.style
                     route = Route(
                         content_type="application/octet-stream",
-                        producer=lambda: self.renderer.render(sample, kind, style),
+                        producer=lambda: self.renderer.render(sample, kind, style),  # noqa: B023 (called within the iteration)
                         modified=doc.modified,
                         headers=[("Content-Disposition", f"attachment; filename*=UTF-8''{quote(att.filename)}")],
                     )

@@ -4,7 +4,7 @@ VSB download.jsp attachments."""
 from __future__ import annotations
 
 from crawler_harness import assert_attachments_linked, assert_every_report_once, assert_stayed_home, crawl, register
-from portals import portal_factory, requests_to  # noqa: F401  (fixture)
+from portals import requests_to
 
 
 def test_generic_portal(portal_factory, tmp_path):

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 from crawler_harness import REPO, assert_attachments_linked, assert_every_report_once, crawl, register
-from portals import portal_factory  # noqa: F401  (fixture)
 
 REPORT_COLUMNS = "url, title, organ, year, template, published, sha256, portal, doc_key, version, is_current, carrier, cell_count, checks_failed"
 

@@ -6,9 +6,9 @@ import shutil
 import sqlite3
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
+from paths import TEST_OUTPUT
 from publish_fixtures import GBK_MARKER, SCRIPT_MARKER, Server, build_archive
 
 from archive.datasette.metadata import TITLE
@@ -28,7 +28,7 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots"
+SHOTS = TEST_OUTPUT / "screenshots"
 
 
 class _Recorder(BaseHTTPRequestHandler):

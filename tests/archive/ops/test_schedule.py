@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from crawler_harness import FAST, REPO, register
-from portals import portal_factory  # noqa: F401  (fixture)
 
 from archive.ops import schedule as sch
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 from crawler_harness import assert_attachments_linked, assert_every_report_once, assert_stayed_home, crawl, register
-from portals import portal_factory, requests_to  # noqa: F401  (fixture)
+from portals import requests_to
 
 
 def test_gkmlpt_portal(portal_factory, tmp_path):

@@ -17,7 +17,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler_harness import FAST, REPO, crawl, register
-from portals import portal_factory  # noqa: F401  (fixture)
 
 from archive.ops.monitors import portal_health
 from crawler.runner import EXIT_BUSY, scheduled_mode

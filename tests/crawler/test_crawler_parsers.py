@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from urllib.parse import parse_qs
+
+from paths import FIXTURES
 
 from crawler import discovery
 from crawler.discovery import Link, Page
@@ -14,7 +15,7 @@ from crawler.spiders.hanweb import HanwebParser, jpage_config, record_links
 from crawler.spiders.trs import TrsParser, trs_pages
 from crawler.spiders.trs_dynamic import TrsDynamicParser, search_config
 
-CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "portal-pages"
+CORPUS = FIXTURES / "corpus" / "portal-pages"
 PINGTAN_LIST = "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/"
 SITEINFO = '<script>var SiteInfo = { siteId: "3", searchId: "200210", siteDomain: "www.pingtan.gov.cn" };</script>'
 

@@ -5,7 +5,6 @@ supersedes the first, ``removed_at`` on the removed ones; everything else unchan
 from __future__ import annotations
 
 from crawler_harness import crawl, register
-from portals import portal_factory  # noqa: F401  (fixture)
 
 
 def test_second_crawl_archives_the_changes(portal_factory, tmp_path):

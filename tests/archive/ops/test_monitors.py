@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from datasette.utils import tilde_encode
+from paths import REPO
 from publish_fixtures import Server
 
 from archive.ops.monitors import MONITORS, alerts, health_sql, portal_health
@@ -20,7 +21,6 @@ from archive.publish.prepare import prepare_for_serving
 from archive.store import db
 from archive.store.rebuild import record_portal_stats
 
-REPO = Path(__file__).resolve().parents[1]
 STATUS = [sys.executable, "-m", "archive", "status"]
 
 OK = {"requests": 100, "responses": 100, "list_pages": 4, "list_pages_expected": 4, "reports_seen": 5, "reports_listed": 20,

@@ -312,7 +312,6 @@ def _write_some(tmp_path: Path, n: int = 4) -> tuple[Path, list]:
 def test_recover_cuts_a_truncated_last_member(tmp_path: Path, cut: int) -> None:
     path, written = _write_some(tmp_path)
     last = written[-1]
-    size = path.stat().st_size
     cut_at = last.offset + (cut if cut > 0 else last.length - 1)  # inside the last response member
     with open(path, "r+b") as fh:
         fh.truncate(cut_at)

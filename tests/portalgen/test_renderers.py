@@ -12,7 +12,11 @@ from collections import Counter
 
 import lxml.html
 import pytest
+from gen.expect import collapse
+from gen.htmlgrid import parse_tables, squeeze
+from gen.strategies import ReportSpec, markup_styles, report_specs
 from hypothesis import given, settings
+
 from portalgen.render_html import (
     ENCODINGS,
     PRESETS,
@@ -27,10 +31,6 @@ from portalgen.render_html import (
 from portalgen.render_layout import LTable, grid, layout_report
 from portalgen.render_text import TEXT_STYLE, render_text
 from portalgen.sample import generate_report
-
-from gen.expect import collapse
-from gen.htmlgrid import parse_tables, squeeze
-from gen.strategies import ReportSpec, markup_styles, report_specs
 
 ALL_TEMPLATES = ("2019", "2021", "pre2019")
 
@@ -264,7 +264,7 @@ def test_random_and_realistic_styles_are_valid_and_deterministic() -> None:
     assert styles == [random_style(random.Random(i)) for i in range(50)] + [
         realistic_style(random.Random(i)) for i in range(50)
     ]
-    assert len({s for s in styles}) > 90
+    assert len(set(styles)) > 90
     assert set(PRESETS) >= {"trs_ueditor", "word_pasted", "shanghai", "hubei_hanweb"}
     report = generate_report(random.Random(9), "2021")
     assert render_body(report, styles[0]) == render_body(report, styles[0])

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from crawler_harness import crawl, register
-from portals import FAMILIES, portal_factory  # noqa: F401  (fixture)
+from portals import FAMILIES
 
 from crawler.listings import ListMemory, Placement, dates_in, entry_text, page_number
 

@@ -12,26 +12,25 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 import lxml.html
 import pytest
-from portalgen.portal import PortalServer, ensure_loopback
-from portalgen.sites import build_site
-from portals import (  # noqa: F401 (portal_factory is a fixture)
+from paths import REPO
+from portals import (
     FAMILIES,
     WAF_COOKIE,
     apply_season_changes,
     demo_expected_reports,
-    portal_factory,
     requests_to,
     start_demo_county,
     start_site,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+from portalgen.portal import PortalServer, ensure_loopback
+from portalgen.sites import build_site
+
 READ_ONLY = pytest.mark.xdist_group("demo_portal_read_only")
 
 # ----------------------------------------------------------------------------- helpers

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from paths import TEST_OUTPUT
 from portalgen.portal import demo_expected_reports, start_demo
 from publish_fixtures import Server
 
@@ -26,7 +27,7 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SHOTS = Path(__file__).resolve().parents[1] / "test-output" / "screenshots" / "demo"
+SHOTS = TEST_OUTPUT / "screenshots" / "demo"
 
 
 @pytest.fixture(scope="module")

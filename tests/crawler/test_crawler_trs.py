@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter
 
 from crawler_harness import assert_attachments_linked, assert_every_report_once, assert_stayed_home, crawl, register
-from portals import portal_factory  # noqa: F401  (fixture)
 
 
 def test_trs_static_portal(portal_factory, tmp_path):

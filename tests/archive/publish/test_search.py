@@ -11,6 +11,7 @@ import pytest
 from datasette.utils import tilde_encode
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from paths import FIXTURES
 from portalgen.sample import PHRASES, PROBLEMS
 from publish_fixtures import TRADITIONAL_TEXT, Server, build_archive
 
@@ -77,7 +78,7 @@ def test_escape_fts(query, fts):
 
 def test_simplified_text_is_never_changed():
     texts = PHRASES + PROBLEMS
-    for path in sorted(glob.glob(str(Path(__file__).parent / "fixtures" / "corpus" / "reports" / "*.txt"))):
+    for path in sorted(glob.glob(str(FIXTURES / "corpus" / "reports" / "*.txt"))):
         texts.append(Path(path).read_text(encoding="utf-8"))
     assert len(texts) == len(PHRASES + PROBLEMS) + 6  # the six corpus reports were read
     for text in texts:

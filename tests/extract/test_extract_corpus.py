@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from paths import FIXTURES
 
 from extract import extract_document
 from extract.schema import APPLICANT_KEYS, canonical_keys
 
-CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+CORPUS = FIXTURES / "corpus"
 
 
 def load(rel: str, content_type: str | None = None):

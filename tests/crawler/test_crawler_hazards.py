@@ -9,7 +9,6 @@ from collections import defaultdict
 
 from crawler_harness import assert_every_report_once, assert_stayed_home, crawl, register
 from portalgen.sites import build_site
-from portals import portal_factory  # noqa: F401  (fixture)
 
 
 def _report_paths(family: str, **options) -> list[str]:
@@ -54,7 +53,7 @@ def test_retries_throttling_blocks_and_traps(portal_factory, tmp_path):
     report = result.rows("SELECT sha256, page_sha256 FROM reports WHERE url = ?", blocked)[0]
     assert report["page_sha256"] in {b["sha256"] for b in block_bodies} and len(block_bodies) == 2
     # the endless calendar and the site search are never entered
-    assert not [p for p in log if p.startswith("/calendar/") or p.startswith("/search")]
+    assert not [p for p in log if p.startswith(("/calendar/", "/search"))]
     stats = result.rows("SELECT * FROM crawl_portal_stats")[0]
     assert stats["blocks"] == 2 and stats["outcome"] == "ok"
 

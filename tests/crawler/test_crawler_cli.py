@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 from crawler_harness import FAST, REPO, Crawl, assert_every_report_once, assert_stayed_home, crawl, register
-from portals import portal_factory  # noqa: F401  (fixture)
 
 from crawler.registry import Registry, load_registry, portal_from_dict
 

@@ -203,7 +203,7 @@ def test_values_from_a_text_attachment_metadata_from_the_page(conn: sqlite3.Conn
         (f"{BASE}/202001/P020200115_1.txt", "西岩镇2019年年报", hashlib.sha256(text).hexdigest(), "text", 1, None)
     ]
     # the 198 cells of the real report (spot checks)
-    value = dict(((r[0], r[1], r[2]), r[3]) for r in conn.execute('SELECT table_name, "row", col, value FROM cells'))
+    value = {(r[0], r[1], r[2]): r[3] for r in conn.execute('SELECT table_name, "row", col, value FROM cells')}
     assert value[("active_disclosure", "normative_documents", "new_made")] == 15
     assert len(value) == 198
     headings = [r[0] for r in conn.execute("SELECT heading FROM sections WHERE number BETWEEN 1 AND 6 ORDER BY number")]
