@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8001
 
-.PHONY: install system-deps demo test bench serve clean
+.PHONY: install system-deps demo test lint bench serve clean
 
 install: $(STAMP)
 
@@ -26,6 +26,13 @@ demo: install
 
 test: install system-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q
+
+# Style, types and layering: ruff (lint + format), mypy on the product packages, import contracts.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: install system-deps
 	$(BIN)/python tests/bench/run.py
