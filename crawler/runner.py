@@ -19,6 +19,7 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archive.store.paths import db_path as db_path_of
 from archive.store.rebuild import ArchiveBusy
 from crawler.extension import CrawlRun
 from crawler.registry import RegistryError, adhoc_portal, is_denied, load_registry, url_host
@@ -54,7 +55,7 @@ def crawl_settings(
     if archive_dir is not None:
         settings.set("NIANBAO_ARCHIVE_DIR", str(archive_dir), priority="cmdline")
         if db_path is None:
-            settings.set("NIANBAO_DB", str(Path(archive_dir) / "nianbao.db"), priority="cmdline")
+            settings.set("NIANBAO_DB", str(db_path_of(archive_dir)), priority="cmdline")
     if db_path is not None:
         settings.set("NIANBAO_DB", str(db_path), priority="cmdline")
     if registry is not None:
@@ -376,7 +377,7 @@ def run_from_args(args: argparse.Namespace, progress: bool) -> int:
         if args.full_every is not None:
             if not args.incremental:
                 raise ValueError("--full-every goes with --incremental")
-            mode = scheduled_mode(args.db or archive_dir / "nianbao.db", portals, args.full_every)
+            mode = scheduled_mode(db_path_of(archive_dir, args.db), portals, args.full_every)
             logging.getLogger(__name__).info("scheduled run: %s (--full-every %d)", mode, args.full_every)
         summary = run_crawl(
             portals,

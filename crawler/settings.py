@@ -6,12 +6,15 @@ Everything the crawler does is driven by these settings; ``nianbao crawl -s KEY=
 
 from __future__ import annotations
 
+from archive import USER_AGENT as NIANBAO_USER_AGENT
+from archive.store.paths import DEFAULT_ARCHIVE_DIR, DEFAULT_DB
+
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # An honest User-Agent naming the project and where to read about it.
-USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao/nianbao; open archive of 政府信息公开工作年度报告)"
+USER_AGENT = NIANBAO_USER_AGENT
 
 # ----------------------------------------------------------------------------- politeness
 ROBOTSTXT_OBEY = True
@@ -52,8 +55,8 @@ NIANBAO_BLOCK_RETRIES = 1  # WAF/challenge pages: retries after a backoff, then 
 NIANBAO_BLOCK_BACKOFF = 30.0
 
 # ----------------------------------------------------------------------------- archive
-NIANBAO_ARCHIVE_DIR = "data"
-NIANBAO_DB = "data/nianbao.db"
+NIANBAO_ARCHIVE_DIR = str(DEFAULT_ARCHIVE_DIR)
+NIANBAO_DB = str(DEFAULT_DB)
 NIANBAO_REGISTRY = None  # portal registry file (default: crawler/portals.toml)
 NIANBAO_MODE = "full"  # full | incremental (conditional requests; reports of unchanged lists not asked for)
 # incremental: a list page showing nothing new (304, or only archived items with unchanged entries)

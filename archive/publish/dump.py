@@ -29,9 +29,9 @@ from pathlib import Path
 
 from archive.publish.prepare import prepare_for_serving
 from archive.publish.search import optimize_search_index
+from archive.store.paths import DB_NAME
 from archive.store.warc import warc_files
 
-DB_NAME = "nianbao.db"
 WACZ_NAME = "nianbao-snapshots.wacz"
 SUMS_NAME = "SHA256SUMS"
 DUMP_FILES = (DB_NAME, WACZ_NAME)

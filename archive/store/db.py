@@ -20,10 +20,9 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
+from archive.store.paths import DEFAULT_DB
 from archive.store.schema import create_schema
 from archive.store.warc import RevisitTarget, WrittenRecord, format_warc_date, utc_now
-
-DEFAULT_DB = Path("data") / "nianbao.db"
 
 PORTAL_COLUMNS = (
     "id", "code", "name", "level", "parent_code", "province", "city", "county",

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from archive.store import db
 from archive.store.ingest import IngestInput, IngestResult, doc_key, mark_removed, prepare_report, write_report
+from archive.store.paths import DB_NAME
 from archive.store.rebuild import (
     EXTRA_PORTAL_STATS,
     ExchangeFacts,
@@ -44,8 +45,6 @@ from archive.store.rebuild import (
     replay,
 )
 from archive.store.warc import WARC_SUBDIR, RecoveredFile, WarcWriter, WrittenExchange, WrittenRecord, recover, utc_now
-
-DB_NAME = "nianbao.db"
 
 
 @dataclass

@@ -38,10 +38,12 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
+from archive import __version__
+
 WARC_SUBDIR = "warc"
 QUARANTINE_SUBDIR = "quarantine"
 OPEN_MARKER_SUFFIX = ".open"
-SOFTWARE = "nianbao/0.1 (warcio)"
+SOFTWARE = f"nianbao/{__version__} (warcio)"
 JSON_TYPE = "application/json"
 GZIP_LEVEL = 6
 

@@ -24,6 +24,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from archive.store.paths import db_path
+
 DEFAULT_PORTAL_PORT = 8701  # the TRS site; +1 the Hanweb platform, +2 the spam mirror
 
 
@@ -128,11 +130,11 @@ def run(args: argparse.Namespace) -> int:
         code = subprocess.call(cmd, env=env)
         if code not in (0,):
             print(f"nianbao demo: the crawl ended with exit code {code}", file=sys.stderr)
-            if not (archive / "nianbao.db").is_file():
+            if not db_path(archive).is_file():
                 return code
     finally:
         site.stop()
-    db = archive / "nianbao.db"
+    db = db_path(archive)
     from archive.publish.prepare import prepare_for_serving
 
     stats = prepare_for_serving(db)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 from archive.publish.dump import DumpError, dump
 from archive.publish.prepare import PublishError
-
-DEFAULT_DB = Path("data/nianbao.db")
+from archive.store.paths import DEFAULT_DB
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -9,9 +9,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from archive import USER_AGENT
 from extract import ExtractionError, extract_document
-
-USER_AGENT = "nianbao/0.1 (+https://github.com/nianbao; archive of government disclosure annual reports)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:

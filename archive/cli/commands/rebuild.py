@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from archive.store.paths import db_path as archive_db_path
 from archive.store.rebuild import ArchiveBusy, rebuild
 
 
@@ -26,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    db_path = args.db if args.db is not None else args.archive / "nianbao.db"
+    db_path = archive_db_path(args.archive, args.db)
     try:
         stats = rebuild(args.archive, db_path, force=args.force)
     except FileExistsError as exc:

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from archive.publish.prepare import PublishError, prepare_for_serving
+from archive.store.paths import DEFAULT_DB
 
-DEFAULT_DB = Path("data/nianbao.db")
 DEFAULT_PORT = 8001
 
 # Read-only serving: no write endpoints exist in Datasette 0.65 core or in the nianbao plugin;

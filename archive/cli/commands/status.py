@@ -8,6 +8,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from archive.store.paths import db_path
+
 EXIT_HEALTHY, EXIT_ALERT, EXIT_USAGE = 0, 1, 2
 
 
@@ -94,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     if args.runs < 1 or args.stale_runs < 1:
         print("nianbao status: --runs and --stale-runs must be at least 1", file=sys.stderr)
         return EXIT_USAGE
-    path = args.db if args.db is not None else args.archive / "nianbao.db"
+    path = db_path(args.archive, args.db)
     if not path.is_file():
         print(f"nianbao status: archive database not found: {path}", file=sys.stderr)
         return EXIT_USAGE
