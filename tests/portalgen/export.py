@@ -277,8 +277,18 @@ def _write(dest: Path, manifest: dict, files: dict[str, bytes]) -> None:
         if (dest / "files").exists():
             shutil.rmtree(dest / "files")
         staging.rename(dest / "files")
-    text = json.dumps(manifest, ensure_ascii=False, indent=1) + "\n"
-    (dest / MANIFEST).write_text(text, encoding="utf-8")
+    (dest / MANIFEST).write_text(_json(manifest) + "\n", encoding="utf-8")
+
+
+def _json(value: object, indent: str = "") -> str:
+    """JSON with one line per route (readable diffs); nested dicts and lists of dicts spread out."""
+    inner = indent + " "
+    if isinstance(value, dict) and "method" not in value:
+        items = [f"{inner}{json.dumps(k, ensure_ascii=False)}: {_json(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}" if items else "{}"
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return "[\n" + ",\n".join(inner + _json(v, inner) for v in value) + f"\n{indent}]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def main(argv: list[str] | None = None) -> int:
