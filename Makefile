@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8001
 
-.PHONY: install system-deps demo test lint bench serve clean
+.PHONY: install system-deps demo sample-site test lint bench serve clean
 
 install: $(STAMP)
 
@@ -20,9 +20,14 @@ $(STAMP): pyproject.toml
 system-deps:
 	@sh .ci/system-deps.sh
 
+# The whole pipeline on the bundled sample portal (archive/sample: no LibreOffice, no network).
 demo: install
-	-@sh .ci/system-deps.sh --optional
 	$(BIN)/nianbao demo --port $(PORT)
+
+# Re-export the bundled sample portal (archive/sample/site/) from the test generator
+# (tests/portalgen); PDF attachments whose source changed are printed by LibreOffice.
+sample-site: install
+	PYTHONPATH=tests $(BIN)/python -m portalgen.export archive/sample/site
 
 test: install system-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q

@@ -1,9 +1,6 @@
 #!/bin/sh
 # Install the Debian packages nianbao's converters, OCR and browser tests use, if missing.
-#   sh .ci/system-deps.sh             fail when something cannot be installed
-#   sh .ci/system-deps.sh --optional  only warn (used by `make demo`)
-optional=0
-[ "${1:-}" = "--optional" ] && optional=1
+#   sh .ci/system-deps.sh   fails when something cannot be installed
 need=""
 command -v soffice >/dev/null 2>&1 || need="$need libreoffice-writer-nogui libreoffice-calc-nogui"
 command -v tesseract >/dev/null 2>&1 || need="$need tesseract-ocr tesseract-ocr-chi-sim"
@@ -21,5 +18,4 @@ if command -v apt-get >/dev/null 2>&1 && \
   exit 0
 fi
 echo "system-deps: could not install:$need (need apt-get and root)" >&2
-[ "$optional" = "1" ] && exit 0
 exit 1

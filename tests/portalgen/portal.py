@@ -9,13 +9,13 @@ family site (with its spam mirror) or the bundled two-platform demo county.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from archive.sample.server import ensure_loopback
 from portalgen.sites import (
     ExpectedReport,
     LoggedRequest,
@@ -27,29 +27,8 @@ from portalgen.sites import (
     SiteOptions,
     build_demo_county,
     build_site,
+    copy_to_demo_mirror,
 )
-
-LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
-
-
-def ensure_loopback(host: str) -> str:
-    """Return ``host`` if it is a loopback address; otherwise raise ``ValueError``.
-
-    The demo portals imitate government sites and must never be reachable from the network.
-    """
-    if host in LOOPBACK_NAMES:
-        return "127.0.0.1"
-    try:
-        addr = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        raise ValueError(
-            f"refusing to bind the demo portal to {host!r}: only loopback addresses (127.0.0.0/8, ::1) are allowed"
-        ) from None
-    if not addr.is_loopback:
-        raise ValueError(
-            f"refusing to bind the demo portal to {host!r}: only loopback addresses (127.0.0.0/8, ::1) are allowed"
-        )
-    return str(addr)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -370,9 +349,7 @@ def start_demo(seed: int = 0, host: str = "127.0.0.1", port: int = 0, verbose: b
         raise
     trs_run.extra.append(hanweb_run)
     trs_run.mirror = mirror_run
-    county_reports = [r for r in trs.expected_reports if r.level == "county"]
-    if county_reports:
-        mirror_run.site.add_copy(trs, county_reports[-1].doc_id)
+    copy_to_demo_mirror(trs, mirror_run.site)
     return trs_run
 
 

@@ -2944,3 +2944,10 @@ def build_demo_county(seed: int = 0, **options) -> tuple[Site, Site]:
     trs = TrsSite(SiteOptions(seed=seed, demo_part="trs", county=county, duplicates=True, soft404=True, **options))
     hanweb = HanwebSite(SiteOptions(seed=seed, demo_part="hanweb", county=county, **options))
     return trs, hanweb
+
+
+def copy_to_demo_mirror(county: Site, mirror: MirrorSite) -> None:
+    """The demo county's spam mirror copies its latest county-level report (both sites bound)."""
+    county_reports = [r for r in county.expected_reports if r.level == "county"]
+    if county_reports:
+        mirror.add_copy(county, county_reports[-1].doc_id)

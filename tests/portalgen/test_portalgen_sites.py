@@ -28,6 +28,7 @@ from portals import (
     start_site,
 )
 
+from archive.sample.static import Sample
 from portalgen.portal import PortalServer, ensure_loopback
 from portalgen.sites import build_site
 
@@ -541,7 +542,7 @@ def test_cli_demo_portal_serves_until_terminated():
     port = _free_port_block(3)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "archive", "demo-portal", "--port", str(port), "--seed", "0"],
+        [sys.executable, "-m", "archive", "demo-portal", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -564,9 +565,17 @@ def test_cli_demo_portal_serves_until_terminated():
         )
         total = int(re.search(r"^(\d+) reports", lines[-1])[1])
         assert total >= 30
+        # it serves the shipped static copy (archive/sample), the hosts substituted
+        hosts = {key: f"127.0.0.1:{port + i}" for i, key in enumerate(("trs", "hanweb", "mirror"))}
+        shipped = Sample.load().bind(hosts)
         with client() as c:
-            assert "城步苗族自治县" in decode(c.get(f"http://127.0.0.1:{port}/"))
-            assert c.get(f"http://127.0.0.1:{port + 1}/index.html").status_code == 200
+            home = c.get(f"http://127.0.0.1:{port}/")
+            assert "城步苗族自治县" in decode(home)
+            assert home.content == shipped["trs"].answer("GET", "/", {}).body
+            assert (
+                c.get(f"http://127.0.0.1:{port + 1}/index.html").content
+                == shipped["hanweb"].answer("GET", "/index.html", {}).body
+            )
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
         with pytest.raises(httpx.ConnectError):

@@ -1,6 +1,7 @@
 """`nianbao demo`: the whole pipeline on the bundled sample portal, then Datasette.
 
-1. start the sample county portal (TRS WCM site + Hanweb platform, loopback only);
+1. start the bundled sample county portal (:mod:`archive.sample`: TRS WCM site + Hanweb platform + a
+   spam mirror, loopback only);
 2. crawl it with the real crawler (a subprocess: Scrapy's reactor runs once per process), with a
    progress display;
 3. build the archive (``data/nianbao.db`` + WARC files), its search index and views;
@@ -8,13 +9,6 @@
 """
 
 from __future__ import annotations
-
-import sys as _sys
-from pathlib import Path as _Path
-
-_sys.path.insert(
-    0, str(_Path(__file__).resolve().parents[3] / "tests")
-)  # interim: the sample site moves into archive/sample
 
 import argparse
 import os
@@ -24,7 +18,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from archive.cli.commands.serve import run_server
+from archive.publish.prepare import prepare_for_serving
+from archive.sample.server import start_sample
 from archive.store.paths import db_path
+from crawler.registry import Registry, portal_from_dict
 
 DEFAULT_PORTAL_PORT = 8701  # the TRS site; +1 the Hanweb platform, +2 the spam mirror
 
@@ -44,9 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=DEFAULT_PORTAL_PORT,
         help=f"first port of the sample portal (default {DEFAULT_PORTAL_PORT}; 0 = any free ports)",
     )
-    p.add_argument("--seed", type=int, default=0, help="sample portal seed (default 0)")
     p.add_argument("--no-serve", action="store_true", help="do everything but serving")
-    p.add_argument("--cache", type=Path, default=None, help="cache directory for rendered PDF/DOCX attachments")
     p.set_defaults(func=run)
 
 
@@ -79,10 +75,6 @@ def _summary(db: Path) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from portalgen.portal import start_demo
-
-    from crawler.registry import Registry, portal_from_dict
-
     archive = args.archive
     archive.mkdir(parents=True, exist_ok=True)
     portal_port = args.portal_port
@@ -93,19 +85,13 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         portal_port = 0
-    options = {"cache": args.cache} if args.cache else {}
-    site = start_demo(seed=args.seed, port=portal_port, **options)
     try:
-        print(f"sample portal: {site.base_url} (TRS WCM) and {site.extra[0].base_url if site.extra else ''} (Hanweb)")
-        prerender = getattr(site, "prerender_attachments", None) or getattr(site.site, "prerender_attachments", None)
-        if prerender is not None:
-            try:
-                prerender()
-            except Exception as exc:  # LibreOffice missing: PDF attachments cannot be rendered
-                print(
-                    f"nianbao demo: attachments could not all be rendered ({exc}); run `make system-deps`",
-                    file=sys.stderr,
-                )
+        site = start_sample(port=portal_port)
+    except (OSError, ValueError) as exc:
+        print(f"nianbao demo: cannot start the sample portal: {exc}", file=sys.stderr)
+        return 1
+    try:
+        print(f"sample portal: {site.base_url('trs')} (TRS WCM) and {site.base_url('hanweb')} (Hanweb)")
         entry = portal_from_dict(site.portal_entry())
         registry_file = archive / "demo-portals.toml"
         Registry({entry.id: entry}, []).save(registry_file)
@@ -135,8 +121,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         site.stop()
     db = db_path(archive)
-    from archive.publish.prepare import prepare_for_serving
-
     stats = prepare_for_serving(db)
     s = _summary(db)
     print(
@@ -146,7 +130,5 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.no_serve:
         return 0
-    from archive.cli.commands.serve import run_server
-
     print(f"serving on http://127.0.0.1:{args.port}/ (Ctrl-C to stop)", flush=True)
     return run_server(db, args.port, archive_dir=archive, prepare=False)
