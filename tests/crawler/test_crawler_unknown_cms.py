@@ -286,7 +286,10 @@ def test_politeness_one_request_at_a_time_with_a_delay(unknown_portal, tmp_path)
     assert len(result.reports()) == len(portal.reports)
     assert portal.max_in_flight == 1
     gaps = [b - a for a, b in zip(portal.times, portal.times[1:])]
-    assert min(gaps) >= 0.19, gaps
+    # arrival times are taken by the server: a loaded machine delays one request more than the next by a few
+    # tens of milliseconds, so the bound leaves that much room; without the delay the gaps are ~1 ms
+    assert min(gaps) >= 0.15, gaps
+    assert sorted(gaps)[len(gaps) // 2] >= 0.19, gaps
     agents = {h.get("User-Agent") for h in portal.headers}
     assert len(agents) == 1
     agent = agents.pop()
