@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 from lxml import etree
@@ -505,8 +505,6 @@ def parse_html(data: bytes, content_type: str | None = None, url: str | None = N
         for key in ("date", "publish_time", "created_at", "pubDate", "display_publish_time"):
             v = detail.get(key)
             if isinstance(v, (int, float)) and v > 10**9:
-                from datetime import datetime
-
                 published = datetime.fromtimestamp(v if v < 10**11 else v / 1000, tz=UTC).date().isoformat()
                 break
             if isinstance(v, str) and parse_date(v):

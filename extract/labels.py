@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from opencc import OpenCC
+
 # Characters that only exist in traditional writing and are frequent in report pages; their
 # presence triggers OpenCC t2s on the label (mirrors convert whole pages to traditional).
 _TRADITIONAL_HINTS = set(
@@ -60,8 +62,6 @@ class Label:
 
 @lru_cache(maxsize=1)
 def _t2s():
-    from opencc import OpenCC
-
     return OpenCC("t2s")
 
 

@@ -23,6 +23,9 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
+import pypdfium2 as pdfium
+
+from extract import images, pdf_words
 from extract.boxgrid import BoxCell, build_rows, cluster_edges, holes
 from extract.model import Document, ExtractionError, FlattenedTable, ImageBlock, Paragraph, SourceTable
 from extract.pdf_source import PageSource, PdfSource, clean_title, find_tables
@@ -74,7 +77,7 @@ class PageContent:
     images: list[tuple[float, float, float, float]] = field(default_factory=list)
     image_only: bool = False
     ocr_tables: list[SourceTable] = field(default_factory=list)
-    word_tables: list[tuple[float, SourceTable]] = field(default_factory=list)  # no ruling lines
+    word_tables: list[tuple[float, SourceTable | FlattenedTable]] = field(default_factory=list)  # no ruling lines
 
 
 def where(page: int, x0: float, top: float, x1: float, bottom: float) -> str:
@@ -501,8 +504,6 @@ def parse_pdf(data: bytes, *, ocr: bool = True, max_pages: int = MAX_PAGES) -> D
     beyond repair, or need a password.  ``ocr`` reads image-only pages with tesseract when it
     is installed (tables flagged ``ocr=True``).
     """
-    from extract import pdf_words
-
     source = PdfSource(data)
     doc = Document(carrier="pdf")
     pages: list[PageContent] = []
@@ -521,7 +522,7 @@ def parse_pdf(data: bytes, *, ocr: bool = True, max_pages: int = MAX_PAGES) -> D
                 doc.warnings.append(f"page {i + 1} unreadable: {type(e).__name__}: {e}")
                 continue
             if not content.tables and content.lines:
-                pdf_words.find_tables(content)
+                content.word_tables, content.lines = pdf_words.find_tables(content.lines, content.number)
             pages.append(content)
     image_pages = [p.number for p in pages if p.image_only]
     if image_pages:
@@ -543,15 +544,8 @@ def parse_pdf(data: bytes, *, ocr: bool = True, max_pages: int = MAX_PAGES) -> D
 
 def _ocr_pages(data: bytes, pages: list[PageContent], doc: Document) -> None:
     """OCR image-only pages into ``ocr=True`` tables (kept only if R1–R4 pass downstream)."""
-    from extract import images
-
     if not images.tesseract_available():
         doc.warnings.append("OCR skipped: tesseract with chi_sim is not installed")
-        return
-    try:
-        import pypdfium2 as pdfium
-    except ImportError:
-        doc.warnings.append("OCR skipped: pypdfium2 is not installed")
         return
     pdf = pdfium.PdfDocument(data)
     try:

@@ -6,6 +6,8 @@ import io
 import re
 import zipfile
 
+import olefile
+
 _EXT_KINDS = {
     "pdf": "pdf",
     "doc": "doc",
@@ -48,22 +50,17 @@ def extension_of(url: str | None) -> str | None:
 def ole_kind(data: bytes) -> str | None:
     """DOC / XLS / WPS inside an OLE2 compound file, from its stream names."""
     try:
-        import olefile  # type: ignore
-    except ImportError:  # pragma: no cover - olefile comes with the PDF stack
-        olefile = None
-    if olefile is not None:
-        try:
-            ole = olefile.OleFileIO(io.BytesIO(data))
-            names = {"/".join(e).lower() for e in ole.listdir()}
-            ole.close()
-        except Exception:
-            names = set()
-        if "worddocument" in names:
-            return "doc"
-        if "workbook" in names or "book" in names:
-            return "xls"
-        if any("wps" in n for n in names):
-            return "wps"
+        ole = olefile.OleFileIO(io.BytesIO(data))
+        names = {"/".join(e).lower() for e in ole.listdir()}
+        ole.close()
+    except Exception:
+        names = set()
+    if "worddocument" in names:
+        return "doc"
+    if "workbook" in names or "book" in names:
+        return "xls"
+    if any("wps" in n for n in names):
+        return "wps"
     head = data[:65536]
     if b"W\x00o\x00r\x00d\x00D\x00o\x00c\x00u\x00m\x00e\x00n\x00t" in head or b"WordDocument" in head:
         return "doc"

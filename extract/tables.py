@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from extract.grid import Placed, RowView, covering, expand
 from extract.labels import Label, collapse_ws, is_caption, normalise_label, split_glued, squash
 from extract.model import Cell, SourceTable
-from extract.schema import ACTIVE_SUBTABLES, APPLICANT_KEYS, REVIEW_COLUMNS, REVIEW_ROWS
+from extract.schema import ACTIVE_SUBTABLES, APPLICANT_KEYS, APPLICATION_ROWS_2021, REVIEW_COLUMNS, REVIEW_ROWS
 from extract.values import parse_value
 from extract.vocab import (
     ACTIVE_COL_KEYWORDS,
@@ -633,8 +633,6 @@ def resolve_app_row(row: DataRow, template: str) -> tuple[str | None, str, str |
 
 
 def _similar(text: str, key: str) -> bool:
-    from extract.schema import APPLICATION_ROWS_2021
-
     canon = next((normalise_label(r.label).text for r in APPLICATION_ROWS_2021 if r.key == key), "")
     if not canon or not text:
         return False
