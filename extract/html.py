@@ -487,7 +487,7 @@ def parse_html(data: bytes, content_type: str | None = None, url: str | None = N
         for src, dst in (("title", "ArticleTitle"), ("publisher", "发布机构"), ("identifier", "索引号")):
             if isinstance(detail.get(src), str) and detail[src]:
                 meta.setdefault(dst, detail[src])
-    published = None
+    published: str | None = None
     for key in (
         "PubDate",
         "pubdate",
@@ -503,12 +503,12 @@ def parse_html(data: bytes, content_type: str | None = None, url: str | None = N
                 break
     if not published and detail:
         for key in ("date", "publish_time", "created_at", "pubDate", "display_publish_time"):
-            v = detail.get(key)
-            if isinstance(v, (int, float)) and v > 10**9:
-                published = datetime.fromtimestamp(v if v < 10**11 else v / 1000, tz=UTC).date().isoformat()
+            stamp = detail.get(key)
+            if isinstance(stamp, (int, float)) and stamp > 10**9:
+                published = datetime.fromtimestamp(stamp if stamp < 10**11 else stamp / 1000, tz=UTC).date().isoformat()
                 break
-            if isinstance(v, str) and parse_date(v):
-                published = parse_date(v)
+            if isinstance(stamp, str) and parse_date(stamp):
+                published = parse_date(stamp)
                 break
     if not published:
         published = published_from_text(page_text[:20000])

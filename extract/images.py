@@ -244,7 +244,7 @@ def ocr_tables(image_bytes: bytes, *, where_prefix: str = "ocr", scale: float = 
     decoded or tesseract fails.
     """
     try:
-        image = Image.open(io.BytesIO(image_bytes))
+        image: Image.Image = Image.open(io.BytesIO(image_bytes))
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e:
         raise ExtractionError(f"unreadable image: {e}") from e

@@ -144,8 +144,7 @@ def split_enumerator(text: str) -> tuple[str | None, str | None, str]:
     m = _ENUM_RE.match(text)
     if not m:
         return None, None, text
-    kind = m.lastgroup
-    value = m.group(kind)
+    kind, value = next((k, v) for k, v in m.groupdict().items() if v is not None)
     if kind == "cn":
         ordinal = f"{value}、"
     elif kind == "pcn":

@@ -76,7 +76,7 @@ def ole_streams(data: bytes, limit: int = 4096) -> list[str]:
                 break
             fat.extend(struct.unpack_from(f"<{size // 4}I", data, off))
         names: list[str] = []
-        sector, seen = first_dir, set()
+        sector, seen = first_dir, set[int]()
         while sector < 0xFFFFFFFA and sector not in seen and len(seen) < limit:
             seen.add(sector)
             off = (sector + 1) * size

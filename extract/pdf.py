@@ -320,8 +320,9 @@ class TableRun:
             """A number wrapped inside its cell across the page break (１２ / ９)."""
             return bool(_NUMBER_PART.match(c1.text.strip()) and _NUMBER_PART.match(c2.text.strip()))
 
-        complete = all(c1 is not None for c1, _ in pairs)
-        labelled = complete and any(label_continues(c1, c2) for c1, c2 in pairs)  # type: ignore[arg-type]
+        matched = [(c1, c2) for c1, c2 in pairs if c1 is not None]
+        complete = len(matched) == len(pairs)
+        labelled = complete and any(label_continues(c1, c2) for c1, c2 in matched)
         split_row = (
             data_row
             and complete
@@ -329,8 +330,8 @@ class TableRun:
                 not c1.text.strip()
                 or not c2.text.strip()
                 or label_continues(c1, c2)
-                or (labelled and number_continues(c1, c2))  # type: ignore[union-attr]
-                for c1, c2 in pairs
+                or (labelled and number_continues(c1, c2))
+                for c1, c2 in matched
             )
         )
         new_edges = _row_edges(new)
@@ -487,7 +488,8 @@ def _assemble(pages: list[PageContent]) -> list:
         elif kind in ("ocr", "words"):
             blocks.append(obj)
         else:
-            number, box = obj  # type: ignore[misc]
+            image: tuple[int, tuple[float, float, float, float]] = obj  # type: ignore[assignment]
+            number, box = image
             blocks.append(ImageBlock(src=f"page {number}", where=where(number, *box)))
     flush_para()
     flush_run()

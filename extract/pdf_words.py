@@ -178,8 +178,8 @@ def _zone_rows(
         label = labels[0] if labels else None
         cells = [SourceCell(label.text if label else "", where=loc(label) if label else "")] if has_labels else []
         for k in range(len(columns)):
-            s = by_col.get(k)
-            cells.append(SourceCell(s.text if s else "", where=loc(s) if s else ""))
+            part = by_col.get(k)
+            cells.append(SourceCell(part.text if part else "", where=loc(part) if part else ""))
         data_rows.append((line, cells))
         if pending:
             if not _attach(pending, data_rows):

@@ -95,11 +95,11 @@ def _display(value, number_format: str | None = None) -> str:
 def sheet_blocks(grid: SheetGrid, kind: str) -> list[Block]:
     """Paragraphs and tables of one sheet, top to bottom."""
     covered: dict[tuple[int, int], tuple[int, int, int, int]] = {}
-    for m in grid.merges:
-        r0, r1, c0, c1 = m
+    for merge in grid.merges:
+        r0, r1, c0, c1 = merge
         for r in range(r0, min(r1, grid.n_rows)):
             for c in range(c0, min(c1, grid.n_cols)):
-                covered[(r, c)] = m
+                covered[(r, c)] = merge
     texts = [[grid.text(r, c) for c in range(grid.n_cols)] for r in range(grid.n_rows)]
 
     def base_table_row(r: int) -> bool:

@@ -723,8 +723,11 @@ class TableMapper:
         labels, values = self._label_values(row, known)
         if not values:
             return
+        if not labels:
+            self.warnings.append(f"section 二: a row of {len(values)} values without a label was not mapped")
+            return
         key = None
-        label_cell = None
+        label_cell = labels[-1]
         for p in reversed(labels):
             for _seg, lab in reversed(seg_labels(p)):
                 key = active_row_key(lab)
@@ -733,11 +736,7 @@ class TableMapper:
                     break
             if key:
                 break
-        if not labels:
-            self.warnings.append(f"section 二: a row of {len(values)} values without a label was not mapped")
-            return
         if key is None:
-            label_cell = labels[-1]
             norm = normalise_label(split_glued(cell_text(label_cell))[-1]).text
             key = "extra:" + norm
             self.warnings.append(f"extra row in section 二 kept as {key!r}")
