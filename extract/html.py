@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 from extract.encoding import decode_bytes
 from extract.meta import parse_date, published_from_text
 from extract.model import Attachment, Document, ImageBlock, Paragraph, SourceCell, SourceTable
-from extract.sniff import extension_of
+from extract.sniff import ATTACHMENT_KINDS, kind_of_url
 
 BLOCK_TAGS = {
     "p",
@@ -103,27 +103,6 @@ CONTAINER_XPATHS = [
 # Words that make a table a statistical table of a report (to check the container kept them).
 _STAT_TABLE_RE = re.compile(r"信息内容|自然人|申请人情况|行政复议|指标名称|统计指标|第二十条")
 _HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_ATTACH_EXTS = {
-    "pdf",
-    "doc",
-    "docx",
-    "wps",
-    "xls",
-    "xlsx",
-    "et",
-    "zip",
-    "rar",
-    "7z",
-    "ofd",
-    "jpg",
-    "jpeg",
-    "png",
-    "gif",
-    "bmp",
-    "tif",
-    "tiff",
-    "txt",
-}
 _CHROME_RE = re.compile(r"^(无障碍|长者模式|关怀版|分享到|打印本页|关闭窗口|【?字体[:：]|扫一扫|收藏|返回顶部)")
 _ZJEG_RE = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
 _DETAIL_RE = re.compile(r"DETAIL\s*[=:]\s*(\{)", re.S)
@@ -362,25 +341,13 @@ def _attachments(doc, base_url: str | None) -> list[Attachment]:
         qs = parse_qs(parts.query)
         if "viewer.html" in parts.path and qs.get("file"):
             url = urljoin(url, unquote(qs["file"][0]))
-        ext = extension_of(url)
+        kind = kind_of_url(url)
         is_download = "downfile" in parts.path.lower() or "download" in parts.path.lower()
-        if ext not in _ATTACH_EXTS and not is_download:
-            continue
-        if ext in ("htm", "html", "shtml", "jsp") and not is_download:
+        if kind not in ATTACHMENT_KINDS and not is_download:
             continue
         if url in seen:
             continue
         seen.add(url)
-        kind = {
-            "jpeg": "image",
-            "jpg": "image",
-            "png": "image",
-            "gif": "image",
-            "bmp": "image",
-            "tif": "image",
-            "tiff": "image",
-            "et": "xls",
-        }.get(ext or "", ext or "other")
         out.append(Attachment(url, " ".join((a.text_content() or "").split()), kind))
     return out
 
