@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit, urlunsplit
 
 from extract.interpret import looks_like_report_title
+from extract.sniff import NOT_REPORT_EXTENSIONS, REPORT_FILE_EXTENSIONS, extension_of
 
 # ----------------------------------------------------------------------------- titles
 
@@ -83,11 +84,8 @@ def year_of(title: str | None) -> int | None:
 # ----------------------------------------------------------------------------- URLs
 
 _MOBILE_PARAMS = {"ismobile", "is_mobile", "mobile"}
-ATTACHMENT_EXTS = ("pdf", "doc", "docx", "wps", "xls", "xlsx", "et")
-_SKIP_EXTS = {
-    "jpg", "jpeg", "png", "gif", "bmp", "svg", "ico", "webp", "css", "js", "zip", "rar", "7z", "mp4", "mp3",
-    "avi", "flv", "wmv", "swf", "apk", "exe", "txt", "xml", "json", "ofd", "tif", "tiff",
-}  # fmt: skip
+ATTACHMENT_EXTS = REPORT_FILE_EXTENSIONS
+_SKIP_EXTS = NOT_REPORT_EXTENSIONS
 _DOWNLOAD_PATH_RE = re.compile(
     r"downfile\.jsp|download\.jsp|downloadfile|filedownload|/download/|getfile|attachment|/uploadfile|/upload/|/files?/",
     re.I,
@@ -153,10 +151,7 @@ def is_twin(url: str) -> bool:
 
 def url_ext(url: str) -> str | None:
     """The file extension of a URL's path, or of a ``filename=``-style parameter."""
-    from extract.sniff import extension_of
-
-    ext = extension_of(url)
-    return ext.lower() if ext else None
+    return extension_of(url)
 
 
 def looks_like_detail_url(url: str) -> bool:

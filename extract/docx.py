@@ -20,8 +20,11 @@ import io
 import re
 import zipfile
 
+from docx import Document as open_docx
+from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
+from extract import images
 from extract.model import Block, Document, ExtractionError, ImageBlock, Paragraph, SourceCell, SourceTable
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -176,8 +179,6 @@ class _Reader:
                     self._ocr(target.blob)
 
     def _ocr(self, blob: bytes) -> None:
-        from extract import images
-
         if not images.tesseract_available():
             return
         try:
@@ -277,9 +278,6 @@ def parse_docx(data: bytes, *, ocr: bool = True) -> Document:
     least 8 cm wide are read as OCR tables (``ocr=True``).  Raises :class:`ExtractionError`
     for corrupt/truncated zips, zip bombs and zips without a Word document.
     """
-    from docx import Document as open_docx
-    from docx.opc.exceptions import PackageNotFoundError
-
     if not data.startswith(b"PK"):
         raise ExtractionError("not a DOCX file: no zip signature (PK)")
     check_zip(data)

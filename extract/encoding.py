@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 import re
 
+from charset_normalizer import from_bytes
+
 _META_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 _HEADER_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-:.]+)", re.I)
 _GB = {
@@ -94,8 +96,6 @@ def decode_bytes(data: bytes, content_type: str | None = None, html: bool = True
         if text is not None:
             return text, enc, warnings
     try:
-        from charset_normalizer import from_bytes
-
         best = from_bytes(data[:200000]).best()
         if best is not None:
             enc = normalise_charset(best.encoding) or best.encoding

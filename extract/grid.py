@@ -65,11 +65,11 @@ def expand(table: SourceTable) -> list[RowView]:
         seen: set[int] = set()
         cells: list[tuple[Placed, bool]] = []
         for x in range(width_max):
-            p = occupied.get((r, x))
-            if p is None or p.index in seen:
+            at = occupied.get((r, x))
+            if at is None or at.index in seen:
                 continue
-            seen.add(p.index)
-            cells.append((p, p.row == r))
+            seen.add(at.index)
+            cells.append((at, at.row == r))
         views.append(RowView(r, cells))
     return views
 

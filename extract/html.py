@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 from lxml import etree
@@ -13,7 +13,7 @@ from lxml import html as lxml_html
 from extract.encoding import decode_bytes
 from extract.meta import parse_date, published_from_text
 from extract.model import Attachment, Document, ImageBlock, Paragraph, SourceCell, SourceTable
-from extract.sniff import extension_of
+from extract.sniff import ATTACHMENT_KINDS, kind_of_url
 
 BLOCK_TAGS = {
     "p",
@@ -103,27 +103,6 @@ CONTAINER_XPATHS = [
 # Words that make a table a statistical table of a report (to check the container kept them).
 _STAT_TABLE_RE = re.compile(r"信息内容|自然人|申请人情况|行政复议|指标名称|统计指标|第二十条")
 _HIDDEN_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_ATTACH_EXTS = {
-    "pdf",
-    "doc",
-    "docx",
-    "wps",
-    "xls",
-    "xlsx",
-    "et",
-    "zip",
-    "rar",
-    "7z",
-    "ofd",
-    "jpg",
-    "jpeg",
-    "png",
-    "gif",
-    "bmp",
-    "tif",
-    "tiff",
-    "txt",
-}
 _CHROME_RE = re.compile(r"^(无障碍|长者模式|关怀版|分享到|打印本页|关闭窗口|【?字体[:：]|扫一扫|收藏|返回顶部)")
 _ZJEG_RE = re.compile(r"<!--\s*ZJEG_RSS\.content\.begin\s*-->(.*?)<!--\s*ZJEG_RSS\.content\.end\s*-->", re.S | re.I)
 _DETAIL_RE = re.compile(r"DETAIL\s*[=:]\s*(\{)", re.S)
@@ -362,25 +341,13 @@ def _attachments(doc, base_url: str | None) -> list[Attachment]:
         qs = parse_qs(parts.query)
         if "viewer.html" in parts.path and qs.get("file"):
             url = urljoin(url, unquote(qs["file"][0]))
-        ext = extension_of(url)
+        kind = kind_of_url(url)
         is_download = "downfile" in parts.path.lower() or "download" in parts.path.lower()
-        if ext not in _ATTACH_EXTS and not is_download:
-            continue
-        if ext in ("htm", "html", "shtml", "jsp") and not is_download:
+        if kind not in ATTACHMENT_KINDS and not is_download:
             continue
         if url in seen:
             continue
         seen.add(url)
-        kind = {
-            "jpeg": "image",
-            "jpg": "image",
-            "png": "image",
-            "gif": "image",
-            "bmp": "image",
-            "tif": "image",
-            "tiff": "image",
-            "et": "xls",
-        }.get(ext or "", ext or "other")
         out.append(Attachment(url, " ".join((a.text_content() or "").split()), kind))
     return out
 
@@ -487,7 +454,7 @@ def parse_html(data: bytes, content_type: str | None = None, url: str | None = N
         for src, dst in (("title", "ArticleTitle"), ("publisher", "发布机构"), ("identifier", "索引号")):
             if isinstance(detail.get(src), str) and detail[src]:
                 meta.setdefault(dst, detail[src])
-    published = None
+    published: str | None = None
     for key in (
         "PubDate",
         "pubdate",
@@ -503,14 +470,12 @@ def parse_html(data: bytes, content_type: str | None = None, url: str | None = N
                 break
     if not published and detail:
         for key in ("date", "publish_time", "created_at", "pubDate", "display_publish_time"):
-            v = detail.get(key)
-            if isinstance(v, (int, float)) and v > 10**9:
-                from datetime import datetime
-
-                published = datetime.fromtimestamp(v if v < 10**11 else v / 1000, tz=UTC).date().isoformat()
+            stamp = detail.get(key)
+            if isinstance(stamp, (int, float)) and stamp > 10**9:
+                published = datetime.fromtimestamp(stamp if stamp < 10**11 else stamp / 1000, tz=UTC).date().isoformat()
                 break
-            if isinstance(v, str) and parse_date(v):
-                published = parse_date(v)
+            if isinstance(stamp, str) and parse_date(stamp):
+                published = parse_date(stamp)
                 break
     if not published:
         published = published_from_text(page_text[:20000])

@@ -23,8 +23,12 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 
+from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+from PIL import Image, UnidentifiedImageError
+
 from extract.boxgrid import BoxCell, build_rows
-from extract.model import ExtractionError, SourceTable
+from extract.limits import remaining
+from extract.model import Document, ExtractionError, ImageBlock, SourceTable
 
 OCR_DPI = 300
 OCR_TIMEOUT_S = 90.0
@@ -86,8 +90,6 @@ def _runs(image, min_len: int) -> list[Segment]:
 
 def find_lines(image) -> tuple[list[Segment], list[Segment]]:
     """(horizontal, vertical) ruling lines of a greyscale image."""
-    from PIL import Image
-
     w, h = image.size
     horizontal = _runs(image, max(w // 30, 20))
     # a vertical ruling line is at least about one row high; strokes of characters are
@@ -104,8 +106,6 @@ def find_lines(image) -> tuple[list[Segment], list[Segment]]:
 
 def _cells(horizontal: list[Segment], vertical: list[Segment]) -> list[list[tuple[float, float, float, float]]]:
     """Cell rectangles per table, from line segments (pdfplumber's lattice functions)."""
-    from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
-
     edges = []
     for s in horizontal:
         edges.append(
@@ -157,8 +157,6 @@ def _tesseract_words(image, lang: str = LANG, extra: tuple[str, ...] = ()) -> li
     exe = shutil.which("tesseract")
     if exe is None:
         raise ExtractionError("OCR needs tesseract (Debian: tesseract-ocr tesseract-ocr-chi-sim; `make system-deps`)")
-    from extract.limits import remaining
-
     with tempfile.TemporaryDirectory(prefix="nianbao-ocr-") as work:
         src = os.path.join(work, "page.png")
         image.save(src, "PNG")
@@ -218,8 +216,6 @@ _DIGITISH = re.compile(r"[0-9]")
 
 def _ocr_crops(image, boxes: list[tuple[int, int, int, int]], lang: str, extra: tuple[str, ...] = ()) -> list[str]:
     """OCR many cell crops with one tesseract run: crops stacked into one tall image."""
-    from PIL import Image
-
     crops = [image.crop(b) for b in boxes]
     if not crops:
         return []
@@ -247,10 +243,8 @@ def ocr_tables(image_bytes: bytes, *, where_prefix: str = "ocr", scale: float = 
     again with a digits-only pass.  Raises :class:`ExtractionError` if the image cannot be
     decoded or tesseract fails.
     """
-    from PIL import Image, UnidentifiedImageError
-
     try:
-        image = Image.open(io.BytesIO(image_bytes))
+        image: Image.Image = Image.open(io.BytesIO(image_bytes))
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as e:
         raise ExtractionError(f"unreadable image: {e}") from e
@@ -329,3 +323,14 @@ def ocr_table(image_bytes: bytes, *, where_prefix: str = "ocr", scale: float = 1
     if not tables:
         return None
     return max(tables, key=lambda t: sum(len(r) for r in t.rows))
+
+
+def parse_image(data: bytes, url: str | None = None) -> Document:
+    """An image document (a report page published as a picture): one :class:`ImageBlock`, and
+    the largest ruled table read by OCR when tesseract is installed."""
+    doc = Document(blocks=[ImageBlock(url or "", "")], carrier="image")
+    table = ocr_table(data)
+    if table is not None:
+        table.ocr = True
+        doc.blocks.append(table)
+    return doc

@@ -9,6 +9,7 @@ from extract.checks import run_checks
 from extract.labels import is_caption, squash
 from extract.meta import choose_organ, choose_title, year_from_text, year_from_title
 from extract.model import Document, FlattenedTable, ImageBlock, Paragraph, Report, SourceTable
+from extract.schema import APPLICANT_KEYS, REVIEW_ROWS
 from extract.sections import split_sections
 from extract.tables import interpret_tables
 
@@ -82,8 +83,6 @@ def _gate_ocr_cells(cells: list, checks: list, ocr_wheres: set[str]) -> tuple[li
     for every row and passes), never under keys invented from misread labels (``extra:``), and
     section 二 (no rule covers it) is never taken from OCR.  Kept cells are marked ``OCR``.
     """
-    from extract.schema import APPLICANT_KEYS, REVIEW_ROWS
-
     confirmed: set[str] = set()
     for table, rules in _OCR_RULES.items():
         ran = [c for c in checks if c.rule in rules and c.table == table]

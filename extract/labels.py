@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from opencc import OpenCC
+
 # Characters that only exist in traditional writing and are frequent in report pages; their
 # presence triggers OpenCC t2s on the label (mirrors convert whole pages to traditional).
 _TRADITIONAL_HINTS = set(
@@ -60,8 +62,6 @@ class Label:
 
 @lru_cache(maxsize=1)
 def _t2s():
-    from opencc import OpenCC
-
     return OpenCC("t2s")
 
 
@@ -144,8 +144,7 @@ def split_enumerator(text: str) -> tuple[str | None, str | None, str]:
     m = _ENUM_RE.match(text)
     if not m:
         return None, None, text
-    kind = m.lastgroup
-    value = m.group(kind)
+    kind, value = next((k, v) for k, v in m.groupdict().items() if v is not None)
     if kind == "cn":
         ordinal = f"{value}、"
     elif kind == "pcn":

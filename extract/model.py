@@ -95,7 +95,7 @@ class Attachment:
 
     url: str
     text: str = ""
-    kind: str = ""  # pdf | doc | docx | wps | xls | xlsx | zip | image | other
+    kind: str = ""  # extract.sniff.kind_of_url: pdf | doc | docx | … | image | zip | html | other
 
 
 @dataclass

@@ -25,7 +25,9 @@ import threading
 import zipfile
 from pathlib import Path
 
-from extract.model import Document, ExtractionError
+from extract.docx import parse_docx
+from extract.limits import remaining
+from extract.model import Document, ExtractionError, SourceTable
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 CONVERT_TIMEOUT_S = 120.0
@@ -74,7 +76,7 @@ def ole_streams(data: bytes, limit: int = 4096) -> list[str]:
                 break
             fat.extend(struct.unpack_from(f"<{size // 4}I", data, off))
         names: list[str] = []
-        sector, seen = first_dir, set()
+        sector, seen = first_dir, set[int]()
         while sector < 0xFFFFFFFA and sector not in seen and len(seen) < limit:
             seen.add(sector)
             off = (sector + 1) * size
@@ -237,8 +239,6 @@ def convert_files(
             start_new_session=True,
             preexec_fn=_lift_memory_limit if soft != hard else None,
         )
-        from extract.limits import remaining
-
         timeout_s = remaining(timeout_s)
         try:
             out, _ = proc.communicate(timeout=timeout_s)
@@ -309,8 +309,6 @@ def _word_source_ext(data: bytes, declared: str) -> str:
 
 def parse_word_binary(data: bytes, carrier: str = "doc", timeout_s: float = CONVERT_TIMEOUT_S) -> Document:
     """A DOC/WPS (or RTF/ODT) document: converted to DOCX by LibreOffice, then parsed."""
-    from extract.docx import parse_docx
-
     ext = _word_source_ext(data, carrier)
     docx_bytes = data if ext == "docx" else convert(data, ext, "docx", timeout_s)
     doc = parse_docx(docx_bytes)
@@ -322,8 +320,6 @@ def parse_word_binary(data: bytes, carrier: str = "doc", timeout_s: float = CONV
 
 def _relabel(doc: Document, carrier: str) -> None:
     """Locators of a converted document name the original carrier (``doc t1/r2/c3``)."""
-    from extract.model import SourceTable
-
     for block in doc.blocks:
         if block.where.startswith("docx "):
             block.where = carrier + block.where[4:]

@@ -23,6 +23,9 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
+import pypdfium2 as pdfium
+
+from extract import images, pdf_words
 from extract.boxgrid import BoxCell, build_rows, cluster_edges, holes
 from extract.model import Document, ExtractionError, FlattenedTable, ImageBlock, Paragraph, SourceTable
 from extract.pdf_source import PageSource, PdfSource, clean_title, find_tables
@@ -74,7 +77,7 @@ class PageContent:
     images: list[tuple[float, float, float, float]] = field(default_factory=list)
     image_only: bool = False
     ocr_tables: list[SourceTable] = field(default_factory=list)
-    word_tables: list[tuple[float, SourceTable]] = field(default_factory=list)  # no ruling lines
+    word_tables: list[tuple[float, SourceTable | FlattenedTable]] = field(default_factory=list)  # no ruling lines
 
 
 def where(page: int, x0: float, top: float, x1: float, bottom: float) -> str:
@@ -317,8 +320,9 @@ class TableRun:
             """A number wrapped inside its cell across the page break (１２ / ９)."""
             return bool(_NUMBER_PART.match(c1.text.strip()) and _NUMBER_PART.match(c2.text.strip()))
 
-        complete = all(c1 is not None for c1, _ in pairs)
-        labelled = complete and any(label_continues(c1, c2) for c1, c2 in pairs)  # type: ignore[arg-type]
+        matched = [(c1, c2) for c1, c2 in pairs if c1 is not None]
+        complete = len(matched) == len(pairs)
+        labelled = complete and any(label_continues(c1, c2) for c1, c2 in matched)
         split_row = (
             data_row
             and complete
@@ -326,8 +330,8 @@ class TableRun:
                 not c1.text.strip()
                 or not c2.text.strip()
                 or label_continues(c1, c2)
-                or (labelled and number_continues(c1, c2))  # type: ignore[union-attr]
-                for c1, c2 in pairs
+                or (labelled and number_continues(c1, c2))
+                for c1, c2 in matched
             )
         )
         new_edges = _row_edges(new)
@@ -484,7 +488,8 @@ def _assemble(pages: list[PageContent]) -> list:
         elif kind in ("ocr", "words"):
             blocks.append(obj)
         else:
-            number, box = obj  # type: ignore[misc]
+            image: tuple[int, tuple[float, float, float, float]] = obj  # type: ignore[assignment]
+            number, box = image
             blocks.append(ImageBlock(src=f"page {number}", where=where(number, *box)))
     flush_para()
     flush_run()
@@ -501,8 +506,6 @@ def parse_pdf(data: bytes, *, ocr: bool = True, max_pages: int = MAX_PAGES) -> D
     beyond repair, or need a password.  ``ocr`` reads image-only pages with tesseract when it
     is installed (tables flagged ``ocr=True``).
     """
-    from extract import pdf_words
-
     source = PdfSource(data)
     doc = Document(carrier="pdf")
     pages: list[PageContent] = []
@@ -521,7 +524,7 @@ def parse_pdf(data: bytes, *, ocr: bool = True, max_pages: int = MAX_PAGES) -> D
                 doc.warnings.append(f"page {i + 1} unreadable: {type(e).__name__}: {e}")
                 continue
             if not content.tables and content.lines:
-                pdf_words.find_tables(content)
+                content.word_tables, content.lines = pdf_words.find_tables(content.lines, content.number)
             pages.append(content)
     image_pages = [p.number for p in pages if p.image_only]
     if image_pages:
@@ -543,15 +546,8 @@ def parse_pdf(data: bytes, *, ocr: bool = True, max_pages: int = MAX_PAGES) -> D
 
 def _ocr_pages(data: bytes, pages: list[PageContent], doc: Document) -> None:
     """OCR image-only pages into ``ocr=True`` tables (kept only if R1–R4 pass downstream)."""
-    from extract import images
-
     if not images.tesseract_available():
         doc.warnings.append("OCR skipped: tesseract with chi_sim is not installed")
-        return
-    try:
-        import pypdfium2 as pdfium
-    except ImportError:
-        doc.warnings.append("OCR skipped: pypdfium2 is not installed")
         return
     pdf = pdfium.PdfDocument(data)
     try:

@@ -14,6 +14,10 @@ import math
 import re
 from dataclasses import dataclass, field
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
+
 from extract.model import ExtractionError
 
 SNAP = 3.0  # points: edges this close are one ruling line (pdfplumber's default tolerances)
@@ -35,8 +39,6 @@ class PdfSource:
     """An open PDF document (PDFium)."""
 
     def __init__(self, data: bytes):
-        import pypdfium2 as pdfium
-
         if b"%PDF" not in data[:1024]:
             raise ExtractionError("not a PDF: the file does not start with %PDF")
         try:
@@ -84,8 +86,6 @@ class PdfSource:
 
 
 def _chars(page, out: PageSource) -> None:
-    import pypdfium2.raw as raw
-
     textpage = page.get_textpage()
     try:
         tp = textpage.raw
@@ -153,8 +153,6 @@ def _compose(m1: tuple, m2: tuple) -> tuple:
 
 
 def _objects(page, out: PageSource) -> None:
-    import pypdfium2.raw as raw
-
     identity = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
     m = raw.FS_MATRIX()
     x, y = ctypes.c_float(), ctypes.c_float()
@@ -238,8 +236,6 @@ def _objects(page, out: PageSource) -> None:
 
 def find_tables(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
     """Cell boxes of every ruled table, from edges (pdfplumber's lattice functions)."""
-    from pdfplumber.table import cells_to_tables, edges_to_intersections, intersections_to_cells, merge_edges
-
     if not edges:
         return []
     merged = merge_edges(edges, SNAP, SNAP, SNAP, SNAP)

@@ -13,14 +13,10 @@ numbers from it, since a wrong number is worse than none.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from extract.boxgrid import cluster_edges
 from extract.model import FlattenedTable, SourceCell, SourceTable
 from extract.pdf_text import TextLine, split_segments
-
-if TYPE_CHECKING:
-    from extract.pdf import PageContent
 
 GAP = 1.0  # em: a gap at least this wide separates two cells of a line
 _VALUE = re.compile(r"^[+\-−–增减]?[0-9０-９][0-9０-９,，.．]*\s*[元万件条个项次%％]*$|^[-—–/／无]$")
@@ -182,8 +178,8 @@ def _zone_rows(
         label = labels[0] if labels else None
         cells = [SourceCell(label.text if label else "", where=loc(label) if label else "")] if has_labels else []
         for k in range(len(columns)):
-            s = by_col.get(k)
-            cells.append(SourceCell(s.text if s else "", where=loc(s) if s else ""))
+            part = by_col.get(k)
+            cells.append(SourceCell(part.text if part else "", where=loc(part) if part else ""))
         data_rows.append((line, cells))
         if pending:
             if not _attach(pending, data_rows):
@@ -216,16 +212,18 @@ def _attach(pending: list[TextLine], rows: list[tuple[TextLine, list[SourceCell]
     return True
 
 
-def find_tables(content: PageContent) -> None:
-    """Move the lines of tables without ruling lines out of ``content.lines`` into
-    ``content.word_tables`` (as :class:`SourceTable` or :class:`FlattenedTable`)."""
-    lines = content.lines
+def find_tables(
+    lines: list[TextLine], page: int
+) -> tuple[list[tuple[float, SourceTable | FlattenedTable]], list[TextLine]]:
+    """The tables without ruling lines among the ``lines`` of page ``page`` (each with the top of
+    its first line, as :class:`SourceTable` or :class:`FlattenedTable`) and the lines left over."""
     segs = [split_segments(l, GAP) for l in lines]
     regions = _regions(lines, segs)
     if not regions:
-        return
+        return [], lines
+    tables: list[tuple[float, SourceTable | FlattenedTable]] = []
     used: set[int] = set()
     for a, b in regions:
-        content.word_tables += _table(lines[a:b], segs[a:b], content.number)
+        tables += _table(lines[a:b], segs[a:b], page)
         used.update(range(a, b))
-    content.lines = [l for k, l in enumerate(lines) if k not in used]
+    return tables, [l for k, l in enumerate(lines) if k not in used]

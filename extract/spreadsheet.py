@@ -18,6 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+import openpyxl
+import xlrd
+
+from extract.docx import check_zip
 from extract.model import Block, Document, ExtractionError, Paragraph, SourceCell, SourceTable
 
 MAX_ROWS = 5000
@@ -91,11 +95,11 @@ def _display(value, number_format: str | None = None) -> str:
 def sheet_blocks(grid: SheetGrid, kind: str) -> list[Block]:
     """Paragraphs and tables of one sheet, top to bottom."""
     covered: dict[tuple[int, int], tuple[int, int, int, int]] = {}
-    for m in grid.merges:
-        r0, r1, c0, c1 = m
+    for merge in grid.merges:
+        r0, r1, c0, c1 = merge
         for r in range(r0, min(r1, grid.n_rows)):
             for c in range(c0, min(c1, grid.n_cols)):
-                covered[(r, c)] = m
+                covered[(r, c)] = merge
     texts = [[grid.text(r, c) for c in range(grid.n_cols)] for r in range(grid.n_rows)]
 
     def base_table_row(r: int) -> bool:
@@ -171,13 +175,9 @@ def _limited(n: int, limit: int, what: str, sheet: str, doc: Document) -> int:
 
 def parse_xlsx(data: bytes) -> Document:
     """Parse an XLSX workbook (cached formula values, merged ranges) into a :class:`Document`."""
-    from extract.docx import check_zip
-
     if not data.startswith(b"PK"):
         raise ExtractionError("not an XLSX file: no zip signature (PK)")
     check_zip(data, "XLSX")
-    import openpyxl
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -238,8 +238,6 @@ def parse_xlsx(data: bytes) -> Document:
 
 def parse_xls(data: bytes) -> Document:
     """Parse an Excel 97–2003 XLS workbook (xlrd) into a :class:`Document`."""
-    import xlrd
-
     if not data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         raise ExtractionError("not an XLS file: no OLE signature")
     try:

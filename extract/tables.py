@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from extract.grid import Placed, RowView, covering, expand
 from extract.labels import Label, collapse_ws, is_caption, normalise_label, split_glued, squash
 from extract.model import Cell, SourceTable
-from extract.schema import ACTIVE_SUBTABLES, APPLICANT_KEYS, REVIEW_COLUMNS, REVIEW_ROWS
+from extract.schema import ACTIVE_SUBTABLES, APPLICANT_KEYS, APPLICATION_ROWS_2021, REVIEW_COLUMNS, REVIEW_ROWS
 from extract.values import parse_value
 from extract.vocab import (
     ACTIVE_COL_KEYWORDS,
@@ -633,8 +633,6 @@ def resolve_app_row(row: DataRow, template: str) -> tuple[str | None, str, str |
 
 
 def _similar(text: str, key: str) -> bool:
-    from extract.schema import APPLICATION_ROWS_2021
-
     canon = next((normalise_label(r.label).text for r in APPLICATION_ROWS_2021 if r.key == key), "")
     if not canon or not text:
         return False
@@ -725,8 +723,11 @@ class TableMapper:
         labels, values = self._label_values(row, known)
         if not values:
             return
+        if not labels:
+            self.warnings.append(f"section 二: a row of {len(values)} values without a label was not mapped")
+            return
         key = None
-        label_cell = None
+        label_cell = labels[-1]
         for p in reversed(labels):
             for _seg, lab in reversed(seg_labels(p)):
                 key = active_row_key(lab)
@@ -735,11 +736,7 @@ class TableMapper:
                     break
             if key:
                 break
-        if not labels:
-            self.warnings.append(f"section 二: a row of {len(values)} values without a label was not mapped")
-            return
         if key is None:
-            label_cell = labels[-1]
             norm = normalise_label(split_glued(cell_text(label_cell))[-1]).text
             key = "extra:" + norm
             self.warnings.append(f"extra row in section 二 kept as {key!r}")

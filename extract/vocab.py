@@ -75,6 +75,8 @@ for _row in APPLICATION_ROWS_2019 + APPLICATION_ROWS_2021:
     if _row.key == "other":
         continue  # 其他处理: a leaf in 2019, a group in 2021 — resolved by the interpreter
     APP_LEAF_LABELS.setdefault(_lab, _row.key)
+    if _row.ordinal is None:
+        continue
     _ord = normalise_label(_row.ordinal + "x").ordinal or _row.ordinal
     APP_LEAF_BY_ORDINAL[(_row.group, _ord)] = _row.key
 

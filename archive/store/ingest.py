@@ -35,18 +35,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from archive.store.db import record_fetch_error, timestamp, transaction
 from extract.model import Report
+from extract.sniff import kind_of_url
 
 # Rank of carriers for values: lower is more structured.
 CARRIER_RANK = {"html": 0, "text": 0, "docx": 0, "doc": 0, "wps": 0, "xlsx": 1, "xls": 1, "pdf": 2, "image": 3}
 # A candidate with at least this share of the largest cell count counts as complete.
 COMPLETE_SHARE = 0.95
 _MOBILE_PARAMS = {"ismobile", "mobile", "is_mobile"}
-_EXT_KIND = {
-    "pdf": "pdf", "doc": "doc", "docx": "docx", "wps": "wps", "xls": "xls", "xlsx": "xlsx",
-    "et": "xls", "zip": "zip", "rar": "zip", "jpg": "image", "jpeg": "image", "png": "image",
-    "gif": "image", "bmp": "image", "tif": "image", "tiff": "image", "htm": "html", "html": "html",
-    "shtml": "html", "txt": "text",
-}  # fmt: skip
 
 
 # --------------------------------------------------------------------------- identity
@@ -92,18 +87,7 @@ def organ_level(organ: str | None) -> str | None:
 
 def url_kind(url: str, content_type: str | None = None) -> str:
     """Carrier kind guessed from a URL's extension (then the content type)."""
-    path = urlsplit(url).path.lower()
-    query = urlsplit(url).query.lower()
-    for text in (path, query):
-        match = re.search(r"\.([a-z0-9]{2,5})(?:$|[&#])", text)
-        if match and match.group(1) in _EXT_KIND:
-            return _EXT_KIND[match.group(1)]
-    ctype = (content_type or "").lower()
-    for needle, kind in (("pdf", "pdf"), ("wordprocessingml", "docx"), ("msword", "doc"), ("spreadsheetml", "xlsx"),
-                         ("ms-excel", "xls"), ("image/", "image"), ("html", "html"), ("text/plain", "text")):  # fmt: skip
-        if needle in ctype:
-            return kind
-    return "other"
+    return kind_of_url(url, content_type)
 
 
 # --------------------------------------------------------------------------- values

@@ -1,12 +1,14 @@
-"""Platform parsers and discovery on real markup (corpus) and on markup built from portals.md."""
+"""Platform parsers and discovery on generated portal markup (:mod:`gen.trs`) and on markup built from portals.md."""
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from urllib.parse import parse_qs
 
-from paths import FIXTURES
+import pytest
+from gen.trs import detail_page, list_page
 
 from crawler import discovery
 from crawler.discovery import Link, Page
@@ -15,40 +17,37 @@ from crawler.spiders.hanweb import HanwebParser, jpage_config, record_links
 from crawler.spiders.trs import TrsParser, trs_pages
 from crawler.spiders.trs_dynamic import TrsDynamicParser, search_config
 
-CORPUS = FIXTURES / "corpus" / "portal-pages"
-PINGTAN_LIST = "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/"
-SITEINFO = '<script>var SiteInfo = { siteId: "3", searchId: "200210", siteDomain: "www.pingtan.gov.cn" };</script>'
 
-
-def test_pingtan_list_page_static_items_and_search_api():
-    html = (CORPUS / "pingtan-annual-report-list.partial.html").read_text(encoding="utf-8")
-    page = Page(PINGTAN_LIST, SITEINFO + html)
+@pytest.mark.parametrize("seed", range(8))
+def test_trs_dynamic_list_page_static_items_and_search_api(seed):
+    generated = list_page(seed)
+    page = Page(generated.url, generated.html)
     parser = TrsDynamicParser()
     assert parser.detect(page)
     assert not TrsParser().detect(page)
     cfg = search_config(page)
     assert cfg == {
-        "url": "https://www.pingtan.gov.cn/fjdzapp/search",
-        "channelid": "200210",
-        "classsql": "chnlid=1813",
-        "sortfield": "-docorderpri,-docreltime",
-        "prepage": 10,
-        "records": 20,
+        "url": generated.search_url,
+        "channelid": generated.search_id,
+        "classsql": generated.classsql,
+        "sortfield": generated.sortfield,
+        "prepage": generated.prepage,
+        "records": generated.records,
     }
     result = parser.list_page(page, {})
-    assert result.stated_pages == 2
-    assert [(f.method, f.url) for f in result.pages] == [("POST", "https://www.pingtan.gov.cn/fjdzapp/search")]
+    pages = math.ceil(generated.records / generated.prepage)
+    assert result.stated_pages == pages
+    assert [(f.method, f.url) for f in result.pages] == [("POST", generated.search_url)] * (pages - 1)
     assert parse_qs(result.pages[0].body) == {
-        "channelid": ["200210"],
-        "classsql": ["chnlid=1813"],
-        "sortfield": ["-docorderpri,-docreltime"],
+        "channelid": [generated.search_id],
+        "classsql": [generated.classsql],
+        "sortfield": [generated.sortfield],
         "page": ["2"],
-        "prepage": ["10"],
+        "prepage": [str(generated.prepage)],
     }
     items = discovery.report_candidates(page, in_column=True)
-    assert len(items) == 10
-    assert items[1].url == "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202503/t20250310_97791.htm"
-    assert items[1].title == "平潭综合实验区2024年度政府信息公开工作年度报告"
+    assert [(f.url, f.title) for f in items] == generated.reports
+    assert not {f.url for f in items} & set(generated.notices)
     assert discovery.page_role(page, "list") == "list"
 
 
@@ -264,14 +263,12 @@ def test_sub_columns_below_a_column():
     }
 
 
-def test_real_trs_detail_page_is_a_report():
-    html = (CORPUS / "pingtan-2024-detail.partial.html").read_text(encoding="utf-8")
-    page = Page("https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202503/t20250310_97791.htm", html)
+@pytest.mark.parametrize("seed", range(8))
+def test_trs_detail_page_is_a_report(seed):
+    generated = detail_page(seed)
+    page = Page(generated.url, generated.html)
     assert discovery.page_role(page, "detail") == "detail"
-    assert discovery.decide_report(page, "", in_column=True) == (
-        "report",
-        "平潭综合实验区2024年度政府信息公开工作年度报告",
-    )
+    assert discovery.decide_report(page, "", in_column=True) == ("report", generated.report.title)
 
 
 def test_notice_page_is_not_a_report_even_from_a_report_link():
