@@ -63,7 +63,9 @@ _piece = st.sampled_from(
 )
 _text = st.lists(_piece, max_size=6).map("".join)
 _param = st.tuples(
-    st.sampled_from(["isMobile", "ISMOBILE", "is_mobile", "mobile", "mobile2", "page", "id", "fbtime", "", "%69sMobile"]),
+    st.sampled_from(
+        ["isMobile", "ISMOBILE", "is_mobile", "mobile", "mobile2", "page", "id", "fbtime", "", "%69sMobile"]
+    ),
     st.sampled_from(["", "=", "=false", "=1", "=年", "=a%26b", "=a+b"]),
 ).map("".join)
 _url = st.builds(
