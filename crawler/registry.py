@@ -255,7 +255,7 @@ def crawl_target(
     elif start_url:
         portal = adhoc_portal(start_url, adhoc_id, name)
     else:
-        raise RegistryError("give a portal id or a start URL")
+        raise RegistryError("give a portal (-a portal=ID) or a start URL (-a start_url=URL)")
     denied = [h for h in portal.hosts if is_denied(h, registry.deny_hosts)]
     if denied:
         raise RegistryError(f"portal {portal.id}: {', '.join(denied)} is a known spam mirror; refusing to crawl it")

@@ -20,6 +20,7 @@ from rich.live import Live
 
 from archive.store.paths import db_path as db_path_of
 from archive.store.rebuild import ArchiveBusy
+from crawler.registry import RegistryError, load_registry
 
 if TYPE_CHECKING:
     from crawler.runner import CrawlSummary, Progress
@@ -112,7 +113,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     # crawler.runner brings Scrapy, Twisted and the extractors (measured: +0.9–1.4 s on top of the
     # 0.7 s of building the parser): imported when a crawl runs, not for every `nianbao` command
-    from crawler.registry import RegistryError, load_registry
     from crawler.runner import run_crawl, scheduled_mode
 
     try:
