@@ -121,7 +121,7 @@ class PortalRun:
         self.portal = portal
         self.stats = stats
         self.started = time.monotonic()
-        self.session = run.session
+        self._session = run.session
 
     @staticmethod
     def of(crawler: Crawler) -> PortalRun | None:
@@ -139,11 +139,11 @@ class PortalRun:
 
     def register_portal(self) -> None:
         """Register or update the portal row (``portals``)."""
-        self.session.upsert_portal(self.portal.row())
+        self._session.upsert_portal(self.portal.row())
 
     def capture(self, url: str, **exchange) -> Captured:
         """Archive one HTTP exchange of this portal (:meth:`ArchiveSession.capture`)."""
-        return self.session.capture(url, portal=self.portal.id, run_id=self.run_id, **exchange)
+        return self._session.capture(url, portal=self.portal.id, run_id=self.run_id, **exchange)
 
     def fetch_error(self, url: str, kind: str, reason: str, status: int | None = None, *, count: bool = True) -> None:
         """A ``fetch_errors`` row (errors, blocks, robots refusals, soft 404s, size cap), counted as
@@ -152,21 +152,21 @@ class PortalRun:
             self.stats.inc("errors")
         self.stats.inc(f"error_{kind}")
         try:
-            self.session.fetch_error(self.run_id, self.portal.id, url, kind, reason[:500] or kind, status)
+            self._session.fetch_error(self.run_id, self.portal.id, url, kind, reason[:500] or kind, status)
         except Exception:
             logger.exception("could not record a fetch error for %s", url)
 
     def record_listing(self, list_key: str, page_url: str, page_no: int | None, entries: dict[str, str]) -> None:
         """The items a list page showed, in order, with their entries (``listings``)."""
         try:
-            self.session.record_listing(self.run_id, self.portal.id, list_key, page_url, page_no, list(entries.items()))
+            self._session.record_listing(self.run_id, self.portal.id, list_key, page_url, page_no, list(entries.items()))
         except Exception:  # the memory of lists must never lose the crawl
             logger.exception("could not record the listing of %s", page_url)
 
     def mark_removed(self, url: str, reason: str) -> None:
         """The portal no longer serves this archived report."""
         try:
-            marked = self.session.mark_removed(url)
+            marked = self._session.mark_removed(url)
         except Exception:
             logger.exception("could not mark %s removed", url)
             return
@@ -177,7 +177,7 @@ class PortalRun:
     def ingest(self, item: ReportItem) -> IngestResult:
         """Ingest a report page with its attachments (:meth:`ArchiveSession.ingest_report`)."""
         page = item.page
-        return self.session.ingest_report(
+        return self._session.ingest_report(
             page.captured.ingest_input(page.body, item.link_title or None, page.content_type),
             [a.captured.ingest_input(a.body, a.link_text, a.content_type) for a in item.attachments],
             portal=item.portal,
@@ -206,11 +206,11 @@ class PortalRun:
 
     def validators(self, url: str) -> tuple[str | None, str | None] | None:
         """``(etag, last_modified)`` of the archive's latest fetch of ``url`` (conditional requests)."""
-        return self.session.validators(url)
+        return self._session.validators(url)
 
     def archived(self, snapshot_id: int) -> tuple[bytes, str | None]:
         """The bytes and Content-Type of an archived snapshot (for a 304 answer)."""
-        row = self.session.conn.execute(
+        row = self._session.conn.execute(
             "SELECT warc_file, warc_offset, content_type FROM snapshots WHERE id = ?", (snapshot_id,)
         ).fetchone()
         if row is None:
@@ -220,7 +220,7 @@ class PortalRun:
 
     def current_report_urls(self) -> list[str]:
         """The URLs of this portal's current, not removed reports (their ``reports.url``)."""
-        rows = self.session.conn.execute(
+        rows = self._session.conn.execute(
             "SELECT url FROM reports WHERE portal = ? AND is_current = 1 AND removed_at IS NULL ORDER BY id",
             (self.portal.id,),
         )
@@ -230,7 +230,7 @@ class PortalRun:
         """This portal's ``listings`` as ``(list_key, url, page_url, page_no, position, entry)``."""
         return [
             tuple(r)
-            for r in self.session.conn.execute(
+            for r in self._session.conn.execute(
                 "SELECT list_key, url, page_url, page_no, position, entry FROM listings WHERE portal = ?",
                 (self.portal.id,),
             )
@@ -240,7 +240,7 @@ class PortalRun:
         """Every URL under which a report of this portal was archived."""
         return {
             r[0]
-            for r in self.session.conn.execute(
+            for r in self._session.conn.execute(
                 "SELECT ru.url FROM report_urls ru JOIN reports r ON r.id = ru.report_id WHERE r.portal = ?",
                 (self.portal.id,),
             )
@@ -250,7 +250,7 @@ class PortalRun:
         """URLs of this portal's reports marked removed (``removed_at``)."""
         return {
             r[0]
-            for r in self.session.conn.execute(
+            for r in self._session.conn.execute(
                 "SELECT ru.url FROM report_urls ru JOIN reports r ON r.id = ru.report_id "
                 "WHERE r.portal = ? AND r.removed_at IS NOT NULL",
                 (self.portal.id,),
@@ -262,7 +262,7 @@ class PortalRun:
         urls = self.report_urls()
         urls |= {
             r[0]
-            for r in self.session.conn.execute(
+            for r in self._session.conn.execute(
                 "SELECT DISTINCT url FROM fetches WHERE portal = ? AND kind = 'detail' AND status = 200",
                 (self.portal.id,),
             )
