@@ -159,7 +159,9 @@ class PortalRun:
     def record_listing(self, list_key: str, page_url: str, page_no: int | None, entries: dict[str, str]) -> None:
         """The items a list page showed, in order, with their entries (``listings``)."""
         try:
-            self._session.record_listing(self.run_id, self.portal.id, list_key, page_url, page_no, list(entries.items()))
+            self._session.record_listing(
+                self.run_id, self.portal.id, list_key, page_url, page_no, list(entries.items())
+            )
         except Exception:  # the memory of lists must never lose the crawl
             logger.exception("could not record the listing of %s", page_url)
 
