@@ -1,4 +1,5 @@
-"""What a link or a page is: report or not, list or detail, attachment, block page, canonical URL.
+"""What a link or a page is: report or not, list or detail, attachment, block page (URL identity,
+``canonical_url``, is :mod:`archive.store.urls`).
 
 Pure functions over strings (no Scrapy), shared by the spiders, the middlewares and the tests.
 Report titles follow portals.md §6: a title names a year and 年度报告/年报/工作报告 and is not a
@@ -12,9 +13,11 @@ import html as htmllib
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
+from archive.store.urls import canonical_url
 from extract.interpret import looks_like_report_title
+from extract.meta import year_from_title
 from extract.sniff import NOT_REPORT_EXTENSIONS, REPORT_FILE_EXTENSIONS, extension_of
 
 # ----------------------------------------------------------------------------- titles
@@ -76,14 +79,11 @@ def is_report_title(title: str | None, in_column: bool = False) -> bool:
 
 def year_of(title: str | None) -> int | None:
     """The year a report title names (the year covered, not the publication year)."""
-    from extract.meta import year_from_title
-
     return year_from_title(title)
 
 
 # ----------------------------------------------------------------------------- URLs
 
-_MOBILE_PARAMS = {"ismobile", "is_mobile", "mobile"}
 ATTACHMENT_EXTS = REPORT_FILE_EXTENSIONS
 _SKIP_EXTS = NOT_REPORT_EXTENSIONS
 _DOWNLOAD_PATH_RE = re.compile(
@@ -117,36 +117,6 @@ _DETAIL_URL_RES = [
 ]
 _SEARCH_URL_RE = re.compile(r"search|jrobot|solr|/so/|/so\.|query|sousuo|jsearch", re.I)
 _SEARCH_PARAMS = {"q", "query", "keyword", "keywords", "searchword", "kw", "wd", "key", "searchkey"}
-
-
-def canonical_url(url: str) -> str:
-    """The URL to request for a document: fragment dropped, host lower-cased, default port
-    dropped, TRS ``_wap`` twins and ``isMobile``-style parameters folded (archive.store.ingest.doc_key
-    folds the same twins).  Other query text is kept as written."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    netloc = host if port is None or (scheme, port) in (("http", 80), ("https", 443)) else f"{host}:{port}"
-    if parts.username:
-        netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
-    path = re.sub(r"_wap(\.[A-Za-z0-9]+)$", r"\1", parts.path or "/")
-    query = parts.query
-    if query and any(k.lower() in _MOBILE_PARAMS for k, _ in parse_qsl(query, keep_blank_values=True)):
-        kept = [p for p in query.split("&") if p.split("=", 1)[0].lower() not in _MOBILE_PARAMS]
-        query = "&".join(kept)
-    return urlunsplit((scheme, netloc, path, query, ""))
-
-
-def is_twin(url: str) -> bool:
-    """A mobile twin (``_wap``) or mobile variant (``?isMobile=false``) of another URL."""
-    parts = urlsplit(url)
-    return bool(re.search(r"_wap\.[A-Za-z0-9]+$", parts.path)) or any(
-        k.lower() in _MOBILE_PARAMS for k, _ in parse_qsl(parts.query, keep_blank_values=True)
-    )
 
 
 def url_ext(url: str) -> str | None:
@@ -288,13 +258,13 @@ def classify_page(status: int, html: str, url: str = "", content_type: str = "")
     text = visible_text(head)
     if len(text) < 300 and re.search(r"<script", head, re.I) and _CHALLENGE_RE.search(head) and len(text) < 60:
         return Verdict(BLOCK, "JavaScript challenge page (HTTP 200)")
-    if len(text) < 1500 and _BLOCK_TEXT_RE.search(text):
-        return Verdict(BLOCK, f"block page: {_BLOCK_TEXT_RE.search(text).group(0)}")
+    if len(text) < 1500 and (block := _BLOCK_TEXT_RE.search(text)):
+        return Verdict(BLOCK, f"block page: {block.group(0)}")
     target = refresh_target(head, url)
     if target and len(text) < 200 and canonical_url(target) != canonical_url(url):
         if is_ancestor(target, url):
             return Verdict(SOFT404, f"meta refresh to the parent column {target}")
         return Verdict(REDIRECT, f"meta refresh to {target}", target)
-    if len(text) < 2500 and _SOFT404_TEXT_RE.search(text) and not _REPORT_WORD_RE.search(text[:400]):
-        return Verdict(SOFT404, f"soft 404: {_SOFT404_TEXT_RE.search(text).group(0)}")
+    if len(text) < 2500 and (gone := _SOFT404_TEXT_RE.search(text)) and not _REPORT_WORD_RE.search(text[:400]):
+        return Verdict(SOFT404, f"soft 404: {gone.group(0)}")
     return Verdict(OK)

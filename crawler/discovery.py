@@ -16,8 +16,10 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from parsel import Selector
 
+from archive.store.urls import canonical_url
 from crawler import detection
 from crawler.detection import REPORT, UNKNOWN, squash, title_verdict
+from extract.meta import clean_title, organ_from_title
 
 # ----------------------------------------------------------------------------- vocabulary
 
@@ -115,7 +117,7 @@ class Fetch:
 
     @property
     def key(self) -> tuple:
-        return (self.method, detection.canonical_url(self.url), self.body or "")
+        return (self.method, canonical_url(self.url), self.body or "")
 
 
 @dataclass
@@ -291,6 +293,19 @@ def is_descendant(url: str, scope: str, base_url: str) -> bool:
     return parts.netloc.lower() == base.netloc.lower() and parts.path.startswith(scope) and parts.path != scope
 
 
+_HOME_PAGES = ("index.html", "index.htm", "index.shtml", "index.jsp", "default.html")
+
+
+def start_role(url: str) -> str:
+    """The role of a start URL: a column when its path or name says so, else a home page."""
+    path = urlsplit(url).path
+    if (path in ("", "/") or path.rsplit("/", 1)[-1].lower() in _HOME_PAGES) and path.count("/") <= 1:
+        return "home"
+    if is_column_link(Link(url)) or path_has_column_token(url):
+        return "column"
+    return "home"
+
+
 def report_candidates(page: Page, in_column: bool) -> list[Fetch]:
     """Detail links worth fetching: report titles anywhere; in a column also truncated titles and
     document-shaped URLs named after a unit (a bare unit name as the link text)."""
@@ -389,7 +404,7 @@ def _pager_label(text: str) -> str:
 def generic_pager(page: Page) -> tuple[list[Fetch], int | None]:
     """Further pages of a list from its pager: 下一页/尾页 links, numbered links, stated total."""
     pages: list[Fetch] = []
-    current = detection.canonical_url(page.url)
+    current = canonical_url(page.url)
     for link in page.links:
         label = _pager_label(link.text or link.title)
         if not label:
@@ -399,7 +414,7 @@ def generic_pager(page: Page) -> tuple[list[Fetch], int | None]:
         if label in PAGER_NEXT or label in PAGER_LAST or (label in PAGER_OTHER and near) or numbered:
             if urlsplit(link.url).path in ("", "/") and not urlsplit(link.url).query:
                 continue  # 首页 of the site, not of the list
-            if detection.canonical_url(link.url) == current or detection.looks_like_detail_url(link.url):
+            if canonical_url(link.url) == current or detection.looks_like_detail_url(link.url):
                 continue
             if urlsplit(link.url).netloc.lower() != urlsplit(page.url).netloc.lower():
                 continue
@@ -464,8 +479,6 @@ def decide_report(page: Page, link_title: str, in_column: bool) -> tuple[str, st
     when the page names no title at all.  ``unknown``: no title says either (e.g. "详细信息"
     under a link named after the unit) — the content has to decide.
     """
-    from extract.meta import clean_title
-
     titles = [t for t in page.titles() if t]
     strong = titles[:3]
     for t in titles:
@@ -497,8 +510,6 @@ def _same_report(label: str, title: str) -> bool:
     page_title = squash(title)
     if not page_title or name in page_title or page_title in name:
         return True
-    from extract.meta import organ_from_title
-
     return detection.year_of(name) == detection.year_of(page_title) and organ_from_title(name) == organ_from_title(
         page_title
     )
@@ -517,7 +528,7 @@ def attachment_links(page: Page, title: str = "") -> list[Link]:
         kind = detection.attachment_kind(url, link.text or link.title)
         if kind is None or link.in_aside or not _same_report(link.text or link.title, title):
             continue
-        key = detection.canonical_url(url)
+        key = canonical_url(url)
         if key in seen:
             continue
         seen.add(key)

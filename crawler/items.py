@@ -1,10 +1,11 @@
-"""Items the spiders hand to the pipeline."""
+"""Items the spider hands to the pipeline, and a report while its attachments are fetched."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from archive.store.session import Captured
+from crawler.discovery import Link
 
 
 @dataclass
@@ -29,3 +30,14 @@ class ReportItem:
     link_title: str = ""
     attachments: list[Fetched] = field(default_factory=list)
     failed_attachments: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
+
+
+@dataclass
+class ReportState:
+    """A report being put together: its item, the attachment links still to fetch (one after the
+    other), and the reports under other URLs that wait to be ingested after it."""
+
+    item: ReportItem
+    pending: list[Link] = field(default_factory=list)
+    depth: int = 0
+    aliases: list[ReportState] = field(default_factory=list)

@@ -18,8 +18,13 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from urllib.parse import parse_qsl, urlsplit
+
+from archive.store.urls import canonical_url
+from crawler.discovery import Fetch
 
 ENTRY_MAX = 300  # characters of an entry kept
 _WINDOW_MAX = 1500  # how far a list line may reach around its link
@@ -53,8 +58,8 @@ def _line(text: str, at: int, needle: str) -> str:
     start = max(0, at - 150)
     for m in _START_RE.finditer(text, max(0, at - _WINDOW_MAX), at):
         start = m.end() if m.group(0).startswith("</") else m.start()
-    m = _END_RE.search(text, at + len(needle), at + len(needle) + _WINDOW_MAX)
-    end = m.start() if m else at + len(needle) + 250
+    found = _END_RE.search(text, at + len(needle), at + len(needle) + _WINDOW_MAX)
+    end = found.start() if found else at + len(needle) + 250
     return text[start:end]
 
 
@@ -163,8 +168,6 @@ class ListMemory:
         ~13 months, so two years of silence means a closed list.  Incremental runs leave dormant
         lists to the periodic full walk.
         """
-        from datetime import date, timedelta
-
         newest = self.newest_date(list_key)
         if not newest or days <= 0:
             return False
@@ -194,3 +197,93 @@ class ListMemory:
             return True
         prior = self.lists[list_key]
         return any(placed.before(prior[u]) for u in seen_in_list if u in prior and u != url)
+
+
+class RunMemory:
+    """What the archive remembers of a portal's lists, and what this run's lists show: which listed
+    items an incremental run asks for, which lists it leaves dormant, which archived reports it
+    re-checks after discovery."""
+
+    def __init__(self, incremental: bool = False, today: str | None = None, dormant_days: int = 0) -> None:
+        self.incremental = incremental
+        self.today = today or date.today().isoformat()
+        self.dormant_days = dormant_days
+        self.lists = ListMemory([])
+        self.archived: set[str] = set()  # URLs of this portal's archived reports
+        self.known: set[str] = set()  # incremental: archived reports and detail pages
+        self.removed: set[str] = set()  # incremental: archived reports marked removed (asked for again when listed)
+        self.seen_in_list: dict[str, set[str]] = {}  # list key → canonical URLs its walked pages showed
+        self.listed: set[str] = set()  # canonical URLs of every item the lists showed
+        self.reported: set[str] = set()  # archived reports the lists showed, and reports found this run
+
+    def load(self, rows: list[tuple], archived: set[str], known: set[str], removed: set[str]) -> None:
+        """The portal's ``listings`` rows and archived URLs (``known``/``removed``: incremental runs)."""
+        self.lists = ListMemory(rows)
+        self.archived = archived
+        self.known, self.removed = known, removed
+
+    @property
+    def reports_listed(self) -> int:
+        return len(self.reported)
+
+    # ------------------------------------------------------------------ this run's lists
+
+    def note_listed(self, urls: list[str]) -> None:
+        """Items a list showed (canonical URLs)."""
+        for url in urls:
+            self.listed.add(url)
+            if url in self.archived:
+                self.reported.add(url)
+
+    def note_report(self, url: str) -> None:
+        """A report page or file handed to the pipeline."""
+        self.reported.add(canonical_url(url))
+
+    def entries(self, page_text: str, list_key: str, items: list[Fetch]) -> dict[str, str]:
+        """The entries of the items a list page shows, in order (:func:`entry_text`); the page's
+        list counts as walked, even when it lists nothing now."""
+        entries: dict[str, str] = {}
+        for fetch in items:
+            url = canonical_url(fetch.url)
+            if url not in entries:
+                entries[url] = entry_text(page_text, fetch.url, fetch.title)
+        self.seen_in_list.setdefault(list_key, set()).update(entries)
+        return entries
+
+    # ------------------------------------------------------------------ incremental decisions
+
+    def dormant(self, url: str) -> bool:
+        """Incremental runs: a closed list (a past year's folder), left to the periodic full walk."""
+        return self.incremental and self.lists.dormant(url, self.today, self.dormant_days)
+
+    def wanted(self, list_key: str, url: str, entries: dict[str, str], unchanged_page: bool) -> bool:
+        """Incremental runs: whether a listed item must be asked for (new, changed entry, or back after removal)."""
+        if url not in self.known or url in self.removed:
+            return True
+        if not self.lists.knows(url):
+            return not unchanged_page  # archived before lists were recorded: an unchanged (304) page vouches
+        return not self.lists.unchanged(list_key, url, entries.get(url, ""))
+
+    def known_page(self, url: str) -> bool:
+        """Incremental runs: an archived page that lists, not links on other documents, decide on."""
+        url = canonical_url(url)
+        return self.incremental and url in self.known and url not in self.removed
+
+    def unlisted(self, current: list[str], requested: set[str]) -> list[str]:
+        """The archived reports (``current``) neither requested nor listed this run."""
+        seen = requested | self.listed
+        return [u for u in current if canonical_url(u) not in seen]
+
+    def left_list(self, url: str, walked_completely: Callable[[str], bool | None]) -> bool:
+        """After an early stop: whether an archived report no list showed has left a list walked this
+        run (complete walk, or an item listed after it was seen again), rather than moved down
+        past the pages the walk stopped before.  ``walked_completely(list_key)``: None for a list
+        that is not a report column of this run."""
+        url = canonical_url(url)
+        for list_key in self.lists.lists_of(url):
+            complete = walked_completely(list_key)
+            if complete is None or list_key not in self.seen_in_list:
+                continue  # not a report column, or not walked this run
+            if self.lists.vanished(list_key, url, self.seen_in_list[list_key], complete=complete):
+                return True
+        return False

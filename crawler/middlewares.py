@@ -21,46 +21,37 @@ import email.utils
 import http.client
 import logging
 import time
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from weakref import WeakKeyDictionary
 
 from scrapy import Request
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.http import Response, TextResponse
+from scrapy.http import Headers, Response, TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import load_object
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 from crawler import detection
+from crawler.meta import META_KEY, meta_of, request_kind
 from crawler.registry import url_host
-
-if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
+from crawler.run import PortalRun
+from crawler.stats import CrawlStats
 
 logger = logging.getLogger(__name__)
 
+# per crawler: host → monotonic time its pause ends (HostPauseMiddleware holds, BackoffRetryMiddleware sets)
+_PAUSES: WeakKeyDictionary[Crawler, dict[str, float]] = WeakKeyDictionary()
 
-def _spider(crawler: Crawler):
-    return crawler.spider
 
-
-def _headers(headers) -> list[tuple[str, str]]:
+def _headers(headers: Headers) -> list[tuple[str, str]]:
     out = []
     for name, values in headers.items():
         key = name.decode("latin-1") if isinstance(name, bytes) else str(name)
         for value in values:
             out.append((key, value.decode("latin-1") if isinstance(value, bytes) else str(value)))
     return out
-
-
-def request_kind(request: Request) -> str:
-    """The archive ``kind`` of a request: list | detail | attachment | robots | api | other."""
-    kind = request.meta.get("nb_kind")
-    if kind:
-        return kind
-    if request.url.split("?")[0].endswith("/robots.txt"):
-        return "robots"
-    return "other"
 
 
 class PortalOffsiteMiddleware:
@@ -73,15 +64,14 @@ class PortalOffsiteMiddleware:
     def from_crawler(cls, crawler: Crawler) -> PortalOffsiteMiddleware:
         return cls(crawler)
 
-    def process_request(self, request: Request, spider=None) -> None:
-        spider = _spider(self.crawler)
-        hosts = getattr(spider, "allowed_hosts", None)
-        if hosts is None:
+    def process_request(self, request: Request, spider: object = None) -> None:
+        run = PortalRun.of(self.crawler)
+        if run is None:
             return None
         host = url_host(request.url)
-        if host not in hosts:
-            spider.count("offsite")
-            raise IgnoreRequest(f"offsite: {host} is not a host of portal {spider.portal.id}")
+        if host not in run.portal.hosts:
+            run.stats.inc("offsite")
+            raise IgnoreRequest(f"offsite: {host} is not a host of portal {run.portal.id}")
         return None
 
 
@@ -98,21 +88,16 @@ class PageCapMiddleware:
     def from_crawler(cls, crawler: Crawler) -> PageCapMiddleware:
         return cls(crawler)
 
-    def process_request(self, request: Request, spider=None) -> None:
-        if (
-            request.meta.get("nb_attempt")
-            or request.meta.get("dont_obey_robotstxt")
-            and request_kind(request) == "robots"
-        ):
+    def process_request(self, request: Request, spider: object = None) -> None:
+        if meta_of(request).attempts or request.meta.get("dont_obey_robotstxt") and request_kind(request) == "robots":
             return None
         self.count += 1
         if self.cap and self.count > self.cap:
-            spider = _spider(self.crawler)
-            if not self.reported:
+            run = PortalRun.of(self.crawler)
+            if not self.reported and run is not None:
                 self.reported = True
-                spider.record_error(
-                    request.url, "error", f"page cap reached: more than {self.cap} requests for this portal"
-                )
+                reason = f"page cap reached: more than {self.cap} requests for this portal"
+                run.fetch_error(request.url, "error", reason)
             raise IgnoreRequest(f"page cap: {self.cap} requests")
         return None
 
@@ -124,14 +109,13 @@ class HostPauseMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.pauses = {}
-        crawler.nianbao_pauses = self.pauses  # shared with BackoffRetryMiddleware
+        self.pauses = _PAUSES.setdefault(crawler, {})  # shared with BackoffRetryMiddleware
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> HostPauseMiddleware:
         return cls(crawler)
 
-    def process_request(self, request: Request, spider=None):
+    def process_request(self, request: Request, spider: object = None):
         wait = self.pauses.get(url_host(request.url), 0.0) - time.monotonic()
         if wait <= 0:
             return None  # the common case stays synchronous
@@ -148,7 +132,7 @@ class HostPauseMiddleware:
 
 def pause_host(crawler: Crawler, url: str, seconds: float) -> None:
     """Hold every request to the URL's host for ``seconds``."""
-    pauses = getattr(crawler, "nianbao_pauses", None)
+    pauses = _PAUSES.get(crawler)
     if pauses is None or seconds <= 0:
         return
     host = url_host(url)
@@ -180,6 +164,7 @@ class BackoffRetryMiddleware:
         if not settings.getbool("RETRY_ENABLED"):
             raise NotConfigured
         self.crawler = crawler
+        self.stats = CrawlStats(crawler.stats)
         self.max_retries = settings.getint("RETRY_TIMES", 4)
         self.codes = {int(c) for c in settings.getlist("RETRY_HTTP_CODES")} - {429, 404}
         self.base = settings.getfloat("NIANBAO_BACKOFF_BASE", 2.0)
@@ -201,46 +186,46 @@ class BackoffRetryMiddleware:
         return min(self.cap, self.base * (2 ** max(0, attempt - 1)))
 
     def _retry(self, request: Request, counter: str, delay: float, reason: str) -> Request:
-        attempt = int(request.meta.get(counter, 0)) + 1
+        meta = meta_of(request)
+        attempt = getattr(meta, counter) + 1
         new = request.copy()
-        new.meta[counter] = attempt
-        new.meta["nb_attempt"] = int(request.meta.get("nb_attempt", 0)) + 1
+        new.meta[META_KEY] = replace(meta, **{counter: attempt, "attempts": meta.attempts + 1})
         new.dont_filter = True
         new.priority = request.priority - 1
         pause_host(self.crawler, request.url, delay)
-        spider = _spider(self.crawler)
-        spider.count("retries")
+        self.stats.inc("retries")
         logger.info("retrying %s in %.2f s (%s, attempt %d)", request.url, delay, reason, attempt)
         return new
 
-    def process_response(self, request: Request, response: Response, spider=None) -> Request | Response:
+    def process_response(self, request: Request, response: Response, spider: object = None) -> Request | Response:
         if request.meta.get("dont_retry"):
             return response
-        verdict = request.meta.get("nb_verdict")
+        meta = meta_of(request)
+        verdict = meta.verdict
         if verdict is not None and verdict.kind == detection.BLOCK:
-            tries = int(request.meta.get("nb_block_retries", 0))
+            tries = meta.block_retries
             if tries < self.block_retries:
-                return self._retry(request, "nb_block_retries", self.block_backoff * (2**tries), verdict.reason)
+                return self._retry(request, "block_retries", self.block_backoff * (2**tries), verdict.reason)
             raise IgnoreRequest(f"blocked: {verdict.reason}")
         status = response.status
         if status == 429:
-            tries = int(request.meta.get("nb_throttle_retries", 0))
+            tries = meta.throttle_retries
             if tries < self.throttle_retries:
                 wait = retry_after_seconds(response.headers.get(b"Retry-After"), self.backoff(tries + 1))
-                return self._retry(request, "nb_throttle_retries", min(wait, self.retry_after_max), "HTTP 429")
+                return self._retry(request, "throttle_retries", min(wait, self.retry_after_max), "HTTP 429")
             return response
         if status in self.codes:
-            tries = int(request.meta.get("nb_retries", 0))
+            tries = meta.retries
             if tries < self.max_retries:
-                return self._retry(request, "nb_retries", self.backoff(tries + 1), f"HTTP {status}")
+                return self._retry(request, "retries", self.backoff(tries + 1), f"HTTP {status}")
         return response
 
-    def process_exception(self, request: Request, exception: Exception, spider=None) -> Request | None:
+    def process_exception(self, request: Request, exception: Exception, spider: object = None) -> Request | None:
         if request.meta.get("dont_retry") or not isinstance(exception, self.exceptions):
             return None
-        tries = int(request.meta.get("nb_retries", 0))
+        tries = meta_of(request).retries
         if tries < self.max_retries:
-            return self._retry(request, "nb_retries", self.backoff(tries + 1), exception.__class__.__name__)
+            return self._retry(request, "retries", self.backoff(tries + 1), exception.__class__.__name__)
         return None
 
 
@@ -256,15 +241,13 @@ class ConditionalRequestMiddleware:
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequestMiddleware:
         return cls(crawler)
 
-    def process_request(self, request: Request, spider=None) -> None:
+    def process_request(self, request: Request, spider: object = None) -> None:
         if not self.enabled or request.method != "GET" or request_kind(request) not in ("list", "detail", "attachment"):
             return None
-        if request.meta.get("nb_unconditional"):
+        run = PortalRun.of(self.crawler)
+        if meta_of(request).unconditional or run is None:
             return None
-        run = getattr(_spider(self.crawler), "run", None)
-        if run is None:
-            return None
-        found = run.session.validators(request.url)
+        found = run.validators(request.url)
         if not found:
             return None
         etag, last_modified = found
@@ -288,17 +271,17 @@ class ArchiveCaptureMiddleware:
     def from_crawler(cls, crawler: Crawler) -> ArchiveCaptureMiddleware:
         return cls(crawler)
 
-    def process_response(self, request: Request, response: Response, spider=None) -> Response:
-        spider = _spider(self.crawler)
-        run = getattr(spider, "run", None)
-        if run is None or request.meta.get("nb_captured_response") == id(response):
+    def process_response(self, request: Request, response: Response, spider: object = None) -> Response:
+        run = PortalRun.of(self.crawler)
+        meta = meta_of(request)
+        if run is None or meta.captured_response == id(response):
             return response
-        request.meta["nb_captured_response"] = id(response)
+        meta.captured_response = id(response)
         kind = request_kind(request)
-        spider.count("responses")
+        run.stats.inc("responses")
         if response.status == 304:
-            spider.count("not_modified")
-        captured = run.session.capture(
+            run.stats.inc("not_modified")
+        meta.captured = run.capture(
             request.url,
             method=request.method,
             request_headers=_headers(request.headers),
@@ -307,11 +290,8 @@ class ArchiveCaptureMiddleware:
             reason=http.client.responses.get(response.status, ""),
             response_headers=_headers(response.headers),
             payload=response.body,
-            portal=spider.portal.id,
             kind=kind,
-            run_id=run.run_id,
         )
-        request.meta["nb_captured"] = captured
         verdict = detection.Verdict(detection.OK)
         if kind not in ("attachment", "robots") and response.status != 304:
             text = ""
@@ -324,12 +304,12 @@ class ArchiveCaptureMiddleware:
             verdict = detection.classify_page(response.status, text, request.url, ctype)
         elif response.status in (403, 412, 521):
             verdict = detection.classify_page(response.status, "", request.url)
-        request.meta["nb_verdict"] = verdict
+        meta.verdict = verdict
         if verdict.kind == detection.BLOCK:
-            spider.count("blocks")
-            spider.record_error(request.url, "block", verdict.reason, response.status, count=False)
+            run.stats.inc("blocks")
+            run.fetch_error(request.url, "block", verdict.reason, response.status, count=False)
         elif verdict.kind == detection.SOFT404:
-            spider.record_error(request.url, "http", verdict.reason, response.status)
+            run.fetch_error(request.url, "http", verdict.reason, response.status)
         return response
 
 
@@ -337,7 +317,7 @@ class RedirectCaptureMiddleware(ArchiveCaptureMiddleware):
     """Archive 3xx answers too (they never reach :class:`ArchiveCaptureMiddleware`: the redirect
     middleware turns them into new requests first)."""
 
-    def process_response(self, request: Request, response: Response, spider=None) -> Response:
+    def process_response(self, request: Request, response: Response, spider: object = None) -> Response:
         if 300 <= response.status < 400 and response.status != 304:
             return super().process_response(request, response, spider)
         return response

@@ -4,8 +4,9 @@ Each entry is a ``[[portal]]`` table with ``id`` (the code, or code + "-" + suff
 department portal), ``code``, ``name``, ``level`` (province | city | county | town |
 department), ``parent_code``, ``province``, ``city``, ``county``, ``hosts`` (the portal's own
 hosts only: its ``*.gov.cn`` names and legacy IP hosts, optionally with ``:port``),
-``start_urls``, ``platform`` (a hint: trs | trs_dynamic | hanweb | gkmlpt | generic | …) and an
-optional ``note``.  Hosts listed under ``[mirrors] deny`` are never crawled, whatever an entry says.
+``start_urls``, ``platform`` (a hint: one of :data:`crawler.platforms.FAMILIES`, or another CMS
+name such as lonsun, vsb) and an optional ``note``.  Hosts listed under ``[mirrors] deny`` are never
+crawled, whatever an entry says; :func:`crawl_target` is the check every crawl passes.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from importlib import resources
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import tomli_w
 
 DEFAULT_REGISTRY = Path(__file__).with_name("portals.toml")
 LEVELS = ("province", "city", "county", "town", "department")
-PLATFORMS = ("trs", "trs_dynamic", "hanweb", "gkmlpt", "generic", "lonsun", "vsb", "other")
 # spam mirrors that copy government report pages (portals.md §6, corpus excerpts): never crawled
 KNOWN_MIRRORS = ("moonvisionstudio.com", "zwinkt.com", "eshutan.com", "btfghg.com", "021jzzz.com", "newton.com.tw",
                  "lfrdys.com", "williamhillcn.org", "6505pj.com")  # fmt: skip
@@ -125,7 +127,7 @@ def portal_from_dict(data: dict) -> Portal:
     unknown = sorted(set(data) - set(_FIELDS))
     if unknown:
         raise RegistryError(f"portal {data.get('id')!r}: unknown keys {unknown}")
-    values = {k: data.get(k) for k in _FIELDS if k in data}
+    values: dict[str, Any] = {k: data.get(k) for k in _FIELDS if k in data}
     values["id"] = str(values.get("id") or "")
     for key in ("code", "parent_code"):
         if values.get(key) is not None:
@@ -196,8 +198,6 @@ def registry_path(value: str | Path | None = None) -> Path:
 
 def _bundled_text() -> str | None:
     """The bundled registry read as package data (the crawler runs from a zipped egg under Scrapyd)."""
-    from importlib import resources
-
     try:
         return resources.files("crawler").joinpath("portals.toml").read_text(encoding="utf-8")
     except (FileNotFoundError, ModuleNotFoundError, OSError):
@@ -234,3 +234,29 @@ def adhoc_portal(start_url: str, portal_id: str | None = None, name: str | None 
     if not host:
         raise RegistryError(f"not an http(s) URL: {start_url!r}")
     return Portal(id=portal_id or host, name=name or host, hosts=[host], start_urls=[start_url])
+
+
+def crawl_target(
+    registry: Registry,
+    portal_id: str | None = None,
+    start_url: str | None = None,
+    *,
+    adhoc_id: str | None = None,
+    name: str | None = None,
+) -> Portal:
+    """The portal a crawl covers: a registered one (from ``start_url`` when given, which must be on
+    its hosts) or, from ``start_url`` alone, an unregistered one; never one on a spam mirror."""
+    if portal_id:
+        portal = registry.get(portal_id)
+        if start_url:
+            if url_host(start_url) not in portal.hosts:
+                raise RegistryError(f"start URL {start_url} is not on portal {portal.id}'s hosts {portal.hosts}")
+            portal = replace(portal, start_urls=[start_url])
+    elif start_url:
+        portal = adhoc_portal(start_url, adhoc_id, name)
+    else:
+        raise RegistryError("give a portal (-a portal=ID) or a start URL (-a start_url=URL)")
+    denied = [h for h in portal.hosts if is_denied(h, registry.deny_hosts)]
+    if denied:
+        raise RegistryError(f"portal {portal.id}: {', '.join(denied)} is a known spam mirror; refusing to crawl it")
+    return portal

@@ -1,8 +1,8 @@
 """Helpers of the crawler tests: register a local test portal, crawl it in a subprocess, read the result.
 
-The Twisted reactor runs once per process, so every crawl is its own ``python -m crawler.runner``
-(or ``python -m archive crawl``) process; assertions read the resulting SQLite database, WARC
-files and the test portal's request log.
+The Twisted reactor runs once per process, so every crawl is its own ``python -m archive crawl``
+(``nianbao crawl``) process; assertions read the resulting SQLite database, WARC files and the test
+portal's request log.
 """
 
 from __future__ import annotations
@@ -90,14 +90,12 @@ def crawl(
     *,
     settings: dict | None = None,
     args: list[str] | None = None,
-    cli: bool = False,
     kill_when: Callable[[], bool] | None = None,
     timeout: float = 180,
 ) -> Crawl:
     """Run one crawl process; ``kill_when`` (polled) SIGKILLs it mid-run."""
     merged = {**FAST, **(settings or {})}
-    prefix = [sys.executable, "-m", "archive", "crawl"] if cli else [sys.executable, "-m", "crawler.runner"]
-    cmd = prefix + list(portal_ids) + ["--archive", str(archive)]
+    cmd = [sys.executable, "-m", "archive", "crawl", *portal_ids] + ["--archive", str(archive)]
     if registry is not None:
         cmd += ["--registry", str(registry)]
     for key, value in merged.items():

@@ -31,9 +31,9 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from archive.store.db import record_fetch_error, timestamp, transaction
+from archive.store.urls import doc_key
 from extract.model import Report
 from extract.sniff import kind_of_url
 
@@ -41,30 +41,10 @@ from extract.sniff import kind_of_url
 CARRIER_RANK = {"html": 0, "text": 0, "docx": 0, "doc": 0, "wps": 0, "xlsx": 1, "xls": 1, "pdf": 2, "image": 3}
 # A candidate with at least this share of the largest cell count counts as complete.
 COMPLETE_SHARE = 0.95
-_MOBILE_PARAMS = {"ismobile", "mobile", "is_mobile"}
 
 
 # --------------------------------------------------------------------------- identity
-
-
-def doc_key(url: str) -> str:
-    """The stable identity of a report document: its URL in canonical form.
-
-    Lower-cases scheme and host, drops default ports and the fragment, folds TRS mobile twins
-    (``t20200120_80576_wap.html`` → ``t20200120_80576.html``) and drops ``isMobile``-style
-    query parameters.  The scheme is kept (an http and an https copy are matched by content).
-    """
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    netloc = host
-    if port is not None and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
-        netloc = f"{host}:{port}"
-    path = parts.path or "/"
-    path = re.sub(r"_wap(\.[A-Za-z0-9]+)$", r"\1", path)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in _MOBILE_PARAMS]
-    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+# (a report's doc_key is archive.store.urls.doc_key)
 
 
 def organ_level(organ: str | None) -> str | None:

@@ -1,2 +1,2 @@
-"""Spiders: ``portal`` (any CMS family, recognised page by page) and one per family (``trs``,
-``trs_dynamic``, ``hanweb``, ``gkmlpt``, ``generic``), all small subclasses of :class:`crawler.spiders.base.ReportSpider`."""
+"""The Scrapy spider: ``portal`` (:mod:`crawler.spiders.portal`), any portal, its CMS family
+recognised page by page (:mod:`crawler.platforms`)."""

@@ -19,6 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
+    sys.path.insert(0, str(HERE.parents[1]))  # the repository first (tests/archive … are not the packages)
 
 from crawler_harness import register, summarised_crawl  # noqa: E402
 from portals import apply_season_changes, start_demo_county, start_site  # noqa: E402

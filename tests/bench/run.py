@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests/ (fixtures helpers)
 sys.path.insert(0, str(HERE))
-# the repository before tests/: tests/extract (a test folder) must not stand in for the extract package
+# the repository before tests/: tests/extract, tests/archive, tests/crawler … (test folders) must not stand in for the packages
 sys.path.insert(0, str(HERE.parents[1]))
 
 

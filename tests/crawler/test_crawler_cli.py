@@ -14,7 +14,7 @@ from crawler.registry import Registry, load_registry, portal_from_dict
 
 def test_unregistered_portal_from_its_home_page(portal_factory, tmp_path):
     site = portal_factory("gkmlpt", soft404=True)
-    result = crawl(None, [], tmp_path / "data", cli=True, args=["--start-url", site.base_url + "/"])
+    result = crawl(None, [], tmp_path / "data", args=["--start-url", site.base_url + "/"])
     assert result.returncode == 0, result.log_tail()
     assert_every_report_once(site, result)
     assert_stayed_home(site)
@@ -107,7 +107,8 @@ def test_bad_input_gives_clear_errors(tmp_path):
 
 
 def test_settings_and_summary_formatting():
-    from crawler.runner import CrawlSummary, crawl_settings, format_summary, parse_setting
+    from archive.cli.commands.crawl import format_summary, parse_setting
+    from crawler.runner import CrawlSummary, crawl_settings
 
     assert parse_setting("DOWNLOAD_DELAY=0.5") == ("DOWNLOAD_DELAY", 0.5)
     assert parse_setting("RETRY_TIMES=3") == ("RETRY_TIMES", 3)

@@ -12,10 +12,10 @@ from gen.trs import detail_page, list_page
 
 from crawler import discovery
 from crawler.discovery import Link, Page
-from crawler.spiders.gkmlpt import GkmlptParser
-from crawler.spiders.hanweb import HanwebParser, jpage_config, record_links
-from crawler.spiders.trs import TrsParser, trs_pages
-from crawler.spiders.trs_dynamic import TrsDynamicParser, search_config
+from crawler.platforms.gkmlpt import GkmlptParser
+from crawler.platforms.hanweb import HanwebParser, jpage_config, record_links
+from crawler.platforms.trs import TrsParser, trs_pages
+from crawler.platforms.trs_dynamic import TrsDynamicParser, search_config
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from archive.store.urls import canonical_url, is_twin
 from crawler import detection
 from crawler.detection import NOT_REPORT, REPORT, UNKNOWN, title_verdict
 
@@ -80,13 +81,13 @@ def test_year_of_title():
     ],
 )
 def test_canonical_url(url, canonical):
-    assert detection.canonical_url(url) == canonical
+    assert canonical_url(url) == canonical
 
 
 def test_twins():
-    assert detection.is_twin("http://x.gov.cn/a/t20200120_1_wap.html")
-    assert detection.is_twin("http://x.gov.cn/a/t20200120_1.html?isMobile=false")
-    assert not detection.is_twin("http://x.gov.cn/a/t20200120_1.html")
+    assert is_twin("http://x.gov.cn/a/t20200120_1_wap.html")
+    assert is_twin("http://x.gov.cn/a/t20200120_1.html?isMobile=false")
+    assert not is_twin("http://x.gov.cn/a/t20200120_1.html")
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 
 from crawler_harness import FAST, REPO, crawl, register
 
+from archive.cli.commands.crawl import EXIT_BUSY
 from archive.ops.monitors import portal_health
-from crawler.runner import EXIT_BUSY, scheduled_mode
+from crawler.runner import scheduled_mode
 
 
 def _rows(db: Path, sql: str, *args) -> list[sqlite3.Row]:

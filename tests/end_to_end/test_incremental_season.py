@@ -68,7 +68,7 @@ def season(tmp_path_factory):
         registry, (pid, dead_id) = registry_of([trs, dead], tmp / "portals.toml")
         assert pid.endswith("-trs") and dead_id.endswith("-generic")
         archive = tmp / "data"
-        first = crawl(registry, [pid, dead_id], archive, cli=True)
+        first = crawl(registry, [pid, dead_id], archive)
         assert first.returncode == 0, first.log_tail()
         before = first.reports()
         changes = apply_season_changes(trs)
@@ -78,7 +78,6 @@ def season(tmp_path_factory):
             registry,
             [pid, dead_id],
             archive,
-            cli=True,
             args=["--incremental", "--early-stop"],
             settings={"RETRY_TIMES": 1},
         )
@@ -94,7 +93,7 @@ def season(tmp_path_factory):
             timeout=60,
         )
         trs.clear_log()
-        third = crawl(registry, [pid], archive, cli=True, args=["--full"])
+        third = crawl(registry, [pid], archive, args=["--full"])
         log3 = trs.request_log
         yield {
             "trs": trs, "pid": pid, "dead_id": dead_id, "archive": archive, "tmp": tmp, "before": before,

@@ -37,11 +37,11 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
+from crawler.platforms import FAMILIES
 from portalgen import shells
 from portalgen.sample import SampleCell, SampleReport, generate_report
 from portalgen.shells import Chrome, DetailDoc, ListEntry, esc, rel
 
-FAMILIES = ("trs", "trs_dynamic", "hanweb", "gkmlpt", "generic")
 CST = timezone(timedelta(hours=8))
 BASE_TIME = datetime(2026, 1, 5, 9, 0, tzinfo=CST)  # Last-Modified of site chrome
 CLOCK_START = datetime(2026, 4, 1, 9, 0, tzinfo=CST)  # first mutation time (after every publication)
@@ -2925,6 +2925,8 @@ FAMILY_CLASSES: dict[str, type[Site]] = {
     "generic": GenericSite,
     "mirror": MirrorSite,
 }
+# one site class per CMS family the crawler reads (crawler.platforms.FAMILIES), and the spam mirror
+assert set(FAMILY_CLASSES) == {*FAMILIES, "mirror"}, sorted(FAMILY_CLASSES)
 
 
 def build_site(family: str, **options) -> Site:

@@ -98,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
         cmd = [
             sys.executable,
             "-m",
-            "crawler.runner",
+            "archive",
+            "crawl",
             entry.id,
             "--archive",
             str(archive),

@@ -11,7 +11,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 from crawler.discovery import Fetch, ListResult, Page
-from crawler.spiders.base import PlatformParser, ReportSpider
+from crawler.platforms.base import PlatformParser
 
 _CREATE_PAGE_RE = re.compile(
     r"createPageHTML\(\s*(?:['\"][\w-]*['\"]\s*,\s*)?(\w+)\s*,\s*(\w+)\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
@@ -59,10 +59,3 @@ class TrsParser(PlatformParser):
             return None
         urls, count = found
         return ListResult(self.name, pages=[Fetch(u, "page") for u in urls], stated_pages=count)
-
-
-class TrsSpider(ReportSpider):
-    """TRS WCM portals with static lists."""
-
-    name = "trs"
-    parsers = (TrsParser,)

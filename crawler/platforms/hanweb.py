@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from crawler.detection import REPORT, title_verdict
 from crawler.discovery import Fetch, Link, ListResult, Page, query_param
-from crawler.spiders.base import PlatformParser, ReportSpider
+from crawler.platforms.base import PlatformParser
 
 _RECORD_RE = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
 _NEXTGROUP_RE = re.compile(r"<nextgroup>\s*<!\[CDATA\[(.*?)\]\]>", re.S | re.I)
@@ -186,10 +186,3 @@ class HanwebParser(PlatformParser):
                 if title_verdict(link.label, True) == REPORT:
                     out.append(Fetch(link.url, "detail", title=link.label, data={"in_column": True}))
         return out
-
-
-class HanwebSpider(ReportSpider):
-    """Hanweb JCMS portals (jpage columns, dataproxy.jsp, the annual-report module)."""
-
-    name = "hanweb"
-    parsers = (HanwebParser,)

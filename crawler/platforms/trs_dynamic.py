@@ -11,7 +11,7 @@ import re
 from urllib.parse import urlencode, urljoin
 
 from crawler.discovery import Fetch, ListResult, Page
-from crawler.spiders.base import PlatformParser, ReportSpider
+from crawler.platforms.base import PlatformParser
 
 _SEARCH_ID_RE = re.compile(r"searchId\s*:\s*['\"]?(\d+)")
 _SEARCH_URL_RE = re.compile(r"searchUrl\s*:\s*['\"]([^'\"]+)['\"]")
@@ -121,10 +121,3 @@ class TrsDynamicParser(PlatformParser):
                 search_fetch({**cfg, "planned": int(total_pages)}, n) for n in range(planned + 1, int(total_pages) + 1)
             ]
         return result
-
-
-class TrsDynamicSpider(ReportSpider):
-    """Fujian-style TRS portals (static page 1 + search API)."""
-
-    name = "trs_dynamic"
-    parsers = (TrsDynamicParser,)

@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 from crawler.detection import squash
 from crawler.discovery import COLUMN_TEXT_RE, Fetch, ListResult, Page
-from crawler.spiders.base import PlatformParser, ReportSpider
+from crawler.platforms.base import PlatformParser
 
 _CONFIG_RE = re.compile(r"_CONFIG\s*=\s*\{")
 
@@ -112,10 +112,3 @@ class GkmlptParser(PlatformParser):
             if data.get("page") == 1:
                 result.pages = [api_fetch(data["base"], data["catid"], data["sid"], n) for n in range(2, pages + 1)]
         return result
-
-
-class GkmlptSpider(ReportSpider):
-    """Guangdong gkmlpt portals."""
-
-    name = "gkmlpt"
-    parsers = (GkmlptParser,)

@@ -1,0 +1,171 @@
+"""Which requests a portal's crawl makes, and how far its lists were walked.
+
+A :class:`Fetch` a parser or the discovery wants becomes a request once: per canonical URL (a
+POST per URL and form), a folder and its ``index.*`` page once, on the portal's own hosts,
+within ``DEPTH_LIMIT`` navigation hops (a list's further pages stay at the list's depth), at
+most ``NIANBAO_MAX_LIST_PAGES`` pages per list, and — in incremental runs — no list that has
+been dormant for ``NIANBAO_DORMANT_DAYS``.  Each list's walk (pages walked, pages its pager
+states, early stop) is kept here and published as ``nianbao/list_pages_expected`` and
+``nianbao/list_pages_skipped``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from archive.store.urls import canonical_url
+from crawler.discovery import Fetch
+from crawler.listings import RunMemory
+from crawler.meta import CrawlMeta
+from crawler.registry import url_host
+from crawler.stats import CrawlStats
+
+logger = logging.getLogger(__name__)
+
+LIST_ROLES = ("home", "area", "column", "page")  # folder URLs and their index pages are one list page
+_INDEX_RE = re.compile(r"(?i)(index|default)\.(s?html?|jsp|php|aspx?)")
+
+
+def folder_key(url: str) -> str | None:
+    """``scheme://host/dir/`` for a folder URL or its ``index.*``/``default.*`` page (no query)."""
+    parts = urlsplit(url)
+    if parts.query:
+        return None
+    path = parts.path or "/"
+    if not path.endswith("/"):
+        head, _, last = path.rpartition("/")
+        if not _INDEX_RE.fullmatch(last):
+            return None
+        path = head + "/"
+    return f"{parts.scheme}://{parts.netloc.lower()}{path}"
+
+
+def request_key(fetch: Fetch) -> tuple[str, str, str]:
+    """What requests are deduplicated by: method, canonical URL (GET) or URL, form."""
+    url = fetch.url if fetch.method != "GET" else canonical_url(fetch.url)
+    return (fetch.method, url, fetch.body or "")
+
+
+@dataclass
+class ListWalk:
+    """One list's walk in this run."""
+
+    walked: int = 0  # list pages read (that listed items or stated a page count)
+    stated: int | None = None  # pages the list's pager states
+    requested: int = 0  # pages asked for (capped)
+    stopped: bool = False  # an incremental early stop ended the walk
+
+
+class Frontier:
+    """The requests of one portal's crawl (see the module documentation)."""
+
+    def __init__(
+        self,
+        hosts: set[str],
+        stats: CrawlStats,
+        memory: RunMemory,
+        *,
+        depth_limit: int = 8,
+        max_list_pages: int = 300,
+    ) -> None:
+        self.hosts = hosts
+        self.stats = stats
+        self.memory = memory
+        self.depth_limit = depth_limit
+        self.max_list_pages = max_list_pages
+        self.seen: set[tuple[str, str, str]] = set()
+        self.folders: set[str] = set()
+        self.lists: dict[str, ListWalk] = {}
+
+    def admit(self, fetch: Fetch, depth: int, parent: CrawlMeta | None = None) -> CrawlMeta | None:
+        """The meta data of a request for ``fetch``, or None when it is off the portal, already
+        requested, too deep, past its list's cap, or a dormant list."""
+        key = request_key(fetch)
+        url = key[1]
+        if url_host(url) not in self.hosts:
+            self.stats.inc("offsite")
+            return None
+        if key in self.seen:
+            return None
+        folder = folder_key(url) if fetch.method == "GET" and fetch.role in LIST_ROLES else None
+        if folder is not None:
+            if folder in self.folders:
+                return None  # dir/ and dir/index.html are the same list page
+            self.folders.add(folder)
+        if fetch.role not in ("page", "api") and depth > self.depth_limit:
+            self.stats.inc("too_deep")
+            return None
+        if fetch.role in ("column", "page") and fetch.method == "GET" and self.memory.dormant(url):
+            self.stats.inc("dormant_lists")
+            logger.debug("dormant list %s left to the next full walk", url)
+            return None
+        list_key = None
+        if fetch.role in ("page", "api"):
+            parent_list = parent.list_key if parent is not None else None
+            parent_url = parent.url if parent is not None and parent.url else url
+            list_key = fetch.data.get("list") or parent_list or canonical_url(parent_url)
+            walk = self.lists.setdefault(list_key, ListWalk())
+            if walk.requested >= self.max_list_pages:
+                self.stats.inc("list_cap")
+                return None
+            walk.requested += 1
+        elif fetch.role == "column":
+            list_key = url
+            self.lists.setdefault(list_key, ListWalk(requested=1))
+        self.seen.add(key)
+        self.stats.inc("requests")
+        return CrawlMeta(
+            role=fetch.role,
+            url=url,
+            depth=depth,
+            area_depth=(parent.area_depth if parent is not None else 0) + (1 if fetch.role == "area" else 0),
+            list_key=list_key,
+            title=fetch.title,
+            platform=fetch.platform,
+            data=fetch.data,
+            in_column=bool(fetch.data.get("in_column")) or fetch.role in ("column", "page", "api"),
+            fragment=urlsplit(fetch.url).fragment,
+        )
+
+    def requested(self, fetch: Fetch) -> bool:
+        return request_key(fetch) in self.seen
+
+    def requested_urls(self) -> set[str]:
+        """Every URL asked for (canonical for GET requests)."""
+        return {url for _, url, _ in self.seen}
+
+    # ------------------------------------------------------------------ the walks of the lists
+
+    def list_page_read(self, list_key: str, stated: int | None) -> None:
+        """A page of ``list_key`` was read (``stated``: the page count its pager states)."""
+        self.stats.inc("list_pages")
+        walk = self.lists.setdefault(list_key, ListWalk(requested=1))
+        walk.walked += 1
+        if stated:
+            walk.stated = max(walk.stated or 0, stated)
+        self._publish()
+
+    def stop(self, list_key: str) -> None:
+        """An incremental early stop: the rest of ``list_key`` is not walked."""
+        self.stats.inc("early_stops")
+        self.lists.setdefault(list_key, ListWalk(requested=1)).stopped = True
+        self._publish()
+
+    def walked_completely(self, list_key: str) -> bool | None:
+        """Whether a list of this run was walked to its end (None: not a list of this run)."""
+        walk = self.lists.get(list_key)
+        return None if walk is None else not walk.stopped
+
+    def short_walks(self) -> list[tuple[str, ListWalk]]:
+        """Lists walked fewer pages than their pager states, without an early stop."""
+        return [(k, w) for k, w in self.lists.items() if w.stated and w.walked < w.stated and not w.stopped]
+
+    def _publish(self) -> None:
+        stated = [w.stated or w.walked for w in self.lists.values() if w.walked or w.stated]
+        self.stats.set("list_pages_expected", sum(stated) if stated else None)
+        self.stats.set(
+            "list_pages_skipped", sum(max(0, (w.stated or 0) - w.walked) for w in self.lists.values() if w.stopped)
+        )
