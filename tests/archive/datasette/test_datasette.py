@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
 import re
 import sqlite3
 import subprocess
@@ -11,10 +13,13 @@ from collections import defaultdict
 
 import httpx
 import pytest
+from datasette.app import Datasette
 from datasette.utils import tilde_encode
 from publish_fixtures import GBK_MARKER, Server, build_archive, statutory_deadline
 
+from archive.datasette.archives import archive_dir, archives, dumps_dir
 from archive.datasette.metadata import TITLE
+from archive.datasette.server import build_datasette
 from archive.datasette.snapshots import SNAPSHOT_CSP
 from archive.publish.dump import dump
 from archive.publish.views import VIEWS, create_views
@@ -434,11 +439,30 @@ def test_trend_chart_for_a_county(site):
     assert html.count('<rect class="bar"') == 2 * len(expected)
     assert not re.search(r'<script[^>]+src="(https?:)?//', html)
     assert not re.search(r'<link[^>]+href="(https?:)?//', html)
-    assert "/-/nianbao/static/nianbao.css" in html
-    css = client.get("/-/nianbao/static/nianbao.css")
+    assert 'href="/-/static-plugins/nianbao/nianbao.css"' in html
+    css = client.get("/-/static-plugins/nianbao/nianbao.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
-    assert client.get("/-/nianbao/static/..%2Fmetadata.py", follow_redirects=True).status_code == 404
-    assert client.get("/-/nianbao/static/.hidden.css").status_code == 404
+    assert css.text.startswith("/* nianbao")
+    assert client.get("/-/static-plugins/nianbao/..%2Fmetadata.py", follow_redirects=True).status_code == 404
+    assert client.get("/-/static-plugins/nianbao/../__init__.py").status_code == 404
+    assert client.get("/-/static-plugins/nianbao/.hidden.css").status_code == 404
+
+
+def test_error_pages(site):
+    fixture, server, client = site
+    missing = client.get("/-/no/such/page")
+    assert missing.status_code == 404 and "<title>Error 404</title>" in missing.text
+    table = client.get("/archive/no_such_table.json")
+    assert table.status_code == 404 and table.json() == {
+        "ok": False,
+        "error": "Table not found",
+        "status": 404,
+        "title": None,
+    }
+    assert client.get("/archive/-/report/999999.json").status_code == 404
+    bad = client.get("/archive/-/status.json", params={"runs": "x"})
+    assert bad.status_code == 400 and "runs must be a positive whole number" in bad.text
+    assert "Traceback" not in "".join(server.output)
 
 
 def test_serve_refuses_missing_or_foreign_databases(tmp_path):
@@ -461,13 +485,15 @@ def test_serve_refuses_missing_or_foreign_databases(tmp_path):
 
 
 def test_archive_directory_resolution(site, tmp_path):
-    from archive.cli.commands.serve import build_datasette
-    from archive.datasette.hooks import archive_dir, dumps_dir, state
-
     fixture, server, client = site
     configured = build_datasette(fixture.db_path, archive_dir=tmp_path, dumps_dir=fixture.root / "dumps")
     assert archive_dir(configured, "archive") == tmp_path.resolve()
     assert dumps_dir(configured) == (fixture.root / "dumps").resolve()
+    public = asyncio.run(configured.client.get("/-/metadata.json")).json()
+    assert public["plugins"]["nianbao"]["archive_dir"] == {"$env": "NIANBAO_ARCHIVE_DIR"}
+    assert str(tmp_path) not in json.dumps(public) and str(fixture.root) not in json.dumps(public)
+    plain = Datasette([str(fixture.db_path)], metadata={"plugins": {"nianbao": {"archive_dir": str(tmp_path / "w")}}})
+    assert archive_dir(plain, "archive") == tmp_path / "w"
     from_meta = build_datasette(fixture.db_path)
     assert archive_dir(from_meta, "archive") == fixture.root.resolve()
     bare = tmp_path / "bare"
@@ -477,6 +503,6 @@ def test_archive_directory_resolution(site, tmp_path):
     source.execute("VACUUM INTO ?", (str(copy),))
     sqlite3.connect(copy).execute("DELETE FROM meta WHERE key = 'archive_dir'").connection.commit()
     default = build_datasette(copy)
-    assert set(state(default).archives) == {"copy"}
+    assert set(archives(default).by_name) == {"copy"}
     assert archive_dir(default, "copy") == bare.resolve()
     assert dumps_dir(default) is None
