@@ -36,6 +36,7 @@ from archive.datasette.hooks import (
     prepare_jinja2_environment,
     register_routes,
     render_cell,
+    startup,
 )
 
 __all__ = [
@@ -49,4 +50,5 @@ __all__ = [
     "prepare_jinja2_environment",
     "register_routes",
     "render_cell",
+    "startup",
 ]

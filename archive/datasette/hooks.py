@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from archive.datasette import cells, errors, pages, routes
+from archive.datasette import cells, compat, errors, pages, routes
 from archive.datasette.archives import PLUGIN, archives, dump_files
 from archive.datasette.metadata import VIEWS
 from archive.publish.search import register_functions
@@ -32,7 +32,17 @@ def prepare_connection(conn, database, datasette):
 
 @hookimpl
 def get_metadata(datasette, key, database, table):
-    return archives(datasette).metadata
+    return archives(datasette).metadata  # Datasette 0.65 (1.0 has no such hook: see startup)
+
+
+@hookimpl
+def startup(datasette):
+    async def publish():
+        if compat.is_datasette_1(datasette):
+            for name in archives(datasette).by_name:
+                await compat.publish_metadata(datasette, name)
+
+    return publish
 
 
 # ----------------------------------------------------------------------------- templates

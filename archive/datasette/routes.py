@@ -8,6 +8,7 @@ from datasette.utils.asgi import AsgiFileDownload, BadRequest, Forbidden, NotFou
 
 from archive.datasette import pages
 from archive.datasette.archives import DUMPS_ROUTE, archive_dir, archives, dumps_dir
+from archive.datasette.compat import ensure_can_view_table
 from archive.datasette.snapshots import (
     SECURITY_HEADERS,
     SnapshotError,
@@ -32,9 +33,7 @@ async def _archive_db(datasette, request, table: str):
         raise NotFound(f"database not found: {route}") from None
     if db.name not in archives(datasette).by_name:
         raise NotFound(f"not an archive database: {db.name}")
-    await datasette.ensure_permissions(
-        request.actor, [("view-table", (db.name, table)), ("view-database", db.name), "view-instance"]
-    )
+    await ensure_can_view_table(datasette, request.actor, db.name, table)
     return db.name, db
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import uvicorn
 from datasette.app import Datasette
 
-from archive.datasette.archives import ARCHIVE_DIR_ENV, DUMPS_DIR_ENV, PLUGIN
+from archive.datasette.archives import ARCHIVE_DIR_ENV, DUMPS_DIR_ENV
+from archive.datasette.compat import datasette_arguments
 from archive.datasette.database import SearchCountDatabase
 
 # Read-only serving: no write endpoints exist in Datasette core or in the nianbao plugin; the file
@@ -51,12 +52,11 @@ def build_datasette(
     db_path: Path, archive_dir: Path | None = None, dumps_dir: Path | None = None, settings: dict | None = None
 ) -> Datasette:
     """A Datasette instance serving ``db_path`` (read-only) with the nianbao plugin configured."""
-    config = plugin_configuration(archive_dir, dumps_dir)
-    ds = Datasette(
-        settings={**SETTINGS, **(settings or {})}, metadata={"plugins": {PLUGIN: config}} if config else None
-    )
+    name = Path(db_path).stem
+    plugin = plugin_configuration(archive_dir, dumps_dir)
+    ds = Datasette(settings={**SETTINGS, **(settings or {})}, **datasette_arguments(Datasette, name, plugin))
     ds.remove_database("_memory")  # Datasette attaches an in-memory database when given no files
-    ds.add_database(SearchCountDatabase(ds, path=str(db_path)))
+    ds.add_database(SearchCountDatabase(ds, path=str(db_path)), name=name)
     return ds
 
 
