@@ -19,10 +19,14 @@ plugin's pages) and the assets in ``static/`` (served at ``/-/static-plugins/nia
   row instead of failing); error pages without rich tracebacks (:mod:`archive.datasette.errors`).
 
 Plugin configuration (``plugins: nianbao:``): ``archive_dir`` (a path, or ``{db: path}``) and
-``dumps_dir`` (:mod:`archive.datasette.archives`).  ``nianbao serve`` also sets Datasette's
-limits (``suggest_facets`` off among them: facet suggestion dominates page time on large tables;
-pass ``--setting suggest_facets off`` when running ``datasette`` directly) and attaches the
-archive as a :class:`~archive.datasette.database.SearchCountDatabase`.
+``dumps_dir`` (:mod:`archive.datasette.archives`).  ``nianbao serve`` (:mod:`archive.datasette.server`)
+also sets Datasette's limits (``suggest_facets`` off among them: facet suggestion dominates page
+time on large tables; pass ``--setting suggest_facets off`` when running ``datasette`` directly)
+and attaches the archive as a :class:`~archive.datasette.database.SearchCountDatabase`.
+
+Runs on Datasette 0.65 and 1.0 (alpha); what differs between them is in :mod:`archive.datasette.compat`
+(on 1.0 the table settings — facets, sort, search of views, hidden tables — come from the
+configuration ``nianbao serve`` passes; a plain ``datasette`` needs them in ``datasette.yaml``).
 """
 
 from archive.datasette.hooks import (

@@ -454,12 +454,8 @@ def test_error_pages(site):
     missing = client.get("/-/no/such/page")
     assert missing.status_code == 404 and "<title>Error 404</title>" in missing.text
     table = client.get("/archive/no_such_table.json")
-    assert table.status_code == 404 and table.json() == {
-        "ok": False,
-        "error": "Table not found",
-        "status": 404,
-        "title": None,
-    }
+    assert table.status_code == 404 and table.json()["ok"] is False and table.json()["status"] == 404
+    assert table.json()["error"] == "Table not found"
     assert client.get("/archive/-/report/999999.json").status_code == 404
     bad = client.get("/archive/-/status.json", params={"runs": "x"})
     assert bad.status_code == 400 and "runs must be a positive whole number" in bad.text
