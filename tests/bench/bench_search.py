@@ -25,6 +25,7 @@ import httpx
 HERE = Path(__file__).resolve().parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(HERE.parent))
+    sys.path.append(str(HERE.parents[1]))  # else tests/archive/ shadows the package archive
 
 from portalgen.sample import COUNTIES, DEPARTMENTS, PHRASES, PROBLEMS, TOWNS  # noqa: E402
 from publish_fixtures import PORTAL_CODES, Server  # noqa: E402

@@ -14,6 +14,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests/ (fixtures helpers)
 sys.path.insert(0, str(HERE))
+# the repository too: otherwise tests/archive/ (no __init__.py) is imported as the package archive
+sys.path.append(str(HERE.parents[1]))
 
 
 def main(argv: list[str]) -> int:
