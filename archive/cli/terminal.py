@@ -95,8 +95,8 @@ def print_report(report: Report, console: Console | None = None) -> None:
         )
     failed = [c for c in report.checks if not c.ok]
     console.print(f"checks: {len(report.checks) - len(failed)} passed, {len(failed)} failed")
-    for c in failed:
-        console.print(f"  [red]{c.rule}[/red] {c.column}: expected {c.expected}, actual {c.actual}")
+    for check in failed:
+        console.print(f"  [red]{check.rule}[/red] {check.column}: expected {check.expected}, actual {check.actual}")
     for w in report.warnings:
         console.print(f"  [yellow]warning[/yellow] {w}")
     for s in report.sections:

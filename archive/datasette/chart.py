@@ -51,10 +51,10 @@ def trend_svg(years: list[int], series: list[Series], title: str, width: int = 7
     ]
     ticks = 5
     for i in range(ticks + 1):
-        value = ymax * i / ticks
+        tick = ymax * i / ticks
         y = top + plot_h - plot_h * i / ticks
         out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd" stroke-width="1"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{_fmt(value)}</text>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{_fmt(tick)}</text>')
     out.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="#555"/>')
     out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#555"/>')
     if not years:

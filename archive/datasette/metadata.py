@@ -723,6 +723,22 @@ def build_database_metadata() -> dict:
     }
 
 
+# Keys of a table's entry that are settings, not descriptions: Datasette 1.0 reads them from the
+# configuration (datasette.yaml ``databases: DB: tables:``) only.
+TABLE_SETTINGS = ("hidden", "sort", "sort_desc", "size", "sortable_columns", "label_column", "facets", "fts_table",
+                  "fts_pk", "searchmode")  # fmt: skip
+
+
+def table_settings() -> dict:
+    """The ``tables:`` configuration of an archive database for Datasette 1.0 (facets, sort, search …)."""
+    settings = {}
+    for name, meta in {**TABLES, **VIEWS}.items():
+        chosen = {key: value for key, value in meta.items() if key in TABLE_SETTINGS}
+        if chosen:
+            settings[name] = chosen
+    return settings
+
+
 def build_metadata(database_names: list[str]) -> dict:
     """Instance metadata with every named archive database described."""
     db_meta = build_database_metadata()

@@ -76,7 +76,7 @@ def _value(text: str, index: int) -> int:
 
 def _parse_field(text: str, index: int) -> list[tuple[int | None, int | None, int | None]]:
     """A cron field as (start, end, step) parts; (None, None, step) is ``*`` or ``*/step``."""
-    parts = []
+    parts: list[tuple[int | None, int | None, int | None]] = []
     for part in text.split(","):
         base, _, step_text = part.partition("/")
         step = None

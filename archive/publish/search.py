@@ -149,15 +149,14 @@ def _phrase(term: list[Run]) -> str:
     """One term as an FTS5 phrase over the bigram index."""
     tokens: list[str] = []
     for i, run in enumerate(term):
-        last = i == len(term) - 1
         if run.kind == "cjk":
             # inside the query the run is followed by another run, so in the text this run
             # ends where the query's run ends: its trailing single character is a token there
-            tokens.extend(_cjk_tokens(run.text, trailing=not last))
+            tokens.extend(_cjk_tokens(run.text, trailing=i < len(term) - 1))
         else:
             tokens.append(run.text)
-    last = term[-1]
-    prefix = last.kind != "cjk" or len(last.text) == 1
+    final = term[-1]
+    prefix = final.kind != "cjk" or len(final.text) == 1
     return '"' + " ".join(tokens) + '"' + ("*" if prefix else "")
 
 

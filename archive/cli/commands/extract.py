@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import mimetypes
 import sys
@@ -10,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from archive import USER_AGENT
+from archive.cli.terminal import print_report
 from extract import ExtractionError, extract_document
 
 
@@ -57,8 +59,6 @@ def run(args: argparse.Namespace) -> int:
     except ExtractionError as exc:
         print(f"nianbao extract: {args.source}: {exc}", file=sys.stderr)
         if args.format == "json":
-            import hashlib
-
             print(
                 json.dumps(
                     {
@@ -83,7 +83,5 @@ def run(args: argparse.Namespace) -> int:
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        from archive.cli.terminal import print_report
-
         print_report(report)
     return 0

@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from archive.ops import schedule as sch
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -54,8 +56,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.ops import schedule as sch
-
     try:
         name = sch.check_unit_name(args.name)
         plan = sch.build_schedule(args.cadence, args.archive, args.portals, args.full_every, args.registry)

@@ -6,16 +6,25 @@ import argparse
 import json
 import sqlite3
 import sys
+import unicodedata
 from pathlib import Path
 
+from archive.ops.monitors import (
+    DEFAULT_BASELINE_RUNS,
+    DEFAULT_STALE_RUNS,
+    MONITOR_BY_ID,
+    MONITORS,
+    alerts,
+    portal_health,
+)
+from archive.store import db
 from archive.store.paths import db_path
+from archive.store.schema import schema_current
 
 EXIT_HEALTHY, EXIT_ALERT, EXIT_USAGE = 0, 1, 2
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from archive.ops.monitors import DEFAULT_BASELINE_RUNS, DEFAULT_STALE_RUNS, MONITORS
-
     rules = "; ".join(f"{m.id}: {m.rule}" for m in MONITORS)
     parser = subparsers.add_parser(
         "status",
@@ -46,14 +55,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _open(path: Path) -> sqlite3.Connection:
     """Read-only unless the archive predates the tables the monitors read (then upgraded once)."""
-    from archive.store.schema import schema_current
-
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     if schema_current(conn):
         return conn
     conn.close()
-    from archive.store import db
-
     return db.connect(path)
 
 
@@ -63,8 +68,6 @@ def _cell(value) -> str:
 
 def format_table(rows: list[dict]) -> str:
     """The health table as aligned text, alerts named in the last column."""
-    from archive.ops.monitors import MONITOR_BY_ID
-
     header = ["portal", "name", "run", "started", "mode", "outcome", "req", "new/chg/rm", "err", "blk", "secs",
               "pages", "archived", "last new report", "monitors"]  # fmt: skip
     lines = [header]
@@ -85,14 +88,10 @@ def format_table(rows: list[dict]) -> str:
 
 def _width(text: str) -> int:
     """Display width: CJK characters take two columns."""
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.ops.monitors import alerts, portal_health
-
     if args.runs < 1 or args.stale_runs < 1:
         print("nianbao status: --runs and --stale-runs must be at least 1", file=sys.stderr)
         return EXIT_USAGE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import sqlite3
@@ -9,12 +10,16 @@ import subprocess
 import sys
 from collections import defaultdict
 
+import datasette_json
 import httpx
 import pytest
+from datasette.app import Datasette
 from datasette.utils import tilde_encode
 from publish_fixtures import GBK_MARKER, Server, build_archive, statutory_deadline
 
-from archive.datasette.metadata import TITLE
+from archive.datasette.archives import archive_dir, archives, dumps_dir
+from archive.datasette.metadata import LICENSE_URL, SOURCE, TITLE
+from archive.datasette.server import build_datasette
 from archive.datasette.snapshots import SNAPSHOT_CSP
 from archive.publish.dump import dump
 from archive.publish.views import VIEWS, create_views
@@ -80,9 +85,8 @@ def test_home_page_links_views_and_dumps(site):
 
 def test_metadata_describes_every_table_and_column(site):
     fixture, server, client = site
-    meta = client.get("/-/metadata.json").json()
-    assert meta["title"] == TITLE and meta["license"] and meta["source"]
-    tables = meta["databases"]["archive"]["tables"]
+    home = client.get("/").text
+    assert f"<title>{TITLE}" in home and LICENSE_URL in home and SOURCE in home
     conn = sqlite3.connect(fixture.db_path)
     names = [
         r[0]
@@ -92,6 +96,7 @@ def test_metadata_describes_every_table_and_column(site):
         if not re.search(r"_fts_(data|idx|docsize|config|content)$", r[0])
     ]
     assert {"reports", "cells", "checks", "sections", "snapshots", "报告一览", "逾期发布", "sections_fts"} <= set(names)
+    tables = {name: datasette_json.table_metadata(client, "archive", name) for name in names}
     for name in names:
         assert tables[name].get("description"), name
         if name.endswith("_fts"):
@@ -111,17 +116,17 @@ def test_read_only_settings_and_limits(site):
     assert settings["suggest_facets"] is False and settings["allow_download"] is False
     before = sqlite3.connect(fixture.db_path).execute("SELECT count(*) FROM reports").fetchone()[0]
     for sql in ("delete from reports", "insert into meta(key, value) values ('x', 'y')", "drop table cells"):
-        r = client.get("/archive.json", params={"sql": sql})
+        r = datasette_json.query(client, "archive", sql)
         assert r.status_code == 400 and "Statement must be a SELECT" in r.text
     assert client.post("/archive/-/report/1").status_code == 403
     slow = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
-    r = client.get("/archive.json", params={"sql": slow})
+    r = datasette_json.query(client, "archive", slow)
     assert r.status_code == 400 and "took too long" in r.text
     assert sqlite3.connect(fixture.db_path).execute("SELECT count(*) FROM reports").fetchone()[0] == before
     # server paths are not shown: the archive path in meta, the plugin configuration, database paths
-    assert str(fixture.root) not in client.get("/-/metadata.json").text
+    assert str(fixture.root) not in datasette_json.public_texts(client)
     assert client.get("/-/databases.json").status_code == 404
-    values = client.get("/archive.json", params={"sql": "select key, value from meta", "_shape": "array"}).json()
+    values = datasette_json.query(client, "archive", "select key, value from meta", _shape="array").json()
     assert {v["key"] for v in values} >= {"archive_dir", "schema_version"}
     assert all(v["value"] is None for v in values)
 
@@ -131,14 +136,14 @@ def test_read_only_settings_and_limits(site):
 
 def test_report_overview_facets(site):
     fixture, server, client = site
-    data = client.get(f"/archive/{tilde_encode('报告一览')}.json", params={"_size": 0}).json()
-    assert set(data["facet_results"]) == {"省份", "县区", "层级", "年度", "模板", "校验结果"}
+    data = datasette_json.table(client, f"/archive/{tilde_encode('报告一览')}.json", _size=0)
+    assert set(data["facets"]) == {"省份", "县区", "层级", "年度", "模板", "校验结果"}
     assert data["suggested_facets"] == []
-    outcome = {f["value"]: f["count"] for f in data["facet_results"]["校验结果"]["results"]}
+    outcome = {f["value"]: f["count"] for f in data["facets"]["校验结果"]["results"]}
     broken = sum(1 for r in fixture.reports if r.broken)
     checked = sum(1 for r in fixture.reports if r.sample.template in ("2019", "2021"))
     assert outcome == {"未通过": broken, "通过": checked - broken, "无校验": len(fixture.reports) - checked}
-    counties = {f["value"]: f["count"] for f in data["facet_results"]["县区"]["results"]}
+    counties = {f["value"]: f["count"] for f in data["facets"]["县区"]["results"]}
     expected = defaultdict(int)
     for r in fixture.reports:
         expected[r.county] += 1
@@ -283,7 +288,8 @@ def test_rows_link_to_report_snapshot_and_original(site):
         .fetchone()[0]
     )
     assert f'href="/archive/-/cell/{first_cell}"' in cells
-    evil = client.get("/archive", params={"sql": "select '<script>alert(1)</script>«x»' as 摘要, 'x' as 报告ID"}).text
+    evil_sql = "select '<script>alert(1)</script>«x»' as 摘要, 'x' as 报告ID"
+    evil = client.get("/archive", params={"sql": evil_sql}, follow_redirects=True).text
     assert "<script>alert(1)" not in evil and "&lt;script&gt;alert(1)&lt;/script&gt;<mark>x</mark>" in evil
 
 
@@ -434,11 +440,26 @@ def test_trend_chart_for_a_county(site):
     assert html.count('<rect class="bar"') == 2 * len(expected)
     assert not re.search(r'<script[^>]+src="(https?:)?//', html)
     assert not re.search(r'<link[^>]+href="(https?:)?//', html)
-    assert "/-/nianbao/static/nianbao.css" in html
-    css = client.get("/-/nianbao/static/nianbao.css")
+    assert 'href="/-/static-plugins/nianbao/nianbao.css"' in html
+    css = client.get("/-/static-plugins/nianbao/nianbao.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
-    assert client.get("/-/nianbao/static/..%2Fmetadata.py", follow_redirects=True).status_code == 404
-    assert client.get("/-/nianbao/static/.hidden.css").status_code == 404
+    assert css.text.startswith("/* nianbao")
+    assert client.get("/-/static-plugins/nianbao/..%2Fmetadata.py", follow_redirects=True).status_code == 404
+    assert client.get("/-/static-plugins/nianbao/../__init__.py").status_code == 404
+    assert client.get("/-/static-plugins/nianbao/.hidden.css").status_code == 404
+
+
+def test_error_pages(site):
+    fixture, server, client = site
+    missing = client.get("/-/no/such/page")
+    assert missing.status_code == 404 and "<title>Error 404</title>" in missing.text
+    table = client.get("/archive/no_such_table.json")
+    assert table.status_code == 404 and table.json()["ok"] is False and table.json()["status"] == 404
+    assert table.json()["error"] == "Table not found"
+    assert client.get("/archive/-/report/999999.json").status_code == 404
+    bad = client.get("/archive/-/status.json", params={"runs": "x"})
+    assert bad.status_code == 400 and "runs must be a positive whole number" in bad.text
+    assert "Traceback" not in "".join(server.output)
 
 
 def test_serve_refuses_missing_or_foreign_databases(tmp_path):
@@ -461,13 +482,17 @@ def test_serve_refuses_missing_or_foreign_databases(tmp_path):
 
 
 def test_archive_directory_resolution(site, tmp_path):
-    from archive.cli.commands.serve import build_datasette
-    from archive.datasette.hooks import archive_dir, dumps_dir, state
-
     fixture, server, client = site
     configured = build_datasette(fixture.db_path, archive_dir=tmp_path, dumps_dir=fixture.root / "dumps")
     assert archive_dir(configured, "archive") == tmp_path.resolve()
     assert dumps_dir(configured) == (fixture.root / "dumps").resolve()
+    public = asyncio.run(configured.client.get("/-/metadata.json"))
+    if public.status_code != 200:  # Datasette 1.0: the plugin configuration is in /-/config.json
+        public = asyncio.run(configured.client.get("/-/config.json"))
+    assert public.json()["plugins"]["nianbao"]["archive_dir"] == {"$env": "NIANBAO_ARCHIVE_DIR"}
+    assert str(tmp_path) not in public.text and str(fixture.root) not in public.text
+    plain = Datasette([str(fixture.db_path)], metadata={"plugins": {"nianbao": {"archive_dir": str(tmp_path / "w")}}})
+    assert archive_dir(plain, "archive") == tmp_path / "w"
     from_meta = build_datasette(fixture.db_path)
     assert archive_dir(from_meta, "archive") == fixture.root.resolve()
     bare = tmp_path / "bare"
@@ -477,6 +502,6 @@ def test_archive_directory_resolution(site, tmp_path):
     source.execute("VACUUM INTO ?", (str(copy),))
     sqlite3.connect(copy).execute("DELETE FROM meta WHERE key = 'archive_dir'").connection.commit()
     default = build_datasette(copy)
-    assert set(state(default).archives) == {"copy"}
+    assert set(archives(default).by_name) == {"copy"}
     assert archive_dir(default, "copy") == bare.resolve()
     assert dumps_dir(default) is None

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import datasette_json
 import httpx
 import pytest
 from datasette.utils import tilde_encode
@@ -223,7 +224,7 @@ def test_status_page_and_view_in_datasette(history):
         assert client.get("/nianbao/-/status.json", params={"runs": "0"}).status_code == 400
         rows = client.get(f"/nianbao/{tilde_encode('抓取健康状况')}.json", params={"_shape": "array"}).json()
         assert [r["门户"] for r in rows] == ["a", "b"]
-        meta = client.get("/-/metadata.json").json()["databases"]["nianbao"]["tables"]["抓取健康状况"]
+        meta = datasette_json.table_metadata(client, "nianbao", "抓取健康状况")
         assert all(m.label in meta["description"] for m in MONITORS)
         client.close()
     finally:

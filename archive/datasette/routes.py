@@ -1,0 +1,153 @@
+"""The plugin's pages: report, cell provenance, snapshot viewer and archived bytes, trend chart,
+crawl health, dump downloads (registered by the ``register_routes`` hook)."""
+
+from __future__ import annotations
+
+import markupsafe
+from datasette.utils.asgi import AsgiFileDownload, BadRequest, Forbidden, NotFound, Response
+
+from archive.datasette import pages
+from archive.datasette.archives import DUMPS_ROUTE, archive_dir, archives, dumps_dir
+from archive.datasette.compat import ensure_can_view_table
+from archive.datasette.snapshots import (
+    SECURITY_HEADERS,
+    SnapshotError,
+    download_filename,
+    load_snapshot,
+    raw_headers,
+)
+from archive.ops.monitors import DEFAULT_BASELINE_RUNS, DEFAULT_STALE_RUNS, MONITORS, alerts, portal_health
+from archive.publish.dump import SUMS_NAME, read_sums
+
+DUMP_TYPES = {".db": "application/vnd.sqlite3", ".wacz": "application/wacz+zip"}
+
+
+async def _archive_db(datasette, request, table: str):
+    """(name, Database) of the archive in the URL, after permission checks; 404 otherwise."""
+    if request.method not in ("GET", "HEAD"):
+        raise Forbidden("read-only")
+    route = request.url_vars["database"]
+    try:
+        db = datasette.get_database(route=route)
+    except KeyError:
+        raise NotFound(f"database not found: {route}") from None
+    if db.name not in archives(datasette).by_name:
+        raise NotFound(f"not an archive database: {db.name}")
+    await ensure_can_view_table(datasette, request.actor, db.name, table)
+    return db.name, db
+
+
+def _id(request) -> int:
+    return int(request.url_vars["id"])
+
+
+async def _page(datasette, request, template: str, context: dict) -> Response:
+    return Response.html(await datasette.render_template(template, context, request=request))
+
+
+async def _context_page(datasette, request, table: str, load, template: str, missing: str) -> Response:
+    """A page of one archive row (report, cell, snapshot): its context from ``load(db, id)``."""
+    name, db = await _archive_db(datasette, request, table)
+    context = await load(db, _id(request))
+    if context is None:
+        raise NotFound(missing)
+    context.update(database=name, db_url=datasette.urls.database(name))
+    return await _page(datasette, request, template, context)
+
+
+async def report_page(datasette, request):
+    return await _context_page(
+        datasette, request, "reports", pages.report_context, "nianbao_report.html", "report not found"
+    )
+
+
+async def cell_page(datasette, request):
+    return await _context_page(datasette, request, "cells", pages.cell_context, "nianbao_cell.html", "cell not found")
+
+
+async def snapshot_page(datasette, request):
+    return await _context_page(
+        datasette, request, "snapshots", pages.snapshot_context, "nianbao_snapshot.html", "snapshot not found"
+    )
+
+
+async def snapshot_raw(datasette, request):
+    name, db = await _archive_db(datasette, request, "snapshots")
+    snap = await pages.snapshot_row(db, _id(request))
+    if snap is None:
+        raise NotFound("snapshot not found")
+    try:
+        record = await load_snapshot(
+            archive_dir(datasette, name), snap["warc_file"], int(snap["warc_offset"]), snap["url"], snap["sha256"]
+        )
+    except SnapshotError as exc:
+        return Response.text(
+            f"存档内容无法读取 (archived content unavailable): {exc}", status=502, headers=dict(SECURITY_HEADERS)
+        )
+    content_type, headers = raw_headers(
+        record.content_type or snap["content_type"], download_filename(snap["url"], snap["content_type"], snap["id"])
+    )
+    return Response(record.payload, status=200, headers=headers, content_type=content_type)
+
+
+async def chart_page(datasette, request):
+    name, db = await _archive_db(datasette, request, "reports")
+    organ = (request.args.get("organ") or "").strip() or None
+    county = (request.args.get("county") or "").strip() or None
+    data = await pages.chart_data(db, organ=organ, county=county)
+    if request.url_vars.get("format") == "json":
+        return Response.json({k: v for k, v in data.items() if k != "svg"})
+    context = dict(data, **await pages.chart_options(db), organ=organ or "", county=county or "")
+    context["svg"] = markupsafe.Markup(data["svg"])
+    context.update(database=name, db_url=datasette.urls.database(name))
+    return await _page(datasette, request, "nianbao_chart.html", context)
+
+
+def _count_arg(request, name: str, default: int) -> int:
+    text = (request.args.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise BadRequest(f"{name} must be a positive whole number")
+    return int(text)
+
+
+async def status_page(datasette, request):
+    name, db = await _archive_db(datasette, request, "crawl_portal_stats")
+    stale = _count_arg(request, "stale_runs", DEFAULT_STALE_RUNS)
+    baseline = _count_arg(request, "runs", DEFAULT_BASELINE_RUNS)
+    rows = await db.execute_fn(lambda conn: portal_health(conn, stale, baseline))
+    fired = alerts(rows)
+    if request.url_vars.get("format") == "json":
+        return Response.json(
+            {"healthy": not fired, "portals": rows, "alerts": fired, "stale_runs": stale, "baseline_runs": baseline}
+        )
+    context = {"portals": rows, "alerts": fired, "labels": {m.id: m.label for m in MONITORS}, "stale_runs": stale,
+               "baseline_runs": baseline, "database": name, "db_url": datasette.urls.database(name)}  # fmt: skip
+    return await _page(datasette, request, "nianbao_status.html", context)
+
+
+async def dump_download(datasette, request):
+    name = request.url_vars["name"]
+    folder = dumps_dir(datasette)
+    if folder is None:
+        raise NotFound("no dumps published")
+    allowed = {f.name for f in read_sums(folder)} | {SUMS_NAME}
+    if name not in allowed:
+        raise NotFound("no such dump file")
+    if name == SUMS_NAME:
+        return Response((folder / name).read_text(encoding="utf-8"), content_type="text/plain; charset=utf-8")
+    suffix = name[name.rfind(".") :] if "." in name else ""
+    content_type = DUMP_TYPES.get(suffix, "application/octet-stream")
+    return AsgiFileDownload(folder / name, filename=name, content_type=content_type)
+
+
+ROUTES = [
+    (rf"^{DUMPS_ROUTE}(?P<name>[A-Za-z0-9_.-]+)$", dump_download),
+    (r"^/(?P<database>[^/]+)/-/report/(?P<id>\d+)$", report_page),
+    (r"^/(?P<database>[^/]+)/-/cell/(?P<id>\d+)$", cell_page),
+    (r"^/(?P<database>[^/]+)/-/snapshot/(?P<id>\d+)$", snapshot_page),
+    (r"^/(?P<database>[^/]+)/-/snapshot/(?P<id>\d+)/raw$", snapshot_raw),
+    (r"^/(?P<database>[^/]+)/-/chart(\.(?P<format>json))?$", chart_page),
+    (r"^/(?P<database>[^/]+)/-/status(\.(?P<format>json))?$", status_page),
+]
