@@ -267,16 +267,26 @@ def record_fetch(
     warc_offset: int | None = None,
     warc_record_id: str | None = None,
 ) -> int:
-    """Record one fetch (also of a known payload or a 304); idempotent on ``warc_record_id``."""
-    row = {"run_id": run_id, "portal": portal, "url": url, "at": timestamp(at), "status": status, "sha256": sha256,
-           "snapshot_id": snapshot_id, "revisit": int(revisit), "not_modified": int(not_modified), "kind": kind,
-           "warc_file": warc_file, "warc_offset": warc_offset, "warc_record_id": warc_record_id}  # fmt: skip
+    """Record one fetch (also of a known payload or a 304); idempotent on ``warc_record_id``.
+
+    Raw SQL: this runs for every exchange a crawl captures or a rebuild reads.
+    """
     with transaction(conn):
         if warc_record_id is not None:
-            known = conn.execute("SELECT id FROM fetches WHERE warc_record_id = ?", (warc_record_id,)).fetchone()
-            if known:
-                return int(known[0])
-        return insert_row(conn, "fetches", row)
+            row = conn.execute("SELECT id FROM fetches WHERE warc_record_id = ?", (warc_record_id,)).fetchone()
+            if row:
+                return int(row[0])
+        cur = conn.execute(
+            """
+            INSERT INTO fetches(run_id, portal, url, at, status, sha256, snapshot_id, revisit,
+                not_modified, kind, warc_file, warc_offset, warc_record_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            (run_id, portal, url, timestamp(at), status, sha256, snapshot_id, int(revisit), int(not_modified), kind,
+             warc_file, warc_offset, warc_record_id),
+        )  # fmt: skip
+    assert cur.lastrowid is not None
+    return cur.lastrowid
 
 
 def record_fetch_error(
@@ -372,14 +382,21 @@ def touch_snapshot(
 
 
 def index_records(conn: sqlite3.Connection, records: Iterable[WrittenRecord]) -> None:
-    """Note WARC records whose effects are being committed (see ``warc_records``)."""
-    rows = [
-        {"record_id": r.record_id, "warc_file": r.warc_file, "warc_offset": r.offset, "warc_length": r.length,
-         "record_type": r.record_type, "target_uri": r.target_uri, "date": r.date, "concurrent_to": r.concurrent_to}
-        for r in records
-    ]  # fmt: skip
+    """Note WARC records whose effects are being committed (see ``warc_records``).
+
+    Raw SQL: this runs for every WARC record a crawl writes or a rebuild reads.
+    """
     with transaction(conn):
-        database(conn).table("warc_records").insert_all(rows, ignore=True)
+        conn.executemany(
+            """
+            INSERT OR IGNORE INTO warc_records(record_id, warc_file, warc_offset, warc_length,
+                record_type, target_uri, date, concurrent_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                (r.record_id, r.warc_file, r.offset, r.length, r.record_type, r.target_uri, r.date, r.concurrent_to)
+                for r in records
+            ],
+        )
 
 
 def known_records(conn: sqlite3.Connection, warc_file: str) -> set[str]:
