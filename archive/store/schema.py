@@ -17,17 +17,8 @@ its version in order, all in one transaction with the new version number: a proc
 during an upgrade leaves the archive at its previous version.  The migration to version
 ``n`` adds what the declarations mark ``n`` (see :func:`ensure_version`) and then runs its
 ``steps`` (anything not additive: data fixes, ``Table.transform``).  An archive of a newer
-version than this code is refused (:class:`SchemaError`).
-
-Versions (a compatibility contract, listed in CHANGELOG.md):
-
-1. the archive tables: contract tables, portals, runs and portal statistics, snapshots,
-   fetches, report URLs, attachments, sections, warnings, fetch errors;
-2. WARC locations: ``snapshots.record_type/payload_file/payload_offset``,
-   ``fetches.kind/warc_file/warc_offset/warc_record_id``, ``portals.extra``,
-   ``reports.content_sha256``, ``report_urls.url_key``, the ``warc_records`` table;
-3. incremental crawls and report changes: ``listings``, ``report_changes``, ``cell_changes``,
-   early-stop counters in ``crawl_portal_stats``.
+version than this code is refused (:class:`SchemaError`).  The versions and what each added are
+listed in :data:`MIGRATIONS`; the version is a compatibility contract.
 """
 
 from __future__ import annotations
@@ -46,8 +37,8 @@ from archive.store.transaction import database, transaction
 NUMERIC = "ANY"
 
 
-class SchemaError(sqlite3.DatabaseError):
-    """The database's schema version is not one this code can use."""
+class SchemaError(sqlite3.DatabaseError, ValueError):
+    """The database's schema version is not one this code can use (bad input for a command, too)."""
 
 
 @dataclass(frozen=True)
@@ -489,14 +480,14 @@ class Migration:
 
 
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "the archive tables"),
-    Migration(
-        2,
-        "WARC locations of snapshots and fetches, portals.extra, reports.content_sha256, "
-        "report_urls.url_key, warc_records",
-    ),
-    Migration(3, "listings, report_changes, cell_changes; early-stop counters in crawl_portal_stats"),
-)
+    Migration(1, "the archive tables: meta, portals, crawl_runs, crawl_portal_stats, snapshots, fetches, "
+                 "reports, report_urls, attachments, cells, checks, sections, warnings, fetch_errors"),
+    Migration(2, "WARC locations: snapshots.record_type/payload_file/payload_offset, "
+                 "fetches.kind/warc_file/warc_offset/warc_record_id (unique); portals.extra, "
+                 "reports.content_sha256, report_urls.url_key; the warc_records table"),
+    Migration(3, "incremental crawls and report changes: the listings, report_changes and cell_changes "
+                 "tables; crawl_portal_stats.list_pages_skipped/early_stops/reports_listed/rechecked"),
+)  # fmt: skip
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
@@ -563,24 +554,31 @@ def schema_current(conn: sqlite3.Connection) -> bool:
     return schema_version(conn) == SCHEMA_VERSION
 
 
+def _refuse_newer(found: int | None) -> None:
+    if found is not None and found > SCHEMA_VERSION:
+        raise SchemaError(
+            f"the archive has schema version {found}, newer than this nianbao knows ({SCHEMA_VERSION}): upgrade nianbao"
+        )
+
+
 def create_schema(conn: sqlite3.Connection) -> int | None:
     """Create the archive tables in a new database, or upgrade an older archive in place.
 
     Returns the version the database had (None for a new one).  Writes nothing when the schema
     is current (a reader of a busy or read-only archive may call it); raises
-    :class:`SchemaError` for an archive of a newer version than this code.
+    :class:`SchemaError` for an archive of a newer version than this code.  A database with
+    tables but no version (never written by nianbao) goes through every migration.
     """
     found = schema_version(conn)
     if found == SCHEMA_VERSION:
         return found
+    _refuse_newer(found)
     db = database(conn)
     with transaction(conn):
         found = schema_version(conn)  # again, under the write lock: another process may have upgraded it
-        if found is not None and found > SCHEMA_VERSION:
-            raise SchemaError(
-                f"the archive has schema version {found}, newer than this nianbao knows ({SCHEMA_VERSION}): "
-                "upgrade nianbao"
-            )
+        if found == SCHEMA_VERSION:
+            return found
+        _refuse_newer(found)
         if found is None and not db.table_names():
             ensure_version(db, SCHEMA_VERSION)  # a new database starts at the current version
         else:

@@ -8,6 +8,8 @@ copied from the commits that defined each version), stamped with its version as 
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -215,21 +217,66 @@ def test_an_archive_made_by_version_3_takes_a_crawl(tmp_path: Path) -> None:
         assert rows_of(conn, "SELECT outcome FROM crawl_runs WHERE id = ?", run) == [("ok",)]
 
 
+def test_a_database_with_tables_but_no_version_goes_through_every_migration(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE snapshots (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, url TEXT NOT NULL,
+            fetched TEXT NOT NULL, last_seen TEXT, status INTEGER, content_type TEXT, length INTEGER,
+            warc_file TEXT NOT NULL, warc_offset INTEGER NOT NULL, warc_length INTEGER, warc_record_id TEXT,
+            portal TEXT, run_id INTEGER, kind TEXT, etag TEXT, last_modified TEXT, UNIQUE (url, sha256));
+        CREATE TABLE fetches (id INTEGER PRIMARY KEY, run_id INTEGER, portal TEXT, url TEXT NOT NULL,
+            at TEXT NOT NULL, status INTEGER, sha256 TEXT, snapshot_id INTEGER, revisit INTEGER DEFAULT 0,
+            not_modified INTEGER DEFAULT 0);
+        INSERT INTO snapshots(sha256, url, fetched, warc_file, warc_offset) VALUES ('ab', 'http://a.gov.cn/', '2020-01-01T00:00:00Z', 'warc/x.warc.gz', 0);
+        """
+    )
+    old.close()
+    conn = db.connect(path)
+    assert {"record_type", "payload_file", "payload_offset"} <= {
+        r[1] for r in conn.execute("PRAGMA table_info(snapshots)")
+    }
+    assert {"warc_record_id", "kind"} <= {r[1] for r in conn.execute("PRAGMA table_info(fetches)")}
+    assert rows_of(conn, "SELECT url, sha256, record_type FROM snapshots") == [("http://a.gov.cn/", "ab", None)]
+    assert schema_current(conn) and set(user_tables(conn)) == {t.name for t in TABLES}
+    conn.close()
+
+
 # --------------------------------------------------------------------------- versions this code cannot use
 
 
-def test_an_archive_of_a_newer_version_is_refused_untouched(tmp_path: Path) -> None:
-    path = tmp_path / "nianbao.db"
+def newer_archive(path: Path) -> None:
+    """An archive as a later nianbao (schema version one above this code's) left it."""
     db.connect(path).close()
     conn = sqlite3.connect(path)
     conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
     conn.commit()
     conn.close()
+
+
+def test_an_archive_of_a_newer_version_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "nianbao.db"
+    newer_archive(path)
     with pytest.raises(SchemaError, match=f"schema version {SCHEMA_VERSION + 1}, newer"):
         db.connect(path)
+    ro = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    with pytest.raises(SchemaError):  # told so, not "attempt to write a readonly database"
+        create_schema(ro)
+    ro.close()
     conn = sqlite3.connect(path)
     assert rows_of(conn, "SELECT value FROM meta WHERE key = 'schema_version'") == [(str(SCHEMA_VERSION + 1),)]
     conn.close()
+
+
+def test_commands_refuse_a_newer_archive_in_one_line(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    newer_archive(root / "nianbao.db")
+    for args in (["status", "--archive", str(root)], ["crawl", "--archive", str(root), "430529"],
+                 ["serve", "--db", str(root / "nianbao.db"), "--port", "0"]):  # fmt: skip
+        done = subprocess.run([sys.executable, "-m", "archive", *args], capture_output=True, text=True, timeout=120)
+        assert done.returncode != 0, args
+        assert "Traceback" not in done.stderr and f"schema version {SCHEMA_VERSION + 1}, newer" in done.stderr, args
 
 
 def test_a_failing_migration_leaves_the_archive_at_its_version(tmp_path: Path, monkeypatch) -> None:
