@@ -227,7 +227,10 @@ def apply_exchange(conn: sqlite3.Connection, facts: ExchangeFacts, meta: dict | 
 
 
 def apply_listing(conn: sqlite3.Connection, data: dict) -> int:
-    """The items one list page showed, in order: upsert their ``listings`` rows; returns how many."""
+    """The items one list page showed, in order: upsert their ``listings`` rows; returns how many.
+
+    Raw SQL: the upsert keeps the ``first_seen`` of an item already listed.
+    """
     items = data.get("items") or []
     at, portal, list_key = data["at"], data["portal"], data["list"]
     with db.transaction(conn):
