@@ -357,6 +357,14 @@ def prepare_report(conn: sqlite3.Connection, *, page: IngestInput, attachments: 
     return prepared
 
 
+def _add_url(conn: sqlite3.Connection, report_id: int, url: str, when: str) -> None:
+    """Note a URL of the report (raw SQL: every unchanged report of a recrawl or rebuild passes here)."""
+    conn.execute(
+        "INSERT OR IGNORE INTO report_urls(report_id, url, first_seen, url_key) VALUES (?, ?, ?, ?)",
+        (report_id, url, when, doc_key(url)),
+    )
+
+
 def _seen(conn: sqlite3.Connection, row: sqlite3.Row, page: IngestInput, status: str) -> IngestResult:
     when = timestamp(page.fetched)
     conn.execute(
@@ -364,9 +372,7 @@ def _seen(conn: sqlite3.Connection, row: sqlite3.Row, page: IngestInput, status:
         (when, row["id"]),
     )
     conn.execute("UPDATE reports SET removed_at = NULL WHERE doc_key = ? AND removed_at IS NOT NULL", (row["doc_key"],))
-    database(conn).table("report_urls").insert(
-        {"report_id": row["id"], "url": page.url, "first_seen": when, "url_key": doc_key(page.url)}, ignore=True
-    )
+    _add_url(conn, row["id"], page.url, when)
     return IngestResult(
         status=status,
         report_id=row["id"],
@@ -483,8 +489,7 @@ def _insert(
         "run_id": run_id,
         "content_sha256": fingerprint,
     })  # fmt: skip
-    insert_row(conn, "report_urls", {"report_id": report_id, "url": page.url, "first_seen": when,
-                                     "url_key": doc_key(page.url)})  # fmt: skip
+    _add_url(conn, report_id, page.url, when)
     attachment_rows = database(conn).table("attachments")
     errors: list[tuple[str, str]] = []
     for item in extracted:
