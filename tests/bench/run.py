@@ -14,6 +14,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests/ (fixtures helpers)
 sys.path.insert(0, str(HERE))
+# the repository: without it tests/archive/ (no __init__.py) would make `archive` a namespace package
+sys.path.append(str(HERE.parents[1]))
 
 
 def main(argv: list[str]) -> int:
