@@ -19,6 +19,10 @@ during an upgrade leaves the archive at its previous version.  The migration to 
 ``steps`` (anything not additive: data fixes, ``Table.transform``).  An archive of a newer
 version than this code is refused (:class:`SchemaError`).  The versions and what each added are
 listed in :data:`MIGRATIONS`; the version is a compatibility contract.
+
+To change the schema: declare the new table (``since=N``), column (``added={...: N}``, after the
+table's other columns) or index (``since=N``), append ``Migration(N, ...)`` with any ``steps``,
+and extend ``tests/archive/store/test_schema.py`` with the DDL of version N - 1.
 """
 
 from __future__ import annotations
