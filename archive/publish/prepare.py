@@ -13,7 +13,7 @@ from pathlib import Path
 
 from archive.publish.search import IndexStats, update_search_index
 from archive.publish.views import create_views
-from archive.store.schema import create_schema
+from archive.store.schema import SchemaError, create_schema
 
 REQUIRED_TABLES = ("reports", "sections", "cells", "checks", "snapshots", "portals")
 
@@ -56,6 +56,8 @@ def prepare_for_serving(db_path: Path | str, *, force_reindex: bool = False) -> 
             # planner statistics for the views' joins (approximate, so it stays fast on big archives)
             conn.execute("PRAGMA analysis_limit = 1000")
             conn.execute("ANALYZE")
+        except SchemaError as exc:
+            raise PublishError(f"{path}: {exc}") from exc
         except sqlite3.OperationalError as exc:
             if "readonly" in str(exc) or "read-only" in str(exc):
                 raise PublishError(f"{path} is read-only and its search index or views need updating: {exc}") from exc

@@ -6,22 +6,23 @@ its records, so a database rebuilt from the WARC files holds the same text.
 
 Connections are opened in autocommit mode; :func:`transaction` groups writes (``BEGIN
 IMMEDIATE`` … ``COMMIT``, nested calls become savepoints).  Every function here that writes
-runs in a transaction of its own when the caller has not opened one.
+runs in a transaction of its own when the caller has not opened one.  Rows are written with
+sqlite-utils (``insert``, ``upsert``) except where one statement says more: the snapshot upsert
+that keeps the first fetch and returns the id, the conditional updates of a 304.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import datetime
-from itertools import count
 from pathlib import Path
 from typing import Any
 
 from archive.store.paths import DEFAULT_DB
-from archive.store.schema import create_schema
+from archive.store.schema import TABLE_BY_NAME, create_schema
+from archive.store.transaction import database, transaction
 from archive.store.warc import RevisitTarget, WrittenRecord, format_warc_date, utc_now
 
 PORTAL_COLUMNS = (
@@ -31,14 +32,9 @@ PORTAL_COLUMNS = (
 PORTAL_LIST_COLUMNS = ("hosts", "start_urls")
 RUN_OUTCOMES = ("running", "ok", "failed", "interrupted")
 RUN_MODES = ("full", "incremental")
-PORTAL_STAT_COLUMNS = (
-    "requests", "responses", "not_modified", "list_pages", "list_pages_expected", "reports_seen",
-    "new_reports", "changed_reports", "removed_reports", "attachments", "errors", "blocks",
-    "duration", "outcome",
-)  # fmt: skip
+# every column of ``crawl_portal_stats`` but its key
+PORTAL_STAT_COLUMNS = tuple(c for c in TABLE_BY_NAME["crawl_portal_stats"].columns if c not in ("run_id", "portal"))
 FETCH_ERROR_KINDS = ("error", "block", "http", "too_large", "robots", "extract")
-
-_savepoints = count()
 
 
 def timestamp(value: datetime | str | None = None) -> str:
@@ -56,7 +52,8 @@ def connect(
     """Open (and create) an archive database.
 
     Creates parent directories, sets WAL mode (``journal_mode``), foreign keys on, a busy
-    timeout, ``sqlite3.Row`` rows, autocommit mode, and creates/upgrades the schema.
+    timeout, ``sqlite3.Row`` rows, autocommit mode, and creates/upgrades the schema
+    (:func:`archive.store.schema.create_schema`).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,37 +63,24 @@ def connect(
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
-    create_schema(conn)
+    try:
+        create_schema(conn)
+    except BaseException:
+        conn.close()
+        raise
     return conn
 
 
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (rollback on error); a savepoint when already inside one."""
-    if conn.in_transaction:
-        name = f"sp{next(_savepoints)}"
-        conn.execute(f"SAVEPOINT {name}")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute(f"ROLLBACK TO {name}")
-            conn.execute(f"RELEASE {name}")
-            raise
-        conn.execute(f"RELEASE {name}")
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+def insert_row(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> int:
+    """Insert ``row`` into ``table`` and return its rowid."""
+    rowid = database(conn).table(table).insert(row).last_rowid
+    assert rowid is not None
+    return rowid
 
 
 def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
     with transaction(conn):
-        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+        database(conn).table("meta").upsert({"key": key, "value": value}, pk="key")
 
 
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
@@ -124,12 +108,10 @@ def start_run(
     """Insert a ``crawl_runs`` row (outcome ``running``) and return its id."""
     if mode not in RUN_MODES:
         raise ValueError(f"run mode must be one of {RUN_MODES}: {mode!r}")
+    row = {"id": run_id, "started": timestamp(started), "portals": _json(list(portals)), "mode": mode,
+           "outcome": "running"}  # fmt: skip
     with transaction(conn):
-        cur = conn.execute(
-            "INSERT INTO crawl_runs(id, started, portals, mode, outcome) VALUES (?, ?, ?, ?, 'running')",
-            (run_id, timestamp(started), _json(list(portals)), mode),
-        )
-    return int(cur.lastrowid)
+        return insert_row(conn, "crawl_runs", row)
 
 
 def finish_run(
@@ -152,18 +134,18 @@ def finish_run(
             raise KeyError(f"no crawl run {run_id}")
 
 
-def record_portal_stats(conn: sqlite3.Connection, run_id: int, portal: str, stats: dict) -> None:
-    """Insert or replace the ``crawl_portal_stats`` row of (run, portal)."""
+def check_portal_stats(stats: dict) -> None:
+    """Raise ValueError unless every key of ``stats`` is a ``crawl_portal_stats`` column."""
     unknown = set(stats) - set(PORTAL_STAT_COLUMNS)
     if unknown:
         raise ValueError(f"unknown portal statistics: {sorted(unknown)}")
-    cols = [c for c in PORTAL_STAT_COLUMNS if c in stats]
+
+
+def record_portal_stats(conn: sqlite3.Connection, run_id: int, portal: str, stats: dict) -> None:
+    """Insert or replace the ``crawl_portal_stats`` row of (run, portal); columns not in ``stats`` take their defaults."""
+    check_portal_stats(stats)
     with transaction(conn):
-        conn.execute(
-            f"INSERT OR REPLACE INTO crawl_portal_stats(run_id, portal{''.join(', ' + c for c in cols)}) "
-            f"VALUES (?, ?{', ?' * len(cols)})",
-            (run_id, portal, *[stats[c] for c in cols]),
-        )
+        database(conn).table("crawl_portal_stats").insert({"run_id": run_id, "portal": portal, **stats}, replace=True)
 
 
 def normalise_portal(portal: dict) -> dict:
@@ -192,14 +174,8 @@ def normalise_portal(portal: dict) -> dict:
 def upsert_portal(conn: sqlite3.Connection, portal: dict) -> str:
     """Insert or update a portal from its registry entry (``id`` and ``name`` required)."""
     row = normalise_portal(portal)
-    cols = list(row)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id")
     with transaction(conn):
-        conn.execute(
-            f"INSERT INTO portals({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-            f"ON CONFLICT(id) DO UPDATE SET {updates}",
-            [row[c] for c in cols],
-        )
+        database(conn).table("portals").upsert(row, pk="id")
     return str(row["id"])
 
 
@@ -291,7 +267,10 @@ def record_fetch(
     warc_offset: int | None = None,
     warc_record_id: str | None = None,
 ) -> int:
-    """Record one fetch (also of a known payload or a 304); idempotent on ``warc_record_id``."""
+    """Record one fetch (also of a known payload or a 304); idempotent on ``warc_record_id``.
+
+    Raw SQL: this runs for every exchange a crawl captures or a rebuild reads.
+    """
     with transaction(conn):
         if warc_record_id is not None:
             row = conn.execute("SELECT id FROM fetches WHERE warc_record_id = ?", (warc_record_id,)).fetchone()
@@ -303,23 +282,11 @@ def record_fetch(
                 not_modified, kind, warc_file, warc_offset, warc_record_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            (
-                run_id,
-                portal,
-                url,
-                timestamp(at),
-                status,
-                sha256,
-                snapshot_id,
-                int(revisit),
-                int(not_modified),
-                kind,
-                warc_file,
-                warc_offset,
-                warc_record_id,
-            ),  # fmt: skip
-        )
-    return int(cur.lastrowid)
+            (run_id, portal, url, timestamp(at), status, sha256, snapshot_id, int(revisit), int(not_modified), kind,
+             warc_file, warc_offset, warc_record_id),
+        )  # fmt: skip
+    assert cur.lastrowid is not None
+    return cur.lastrowid
 
 
 def record_fetch_error(
@@ -338,12 +305,10 @@ def record_fetch_error(
         raise ValueError(f"fetch error kind must be one of {FETCH_ERROR_KINDS}: {kind!r}")
     if not reason:
         raise ValueError("a fetch error needs a reason")
+    row = {"run_id": run_id, "portal": portal, "url": url, "at": timestamp(at), "kind": kind, "status": status,
+           "reason": reason}  # fmt: skip
     with transaction(conn):
-        cur = conn.execute(
-            "INSERT INTO fetch_errors(run_id, portal, url, at, kind, status, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (run_id, portal, url, timestamp(at), kind, status, reason),
-        )
-    return int(cur.lastrowid)
+        return insert_row(conn, "fetch_errors", row)
 
 
 def payload_location(conn: sqlite3.Connection, sha256: str) -> RevisitTarget | None:
@@ -417,7 +382,10 @@ def touch_snapshot(
 
 
 def index_records(conn: sqlite3.Connection, records: Iterable[WrittenRecord]) -> None:
-    """Note WARC records whose effects are being committed (see ``warc_records``)."""
+    """Note WARC records whose effects are being committed (see ``warc_records``).
+
+    Raw SQL: this runs for every WARC record a crawl writes or a rebuild reads.
+    """
     with transaction(conn):
         conn.executemany(
             """

@@ -24,6 +24,7 @@ An attachment (or page) that cannot be extracted keeps its row with ``attachment
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -32,8 +33,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from archive.store.db import record_fetch_error, timestamp, transaction
+from archive.store.db import insert_row, record_fetch_error, timestamp, transaction
+from archive.store.transaction import database
 from archive.store.urls import doc_key
+from extract import extract_document
+from extract.meta import organ_from_label
 from extract.model import Report
 from extract.sniff import kind_of_url
 
@@ -133,8 +137,6 @@ class PreparedReport:
 
 
 def _extract(index: int, inp: IngestInput) -> _Extracted:
-    from extract import extract_document  # the extraction package; imported late (heavy)
-
     try:
         report = extract_document(inp.data, content_type=inp.content_type, url=inp.url)
     except Exception as exc:  # a corrupt file or a carrier bug: recorded, never fatal
@@ -235,8 +237,6 @@ def _merge(extracted: list[_Extracted], carrier: _Extracted) -> dict:
             break
     organ = first("organ")
     if organ is None:
-        from extract.meta import organ_from_label
-
         text = "\n".join(sec.text for sec in sections)
         organ = organ_from_label(page.input.link_text, text)
     return {
@@ -321,6 +321,14 @@ def prepare_report(conn: sqlite3.Connection, *, page: IngestInput, attachments: 
     return prepared
 
 
+def _add_url(conn: sqlite3.Connection, report_id: int, url: str, when: str) -> None:
+    """Note a URL of the report (raw SQL: every unchanged report of a recrawl or rebuild passes here)."""
+    conn.execute(
+        "INSERT OR IGNORE INTO report_urls(report_id, url, first_seen, url_key) VALUES (?, ?, ?, ?)",
+        (report_id, url, when, doc_key(url)),
+    )
+
+
 def _seen(conn: sqlite3.Connection, row: sqlite3.Row, page: IngestInput, status: str) -> IngestResult:
     when = timestamp(page.fetched)
     conn.execute(
@@ -328,10 +336,7 @@ def _seen(conn: sqlite3.Connection, row: sqlite3.Row, page: IngestInput, status:
         (when, row["id"]),
     )
     conn.execute("UPDATE reports SET removed_at = NULL WHERE doc_key = ? AND removed_at IS NOT NULL", (row["doc_key"],))
-    conn.execute(
-        "INSERT OR IGNORE INTO report_urls(report_id, url, first_seen, url_key) VALUES (?, ?, ?, ?)",
-        (row["id"], page.url, when, doc_key(page.url)),
-    )
+    _add_url(conn, row["id"], page.url, when)
     return IngestResult(
         status=status,
         report_id=row["id"],
@@ -418,48 +423,38 @@ def _insert(
     cells = merged["cells"]
     checks = merged["checks"]
     failed = sum(1 for c in checks if not c.ok)
-    cur = conn.execute(
-        """
-        INSERT INTO reports(url, title, organ, year, template, published, fetched, sha256, portal,
-            doc_key, version, is_current, supersedes, edited, removed_at, page_sha256, snapshot_id,
-            source_snapshot_id, carrier, content_type, canonical_url, level, cell_count,
-            checks_failed, warning_count, last_seen, run_id, content_sha256)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        (
-            page.url,
-            merged["title"],
-            merged["organ"],
-            merged["year"],
-            merged["template"],
-            merged["published"],
-            when,
-            carrier.input.sha256,
-            portal,
-            prepared.key,
-            version,
-            current["id"] if current is not None else None,
-            1 if current is not None else 0,
-            page.sha256,
-            page.snapshot_id,
-            carrier.input.snapshot_id,
-            merged["carrier"],
-            merged["content_type"],
-            merged["canonical_url"],
-            organ_level(merged["organ"]) or _portal_level(conn, portal),
-            len(cells),
-            failed,
-            len(warnings),
-            when,
-            run_id,
-            fingerprint,
-        ),  # fmt: skip
-    )
-    report_id = int(cur.lastrowid)
-    conn.execute(
-        "INSERT INTO report_urls(report_id, url, first_seen, url_key) VALUES (?, ?, ?, ?)",
-        (report_id, page.url, when, doc_key(page.url)),
-    )
+    report_id = insert_row(conn, "reports", {
+        "url": page.url,
+        "title": merged["title"],
+        "organ": merged["organ"],
+        "year": merged["year"],
+        "template": merged["template"],
+        "published": merged["published"],
+        "fetched": when,
+        "sha256": carrier.input.sha256,
+        "portal": portal,
+        "doc_key": prepared.key,
+        "version": version,
+        "is_current": 1,
+        "supersedes": current["id"] if current is not None else None,
+        "edited": 1 if current is not None else 0,
+        "removed_at": None,
+        "page_sha256": page.sha256,
+        "snapshot_id": page.snapshot_id,
+        "source_snapshot_id": carrier.input.snapshot_id,
+        "carrier": merged["carrier"],
+        "content_type": merged["content_type"],
+        "canonical_url": merged["canonical_url"],
+        "level": organ_level(merged["organ"]) or _portal_level(conn, portal),
+        "cell_count": len(cells),
+        "checks_failed": failed,
+        "warning_count": len(warnings),
+        "last_seen": when,
+        "run_id": run_id,
+        "content_sha256": fingerprint,
+    })  # fmt: skip
+    _add_url(conn, report_id, page.url, when)
+    attachment_rows = database(conn).table("attachments")
     errors: list[tuple[str, str]] = []
     for item in extracted:
         if item.error is not None:
@@ -472,30 +467,14 @@ def _insert(
     for item in extracted[1:]:
         inp = item.input
         kind = item.report.carrier if item.report is not None else url_kind(inp.url, inp.content_type)
-        conn.execute(
-            """
-            INSERT OR IGNORE INTO attachments(report_id, url, link_text, sha256, content_type, kind,
-                snapshot_id, used_for_values, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            (
-                report_id,
-                inp.url,
-                inp.link_text,
-                inp.sha256,
-                inp.content_type,
-                kind,
-                inp.snapshot_id,
-                1 if item is carrier else 0,
-                item.error,
-            ),  # fmt: skip
-        )
+        attachment_rows.insert({"report_id": report_id, "url": inp.url, "link_text": inp.link_text, "sha256": inp.sha256,
+                                "content_type": inp.content_type, "kind": kind, "snapshot_id": inp.snapshot_id,
+                                "used_for_values": 1 if item is carrier else 0, "error": item.error}, ignore=True)  # fmt: skip
     page_report = extracted[0].report if extracted else None
     if page_report is not None:
         for link in page_report.attachments:
-            conn.execute(
-                "INSERT OR IGNORE INTO attachments(report_id, url, link_text, kind) VALUES (?, ?, ?, ?)",
-                (report_id, link.url, link.text or None, link.kind or url_kind(link.url)),
-            )
+            attachment_rows.insert({"report_id": report_id, "url": link.url, "link_text": link.text or None,
+                                    "kind": link.kind or url_kind(link.url)}, ignore=True)  # fmt: skip
     conn.executemany(
         'INSERT INTO cells(report_id, table_name, "row", col, value, raw, unit, label, "where") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         [(report_id, c.table, c.row, c.col, c.value, c.raw, c.unit, c.label, c.where) for c in cells],
@@ -562,8 +541,6 @@ def text_lines(sections: list[tuple]) -> list[str]:
 
 def text_diff(old: list[tuple], new: list[tuple], old_label: str = "previous", new_label: str = "new") -> str:
     """Unified diff of two reports' sections (``(number, heading, text)`` tuples), one sentence a line."""
-    import difflib
-
     diff = difflib.unified_diff(text_lines(old), text_lines(new), old_label, new_label, n=1, lineterm="")
     return "\n".join(diff)
 
@@ -577,6 +554,13 @@ def _attachment_map(conn: sqlite3.Connection, report_id: int) -> dict[str, str |
     }
 
 
+def _report_row(conn: sqlite3.Connection, report_id: int) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
+    if row is None:
+        raise KeyError(f"no report {report_id}")
+    return row
+
+
 def record_changes(conn: sqlite3.Connection, previous_id: int, report_id: int, when: str | None) -> int:
     """Record what differs between report version ``report_id`` and ``previous_id`` it supersedes.
 
@@ -585,8 +569,7 @@ def record_changes(conn: sqlite3.Connection, previous_id: int, report_id: int, w
     changed, appeared or disappeared; returns the ``report_changes`` id.  Runs inside the ingest
     transaction, so ``rebuild`` reproduces it.
     """
-    old = conn.execute("SELECT * FROM reports WHERE id = ?", (previous_id,)).fetchone()
-    new = conn.execute("SELECT * FROM reports WHERE id = ?", (report_id,)).fetchone()
+    old, new = _report_row(conn, previous_id), _report_row(conn, report_id)
     page_changed = int(old["page_sha256"] != new["page_sha256"])
     old_att, new_att = _attachment_map(conn, previous_id), _attachment_map(conn, report_id)
     attachments_changed = sum(1 for u in set(old_att) | set(new_att) if old_att.get(u) != new_att.get(u))
@@ -600,11 +583,13 @@ def record_changes(conn: sqlite3.Connection, previous_id: int, report_id: int, w
         if a is not None and b is not None and _same_cell(a, b):
             continue
         change = "changed" if a is not None and b is not None else "removed" if b is None else "added"
+        either = b if b is not None else a
+        assert either is not None  # the key comes from one of the two
         rows.append((report_id, previous_id, key[0], key[1], key[2], change,
                      a["value"] if a is not None else None, b["value"] if b is not None else None,
                      a["raw"] if a is not None else None, b["raw"] if b is not None else None,
                      a["unit"] if a is not None else None, b["unit"] if b is not None else None,
-                     (b if b is not None else a)["label"]))  # fmt: skip
+                     either["label"]))  # fmt: skip
     counts = {c: sum(1 for r in rows if r[5] == c) for c in ("changed", "added", "removed")}
     sql = "SELECT number, heading, text FROM sections WHERE report_id = ? ORDER BY id"
     old_sections = [tuple(r) for r in conn.execute(sql, (previous_id,))]
@@ -615,29 +600,21 @@ def record_changes(conn: sqlite3.Connection, previous_id: int, report_id: int, w
         if (old_sections[i] if i < len(old_sections) else None) != (new_sections[i] if i < len(new_sections) else None)
     )
     fields = {f: [old[f], new[f]] for f in _FIELDS if old[f] != new[f]}
-    cur = conn.execute(
-        """
-        INSERT INTO report_changes(report_id, previous_id, doc_key, detected, kind, page_changed,
-            attachments_changed, cells_changed, cells_added, cells_removed, sections_changed, text_diff, fields)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        (
-            report_id,
-            previous_id,
-            new["doc_key"],
-            when,
-            kind,
-            page_changed,
-            attachments_changed,
-            counts["changed"],
-            counts["added"],
-            counts["removed"],
-            sections_changed,
-            text_diff(old_sections, new_sections, f"v{old['version']}", f"v{new['version']}") or None,
-            json.dumps(fields, ensure_ascii=False, sort_keys=True) if fields else None,
-        ),  # fmt: skip
-    )
-    change_id = int(cur.lastrowid)
+    change_id = insert_row(conn, "report_changes", {
+        "report_id": report_id,
+        "previous_id": previous_id,
+        "doc_key": new["doc_key"],
+        "detected": when,
+        "kind": kind,
+        "page_changed": page_changed,
+        "attachments_changed": attachments_changed,
+        "cells_changed": counts["changed"],
+        "cells_added": counts["added"],
+        "cells_removed": counts["removed"],
+        "sections_changed": sections_changed,
+        "text_diff": text_diff(old_sections, new_sections, f"v{old['version']}", f"v{new['version']}") or None,
+        "fields": json.dumps(fields, ensure_ascii=False, sort_keys=True) if fields else None,
+    })  # fmt: skip
     conn.executemany(
         """
         INSERT INTO cell_changes(change_id, report_id, previous_id, table_name, "row", col, change, old_value,

@@ -161,7 +161,11 @@ def apply_exchange(conn: sqlite3.Connection, facts: ExchangeFacts, meta: dict | 
     meta = meta or {}
     portal, kind, run_id = meta.get("portal"), meta.get("kind"), meta.get("run_id")
     etag, last_modified = facts.header("ETag"), facts.header("Last-Modified")
-    location = {"warc_file": facts.warc_file, "warc_offset": facts.offset, "warc_record_id": facts.record_id}
+    location: dict[str, Any] = {
+        "warc_file": facts.warc_file,
+        "warc_offset": facts.offset,
+        "warc_record_id": facts.record_id,
+    }
     with db.transaction(conn):
         if facts.status == 304:
             previous = db.latest_snapshot(conn, facts.url)
@@ -221,27 +225,12 @@ def apply_exchange(conn: sqlite3.Connection, facts: ExchangeFacts, meta: dict | 
 
 # --------------------------------------------------------------------------- decisions
 
-# Portal statistics kept in columns added after ``archive.store.db.PORTAL_STAT_COLUMNS`` was fixed.
-EXTRA_PORTAL_STATS = ("list_pages_skipped", "early_stops", "reports_listed", "rechecked")
-
-
-def record_portal_stats(conn: sqlite3.Connection, run_id: int, portal: str, stats: dict) -> None:
-    """Insert or replace the ``crawl_portal_stats`` row of (run, portal), the added columns included."""
-    unknown = set(stats) - set(db.PORTAL_STAT_COLUMNS) - set(EXTRA_PORTAL_STATS)
-    if unknown:
-        raise ValueError(f"unknown portal statistics: {sorted(unknown)}")
-    extra = {k: stats[k] for k in EXTRA_PORTAL_STATS if k in stats}
-    with db.transaction(conn):
-        db.record_portal_stats(conn, run_id, portal, {k: v for k, v in stats.items() if k not in EXTRA_PORTAL_STATS})
-        if extra:
-            conn.execute(
-                f"UPDATE crawl_portal_stats SET {', '.join(f'{k} = ?' for k in extra)} WHERE run_id = ? AND portal = ?",
-                (*extra.values(), run_id, portal),
-            )
-
 
 def apply_listing(conn: sqlite3.Connection, data: dict) -> int:
-    """The items one list page showed, in order: upsert their ``listings`` rows; returns how many."""
+    """The items one list page showed, in order: upsert their ``listings`` rows; returns how many.
+
+    Raw SQL: the upsert keeps the ``first_seen`` of an item already listed.
+    """
     items = data.get("items") or []
     at, portal, list_key = data["at"], data["portal"], data["list"]
     with db.transaction(conn):
@@ -329,7 +318,7 @@ def apply_metadata(conn: sqlite3.Connection, archive_dir: Path, data: dict) -> A
     if kind == "portal":
         return db.upsert_portal(conn, data["portal"])
     if kind == "portal_stats":
-        return record_portal_stats(conn, data["run_id"], data["portal"], data.get("stats") or {})
+        return db.record_portal_stats(conn, data["run_id"], data["portal"], data.get("stats") or {})
     if kind == "listing":
         return apply_listing(conn, data)
     if kind == "fetch_error":

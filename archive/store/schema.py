@@ -1,374 +1,595 @@
-"""SQLite schema of the archive (contract.md §4 plus the operational tables).
+"""SQLite schema of the archive (contract.md §4 plus the operational tables) and its migrations.
 
 The contract tables (`reports`, `cells`, `checks`, `snapshots`) keep their column names and
-meaning; columns may be added.  ``create_schema`` is idempotent and adds the columns of
-``ADDED_COLUMNS`` to a database created by an older version.
+meaning; columns may be added.  Timestamps are UTC text ``YYYY-MM-DDTHH:MM:SSZ``; those of
+fetches are the WARC-Date of the records, so ``nianbao rebuild`` reproduces them.
+``warc_records`` lists every WARC record whose effect is in the database (see
+:mod:`archive.store.session`).
 
-Timestamps are UTC text ``YYYY-MM-DDTHH:MM:SSZ``; those of fetches are the WARC-Date of the
-records, so ``nianbao rebuild`` reproduces them.  ``warc_records`` lists every WARC record whose
-effect is in the database (see :mod:`archive.store.session`).
+Tables are declared in :data:`TABLES` and created with sqlite-utils (``Table.create``,
+``create_index``).  A table, column or index is only ever added, and its declaration says in
+which schema version (``since``, ``added``, ``Index.since``).
+
+Schema version.  ``meta.schema_version`` (text, present in every archive since version 1) is
+the version of the tables.  :func:`create_schema` creates a new database at
+:data:`SCHEMA_VERSION` and upgrades an older archive in place by applying the migrations after
+its version in order, all in one transaction with the new version number: a process killed
+during an upgrade leaves the archive at its previous version.  The migration to version
+``n`` adds what the declarations mark ``n`` (see :func:`ensure_version`) and then runs its
+``steps`` (anything not additive: data fixes, ``Table.transform``).  An archive of a newer
+version than this code is refused (:class:`SchemaError`).  The versions and what each added are
+listed in :data:`MIGRATIONS`; the version is a compatibility contract.
+
+To change the schema: declare the new table (``since=N``), column (``added={...: N}``, after the
+table's other columns) or index (``since=N``), append ``Migration(N, ...)`` with any ``steps``,
+and extend ``tests/archive/store/test_schema.py`` with the DDL of version N - 1.
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
-SCHEMA_VERSION = 3
+from sqlite_utils import Database
 
-DDL = r"""
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT
-);
+from archive.store.transaction import database, transaction
 
--- Portal registry as crawled (mirrors crawler/portals.toml at crawl time).
-CREATE TABLE IF NOT EXISTS portals (
-    id TEXT PRIMARY KEY,            -- registry id: the 行政区划代码 (optionally with a suffix)
-    code TEXT,                      -- 行政区划代码
-    name TEXT NOT NULL,
-    level TEXT,                     -- province | city | county | town | department
-    parent_code TEXT,
-    province TEXT,
-    city TEXT,
-    county TEXT,
-    hosts TEXT,                     -- JSON list
-    start_urls TEXT,                -- JSON list
-    platform TEXT,                  -- trs | trs_dynamic | hanweb | gkmlpt | generic …
-    updated TEXT,
-    extra TEXT                      -- JSON object of further registry keys
-);
+# sqlite-utils has no NUMERIC column type; in a table that is not STRICT the type ANY has the
+# same (NUMERIC) affinity: 12.0 and '12' are stored as the integer 12, 12.5 as a real.
+NUMERIC = "ANY"
 
--- One row per crawl run (a scheduled run may cover several portals).
-CREATE TABLE IF NOT EXISTS crawl_runs (
-    id INTEGER PRIMARY KEY,
-    started TEXT NOT NULL,
-    ended TEXT,
-    portals TEXT,                   -- JSON list of portal ids
-    mode TEXT,                      -- full | incremental
-    stats TEXT,                     -- JSON (Scrapy stats subset + ours)
-    outcome TEXT NOT NULL DEFAULT 'running'  -- running | ok | failed | interrupted
-);
 
--- Per-portal statistics of a run (issue 6 monitors read these).
-CREATE TABLE IF NOT EXISTS crawl_portal_stats (
-    run_id INTEGER NOT NULL REFERENCES crawl_runs(id),
-    portal TEXT NOT NULL,
-    requests INTEGER DEFAULT 0,
-    responses INTEGER DEFAULT 0,
-    not_modified INTEGER DEFAULT 0,
-    list_pages INTEGER DEFAULT 0,
-    list_pages_expected INTEGER,
-    reports_seen INTEGER DEFAULT 0,
-    new_reports INTEGER DEFAULT 0,
-    changed_reports INTEGER DEFAULT 0,
-    removed_reports INTEGER DEFAULT 0,
-    attachments INTEGER DEFAULT 0,
-    errors INTEGER DEFAULT 0,
-    blocks INTEGER DEFAULT 0,
-    duration REAL,
-    outcome TEXT,
-    list_pages_skipped INTEGER,     -- stated pages of lists an incremental early stop left unwalked
-    early_stops INTEGER,            -- lists whose walk stopped early (nothing new on a page)
-    reports_listed INTEGER,         -- distinct reports the lists showed (archived or new)
-    rechecked INTEGER,              -- archived reports asked for again because no list showed them
-    PRIMARY KEY (run_id, portal)
-);
+class SchemaError(sqlite3.DatabaseError, ValueError):
+    """The database's schema version is not one this code can use (bad input for a command, too)."""
 
--- Every distinct payload fetched from a URL; bytes live in the WARC files.
-CREATE TABLE IF NOT EXISTS snapshots (
-    id INTEGER PRIMARY KEY,
-    sha256 TEXT NOT NULL,
-    url TEXT NOT NULL,
-    fetched TEXT NOT NULL,          -- UTC timestamp of the first fetch of this payload at this URL
-    last_seen TEXT,                 -- UTC timestamp of the latest fetch that returned it
-    status INTEGER,
-    content_type TEXT,
-    length INTEGER,
-    warc_file TEXT NOT NULL,        -- path relative to the archive directory
-    warc_offset INTEGER NOT NULL,   -- offset of the response or revisit record of the first fetch
-                                    -- (archive.store.warc.read_record resolves a revisit to its payload)
-    warc_length INTEGER,            -- compressed length of that record
-    warc_record_id TEXT,
-    portal TEXT,
-    run_id INTEGER,
-    kind TEXT,                      -- list | detail | attachment | robots | api | other
-    etag TEXT,
-    last_modified TEXT,
-    record_type TEXT,               -- response | revisit (record at warc_file/warc_offset)
-    payload_file TEXT,              -- the response record holding the bytes (= warc_file unless revisit)
-    payload_offset INTEGER,
-    UNIQUE (url, sha256)
-);
-CREATE INDEX IF NOT EXISTS snapshots_sha256 ON snapshots(sha256);
-CREATE INDEX IF NOT EXISTS snapshots_url ON snapshots(url);
 
--- Every fetch (also the ones that returned a known payload or 304).
-CREATE TABLE IF NOT EXISTS fetches (
-    id INTEGER PRIMARY KEY,
-    run_id INTEGER,
-    portal TEXT,
-    url TEXT NOT NULL,
-    at TEXT NOT NULL,
-    status INTEGER,
-    sha256 TEXT,
-    snapshot_id INTEGER REFERENCES snapshots(id),
-    revisit INTEGER DEFAULT 0,      -- 1 when the payload was already archived (WARC revisit)
-    not_modified INTEGER DEFAULT 0, -- 1 for a 304 answer to a conditional request
-    kind TEXT,
-    warc_file TEXT,                 -- the response/revisit record of this fetch
-    warc_offset INTEGER,
-    warc_record_id TEXT
-);
-CREATE INDEX IF NOT EXISTS fetches_url ON fetches(url);
-CREATE UNIQUE INDEX IF NOT EXISTS fetches_record ON fetches(warc_record_id);
+@dataclass(frozen=True)
+class Index:
+    """An index on a table (``since``: the schema version that added it)."""
 
--- One row per report document version (contract.md §4).
-CREATE TABLE IF NOT EXISTS reports (
-    id INTEGER PRIMARY KEY,
-    url TEXT NOT NULL,              -- the report page (or the file when published as a file only)
-    title TEXT,
-    organ TEXT,
-    year INTEGER,
-    template TEXT,
-    published TEXT,                 -- date the portal shows (YYYY-MM-DD)
-    fetched TEXT,                   -- UTC timestamp
-    sha256 TEXT,                    -- of the bytes the values were extracted from
-    portal TEXT,
-    doc_key TEXT,                   -- stable identity of the report across versions (canonical URL)
-    version INTEGER DEFAULT 1,
-    is_current INTEGER DEFAULT 1,
-    supersedes INTEGER REFERENCES reports(id),
-    edited INTEGER DEFAULT 0,       -- 1 when a later version of this report differs
-    removed_at TEXT,                -- when the portal stopped serving it
-    page_sha256 TEXT,               -- sha256 of the report page itself
-    snapshot_id INTEGER REFERENCES snapshots(id),
-    source_snapshot_id INTEGER REFERENCES snapshots(id),  -- snapshot the values come from
-    carrier TEXT,                   -- html | text | pdf | docx | doc | wps | xls | xlsx | image
-    content_type TEXT,
-    canonical_url TEXT,
-    level TEXT,                     -- portal level or the organ's level when known
-    cell_count INTEGER,
-    checks_failed INTEGER,
-    warning_count INTEGER,
-    last_seen TEXT,
-    run_id INTEGER,
-    content_sha256 TEXT             -- fingerprint of what was extracted (versions differ in it)
-);
-CREATE INDEX IF NOT EXISTS reports_doc_key ON reports(doc_key);
-CREATE INDEX IF NOT EXISTS reports_sha256 ON reports(sha256);
-CREATE INDEX IF NOT EXISTS reports_portal_year ON reports(portal, year);
-CREATE INDEX IF NOT EXISTS reports_page_sha256 ON reports(page_sha256);
-CREATE INDEX IF NOT EXISTS reports_content_sha256 ON reports(content_sha256);
+    name: str
+    columns: tuple[str, ...]
+    unique: bool = False
+    since: int = 1
 
--- Every URL under which a report was seen (wap twins, repeated columns …).
-CREATE TABLE IF NOT EXISTS report_urls (
-    report_id INTEGER NOT NULL REFERENCES reports(id),
-    url TEXT NOT NULL,
-    first_seen TEXT,
-    url_key TEXT,                   -- doc_key of this URL
-    PRIMARY KEY (report_id, url)
-);
-CREATE INDEX IF NOT EXISTS report_urls_url ON report_urls(url);
 
--- Files linked from a report page.
-CREATE TABLE IF NOT EXISTS attachments (
-    id INTEGER PRIMARY KEY,
-    report_id INTEGER NOT NULL REFERENCES reports(id),
-    url TEXT NOT NULL,
-    link_text TEXT,
-    sha256 TEXT,
-    content_type TEXT,
-    kind TEXT,
-    snapshot_id INTEGER REFERENCES snapshots(id),
-    used_for_values INTEGER DEFAULT 0,
-    error TEXT,
-    UNIQUE (report_id, url)
-);
+@dataclass
+class Table:
+    """A table as sqlite-utils creates it.
 
-CREATE TABLE IF NOT EXISTS cells (
-    id INTEGER PRIMARY KEY,
-    report_id INTEGER NOT NULL REFERENCES reports(id),
-    table_name TEXT NOT NULL,
-    "row" TEXT NOT NULL,
-    col TEXT NOT NULL,
-    value NUMERIC,
-    raw TEXT,
-    unit TEXT,
-    label TEXT,
-    "where" TEXT
-);
-CREATE INDEX IF NOT EXISTS cells_report ON cells(report_id);
-CREATE INDEX IF NOT EXISTS cells_key ON cells(table_name, "row", col);
+    ``columns`` in order (name → type); ``references``: column → the table whose primary key it
+    refers to; ``unique``: column groups that identify a row (unique indexes created with the
+    table); ``added``: columns added after the table was created → the version that added them
+    (they come last, in version order, as ``ALTER TABLE`` appends them).
+    """
 
-CREATE TABLE IF NOT EXISTS checks (
-    id INTEGER PRIMARY KEY,
-    report_id INTEGER NOT NULL REFERENCES reports(id),
-    rule TEXT NOT NULL,
-    "column" TEXT,
-    ok INTEGER NOT NULL,
-    expected NUMERIC,
-    actual NUMERIC,
-    table_name TEXT,
-    detail TEXT
-);
-CREATE INDEX IF NOT EXISTS checks_report ON checks(report_id);
+    name: str
+    columns: dict[str, Any]
+    pk: str | tuple[str, ...]
+    not_null: frozenset[str] = frozenset()
+    defaults: dict[str, Any] = field(default_factory=dict)
+    references: dict[str, str] = field(default_factory=dict)
+    unique: tuple[tuple[str, ...], ...] = ()
+    indexes: tuple[Index, ...] = ()
+    added: dict[str, int] = field(default_factory=dict)
+    since: int = 1
 
-CREATE TABLE IF NOT EXISTS sections (
-    id INTEGER PRIMARY KEY,
-    report_id INTEGER NOT NULL REFERENCES reports(id),
-    number INTEGER,
-    heading TEXT,
-    text TEXT
-);
-CREATE INDEX IF NOT EXISTS sections_report ON sections(report_id);
+    def columns_at(self, version: int) -> dict[str, Any]:
+        """The columns the table has at schema ``version``."""
+        return {c: t for c, t in self.columns.items() if self.added.get(c, self.since) <= version}
 
-CREATE TABLE IF NOT EXISTS warnings (
-    id INTEGER PRIMARY KEY,
-    report_id INTEGER NOT NULL REFERENCES reports(id),
-    message TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS warnings_report ON warnings(report_id);
 
--- What could not be fetched or was refused (also WAF/challenge pages recorded as blocks).
-CREATE TABLE IF NOT EXISTS fetch_errors (
-    id INTEGER PRIMARY KEY,
-    run_id INTEGER,
-    portal TEXT,
-    url TEXT NOT NULL,
-    at TEXT NOT NULL,
-    kind TEXT NOT NULL DEFAULT 'error',  -- error | block | http | too_large | robots | extract
-    status INTEGER,
-    reason TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS fetch_errors_run ON fetch_errors(run_id);
+# the counters of ``crawl_portal_stats`` that default to 0 (those of version 1)
+_COUNTERS = (
+    "requests", "responses", "not_modified", "list_pages", "reports_seen", "new_reports", "changed_reports",
+    "removed_reports", "attachments", "errors", "blocks",
+)  # fmt: skip
 
--- Where each item (report or other detail page) was last listed: the list (column), page and
--- position, and the entry as the list shows it (title, date): an incremental run asks only for
--- items whose entry changed, and re-checks the reports that vanished from the pages it walked.
-CREATE TABLE IF NOT EXISTS listings (
-    portal TEXT NOT NULL,
-    list_key TEXT NOT NULL,         -- the list: canonical URL of its first page (column, home page)
-    url TEXT NOT NULL,              -- canonical URL of the listed item
-    doc_key TEXT,                   -- archive.store.ingest.doc_key of url
-    page_url TEXT,                  -- the list page (or API request) that showed it
-    page_no INTEGER,                -- 1 = the list's first page; later pages as numbered by the portal
-    position INTEGER,               -- 1-based place on that page
-    entry TEXT,                     -- the entry's text as listed (title, date …)
-    first_seen TEXT,
-    last_seen TEXT,
-    run_id INTEGER,
-    PRIMARY KEY (portal, list_key, url)
-);
-CREATE INDEX IF NOT EXISTS listings_url ON listings(url);
-
--- What changed between a report version and the one it supersedes (written with the new version).
-CREATE TABLE IF NOT EXISTS report_changes (
-    id INTEGER PRIMARY KEY,
-    report_id INTEGER NOT NULL REFERENCES reports(id),    -- the new version
-    previous_id INTEGER NOT NULL REFERENCES reports(id),  -- the version it supersedes
-    doc_key TEXT,
-    detected TEXT,                  -- when the new version was fetched (UTC)
-    kind TEXT NOT NULL,             -- page | attachment | both | content
-    page_changed INTEGER,           -- 1 when the report page's bytes differ
-    attachments_changed INTEGER,    -- attachments added, removed or with new bytes
-    cells_changed INTEGER,          -- cells whose value, raw text or unit differ
-    cells_added INTEGER,
-    cells_removed INTEGER,
-    sections_changed INTEGER,       -- sections whose heading or text differ (added/removed included)
-    text_diff TEXT,                 -- unified diff of the section text (previous → new)
-    fields TEXT                     -- JSON {field: [previous, new]} of changed metadata (title, organ, year …)
-);
-CREATE INDEX IF NOT EXISTS report_changes_report ON report_changes(report_id);
-
--- Every cell that differs between two versions of a report.
-CREATE TABLE IF NOT EXISTS cell_changes (
-    id INTEGER PRIMARY KEY,
-    change_id INTEGER NOT NULL REFERENCES report_changes(id),
-    report_id INTEGER NOT NULL REFERENCES reports(id),
-    previous_id INTEGER NOT NULL REFERENCES reports(id),
-    table_name TEXT NOT NULL,
-    "row" TEXT NOT NULL,
-    col TEXT NOT NULL,
-    change TEXT NOT NULL,           -- changed | added | removed
-    old_value NUMERIC,
-    new_value NUMERIC,
-    old_raw TEXT,
-    new_raw TEXT,
-    old_unit TEXT,
-    new_unit TEXT,
-    label TEXT
-);
-CREATE INDEX IF NOT EXISTS cell_changes_change ON cell_changes(change_id);
-CREATE INDEX IF NOT EXISTS cell_changes_report ON cell_changes(report_id);
-
--- Every WARC record whose effect is in this database (written in the same transaction), so a
--- session that was killed between the WARC write and the commit can be completed on restart.
-CREATE TABLE IF NOT EXISTS warc_records (
-    record_id TEXT PRIMARY KEY,
-    warc_file TEXT NOT NULL,
-    warc_offset INTEGER NOT NULL,
-    warc_length INTEGER,
-    record_type TEXT NOT NULL,      -- warcinfo | request | response | revisit | metadata
-    target_uri TEXT,
-    date TEXT,
-    concurrent_to TEXT
-);
-CREATE INDEX IF NOT EXISTS warc_records_file ON warc_records(warc_file, warc_offset);
-"""
-
-# Columns added after a table was first created: (table, column, declaration).  ``create_schema``
-# adds the ones an older database lacks.
-ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("portals", "extra", "TEXT"),
-    ("snapshots", "record_type", "TEXT"),
-    ("snapshots", "payload_file", "TEXT"),
-    ("snapshots", "payload_offset", "INTEGER"),
-    ("fetches", "kind", "TEXT"),
-    ("fetches", "warc_file", "TEXT"),
-    ("fetches", "warc_offset", "INTEGER"),
-    ("fetches", "warc_record_id", "TEXT"),
-    ("reports", "content_sha256", "TEXT"),
-    ("report_urls", "url_key", "TEXT"),
-    ("crawl_portal_stats", "list_pages_skipped", "INTEGER"),
-    ("crawl_portal_stats", "early_stops", "INTEGER"),
-    ("crawl_portal_stats", "reports_listed", "INTEGER"),
-    ("crawl_portal_stats", "rechecked", "INTEGER"),
+TABLES: tuple[Table, ...] = (
+    Table("meta", {"key": str, "value": str}, pk="key"),
+    # Portal registry as crawled (mirrors crawler/portals.toml at crawl time).
+    Table(
+        "portals",
+        {
+            "id": str,  # registry id: the 行政区划代码 (optionally with a suffix)
+            "code": str,  # 行政区划代码
+            "name": str,
+            "level": str,  # province | city | county | town | department
+            "parent_code": str,
+            "province": str,
+            "city": str,
+            "county": str,
+            "hosts": str,  # JSON list
+            "start_urls": str,  # JSON list
+            "platform": str,  # trs | trs_dynamic | hanweb | gkmlpt | generic …
+            "updated": str,
+            "extra": str,  # JSON object of further registry keys
+        },
+        pk="id",
+        not_null=frozenset({"name"}),
+        added={"extra": 2},
+    ),
+    # One row per crawl run (a scheduled run may cover several portals).
+    Table(
+        "crawl_runs",
+        {
+            "id": int,
+            "started": str,
+            "ended": str,
+            "portals": str,  # JSON list of portal ids
+            "mode": str,  # full | incremental
+            "stats": str,  # JSON (Scrapy stats subset + ours)
+            "outcome": str,  # running | ok | failed | interrupted
+        },
+        pk="id",
+        not_null=frozenset({"started", "outcome"}),
+        defaults={"outcome": "running"},
+    ),
+    # Per-portal statistics of a run (issue 6 monitors read these).
+    Table(
+        "crawl_portal_stats",
+        {
+            "run_id": int,
+            "portal": str,
+            "requests": int,
+            "responses": int,
+            "not_modified": int,
+            "list_pages": int,
+            "list_pages_expected": int,
+            "reports_seen": int,
+            "new_reports": int,
+            "changed_reports": int,
+            "removed_reports": int,
+            "attachments": int,
+            "errors": int,
+            "blocks": int,
+            "duration": float,
+            "outcome": str,
+            "list_pages_skipped": int,  # stated pages of lists an incremental early stop left unwalked
+            "early_stops": int,  # lists whose walk stopped early (nothing new on a page)
+            "reports_listed": int,  # distinct reports the lists showed (archived or new)
+            "rechecked": int,  # archived reports asked for again because no list showed them
+        },
+        pk=("run_id", "portal"),
+        not_null=frozenset({"run_id", "portal"}),
+        defaults=dict.fromkeys(_COUNTERS, 0),
+        references={"run_id": "crawl_runs"},
+        added={"list_pages_skipped": 3, "early_stops": 3, "reports_listed": 3, "rechecked": 3},
+    ),
+    # Every distinct payload fetched from a URL; bytes live in the WARC files.
+    Table(
+        "snapshots",
+        {
+            "id": int,
+            "sha256": str,
+            "url": str,
+            "fetched": str,  # UTC timestamp of the first fetch of this payload at this URL
+            "last_seen": str,  # UTC timestamp of the latest fetch that returned it
+            "status": int,
+            "content_type": str,
+            "length": int,
+            "warc_file": str,  # path relative to the archive directory
+            # offset of the response or revisit record of the first fetch
+            # (archive.store.warc.read_record resolves a revisit to its payload)
+            "warc_offset": int,
+            "warc_length": int,  # compressed length of that record
+            "warc_record_id": str,
+            "portal": str,
+            "run_id": int,
+            "kind": str,  # list | detail | attachment | robots | api | other
+            "etag": str,
+            "last_modified": str,
+            "record_type": str,  # response | revisit (record at warc_file/warc_offset)
+            "payload_file": str,  # the response record holding the bytes (= warc_file unless revisit)
+            "payload_offset": int,
+        },
+        pk="id",
+        not_null=frozenset({"sha256", "url", "fetched", "warc_file", "warc_offset"}),
+        unique=(("url", "sha256"),),
+        indexes=(Index("snapshots_sha256", ("sha256",)), Index("snapshots_url", ("url",))),
+        added={"record_type": 2, "payload_file": 2, "payload_offset": 2},
+    ),
+    # Every fetch (also the ones that returned a known payload or 304).
+    Table(
+        "fetches",
+        {
+            "id": int,
+            "run_id": int,
+            "portal": str,
+            "url": str,
+            "at": str,
+            "status": int,
+            "sha256": str,
+            "snapshot_id": int,
+            "revisit": int,  # 1 when the payload was already archived (WARC revisit)
+            "not_modified": int,  # 1 for a 304 answer to a conditional request
+            "kind": str,
+            "warc_file": str,  # the response/revisit record of this fetch
+            "warc_offset": int,
+            "warc_record_id": str,
+        },
+        pk="id",
+        not_null=frozenset({"url", "at"}),
+        defaults={"revisit": 0, "not_modified": 0},
+        references={"snapshot_id": "snapshots"},
+        indexes=(
+            Index("fetches_url", ("url",)),
+            Index("fetches_record", ("warc_record_id",), unique=True, since=2),
+        ),
+        added={"kind": 2, "warc_file": 2, "warc_offset": 2, "warc_record_id": 2},
+    ),
+    # One row per report document version (contract.md §4).
+    Table(
+        "reports",
+        {
+            "id": int,
+            "url": str,  # the report page (or the file when published as a file only)
+            "title": str,
+            "organ": str,
+            "year": int,
+            "template": str,
+            "published": str,  # date the portal shows (YYYY-MM-DD)
+            "fetched": str,  # UTC timestamp
+            "sha256": str,  # of the bytes the values were extracted from
+            "portal": str,
+            "doc_key": str,  # stable identity of the report across versions (canonical URL)
+            "version": int,
+            "is_current": int,
+            "supersedes": int,
+            "edited": int,  # 1 when a later version of this report differs
+            "removed_at": str,  # when the portal stopped serving it
+            "page_sha256": str,  # sha256 of the report page itself
+            "snapshot_id": int,
+            "source_snapshot_id": int,  # snapshot the values come from
+            "carrier": str,  # html | text | pdf | docx | doc | wps | xls | xlsx | image
+            "content_type": str,
+            "canonical_url": str,
+            "level": str,  # portal level or the organ's level when known
+            "cell_count": int,
+            "checks_failed": int,
+            "warning_count": int,
+            "last_seen": str,
+            "run_id": int,
+            "content_sha256": str,  # fingerprint of what was extracted (versions differ in it)
+        },
+        pk="id",
+        not_null=frozenset({"url"}),
+        defaults={"version": 1, "is_current": 1, "edited": 0},
+        references={"supersedes": "reports", "snapshot_id": "snapshots", "source_snapshot_id": "snapshots"},
+        indexes=(
+            Index("reports_doc_key", ("doc_key",)),
+            Index("reports_sha256", ("sha256",)),
+            Index("reports_portal_year", ("portal", "year")),
+            Index("reports_page_sha256", ("page_sha256",), since=2),
+            Index("reports_content_sha256", ("content_sha256",), since=2),
+        ),
+        added={"content_sha256": 2},
+    ),
+    # Every URL under which a report was seen (wap twins, repeated columns …).
+    Table(
+        "report_urls",
+        {
+            "report_id": int,
+            "url": str,
+            "first_seen": str,
+            "url_key": str,  # doc_key of this URL
+        },
+        pk=("report_id", "url"),
+        not_null=frozenset({"report_id", "url"}),
+        references={"report_id": "reports"},
+        indexes=(Index("report_urls_url", ("url",), since=2),),
+        added={"url_key": 2},
+    ),
+    # Files linked from a report page.
+    Table(
+        "attachments",
+        {
+            "id": int,
+            "report_id": int,
+            "url": str,
+            "link_text": str,
+            "sha256": str,
+            "content_type": str,
+            "kind": str,
+            "snapshot_id": int,
+            "used_for_values": int,
+            "error": str,
+        },
+        pk="id",
+        not_null=frozenset({"report_id", "url"}),
+        defaults={"used_for_values": 0},
+        references={"report_id": "reports", "snapshot_id": "snapshots"},
+        unique=(("report_id", "url"),),
+    ),
+    Table(
+        "cells",
+        {
+            "id": int,
+            "report_id": int,
+            "table_name": str,
+            "row": str,
+            "col": str,
+            "value": NUMERIC,
+            "raw": str,
+            "unit": str,
+            "label": str,
+            "where": str,
+        },
+        pk="id",
+        not_null=frozenset({"report_id", "table_name", "row", "col"}),
+        references={"report_id": "reports"},
+        indexes=(Index("cells_report", ("report_id",)), Index("cells_key", ("table_name", "row", "col"))),
+    ),
+    Table(
+        "checks",
+        {
+            "id": int,
+            "report_id": int,
+            "rule": str,
+            "column": str,
+            "ok": int,
+            "expected": NUMERIC,
+            "actual": NUMERIC,
+            "table_name": str,
+            "detail": str,
+        },
+        pk="id",
+        not_null=frozenset({"report_id", "rule", "ok"}),
+        references={"report_id": "reports"},
+        indexes=(Index("checks_report", ("report_id",)),),
+    ),
+    Table(
+        "sections",
+        {"id": int, "report_id": int, "number": int, "heading": str, "text": str},
+        pk="id",
+        not_null=frozenset({"report_id"}),
+        references={"report_id": "reports"},
+        indexes=(Index("sections_report", ("report_id",)),),
+    ),
+    Table(
+        "warnings",
+        {"id": int, "report_id": int, "message": str},
+        pk="id",
+        not_null=frozenset({"report_id", "message"}),
+        references={"report_id": "reports"},
+        indexes=(Index("warnings_report", ("report_id",)),),
+    ),
+    # What could not be fetched or was refused (also WAF/challenge pages recorded as blocks).
+    Table(
+        "fetch_errors",
+        {
+            "id": int,
+            "run_id": int,
+            "portal": str,
+            "url": str,
+            "at": str,
+            "kind": str,  # error | block | http | too_large | robots | extract
+            "status": int,
+            "reason": str,
+        },
+        pk="id",
+        not_null=frozenset({"url", "at", "kind", "reason"}),
+        defaults={"kind": "error"},
+        indexes=(Index("fetch_errors_run", ("run_id",)),),
+    ),
+    # Where each item (report or other detail page) was last listed: the list (column), page and
+    # position, and the entry as the list shows it (title, date): an incremental run asks only for
+    # items whose entry changed, and re-checks the reports that vanished from the pages it walked.
+    Table(
+        "listings",
+        {
+            "portal": str,
+            "list_key": str,  # the list: canonical URL of its first page (column, home page)
+            "url": str,  # canonical URL of the listed item
+            "doc_key": str,  # archive.store.ingest.doc_key of url
+            "page_url": str,  # the list page (or API request) that showed it
+            "page_no": int,  # 1 = the list's first page; later pages as numbered by the portal
+            "position": int,  # 1-based place on that page
+            "entry": str,  # the entry's text as listed (title, date …)
+            "first_seen": str,
+            "last_seen": str,
+            "run_id": int,
+        },
+        pk=("portal", "list_key", "url"),
+        not_null=frozenset({"portal", "list_key", "url"}),
+        indexes=(Index("listings_url", ("url",), since=3),),
+        since=3,
+    ),
+    # What changed between a report version and the one it supersedes (written with the new version).
+    Table(
+        "report_changes",
+        {
+            "id": int,
+            "report_id": int,  # the new version
+            "previous_id": int,  # the version it supersedes
+            "doc_key": str,
+            "detected": str,  # when the new version was fetched (UTC)
+            "kind": str,  # page | attachment | both | content
+            "page_changed": int,  # 1 when the report page's bytes differ
+            "attachments_changed": int,  # attachments added, removed or with new bytes
+            "cells_changed": int,  # cells whose value, raw text or unit differ
+            "cells_added": int,
+            "cells_removed": int,
+            "sections_changed": int,  # sections whose heading or text differ (added/removed included)
+            "text_diff": str,  # unified diff of the section text (previous → new)
+            "fields": str,  # JSON {field: [previous, new]} of changed metadata (title, organ, year …)
+        },
+        pk="id",
+        not_null=frozenset({"report_id", "previous_id", "kind"}),
+        references={"report_id": "reports", "previous_id": "reports"},
+        indexes=(Index("report_changes_report", ("report_id",), since=3),),
+        since=3,
+    ),
+    # Every cell that differs between two versions of a report.
+    Table(
+        "cell_changes",
+        {
+            "id": int,
+            "change_id": int,
+            "report_id": int,
+            "previous_id": int,
+            "table_name": str,
+            "row": str,
+            "col": str,
+            "change": str,  # changed | added | removed
+            "old_value": NUMERIC,
+            "new_value": NUMERIC,
+            "old_raw": str,
+            "new_raw": str,
+            "old_unit": str,
+            "new_unit": str,
+            "label": str,
+        },
+        pk="id",
+        not_null=frozenset({"change_id", "report_id", "previous_id", "table_name", "row", "col", "change"}),
+        references={"change_id": "report_changes", "report_id": "reports", "previous_id": "reports"},
+        indexes=(
+            Index("cell_changes_change", ("change_id",), since=3),
+            Index("cell_changes_report", ("report_id",), since=3),
+        ),
+        since=3,
+    ),
+    # Every WARC record whose effect is in this database (written in the same transaction), so a
+    # session that was killed between the WARC write and the commit can be completed on restart.
+    Table(
+        "warc_records",
+        {
+            "record_id": str,
+            "warc_file": str,
+            "warc_offset": int,
+            "warc_length": int,
+            "record_type": str,  # warcinfo | request | response | revisit | metadata
+            "target_uri": str,
+            "date": str,
+            "concurrent_to": str,
+        },
+        pk="record_id",
+        not_null=frozenset({"warc_file", "warc_offset", "record_type"}),
+        indexes=(Index("warc_records_file", ("warc_file", "warc_offset"), since=2),),
+        since=2,
+    ),
 )
+TABLE_BY_NAME = {t.name: t for t in TABLES}
 
 
-def _add_missing_columns(conn: sqlite3.Connection) -> None:
-    for table, column, decl in ADDED_COLUMNS:
-        existing = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
-        if existing and column not in existing:
-            conn.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {decl}')
+@dataclass(frozen=True)
+class Migration:
+    """The upgrade to schema ``version``: what the declarations mark ``version``, then ``steps``."""
+
+    version: int
+    summary: str
+    steps: Callable[[Database], None] | None = None
 
 
-_DDL_TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", DDL))
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "the archive tables: meta, portals, crawl_runs, crawl_portal_stats, snapshots, fetches, "
+                 "reports, report_urls, attachments, cells, checks, sections, warnings, fetch_errors"),
+    Migration(2, "WARC locations: snapshots.record_type/payload_file/payload_offset, "
+                 "fetches.kind/warc_file/warc_offset/warc_record_id (unique); portals.extra, "
+                 "reports.content_sha256, report_urls.url_key; the warc_records table"),
+    Migration(3, "incremental crawls and report changes: the listings, report_changes and cell_changes "
+                 "tables; crawl_portal_stats.list_pages_skipped/early_stops/reports_listed/rechecked"),
+)  # fmt: skip
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+# --------------------------------------------------------------------------- applying
+
+
+def _create_table(db: Database, table: Table, version: int) -> None:
+    columns = table.columns_at(version)
+    db.table(table.name).create(
+        columns,
+        pk=table.pk,
+        not_null=[c for c in table.not_null if c in columns],
+        defaults={c: v for c, v in table.defaults.items() if c in columns},
+        foreign_keys=[(c, other, _pk(other)) for c, other in table.references.items()],
+    )
+    for group in table.unique:
+        db.table(table.name).create_index(group, f"{table.name}_{'_'.join(group)}", unique=True)
+
+
+def _pk(table: str) -> str:
+    pk = TABLE_BY_NAME[table].pk
+    assert isinstance(pk, str), f"{table}: a reference needs a single-column primary key"
+    return pk
+
+
+def ensure_version(db: Database, version: int) -> None:
+    """Add every table, column and index the declarations have at ``version`` and ``db`` lacks.
+
+    On an archive of ``version - 1`` this adds exactly what ``version`` added; on an empty
+    database it creates the tables of ``version``.
+    """
+    for table in TABLES:
+        if table.since > version:
+            continue
+        target = db.table(table.name)
+        if not target.exists():
+            _create_table(db, table, version)
+        else:
+            existing = set(target.columns_dict)
+            for column, kind in table.columns_at(version).items():
+                if column not in existing:
+                    target.add_column(column, kind)
+        for index in table.indexes:
+            if index.since <= version:
+                target.create_index(index.columns, index.name, unique=index.unique, if_not_exists=True)
+
+
+def schema_version(conn: sqlite3.Connection) -> int | None:
+    """``meta.schema_version`` of the database (None when it has none); reads only."""
+    db = database(conn)
+    if not db.table("meta").exists():
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None:
+        return None
+    try:
+        return int(row[0])
+    except (TypeError, ValueError):
+        raise SchemaError(f"unreadable schema version {row[0]!r}") from None
 
 
 def schema_current(conn: sqlite3.Connection) -> bool:
-    """Whether every table and column of this version exists (nothing for ``create_schema`` to do)."""
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if not set(_DDL_TABLES) <= tables:
-        return False
-    for table, column, _decl in ADDED_COLUMNS:
-        if column not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
-            return False
-    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return row is not None and row[0] == str(SCHEMA_VERSION)
+    """Whether the database is at :data:`SCHEMA_VERSION` (nothing for ``create_schema`` to do)."""
+    return schema_version(conn) == SCHEMA_VERSION
 
 
-def create_schema(conn: sqlite3.Connection) -> None:
-    """Create every archive table (idempotent), upgrade older ones, record the schema version.
+def _refuse_newer(found: int | None) -> None:
+    if found is not None and found > SCHEMA_VERSION:
+        raise SchemaError(
+            f"the archive has schema version {found}, newer than this nianbao knows ({SCHEMA_VERSION}): upgrade nianbao"
+        )
 
-    Writes nothing when the schema is current (a reader of a busy or read-only archive may call it).
+
+def create_schema(conn: sqlite3.Connection) -> int | None:
+    """Create the archive tables in a new database, or upgrade an older archive in place.
+
+    Returns the version the database had (None for a new one).  Writes nothing when the schema
+    is current (a reader of a busy or read-only archive may call it); raises
+    :class:`SchemaError` for an archive of a newer version than this code.  A database with
+    tables but no version (never written by nianbao) goes through every migration.
     """
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if tables and schema_current(conn):
-        return
-    if tables:
-        _add_missing_columns(conn)
-    conn.executescript(DDL)
-    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-    conn.commit()
+    found = schema_version(conn)
+    if found == SCHEMA_VERSION:
+        return found
+    _refuse_newer(found)
+    db = database(conn)
+    with transaction(conn):
+        found = schema_version(conn)  # again, under the write lock: another process may have upgraded it
+        if found == SCHEMA_VERSION:
+            return found
+        _refuse_newer(found)
+        if found is None and not db.table_names():
+            ensure_version(db, SCHEMA_VERSION)  # a new database starts at the current version
+        else:
+            for migration in MIGRATIONS:
+                if migration.version > (found or 0):
+                    ensure_version(db, migration.version)
+                    if migration.steps is not None:
+                        migration.steps(db)
+        db.table("meta").upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+    return found

@@ -34,14 +34,12 @@ from archive.store import db
 from archive.store.ingest import IngestInput, IngestResult, doc_key, mark_removed, prepare_report, write_report
 from archive.store.paths import DB_NAME
 from archive.store.rebuild import (
-    EXTRA_PORTAL_STATS,
     ExchangeFacts,
     ReplayStats,
     apply_exchange,
     apply_listing,
     archive_lock,
     input_ref,
-    record_portal_stats,
     replay,
 )
 from archive.store.warc import WARC_SUBDIR, RecoveredFile, WarcWriter, WrittenExchange, WrittenRecord, recover, utc_now
@@ -159,13 +157,11 @@ class ArchiveSession:
 
     def portal_stats(self, run_id: int, portal: str, stats: dict) -> None:
         """Per-portal statistics of a run (``crawl_portal_stats``)."""
-        unknown = set(stats) - set(db.PORTAL_STAT_COLUMNS) - set(EXTRA_PORTAL_STATS)
-        if unknown:
-            raise ValueError(f"unknown portal statistics: {sorted(unknown)}")
+        db.check_portal_stats(stats)  # before the decision is written
         data = {"type": "portal_stats", "run_id": run_id, "portal": portal, "stats": stats}
         record = self._decision(f"urn:nianbao:run:{run_id}:portal:{portal}", data)
         with db.transaction(self.conn):
-            record_portal_stats(self.conn, run_id, portal, stats)
+            db.record_portal_stats(self.conn, run_id, portal, stats)
             self._index([record])
 
     def record_listing(
@@ -301,7 +297,7 @@ class ArchiveSession:
         attachments = [replace(a, fetched=ref["fetched"]) for a, ref in zip(attachments, refs)]
         data = {"type": "report", "portal": portal, "run_id": run_id, "page": page_ref, "attachments": refs}
         prepared = prepare_report(self.conn, page=page, attachments=attachments)
-        record = self._decision(page.url, data, data["page"]["fetched"])
+        record = self._decision(page.url, data, page_ref["fetched"])
         with db.transaction(self.conn):
             result = write_report(self.conn, prepared, portal=portal, run_id=run_id)
             self._index([record])

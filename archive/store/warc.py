@@ -26,7 +26,7 @@ import os
 import re
 import uuid
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -233,7 +233,7 @@ def _clean(value: str | bytes) -> str:
     return value.replace("\r", " ").replace("\n", " ")
 
 
-def _headers(headers: list[tuple[str | bytes, str | bytes]]) -> list[tuple[str, str]]:
+def _headers(headers: Sequence[tuple[str | bytes, str | bytes]]) -> list[tuple[str, str]]:
     return [(_clean(k).strip(), _clean(v).strip()) for k, v in headers]
 
 

@@ -20,7 +20,6 @@ from publish_fixtures import Server
 from archive.ops.monitors import MONITORS, alerts, health_sql, portal_health
 from archive.publish.prepare import prepare_for_serving
 from archive.store import db
-from archive.store.rebuild import record_portal_stats
 
 STATUS = [sys.executable, "-m", "archive", "status"]
 
@@ -43,7 +42,7 @@ class History:
             self.conn, list(per_portal), mode, started=f"2026-01-{len(self.runs()) + 1:02d}T03:17:00Z"
         )
         for pid, stats in per_portal.items():
-            record_portal_stats(self.conn, run_id, pid, {**OK, **stats})
+            db.record_portal_stats(self.conn, run_id, pid, {**OK, **stats})
         outcomes = {s.get("outcome", "ok") for s in per_portal.values()}
         db.finish_run(self.conn, run_id, {}, "ok" if "ok" in outcomes else "failed")
         return run_id

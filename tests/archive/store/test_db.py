@@ -64,31 +64,6 @@ def test_connect_creates_the_archive_database(tmp_path: Path, conn: sqlite3.Conn
     db.connect(tmp_path / "deep" / "dir" / "nianbao.db").close()
 
 
-def test_an_older_database_gets_the_new_columns(tmp_path: Path) -> None:
-    path = tmp_path / "old.db"
-    old = sqlite3.connect(path)
-    old.executescript(
-        """
-        CREATE TABLE snapshots (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, url TEXT NOT NULL,
-            fetched TEXT NOT NULL, last_seen TEXT, status INTEGER, content_type TEXT, length INTEGER,
-            warc_file TEXT NOT NULL, warc_offset INTEGER NOT NULL, warc_length INTEGER, warc_record_id TEXT,
-            portal TEXT, run_id INTEGER, kind TEXT, etag TEXT, last_modified TEXT, UNIQUE (url, sha256));
-        CREATE TABLE fetches (id INTEGER PRIMARY KEY, run_id INTEGER, portal TEXT, url TEXT NOT NULL,
-            at TEXT NOT NULL, status INTEGER, sha256 TEXT, snapshot_id INTEGER, revisit INTEGER DEFAULT 0,
-            not_modified INTEGER DEFAULT 0);
-        INSERT INTO snapshots(sha256, url, fetched, warc_file, warc_offset) VALUES ('ab', 'http://a.gov.cn/', '2020-01-01T00:00:00Z', 'warc/x.warc.gz', 0);
-        """
-    )
-    old.close()
-    conn = db.connect(path)
-    assert {"record_type", "payload_file", "payload_offset"} <= {
-        r[1] for r in conn.execute("PRAGMA table_info(snapshots)")
-    }
-    assert {"warc_record_id", "kind"} <= {r[1] for r in conn.execute("PRAGMA table_info(fetches)")}
-    assert rows(conn, "SELECT url, sha256, record_type FROM snapshots") == [("http://a.gov.cn/", "ab", None)]
-    conn.close()
-
-
 def test_transaction_rolls_back_and_nests(conn: sqlite3.Connection) -> None:
     with pytest.raises(RuntimeError):
         with db.transaction(conn):
