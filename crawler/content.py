@@ -1,5 +1,5 @@
 """Whether a document page is a report: its titles first, then — for a page in an annual-report
-column whose titles say nothing — its content (portals.md §6)."""
+column whose titles say nothing — its content (docs/portals.md §6)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 ``canonical_url``, is :mod:`archive.store.urls`).
 
 Pure functions over strings (no Scrapy), shared by the spiders, the middlewares and the tests.
-Report titles follow portals.md §6: a title names a year and 年度报告/年报/工作报告 and is not a
+Report titles follow docs/portals.md §6: a title names a year and 年度报告/年报/工作报告 and is not a
 通知/函/方案/制度/解读/意见 about the reports; a 政府工作报告 or 法治政府建设年度报告 is another kind of
 document, unless it sits in an annual-report column and says nothing else.
 """
@@ -125,7 +125,7 @@ def url_ext(url: str) -> str | None:
 
 
 def looks_like_detail_url(url: str) -> bool:
-    """URL shapes of detail pages of the CMS families in portals.md §2."""
+    """URL shapes of detail pages of the CMS families in docs/portals.md §2."""
     parts = urlsplit(url)
     path = parts.path
     if re.search(r"xxgkannualreport\.jsp$", path, re.I):

@@ -1,7 +1,7 @@
 """Finding the annual reports on a portal: disclosure areas, 年报 columns, sub-columns, pagers.
 
 Pure functions over a :class:`Page` (URL + decoded HTML); the spiders turn their results
-(:class:`Fetch`) into requests.  Vocabulary (portals.md §1): the **area** is the 政府信息公开 /
+(:class:`Fetch`) into requests.  Vocabulary (docs/portals.md §1): the **area** is the 政府信息公开 /
 政务公开 section; a **column** is an annual-report list (政府信息公开年报, 信息公开年报, 年度报告 …,
 path tokens ``zfxxgknb``, ``xxgknb``, ``ndbg`` …), possibly split into **sub-columns** by
 publisher, year or unit; a **detail** page holds one document.

@@ -24,7 +24,7 @@ import tomli_w
 
 DEFAULT_REGISTRY = Path(__file__).with_name("portals.toml")
 LEVELS = ("province", "city", "county", "town", "department")
-# spam mirrors that copy government report pages (portals.md §6, corpus excerpts): never crawled
+# spam mirrors that copy government report pages (docs/portals.md §6, corpus excerpts): never crawled
 KNOWN_MIRRORS = ("moonvisionstudio.com", "zwinkt.com", "eshutan.com", "btfghg.com", "021jzzz.com", "newton.com.tw",
                  "lfrdys.com", "williamhillcn.org", "6505pj.com")  # fmt: skip
 _ID_RE = re.compile(r"^\d{6}(?:\d{3})?(?:-[a-z0-9_]+)?$")

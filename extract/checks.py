@@ -1,4 +1,4 @@
-"""Consistency checks R1–R4 and R8 (report-format.md §7). Checks never change values."""
+"""Consistency checks R1–R4 and R8 (docs/report-format.md §7). Checks never change values."""
 
 from __future__ import annotations
 

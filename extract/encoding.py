@@ -1,4 +1,4 @@
-"""Decoding web pages: HTTP header, BOM, ``<meta charset>``, then sniffing (portals.md §5)."""
+"""Decoding web pages: HTTP header, BOM, ``<meta charset>``, then sniffing (docs/portals.md §5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Expand a :class:`SourceTable` with row/column spans into a full grid (report-format.md §8.3)."""
+"""Expand a :class:`SourceTable` with row/column spans into a full grid (docs/report-format.md §8.3)."""
 
 from __future__ import annotations
 

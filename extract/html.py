@@ -1,4 +1,4 @@
-"""HTML report pages → :class:`Document` (portals.md §3, report-format.md §8.6)."""
+"""HTML report pages → :class:`Document` (docs/portals.md §3, docs/report-format.md §8.6)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ SKIP_TAGS = {
     "svg",
     "template",
 }
-# Body containers of the CMS families (portals.md §3), most specific first.
+# Body containers of the CMS families (docs/portals.md §3), most specific first.
 CONTAINER_XPATHS = [
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_UEDITOR ')]",

@@ -50,7 +50,7 @@ def _flattened_tables(texts: list[str]) -> tuple[dict[str, int], dict[str, int]]
 
 
 def looks_like_report_title(title: str | None, require_disclosure: bool = True) -> bool:
-    """A title names a year and 年度报告/年报/工作报告 and is not a notice about reports (portals.md §6).
+    """A title names a year and 年度报告/年报/工作报告 and is not a notice about reports (docs/portals.md §6).
 
     With ``require_disclosure`` (default) it must also name disclosure (信息公开/政务公开 …): a
     政府工作报告 or a 统计年报 is another kind of report.  The crawler relaxes this inside an
@@ -106,7 +106,7 @@ def _gate_ocr_cells(cells: list, checks: list, ocr_wheres: set[str]) -> tuple[li
 
 
 def interpret(doc: Document, source: str, sha256: str, content_type: str | None = None) -> Report:
-    """Turn a carrier's :class:`Document` into the report of contract.md §3."""
+    """Turn a carrier's :class:`Document` into the report of docs/contract.md §3."""
     warnings: list[str] = list(doc.warnings)
     paragraphs = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
     tables = [(i, b) for i, b in enumerate(doc.blocks) if isinstance(b, SourceTable)]

@@ -1,4 +1,4 @@
-"""Label normalisation (report-format.md §9).
+"""Label normalisation (docs/report-format.md §9).
 
 ``normalise_label("（二）部分公开（区分处理的，只计这一情形，不计其他情形）")`` gives a
 :class:`Label` with ``text="部分公开"``, ``ordinal="(二)"`` and the annotation kept.
@@ -160,7 +160,7 @@ def split_enumerator(text: str) -> tuple[str | None, str | None, str]:
 
 
 def normalise_label(raw: str) -> Label:
-    """Normalise one label cell per report-format.md §9."""
+    """Normalise one label cell per docs/report-format.md §9."""
     return _normalise_label(raw) if len(raw) <= LABEL_MAX else _normalise_label.__wrapped__(raw)
 
 

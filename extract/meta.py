@@ -1,4 +1,4 @@
-"""Report metadata: title, organ, the year covered, publication date (report-format.md §8.7)."""
+"""Report metadata: title, organ, the year covered, publication date (docs/report-format.md §8.7)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ Two layers:
   a :class:`Document`, i.e. the page's metadata plus its body as a sequence of
   :class:`Paragraph` and :class:`SourceTable` blocks in reading order.  A source table keeps
   its cells with their row/column spans and a locator (``where``), nothing is interpreted yet.
-* the *report layer* — what the interpreter makes of a document, as in contract.md §3:
+* the *report layer* — what the interpreter makes of a document, as in docs/contract.md §3:
   :class:`Report` with :class:`Section`, :class:`Cell`, :class:`Check` and warnings.
 
 Every carrier only has to produce a :class:`Document`; the shared interpreter
@@ -124,7 +124,7 @@ class Document:
 
 @dataclass
 class Cell:
-    """One canonical value cell (contract.md §3)."""
+    """One canonical value cell (docs/contract.md §3)."""
 
     table: str
     row: str
@@ -141,7 +141,7 @@ class Cell:
 
 @dataclass
 class Check:
-    """One consistency check result (report-format.md §7)."""
+    """One consistency check result (docs/report-format.md §7)."""
 
     rule: str
     column: str
@@ -161,7 +161,7 @@ class Section:
 
 @dataclass
 class Report:
-    """The extraction of one document (contract.md §3)."""
+    """The extraction of one document (docs/contract.md §3)."""
 
     source: str
     sha256: str
@@ -184,7 +184,7 @@ class Report:
     pages: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of contract.md §3 (plus extra keys)."""
+        """The JSON object of docs/contract.md §3 (plus extra keys)."""
         return {
             "source": self.source,
             "sha256": self.sha256,

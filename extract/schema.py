@@ -1,4 +1,4 @@
-"""Canonical keys of contract.md §1 and the official labels of report-format.md §3–§4.
+"""Canonical keys of docs/contract.md §1 and the official labels of docs/report-format.md §3–§4.
 
 Labels are given as the official forms print them; matching goes through
 :func:`extract.labels.normalise_label`.

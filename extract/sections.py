@@ -1,4 +1,4 @@
-"""Sections 一 … 六 of a report (report-format.md §2), and the numbered parts of older reports."""
+"""Sections 一 … 六 of a report (docs/report-format.md §2), and the numbered parts of older reports."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Statistical tables → canonical cells (report-format.md §3–§5, §8).
+"""Statistical tables → canonical cells (docs/report-format.md §3–§5, §8).
 
 Two passes over every table of a document, in document order:
 
@@ -511,7 +511,7 @@ class Mapped:
 
 
 def decide_template(ev: Evidence, rows: list[DataRow], warnings: list[str]) -> tuple[str, dict[str, str]]:
-    """Report template from the labels (report-format.md §5)."""
+    """Report template from the labels (docs/report-format.md §5)."""
     per_table: dict[str, str] = {}
     a19, a21 = ev.active["2019"], ev.active["2021"]
     if a19 or a21:

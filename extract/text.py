@@ -1,6 +1,6 @@
 """Plain-text reports → :class:`Document`.
 
-Two table shapes are read (report-format.md §8.5; the seed report ``tests/fixtures/seed/xiyan-town-2019.txt``):
+Two table shapes are read (docs/report-format.md §8.5; the seed report ``tests/fixtures/seed/xiyan-town-2019.txt``):
 
 * *cell per line*: every cell starts with a tab at the beginning of a line, a line without the
   leading tab continues the previous cell (a label broken over lines), a blank line ends a row;

@@ -1,4 +1,4 @@
-"""Cell values (contract.md §2): numbers, blanks, signs, units, as published."""
+"""Cell values (docs/contract.md §2): numbers, blanks, signs, units, as published."""
 
 from __future__ import annotations
 

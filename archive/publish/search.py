@@ -1,4 +1,4 @@
-"""Chinese full-text search over the archive (search.md).
+"""Chinese full-text search over the archive (docs/search.md).
 
 One tokenizer serves index build and query time: NFKC, traditional-only characters folded to
 simplified, lower case; text splits into runs of CJK characters, of letters and of digits; a CJK

@@ -97,7 +97,7 @@ LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级", "tow
 
 @dataclass(frozen=True)
 class Rule:
-    """A consistency rule of report-format.md §7."""
+    """A consistency rule of docs/report-format.md §7."""
 
     rule: str
     zh: str

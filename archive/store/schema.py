@@ -1,4 +1,4 @@
-"""SQLite schema of the archive (contract.md §4 plus the operational tables) and its migrations.
+"""SQLite schema of the archive (docs/contract.md §4 plus the operational tables) and its migrations.
 
 The contract tables (`reports`, `cells`, `checks`, `snapshots`) keep their column names and
 meaning; columns may be added.  Timestamps are UTC text ``YYYY-MM-DDTHH:MM:SSZ``; those of
@@ -220,7 +220,7 @@ TABLES: tuple[Table, ...] = (
         ),
         added={"kind": 2, "warc_file": 2, "warc_offset": 2, "warc_record_id": 2},
     ),
-    # One row per report document version (contract.md §4).
+    # One row per report document version (docs/contract.md §4).
     Table(
         "reports",
         {

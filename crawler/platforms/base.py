@@ -1,4 +1,4 @@
-"""What a platform parser is: the list markup of one CMS family (portals.md §2)."""
+"""What a platform parser is: the list markup of one CMS family (docs/portals.md §2)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Guangdong 政务公开目录平台 (gkmlpt): an SPA whose lists come from
 ``GET …/gkmlpt/api/all/{catid}?page={n}&sid={sid}`` (JSON ``articles[]``,
 ``classify.post_count``); the 年报 categories are found in ``window._CONFIG.TREE`` (or the
-``#catid`` fragment of the link), portals.md §2.5.
+``#catid`` fragment of the link), docs/portals.md §2.5.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Hanweb 大汉 JCMS: ``/col/col{id}/index.html`` columns whose first records are embedded as
 ``<datastore>`` XML (CDATA) and whose further records come from **POST** ``dataproxy.jsp``
 with the page's jpage form; ``/art/…`` detail pages; the ``xxgkAnnualReport.jsp?area=&fbtime=``
-module (one page per unit and year), portals.md §2.3–2.4.
+module (one page per unit and year), docs/portals.md §2.3–2.4.
 """
 
 from __future__ import annotations

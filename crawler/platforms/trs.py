@@ -1,7 +1,7 @@
 """TRS WCM static lists: ``index.html``, ``index_1.html`` … from ``createPageHTML(N, cur, "index", "html")``.
 
 The pager is written by script, so there are no plain next links to follow; the page count and
-the file names come from the inline call (portals.md §2.1).  Newer templates pass the target
+the file names come from the inline call (docs/portals.md §2.1).  Newer templates pass the target
 element first and the record count last: ``createPageHTML('page_div', N, cur, 'index', 'html', R)``.
 """
 

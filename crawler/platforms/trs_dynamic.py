@@ -1,6 +1,6 @@
 """TRS "动静结合" lists (Fujian platform, list2.trsapi): page 1 static, the rest from the
 site's document search (``POST /fjdzapp/search`` with ``channelid``, ``classsql=chnlid=N``),
-portals.md §2.2.  Never stop at the static page: every page the record count implies is asked for.
+docs/portals.md §2.2.  Never stop at the static page: every page the record count implies is asked for.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ The spider is Scrapy callbacks only; the work is done by:
 Every page goes through the same steps: start pages and 政府信息公开 **area** pages are searched
 for **columns** and report links; a **list** page (column, sub-column, further page, API answer)
 yields detail candidates, its further pages and its sub-columns; a **detail** page that is a
-report (portals.md §6) is downloaded with its attachments and ingested.  After discovery,
+report (docs/portals.md §6) is downloaded with its attachments and ingested.  After discovery,
 archived reports no list showed are re-checked (404/410/soft 404 → ``removed_at``); after an
 incremental early stop only those that left the walked pages (the rest wait for ``--full``).
 """
@@ -433,7 +433,7 @@ class PortalSpider(scrapy.Spider):
         return self.run
 
     def page_of(self, response: Response) -> Page | None:
-        """The decoded page: HTTP header, BOM, ``<meta charset>``, then UTF-8/GB18030 sniffing (portals.md §5)."""
+        """The decoded page: HTTP header, BOM, ``<meta charset>``, then UTF-8/GB18030 sniffing (docs/portals.md §5)."""
         if not isinstance(response, TextResponse):
             return None
         ctype = content_type_of(response)

@@ -1,4 +1,4 @@
-"""Crawl hazards (portals.md §6) on real local portals: 503 then 200, 429 with Retry-After, a WAF
+"""Crawl hazards (docs/portals.md §6) on real local portals: 503 then 200, 429 with Retry-After, a WAF
 cookie challenge (HTTP 521), a 200 "访问受限" page, crawler traps, hung connections, a host that
 keeps failing, responses over the size cap."""
 

@@ -1,4 +1,4 @@
-"""Platform parsers and discovery on generated portal markup (:mod:`gen.trs`) and on markup built from portals.md."""
+"""Platform parsers and discovery on generated portal markup (:mod:`gen.trs`) and on markup built from docs/portals.md."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from crawler.detection import NOT_REPORT, REPORT, UNKNOWN, title_verdict
 REPORT_TITLES = [
     "平潭综合实验区2024年度政府信息公开工作年度报告",
     "西岩镇2019年政府信息公开工作年度报告",
-    "关于2022年政府信息公开工作的年度报告",  # portals.md: this one IS a report
+    "关于2022年政府信息公开工作的年度报告",  # docs/portals.md: this one IS a report
     "松阳县2018年信息公开年报",
     "某某局2018年政府信息公开年度工作报告",
     "某某县2020年政府信息公开重点工作年度报告",

@@ -18,7 +18,7 @@ from crawler.registry import (
     url_host,
 )
 
-# codes named in the brief and in portals.md / the corpus excerpts
+# codes named in the brief and in docs/portals.md / the corpus excerpts
 KNOWN = {
     "350128": ("平潭", "www.pingtan.gov.cn"),
     "430529": ("城步苗族自治县", None),

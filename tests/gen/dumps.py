@@ -110,7 +110,7 @@ PROSE_PARTS = (
     ("七、其他需要报告的事项",),
 )
 # Headings a reader cuts short: a part's heading ends at its first 事项/情况/措施 … word
-# ("四、审批事项及处理情况" is read as "四、审批事项", report-format.md §2).
+# ("四、审批事项及处理情况" is read as "四、审批事项", docs/report-format.md §2).
 HEADING_AS_READ = {"四、审批事项及处理情况": "四、审批事项"}
 _DEPARTMENT_WORK = (
     "主动公开了机构职能、办事指南、行政收费标准等信息",

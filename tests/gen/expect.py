@@ -8,7 +8,7 @@ from extract.schema import APPLICANT_KEYS, R3_LEAVES, REVIEW_ROWS
 
 
 def collapse(text: str) -> str:
-    """Whitespace collapsed as contract.md §2 says for ``raw`` (NBSP and U+3000 count as whitespace)."""
+    """Whitespace collapsed as docs/contract.md §2 says for ``raw`` (NBSP and U+3000 count as whitespace)."""
     return " ".join(text.split())
 
 

@@ -1,6 +1,6 @@
 """Pages of a TRS WCM portal in the Fujian "动静结合" shape, generated from seeds.
 
-The shapes are those such portals serve (see portals.md §2.2 and report-format.md §8):
+The shapes are those such portals serve (see docs/portals.md §2.2 and docs/report-format.md §8):
 
 * :func:`detail_page` — a report's detail page: the article component (title, 来源, 时间, the
   全真版/文字版 tabs), a ``div.TRS_Editor`` body written with UEditor (``tr.firstRow``, every

@@ -1,6 +1,6 @@
 """Render a :class:`SampleReport` the way offices write it: a Word document (DOCX).
 
-The tables follow the official merged layout of report-format.md §3–§4 (``w:gridSpan`` for
+The tables follow the official merged layout of docs/report-format.md §3–§4 (``w:gridSpan`` for
 column merges, ``w:vMerge`` for row merges, the narrow level-1 column holding
 ``三、本年度办理结果`` that prints as a vertical label, repeated header rows, caption rows
 ``第二十条第（一）项``).  The layout is first described as :class:`TableSpec` — HTML-like rows

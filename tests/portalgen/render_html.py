@@ -5,7 +5,7 @@
 * :func:`render_page` / :func:`render_standalone_page` — a minimal but realistic whole detail
   page (meta tags, ``<title>``, metadata box, the body inside a real content container), encoded
   in UTF-8 or a GB encoding with the charset declared in a meta tag and/or the HTTP header.
-* :class:`MarkupStyle` — independent switches (report-format.md §8, portals.md §3);
+* :class:`MarkupStyle` — independent switches (docs/report-format.md §8, docs/portals.md §3);
   :func:`random_style` draws any combination, :func:`realistic_style` draws from
   :data:`PRESETS`, styles modelled on real portals (for benchmarks).
 
@@ -208,7 +208,7 @@ def random_style(rng: random.Random) -> MarkupStyle:
     return MarkupStyle(**drawn, seed=rng.randrange(2**31))
 
 
-# Styles modelled on real pages (portals.md, report-format.md §8); realistic_style perturbs them.
+# Styles modelled on real pages (docs/portals.md, docs/report-format.md §8); realistic_style perturbs them.
 PRESETS: dict[str, MarkupStyle] = {
     # 平潭 2024 (TRS WCM + UEditor): <p>-wrapped cells, split header words, stray &nbsp;
     "trs_ueditor": MarkupStyle(

@@ -117,7 +117,7 @@ def grid(table: LTable) -> list[list[LCell | None]]:
 
 # ----------------------------------------------------------------------------- labels
 
-# Hubei 2019/2020 annotated labels (report-format.md §8.2); {prev}/{year} filled in.
+# Hubei 2019/2020 annotated labels (docs/report-format.md §8.2); {prev}/{year} filled in.
 _HUBEI_ROWS = {
     "规章": "（设区的市、自治州人民政府应提供相关数据）",
     "规范性文件": (
@@ -628,7 +628,7 @@ def _decorate(table: LTable, style: MarkupStyle) -> LTable:
     return table
 
 
-# Headings as other reports word them (report-format.md §2).
+# Headings as other reports word them (docs/report-format.md §2).
 HEADING_VARIANTS = {
     1: "一、工作基本情况",
     4: "四、因政府信息公开工作被申请行政复议和提起行政诉讼情况",

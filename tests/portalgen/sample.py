@@ -376,7 +376,7 @@ def generate_report(
     return report
 
 
-# Title wordings seen on portals (report-format.md §8.7, portals.md §6).
+# Title wordings seen on portals (docs/report-format.md §8.7, docs/portals.md §6).
 TITLE_FORMS = {
     "plain": "{name}{year}年政府信息公开工作年度报告",
     "niandu": "{name}{year}年度政府信息公开工作年度报告",

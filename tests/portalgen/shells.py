@@ -1,4 +1,4 @@
-"""Page shells of the demo portals, one set per CMS family (portals.md §2–§4).
+"""Page shells of the demo portals, one set per CMS family (docs/portals.md §2–§4).
 
 Pure string builders: they take already-rendered article bodies and plain data and return whole
 HTML documents with the chrome, meta tags, metadata boxes, list markup and pagination scripts of
@@ -108,7 +108,7 @@ def charset_tag(charset: str | None) -> str:
 
 
 def government_meta(chrome: Chrome, doc: DetailDoc, *, trs_ids: bool) -> str:
-    """The 政府网站发展指引 meta set of a detail page (portals.md §3)."""
+    """The 政府网站发展指引 meta set of a detail page (docs/portals.md §3)."""
     meta = [
         ("SiteName", chrome.site_name),
         ("SiteDomain", chrome.domain),
@@ -581,7 +581,7 @@ def hanweb_record(title: str, href: str, date: str) -> str:
 
 
 def hanweb_form_fields(webid: str, columnid: str, unitid: str, webname: str) -> list[tuple[str, str]]:
-    """The form a jpage page posts to ``dataproxy.jsp`` (portals.md §2.3), in page order."""
+    """The form a jpage page posts to ``dataproxy.jsp`` (docs/portals.md §2.3), in page order."""
     return [
         ("col", "1"),
         ("appid", "1"),

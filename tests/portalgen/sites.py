@@ -1,7 +1,7 @@
 """Demo and test portal sites: site models, one builder per CMS family, hazards, mutations.
 
 A :class:`Site` holds documents (reports and the other items of the annual-report columns),
-places them in the URL layout of its CMS family (portals.md §2) and answers requests through
+places them in the URL layout of its CMS family (docs/portals.md §2) and answers requests through
 :meth:`Site.handle`; :mod:`portalgen.portal` serves it over HTTP on 127.0.0.1.  Every site is
 deterministic for a given family and seed.
 
@@ -394,7 +394,7 @@ def unit_code(name: str, region: str) -> str:
 
 
 def report_title(short: str, year: int, style: str) -> str:
-    """Title variants that are all reports (portals.md §6)."""
+    """Title variants that are all reports (docs/portals.md §6)."""
     return {
         "plain": f"{short}{year}年政府信息公开工作年度报告",
         "niandu": f"{short}{year}年度政府信息公开工作年度报告",

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "extract",
         help="extract tables, sections and checks from one report (file or URL)",
         description="Extract one report document (HTML, text, PDF, DOCX, DOC, WPS, XLS/XLSX) and print "
-        "the canonical cells, sections and checks (contract.md §3).",
+        "the canonical cells, sections and checks (docs/contract.md §3).",
     )
     p.add_argument("source", metavar="PATH_OR_URL", help="a local file, '-' for standard input, or an http(s) URL")
     p.add_argument("--format", choices=("json", "table"), default="json", help="output format (default: json)")

@@ -1,4 +1,4 @@
-"""Chinese full-text search (search.md): tokenizer, query rewrite, snippet, index, Datasette."""
+"""Chinese full-text search (docs/search.md): tokenizer, query rewrite, snippet, index, Datasette."""
 
 from __future__ import annotations
 
