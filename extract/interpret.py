@@ -7,7 +7,7 @@ from datetime import date
 
 from extract.checks import run_checks
 from extract.labels import is_caption, squash
-from extract.meta import choose_organ, choose_title, year_from_text, year_from_title
+from extract.meta import choose_organ, choose_title, find_year
 from extract.model import Document, FlattenedTable, ImageBlock, Paragraph, Report, SourceTable
 from extract.schema import APPLICANT_KEYS, REVIEW_ROWS
 from extract.sections import split_sections
@@ -147,8 +147,8 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
 
     title = choose_title([doc.title, *doc.title_candidates], paragraphs)
     full_text = "\n".join(paragraphs)
-    year = year_from_title(title) or year_from_text(full_text)
     published = doc.published
+    year, year_source = find_year(title, full_text, published)
     if year is None and published:
         year = date.fromisoformat(published).year - 1
         warnings.append(f"year covered not stated; taken as the publication year − 1 ({year})")
@@ -212,6 +212,7 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
         title=title,
         organ=organ,
         year=year,
+        year_source=year_source,
         published=published,
         sections=sections,
         cells=cells,
