@@ -75,7 +75,8 @@ def read_line_tables(blocks: list[Block]) -> tuple[list[Block], list[str], set[s
             i += 1
             continue
         s = squash(block.text)
-        nxt = squash(blocks[i + 1].text) if i + 1 < n and isinstance(blocks[i + 1], Paragraph) else ""
+        after = blocks[i + 1] if i + 1 < n else None
+        nxt = squash(after.text) if isinstance(after, Paragraph) else ""
         zone = _start_zone(s, nxt)
         if zone is None:
             out.append(block)

@@ -383,9 +383,9 @@ def organ_from_opening(text: str) -> str | None:
             name = _name_in(m.group("t"), text)
             if name:
                 return name
-    m = _COMPILED_BY_RE.search(head)
-    if m:
-        name = _real_organ(m.group("o"))
+    compiled = _COMPILED_BY_RE.search(head)
+    if compiled:
+        name = _real_organ(compiled.group("o"))
         if name and _ORGAN_LINE_RE.match(name):
             return organ_in_text(name, text)
     return None

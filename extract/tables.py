@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from extract.grid import Placed, RowView, covering, expand
 from extract.labels import Label, collapse_ws, is_caption, normalise_label, split_glued, squash
 from extract.model import Cell, SourceTable
-from extract.spelling import closest
 from extract.schema import ACTIVE_SUBTABLES, APPLICANT_KEYS, APPLICATION_ROWS_2021, REVIEW_COLUMNS, REVIEW_ROWS
+from extract.spelling import closest
 from extract.values import parse_value
 from extract.vocab import (
     ACTIVE_COL_KEYWORDS,
@@ -637,11 +637,11 @@ def resolve_app_row(
         if leaf is None and len(t) >= 4:
             leaf = keyword_match(t, APP_LEAF_KEYWORDS)
         if leaf is None:
-            hit = closest(t, APP_SPELLING_BY_GROUP.get(group or "", APP_SPELLING_ALL))
-            if hit:
-                leaf = hit[0]
+            near = closest(t, APP_SPELLING_BY_GROUP.get(group or "", APP_SPELLING_ALL))
+            if near:
+                leaf = near[0]
                 if spelt is not None:
-                    spelt.append((_seg, hit[1]))
+                    spelt.append((_seg, near[1]))
         if leaf:
             key = leaf
             shown.append(cell)
@@ -825,9 +825,9 @@ class TableMapper:
             return ACTIVE_COL_LABELS[cands[0]][0]
         if "处理决定" in lab.text:
             return "decisions"
-        hit = keyword_match(lab.text, ACTIVE_COL_KEYWORDS)
-        if hit:
-            return hit
+        word = keyword_match(lab.text, ACTIVE_COL_KEYWORDS)
+        if word:
+            return word
         spelt = closest(lab.text, ACTIVE_COL_SPELLING)
         if spelt and (not expected or spelt[0] in [k for k, _ in expected]):
             return spelt[0]
