@@ -20,8 +20,12 @@ _FLATTENED = {
     "active_disclosure": re.compile(
         r"信息内容(本年|上一年|采购)|本年新制作数量本年新公开数量|本年制发件数本年废止件数|第二十条第\(?一\)?项信息内容"
     ),
-    "applications": re.compile(r"申请人情况自然人|自然人法人或其他组织|商业企业科研机构"),
-    "review_litigation": re.compile(r"结果维持结果纠正|行政复议行政诉讼结果维持"),
+    # the header words glued, or (header lost) a row label with the digits of its seven cells
+    "applications": re.compile(
+        r"申请人情况自然人|自然人法人或其他组织|商业企业科研机构|"
+        r"(?:本年新收政府信息公开申请数量|上年结转政府信息公开申请数量|结转下年度继续办理|予以公开)[-—/\d]{5,}"
+    ),
+    "review_litigation": re.compile(r"结果维持结果纠正|行政复议行政诉讼结果维持|行政诉讼情况[-—/\d]{10,}"),
     "legacy_indicators": re.compile(r"指标名称计量单位|统计指标单位|指标名称单位"),
 }
 _MARKERS_2021 = re.compile(
@@ -115,6 +119,8 @@ def _is_prose_table(table: SourceTable) -> bool:
     texts = [c.text for row in table.rows for c in row if c.text and c.text.strip()]
     if not texts or any(parse_value(t).kind == "number" for t in texts):
         return False
+    if len(table.rows) == 1 and len(table.rows[0]) == 1 and not is_caption(texts[0]):
+        return True  # one cell: a box round text (a heading, a paragraph)
     prose = sum(len(t) for t in texts if _SENTENCE_RE.search(t) or len(t) > 60)
     return prose >= 0.5 * sum(len(t) for t in texts) and prose >= 40
 

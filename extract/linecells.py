@@ -26,7 +26,15 @@ from extract.model import Block, FlattenedTable, Paragraph, SourceCell, SourceTa
 from extract.schema import ACTIVE_SUBTABLES, APPLICANT_COLUMNS, REVIEW_COLUMNS
 from extract.spelling import closest
 from extract.values import parse_value
-from extract.vocab import ACTIVE_ROW_LABELS, ACTIVE_ROW_SPELLING
+from extract.vocab import (
+    ACTIVE_ROW_LABELS,
+    ACTIVE_ROW_SPELLING,
+    APP_GROUPS,
+    APP_LEAF_LABELS,
+    APP_LEVEL1_GROUP,
+    APP_LEVEL1_ROWS,
+    APP_SPELLING_ALL,
+)
 
 ACTIVE, APPS, REVIEW = "active_disclosure", "applications", "review_litigation"
 MIN_LINES = 6
@@ -180,11 +188,16 @@ def _parse_active(run: _Run, index: int) -> tuple[list[Block], str | None]:
         for g, (labels, values) in enumerate(groups):
             if g == 0:
                 # header lines, then the first row's label: its longest suffix that names a row
-                cut = next((c for c in range(len(labels)) if _row_key("".join(labels[c:]))), None)
+                cut = next(
+                    (c for c in range(len(labels)) if _row_key(labels[c]) or _row_key("".join(labels[c:]))), None
+                )
                 if cut is None:
                     cut = len(labels) - 1 if values else len(labels)
                 header_text += "".join(labels[:cut])
                 labels = labels[cut:]
+            # rows whose only cell was blank left no value line: each label naming a row is a row
+            while len(labels) > 1 and _row_key(labels[0]) and _row_key("".join(labels[1:])):
+                rows.append([labels.pop(0)])
             if labels:
                 rows.append(["".join(labels), *values])
             elif values:
@@ -198,6 +211,9 @@ def _parse_active(run: _Run, index: int) -> tuple[list[Block], str | None]:
         for row in rows:
             if len(row) > 1 and len(row) - 1 != len(columns):
                 return [], f"row {row[0]!r} has {len(row) - 1} values for {len(columns)} columns"
+        if any(_is_value(x) for x in run.lines):
+            # a row without a value line beside rows with values: all its cells are blank
+            rows = [row if len(row) > 1 or not _row_key(row[0]) else [*row, *[""] * len(columns)] for row in rows]
         caption = f"第二十条第（{item}）项"
         head = ["信息内容", *columns] if header_text or rows else ["信息内容"]
         tables.append(_table([[caption], head, *rows], index + k))
@@ -227,8 +243,16 @@ def _parse_apps(run: _Run, index: int) -> tuple[list[Block], str | None]:
     header = ["申请人情况", *[label for _, label in APPLICANT_COLUMNS]]
     rows: list[list[str]] = [header]
     pending = ""
+    any_values = any(_is_value(x) for x in run.lines[start:])
     for labels, values in _groups(run.lines[start:]):
+        while any_values and len(labels) > 1 and _is_app_row(pending + labels[0]):
+            rows.append([pending + labels.pop(0), *[""] * len(APPLICANT_COLUMNS)])  # all cells blank
+            pending = ""
         label = pending + "".join(labels)
+        if not values and any_values and labels and _is_app_row(labels[-1]):
+            rows.append([label, *[""] * len(APPLICANT_COLUMNS)])  # a row whose cells are all blank
+            pending = ""
+            continue
         if not values:
             pending = label
             continue
@@ -241,6 +265,14 @@ def _parse_apps(run: _Run, index: int) -> tuple[list[Block], str | None]:
     if pending and len(rows) > 1:
         rows.append([pending])
     return [_table(rows, index)], None
+
+
+def _is_app_row(label: str) -> bool:
+    """A label naming a row of 三 (not a group such as 三、本年度办理结果 or （三）不予公开)."""
+    t = normalise_label(label).text
+    if t in APP_GROUPS or t == APP_LEVEL1_GROUP or not t:
+        return False
+    return t in APP_LEAF_LABELS or t in APP_LEVEL1_ROWS or closest(t, APP_SPELLING_ALL) is not None
 
 
 def _parse_review(run: _Run, index: int) -> tuple[list[Block], str | None]:

@@ -106,6 +106,11 @@ def _title_lines(paragraphs: list[str], limit: int) -> list[str]:
     "工作年度报告" are one title each.
     """
     lines = [_FIELD_TAIL_RE.sub("", _FIELD_PREFIX_RE.sub("", p.strip())).strip("|｜ ") for p in paragraphs[:limit]]
+    return _join_broken(lines)
+
+
+def _join_broken(lines: list[str]) -> list[str]:
+    """``lines`` with every title broken over two consecutive lines added, joined, before its first part."""
     out: list[str] = []
     for i, line in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
@@ -128,6 +133,7 @@ def choose_title(candidates: list[str | None], paragraphs: list[str]) -> str | N
         t = clean_title(_unquote(_FIELD_TAIL_RE.sub("", _FIELD_PREFIX_RE.sub("", c.strip()))))
         if t:
             cleaned.append(t)
+    cleaned = _join_broken(cleaned)
     lines = _title_lines(paragraphs, 12)
     # a title without its organ ("2022年政府信息公开工作年度报告") under which the organ is printed
     for need_year in (True, False):
@@ -148,9 +154,11 @@ def _with_organ(title: str, lines: list[str]) -> str:
     """A bare title ("2022年政府信息公开工作年度报告") completed by the body's "organ + title" line."""
     if not re.match(r"^(?:19|20)\d{2}\s*年", title):
         return title
-    for line in lines:
+    for i, line in enumerate(lines):
         if line != title and line.endswith(title) and _ORGAN_LINE_RE.match(line[: -len(title)]):
             return line
+        if line == title and i + 1 < len(lines) and _ORGAN_LINE_RE.match(lines[i + 1]) and _real_organ(lines[i + 1]):
+            return lines[i + 1] + title  # the organ printed under the bare title
     return title
 
 

@@ -2,7 +2,7 @@
 
 "2.其他法律行政止公开" (characters missing) is the row 其他法律行政法规禁止公开: a label that matches
 no canonical label exactly is read as the one it is closest to by edit distance, but only when
-that one is close (a quarter of its length at most) and clearly closer than any other row
+that one is close (three characters in ten at most) and clearly closer than any other row
 (a margin of two edits over the runner-up; one when a single edit separates it from its label).  Short labels (under four characters) are never
 guessed, so rows beyond the template (行政检查, 行政确认) stay ``extra:`` rows.
 """
@@ -14,6 +14,7 @@ from functools import lru_cache
 
 MIN_LENGTH = 4
 MARGIN = 2
+SHARE = 0.3  # at most this share of the label's characters may differ
 
 
 def distance(a: str, b: str, limit: int | None = None) -> int:
@@ -60,6 +61,6 @@ def _closest(text: str, labels: tuple[tuple[str, str], ...]) -> tuple[str, str] 
     ranked = sorted(best.items(), key=lambda kv: kv[1][0])
     key, (d1, label) = ranked[0]
     d2 = ranked[1][1][0] if len(ranked) > 1 else len(text) + len(label)
-    if d1 == 0 or d1 > max(1, len(label) // 4) or d2 - d1 < (1 if d1 == 1 else MARGIN):
+    if d1 == 0 or d1 > max(1, round(len(label) * SHARE)) or d2 - d1 < (1 if d1 == 1 else MARGIN):
         return None
     return key, label

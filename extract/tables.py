@@ -636,8 +636,10 @@ def resolve_app_row(
             leaf = next((v for k, v in APP_LEAF_LABELS.items() if len(k) >= 4 and t.startswith(k)), None)
         if leaf is None and len(t) >= 4:
             leaf = keyword_match(t, APP_LEAF_KEYWORDS)
+            if leaf and spelt is not None:
+                spelt.append((_seg, _canonical_app_label(leaf)))
         if leaf is None:
-            near = closest(t, APP_SPELLING_BY_GROUP.get(group or "", APP_SPELLING_ALL))
+            near = closest(t, APP_SPELLING_BY_GROUP.get(group or "", APP_SPELLING_ALL)) or closest(t, APP_SPELLING_ALL)
             if near:
                 leaf = near[0]
                 if spelt is not None:
@@ -705,7 +707,9 @@ class TableMapper:
         self.cells.append(Cell(table, row, col, value, parsed.raw, unit, label, p.cell.where))
 
     def _misspelt(self, section: str, label: str, canonical: str) -> None:
-        self.warnings.append(f"misspelt label {collapse_ws(label)!r} in section {section} read as {canonical!r}")
+        self.warnings.append(
+            f"label {collapse_ws(label)!r} in section {section} read as {canonical!r} (misspelt or reworded)"
+        )
 
     def _unmapped(self, what: str, values: list[Placed]) -> None:
         """Warn about a row whose values cannot be given columns (never guessed), naming them."""

@@ -187,7 +187,7 @@ def _draw_table(w: _Writer, table: LTable, look: str, filled: bool) -> None:
         xs.append(xs[-1] + width)
     # row heights from the wrapped text of single-row cells
     heights = []
-    for r, row in enumerate(cells):
+    for row in cells:
         lines = 1
         for c, cell in enumerate(row):
             if cell is None or cell.rowspan > 1 or (c > 0 and row[c - 1] is cell):
@@ -275,9 +275,11 @@ def _draw_vertical(page: _Page, text: str, x0: float, x1: float, top: float, bot
             y += size
 
 
-def draw_report(report: SampleReport, look: str = "wps", seed: int = 0, frame: bool = False) -> bytes:
+def draw_report(
+    report: SampleReport, look: str = "wps", seed: int = 0, frame: bool = False, relabel: dict[str, str] | None = None
+) -> bytes:
     """``report`` as a PDF drawn in ``look`` (:data:`LOOKS`); ``frame`` frames every page (prose then
-    reads as a ruled box)."""
+    reads as a ruled box); ``relabel`` prints labels otherwise (misspelt: official text → printed)."""
     if look not in LOOKS:
         raise ValueError(f"unknown look {look!r}; choose one of {LOOKS}")
     rng = random.Random(seed)
@@ -290,5 +292,13 @@ def draw_report(report: SampleReport, look: str = "wps", seed: int = 0, frame: b
             kind = block.kind
             w.paragraph(block.text, indent=kind not in ("heading", "signature"), centre=False)
         else:
+            for row in block.rows:
+                for cell in row:
+                    if cell.key is None and relabel:
+                        text = cell.text
+                        for old, printed in relabel.items():
+                            text = text.replace(old, printed)
+                        if text != cell.text:
+                            cell.lines = [text]
             _draw_table(w, block, look, filled)
     return w.bytes()
