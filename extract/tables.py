@@ -523,12 +523,12 @@ def decide_template(ev: Evidence, rows: list[DataRow], warnings: list[str]) -> t
     a19, a21 = ev.active["2019"], ev.active["2021"]
     if a19 or a21:
         per_table[ACTIVE] = "2021" if a21 > a19 else "2019"
-        if a19 and a21:
+        # a stray marker (one wording of the other form among many) does not make a mixed table
+        if min(a19, a21) >= 2 and 3 * min(a19, a21) >= max(a19, a21):
             warnings.append(f"mixed template: section 二 has 2019 markers ({a19}) and 2021 markers ({a21})")
     # applications: 2021 leaves or （六） spanning rows → 2021; （六）其他处理 carrying values → 2019
-    app21 = any(r.zone == APPS and _app_leaf_key(r) in APP_2021_LEAVES for r in rows) or any(
-        r.zone == APPS and r.app_group_spans for r in rows
-    )
+    leaves21 = any(r.zone == APPS and _app_leaf_key(r) in APP_2021_LEAVES for r in rows)
+    app21 = leaves21 or any(r.zone == APPS and r.app_group_spans for r in rows)
     app19 = any(
         r.zone == APPS
         and r.values
@@ -541,7 +541,9 @@ def decide_template(ev: Evidence, rows: list[DataRow], warnings: list[str]) -> t
     ev.apps["2021" if app21 else "2019"] += int(app21 or app19)
     if ACTIVE in per_table:
         template = per_table[ACTIVE]
-        if APPS in per_table and per_table[APPS] != template:
+        # 三's verdict counts against 二's only on its labels (a 2021 leaf, or （六） carrying values),
+        # not on a merged cell alone
+        if APPS in per_table and per_table[APPS] != template and (leaves21 or app19):
             warnings.append(
                 f"mixed template: section 二 is {per_table[ACTIVE]}, section 三 is {per_table[APPS]}; keeping {template}"
             )
