@@ -47,6 +47,9 @@ _SECTION_HEADING = re.compile(
 )
 
 
+_MARKER_HINT = re.compile(r"二十条|信息内容|信息內容|勾稽|申请人|申請人|复议|復議")
+
+
 @dataclass
 class _Run:
     zone: str
@@ -82,9 +85,13 @@ def read_line_tables(blocks: list[Block]) -> tuple[list[Block], list[str], set[s
             out.append(block)
             i += 1
             continue
+        if len(block.text) > MAX_CELL or not _MARKER_HINT.search(block.text):
+            out.append(block)  # cheap test first: most paragraphs are prose
+            i += 1
+            continue
         s = squash(block.text)
         after = blocks[i + 1] if i + 1 < n else None
-        nxt = squash(after.text) if isinstance(after, Paragraph) else ""
+        nxt = squash(after.text) if isinstance(after, Paragraph) and s == "行政复议" else ""
         zone = _start_zone(s, nxt)
         if zone is None:
             out.append(block)
