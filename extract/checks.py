@@ -1,4 +1,9 @@
-"""Consistency checks R1–R4 and R8 (docs/report-format.md §7). Checks never change values."""
+"""Consistency checks R1–R4 and R8 (docs/report-format.md §7). Checks never change values.
+
+A check whose cells are missing (a leaf row for R3, a total for R2 …) is not skipped: it is
+kept as *not checkable* — ``ok`` None, ``expected``/``actual`` None and ``detail`` naming what is
+missing — so a report with a lost row never looks clean.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,12 @@ def _clean(v):
     return v
 
 
+def _not_checkable(rule: str, column: str, table: str, what: str, missing: list[str]) -> Check:
+    """A check that cannot run because cells it needs are missing: ``ok`` None, the reason in ``detail``."""
+    shown = ", ".join(missing[:6]) + (f" … ({len(missing)} in all)" if len(missing) > 6 else "")
+    return Check(rule, column, None, None, None, table, f"not checkable: {what} {shown} missing")
+
+
 def run_checks(cells: list[Cell], template: str, organ: str | None = None) -> tuple[list[Check], list[str]]:
     """Checks for the cells of one report; returns (checks, warnings)."""
     checks: list[Check] = []
@@ -44,7 +55,9 @@ def run_checks(cells: list[Cell], template: str, organ: str | None = None) -> tu
         # R1: new_received + carried_over = total + carried_forward
         for col in APPLICANT_KEYS:
             rows = ("new_received", "carried_over", "total", "carried_forward")
-            if not all(has("applications", r, col) for r in rows):
+            missing = [r for r in rows if not has("applications", r, col)]
+            if missing:
+                checks.append(_not_checkable("R1", col, "applications", "row", missing))
                 continue
             left = _num(val("applications", "new_received", col)) + _num(val("applications", "carried_over", col))
             right = _num(val("applications", "total", col)) + _num(val("applications", "carried_forward", col))
@@ -55,9 +68,9 @@ def run_checks(cells: list[Cell], template: str, organ: str | None = None) -> tu
             if c.row not in rows_present:
                 rows_present.append(c.row)
         for row in rows_present:
-            if not has("applications", row, "total") or not all(
-                has("applications", row, col) for col in APPLICANT_KEYS[:-1]
-            ):
+            missing = [col for col in APPLICANT_KEYS if not has("applications", row, col)]
+            if missing:
+                checks.append(_not_checkable("R2", row, "applications", "column", missing))
                 continue
             parts = sum(_num(val("applications", row, col)) for col in APPLICANT_KEYS[:-1])
             total = _num(val("applications", row, "total"))
@@ -70,10 +83,9 @@ def run_checks(cells: list[Cell], template: str, organ: str | None = None) -> tu
         )
         leaves = R3_LEAVES.get(tpl, R3_LEAVES["2021"])
         for col in APPLICANT_KEYS:
-            if not has("applications", "total", col):
-                continue
-            present = [leaf for leaf in leaves if has("applications", leaf, col)]
-            if len(present) != len(leaves):
+            missing = [r for r in ("total", *leaves) if not has("applications", r, col)]
+            if missing:
+                checks.append(_not_checkable("R3", col, "applications", "row", missing))
                 continue
             s = sum(_num(val("applications", leaf, col)) for leaf in leaves)
             total = _num(val("applications", "total", col))
@@ -85,9 +97,9 @@ def run_checks(cells: list[Cell], template: str, organ: str | None = None) -> tu
     elif rev_cells:
         parts_cols = [c for c, _ in REVIEW_COLUMNS if c != "total"]
         for row, _ in REVIEW_ROWS:
-            if not has("review_litigation", row, "total") or not all(
-                has("review_litigation", row, c) for c in parts_cols
-            ):
+            missing = [c for c, _ in REVIEW_COLUMNS if not has("review_litigation", row, c)]
+            if missing:
+                checks.append(_not_checkable("R4", row, "review_litigation", "column", missing))
                 continue
             s = sum(_num(val("review_litigation", row, c)) for c in parts_cols)
             total = _num(val("review_litigation", row, "total"))

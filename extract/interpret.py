@@ -7,19 +7,25 @@ from datetime import date
 
 from extract.checks import run_checks
 from extract.labels import is_caption, squash
-from extract.meta import choose_organ, choose_title, year_from_text, year_from_title
+from extract.linecells import read_line_tables
+from extract.meta import choose_organ, choose_title, find_year
 from extract.model import Document, FlattenedTable, ImageBlock, Paragraph, Report, SourceTable
 from extract.schema import APPLICANT_KEYS, REVIEW_ROWS
 from extract.sections import split_sections
 from extract.tables import interpret_tables
+from extract.values import parse_value
 
 # A statistical table whose cell boundaries were lost: header words glued together.
 _FLATTENED = {
     "active_disclosure": re.compile(
         r"信息内容(本年|上一年|采购)|本年新制作数量本年新公开数量|本年制发件数本年废止件数|第二十条第\(?一\)?项信息内容"
     ),
-    "applications": re.compile(r"申请人情况自然人|自然人法人或其他组织|商业企业科研机构"),
-    "review_litigation": re.compile(r"结果维持结果纠正|行政复议行政诉讼结果维持"),
+    # the header words glued, or (header lost) a row label with the digits of its seven cells
+    "applications": re.compile(
+        r"申请人情况自然人|自然人法人或其他组织|商业企业科研机构|"
+        r"(?:本年新收政府信息公开申请数量|上年结转政府信息公开申请数量|结转下年度继续办理|予以公开)[-—/\d]{5,}"
+    ),
+    "review_litigation": re.compile(r"结果维持结果纠正|行政复议行政诉讼结果维持|行政诉讼情况[-—/\d]{10,}"),
     "legacy_indicators": re.compile(r"指标名称计量单位|统计指标单位|指标名称单位"),
 }
 _MARKERS_2021 = re.compile(
@@ -105,17 +111,53 @@ def _gate_ocr_cells(cells: list, checks: list, ocr_wheres: set[str]) -> tuple[li
     return out, kept
 
 
+_SENTENCE_RE = re.compile(r"[。；！？]")
+
+
+def _is_prose_table(table: SourceTable) -> bool:
+    """A table used for layout: no cell holds a number, and its cells hold sentences."""
+    texts = [c.text for row in table.rows for c in row if c.text and c.text.strip()]
+    if not texts or any(parse_value(t).kind == "number" for t in texts):
+        return False
+    if len(table.rows) == 1 and len(table.rows[0]) == 1 and not is_caption(texts[0]):
+        return True  # one cell: a box round text (a heading, a paragraph)
+    prose = sum(len(t) for t in texts if _SENTENCE_RE.search(t) or len(t) > 60)
+    return prose >= 0.5 * sum(len(t) for t in texts) and prose >= 40
+
+
+def _prose_tables_as_text(blocks: list) -> list:
+    """Prose a carrier saw as a table (a page frame, a layout table, text without ruling lines
+    in columns) back into paragraphs, in reading order: the sections come from the text flow."""
+    out: list = []
+    for block in blocks:
+        if isinstance(block, SourceTable) and not block.ocr and _is_prose_table(block):
+            for row in block.rows:
+                for cell in row:
+                    for line in (cell.text or "").split("\n"):
+                        if line.strip():
+                            out.append(Paragraph(" ".join(line.split()), where=cell.where))
+        elif isinstance(block, FlattenedTable) and not any(rx.search(squash(block.text)) for rx in _FLATTENED.values()):
+            out.extend(Paragraph(line.strip(), where=block.where) for line in block.text.split("\n") if line.strip())
+        else:
+            out.append(block)
+    return out
+
+
 def interpret(doc: Document, source: str, sha256: str, content_type: str | None = None) -> Report:
     """Turn a carrier's :class:`Document` into the report of docs/contract.md §3."""
     warnings: list[str] = list(doc.warnings)
-    paragraphs = [b.text for b in doc.blocks if isinstance(b, Paragraph)]
-    tables = [(i, b) for i, b in enumerate(doc.blocks) if isinstance(b, SourceTable)]
     last = doc.blocks[-1] if doc.blocks else None
+    # the text flow: prose laid out in tables is text; tables printed one cell per line are tables
+    blocks = _prose_tables_as_text(doc.blocks)
+    blocks, line_warnings, line_warned = read_line_tables(blocks)
+    warnings += line_warnings
+    paragraphs = [b.text for b in blocks if isinstance(b, Paragraph)]
+    tables = [(i, b) for i, b in enumerate(blocks) if isinstance(b, SourceTable)]
     truncated = next((i for i, t in tables if t is last), None) if doc.carrier == "html" else None
     # a 第二十条第（X）项 caption printed as a paragraph right before a table
     captions: dict[int, str] = {}
-    for i, block in enumerate(doc.blocks[1:], 1):
-        prev = doc.blocks[i - 1]
+    for i, block in enumerate(blocks[1:], 1):
+        prev = blocks[i - 1]
         if isinstance(block, SourceTable) and isinstance(prev, Paragraph) and len(prev.text) <= 20:
             item = is_caption(prev.text)
             if item:
@@ -127,11 +169,11 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
     table_warnings = list(mapped.warnings)
 
     # tables whose boundaries were lost (text dumps, PDFs without ruling lines)
-    flat_texts = paragraphs + [b.text for b in doc.blocks if isinstance(b, FlattenedTable)]
+    flat_texts = paragraphs + [b.text for b in blocks if isinstance(b, FlattenedTable)]
     flattened, flat_markers = _flattened_tables(flat_texts)
     with_cells = {c.table for c in cells}
     for table in sorted(flattened):
-        if table not in with_cells:
+        if table not in with_cells and table not in line_warned:
             warnings.append(
                 f"table {table} is published without cell boundaries (digits of neighbouring cells run together); "
                 "no cells emitted for it"
@@ -147,8 +189,8 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
 
     title = choose_title([doc.title, *doc.title_candidates], paragraphs)
     full_text = "\n".join(paragraphs)
-    year = year_from_title(title) or year_from_text(full_text)
     published = doc.published
+    year, year_source = find_year(title, full_text, published)
     if year is None and published:
         year = date.fromisoformat(published).year - 1
         warnings.append(f"year covered not stated; taken as the publication year − 1 ({year})")
@@ -160,7 +202,7 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
     organ = choose_organ(title, full_text, paragraphs, doc.meta)
 
     # OCR cells are only kept when R1–R4 pass
-    ocr_wheres = {c.where for i, t in tables if t.ocr for row in t.rows for c in row}
+    ocr_wheres = {c.where for _i, t in tables if t.ocr for row in t.rows for c in row}
     checks, check_warnings = run_checks(cells, template, organ)
     if ocr_wheres and any(c.where in ocr_wheres for c in cells):
         cells, kept = _gate_ocr_cells(cells, checks, ocr_wheres)
@@ -173,7 +215,7 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
         if not kept:
             warnings.append("tables are images: OCR cells could not be confirmed by R1, R3 and R4 and were dropped")
         checks, check_warnings = run_checks(cells, template, organ)
-    images = [b for b in doc.blocks if isinstance(b, ImageBlock)]
+    images = [b for b in blocks if isinstance(b, ImageBlock)]
     has_national = any(c.table in ("active_disclosure", "applications", "review_litigation") for c in cells)
     if images and not has_national and not flattened and not any(c.table == "legacy_indicators" for c in cells):
         if not any("tables are images" in w for w in warnings) and (
@@ -212,6 +254,7 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
         title=title,
         organ=organ,
         year=year,
+        year_source=year_source,
         published=published,
         sections=sections,
         cells=cells,

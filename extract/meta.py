@@ -52,13 +52,23 @@ def clean_title(title: str | None) -> str | None:
     if not title:
         return None
     t = " ".join(title.split())
+    t = t.strip().strip("|｜").strip()
     # <title> is often "标题_栏目_站点" or "标题 - 站点"
-    for sep in ("_", " - ", "|", "－", "—"):
+    for sep in ("_", " - ", "|", "｜", "－", "—"):
         if sep in t:
             parts = [p.strip() for p in t.split(sep) if p.strip()]
-            report_parts = [p for p in parts if _REPORT_WORDS.search(p)]
-            if report_parts:
-                t = report_parts[0]
+            hits = [i for i, p in enumerate(parts) if _REPORT_WORDS.search(p)]
+            if hits:
+                i = hits[0]
+                t = parts[i]
+                # a title cut by the separator ("…2019年政府信息公开工作|年度报告"): the parts belong together
+                if (
+                    sep in ("|", "｜")
+                    and i > 0
+                    and re.fullmatch(r"(?:工作)?(?:年度报告|年报)", t)
+                    and _YEARISH_RE.search(parts[i - 1])
+                ):
+                    t = parts[i - 1] + t
                 break
     return t.strip() or None
 
@@ -78,25 +88,78 @@ def _title_like(s: str, need_year: bool) -> bool:
     return bool(_YEARISH_RE.search(s)) or not need_year
 
 
+_BOOK_TITLE_RE = re.compile(r"《([^《》]{6,80}?(?:年度报告|年报))》")
+
+
+def _unquote(t: str) -> str:
+    """A title given inside 《…》 ("关于公布《X县2019年…年度报告》的通知" names the report)."""
+    m = _BOOK_TITLE_RE.search(t)
+    if m and _YEARISH_RE.search(m.group(1)) and not _YEARISH_RE.search(t[: m.start()] + t[m.end() :]):
+        return m.group(1)
+    return t.strip("《》 ")
+
+
+def _title_lines(paragraphs: list[str], limit: int) -> list[str]:
+    """Body lines that may hold the title, a title broken over two lines joined back first.
+
+    "桃江县松木塘镇人民政府" / "2022年政府信息公开工作年度报告" and "西岩镇2019年政府信息公开" /
+    "工作年度报告" are one title each.
+    """
+    lines = [_FIELD_TAIL_RE.sub("", _FIELD_PREFIX_RE.sub("", p.strip())).strip("|｜ ") for p in paragraphs[:limit]]
+    return _join_broken(lines)
+
+
+def _join_broken(lines: list[str]) -> list[str]:
+    """``lines`` with every title broken over two consecutive lines added, joined, before its first part."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if nxt and len(line) <= 40 and len(nxt) <= 40 and not _REPORT_WORDS.search(line):
+            joined = line + nxt
+            head_is_organ = bool(_ORGAN_LINE_RE.match(line)) and bool(re.match(r"^(?:19|20)\d{2}\s*年", nxt))
+            tail_is_rest = bool(_YEARISH_RE.search(line)) and bool(re.search(r"信息公开|政务公开|政府信息", line))
+            if (head_is_organ or tail_is_rest) and _title_like(joined, True):
+                out.append(joined)
+        out.append(line)
+    return out
+
+
 def choose_title(candidates: list[str | None], paragraphs: list[str]) -> str | None:
     """The report title: the first candidate that reads like a report title."""
     cleaned: list[str] = []
     for c in candidates:
         if not c or not c.strip():
             continue
-        t = clean_title(_FIELD_TAIL_RE.sub("", _FIELD_PREFIX_RE.sub("", c.strip())))
+        t = clean_title(_unquote(_FIELD_TAIL_RE.sub("", _FIELD_PREFIX_RE.sub("", c.strip()))))
         if t:
             cleaned.append(t)
-    lines = [_FIELD_TAIL_RE.sub("", _FIELD_PREFIX_RE.sub("", p.strip())) for p in paragraphs[:10]]
+    cleaned = _join_broken(cleaned)
+    lines = _title_lines(paragraphs, 12)
+    # a title without its organ ("2022年政府信息公开工作年度报告") under which the organ is printed
     for need_year in (True, False):
         for c in cleaned:
             if _title_like(c, need_year):
-                return c
+                return _with_organ(c, lines)
         for s in lines:
             if _title_like(s, need_year):
-                return s
+                return _with_organ(s, lines)
+    for s in _title_lines(paragraphs, 60)[12:]:
+        if _title_like(s, True):
+            return s
     usable = [c for c in cleaned if not _BREADCRUMB_RE.search(c)]
     return usable[0] if usable else None
+
+
+def _with_organ(title: str, lines: list[str]) -> str:
+    """A bare title ("2022年政府信息公开工作年度报告") completed by the body's "organ + title" line."""
+    if not re.match(r"^(?:19|20)\d{2}\s*年", title):
+        return title
+    for i, line in enumerate(lines):
+        if line != title and line.endswith(title) and _ORGAN_LINE_RE.match(line[: -len(title)]):
+            return line
+        if line == title and i + 1 < len(lines) and _ORGAN_LINE_RE.match(lines[i + 1]) and _real_organ(lines[i + 1]):
+            return lines[i + 1] + title  # the organ printed under the bare title
+    return title
 
 
 def cn_year(text: str) -> int | None:
@@ -120,19 +183,79 @@ def year_from_title(title: str | None) -> int | None:
     return cn_year(t)
 
 
-def year_from_text(text: str) -> int | None:
-    """The year covered, from the 统计期限 sentence or an early "YYYY年度"."""
-    t = unicodedata.normalize("NFKC", text[:6000])
-    m = re.search(r"统计(?:期限|时限|时间|周期)[^。]{0,40}?((?:19|20)\d{2})\s*年", t)
+_Y = r"((?:19|20)\d{2})\s*年"
+# 统计期限自2022年1月1日起至2022年12月31日止 / 统计期限自2003年至2008年止 / 为2020年1月1日至2020年12月31日
+_PERIOD_RE = re.compile(
+    r"统计(?:期限|时限|时间|周期|区间|范围)[^。；;]{0,50}?" + _Y + r"(?:[^。；;]{0,24}?至\s*(?:今\s*)?" + _Y + r")?"
+)
+_RANGE_RE = re.compile(_Y + r"\s*1\s*月\s*1\s*日\s*(?:起)?\s*[至到—–-]\s*(?:" + _Y + r")?\s*12\s*月\s*31\s*日")
+_BROKEN_PERIOD_RE = re.compile(r"自\s*((?:19|20)\d{2})\s*1\s*月?\s*1\s*日")  # 自202111日起至20211230日止
+_BODY_TITLE_RE = re.compile(
+    _Y + r"度?[^。；;，,]{0,20}?(?:政府信息公开|政务公开|信息公开)[^。；;，,]{0,8}?(?:年度报告|年报)"
+)
+_YEAR_MENTION_RE = re.compile(
+    r"(?<![\d〔\[(（])((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:印发|施行|起施行|公布|修订))"
+)
+
+
+def year_from_period(text: str) -> int | None:
+    """The year covered as the 统计期限 sentence (or a bare 1月1日至12月31日 range) states it.
+
+    A period over several years ("自2003年至2008年止") covers up to its last year.
+    """
+    t = unicodedata.normalize("NFKC", text[:8000])
+    m = _PERIOD_RE.search(t)
     if m:
-        return int(m.group(1))
-    m = re.search(r"自\s*((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日", t)
+        return int(m.group(2) or m.group(1))
+    m = _RANGE_RE.search(t)
     if m:
-        return int(m.group(1))
-    m = re.search(r"((?:19|20)\d{2})\s*年度", t)
+        return int(m.group(2) or m.group(1))
+    m = _BROKEN_PERIOD_RE.search(t)
     if m:
         return int(m.group(1))
     return None
+
+
+def year_from_body(text: str, published: str | None = None) -> int | None:
+    """The year covered from other document text: a report title quoted in the body
+    ("现将《X县2019年政府信息公开工作年度报告》…", "大竹县2009年政府信息公开工作年度报告"), an early
+    "YYYY年度", else the year the opening text names most (never after the publication year)."""
+    t = unicodedata.normalize("NFKC", text[:6000])
+    limit = int(published[:4]) if published else 2100
+    m = _BODY_TITLE_RE.search(t)
+    if m and int(m.group(1)) <= limit:
+        return int(m.group(1))
+    m = re.search(r"((?:19|20)\d{2})\s*年度", t)
+    if m and int(m.group(1)) <= limit:
+        return int(m.group(1))
+    counts: dict[int, int] = {}
+    for m in _YEAR_MENTION_RE.finditer(t[:3000]):
+        y = int(m.group(1))
+        if y <= limit:
+            counts[y] = counts.get(y, 0) + 1
+    if counts:
+        return max(counts, key=lambda y: (counts[y], y))
+    return None
+
+
+def year_from_text(text: str) -> int | None:
+    """The year covered, from the 统计期限 sentence or other document text (see :func:`find_year`)."""
+    return year_from_period(text) or year_from_body(text)
+
+
+def find_year(title: str | None, text: str, published: str | None = None) -> tuple[int | None, str | None]:
+    """(year covered, where it came from): ``"title"``, ``"period"`` (the 统计期限 sentence),
+    ``"body"`` (other document text) or (None, None) (docs/report-format.md §8.7)."""
+    year = year_from_title(title)
+    if year:
+        return year, "title"
+    year = year_from_period(text)
+    if year:
+        return year, "period"
+    year = year_from_body(text, published)
+    if year:
+        return year, "body"
+    return None, None
 
 
 def parse_date(text: str | None) -> str | None:
@@ -205,27 +328,128 @@ def organ_in_text(name: str, text: str) -> str:
     return name
 
 
+_BULLET_RE = re.compile(r"^[•·●○■□◆◇▪▫►▶>»\-—*·\u2022\u25cf]")
+# category names of navigation menus, never a body's name
+_GENERIC_ORGAN_RE = re.compile(
+    r"^(?:乡镇|镇|乡|街道|部门|县直|市直|区直|县级|市级|区级|各|本级|所属|直属|其他|派出|基层)?(?:各?部门|单位|机构)?"
+    r"(?:人民政府|政府|办事处|街道办事处|管委会|管理委员会|委员会|局|办公室|政府办|部门)$"
+)
+
+
+def _real_organ(name: str | None) -> str | None:
+    """``name`` unless it is a navigation category ("乡镇人民政府", "县直部门") or names nobody."""
+    if not name:
+        return None
+    name = name.strip(" ：:，,。·•")
+    if len(name) < 2 or _GENERIC_ORGAN_RE.match(name) or re.match(r"^(?:我|本|该|各|全)", name):
+        return None
+    return name
+
+
 def organ_from_lines(paragraphs: list[str]) -> str | None:
-    """An organ named on its own line near the top (e.g. under a bare title)."""
+    """An organ named on its own line near the top (e.g. under a bare title); never a menu item."""
     for p in paragraphs[:6]:
         s = p.strip()
-        if _ORGAN_LINE_RE.match(s) and not _REPORT_WORDS.search(s):
+        if _BULLET_RE.match(s):
+            continue
+        if _ORGAN_LINE_RE.match(s) and not _REPORT_WORDS.search(s) and _real_organ(s):
             return s
     return None
 
 
-def choose_organ(title: str | None, text: str, paragraphs: list[str], meta: dict[str, str]) -> str | None:
-    name = organ_from_title(title)
-    if name:
-        return organ_in_text(name, text) or name
-    line = organ_from_lines(paragraphs)
-    if line:
-        return line
+# "现公布荷塘区桂花街道办事处2019年政府信息公开工作年度报告", "特向社会公布2021年度张家湾镇人民政府…"
+_OPENING_RE = re.compile(
+    r"(?:公布|公开|发布|印发|汇总|编制|发出)(?:了|的)?《?(?P<t>[^，。,;；:：《》()（）]{2,50}?(?:年度报告|年报))"
+)
+_COMPILED_BY_RE = re.compile(
+    r"由(?P<o>[\u4e00-\u9fff（）()]{3,30}?)(?:党政综合办公室|党政办公室|综合办公室|党政办|办公室|政务公开办公室)?(?:负责)?编制"
+)
+_CONTACT_RE = re.compile(
+    r"(?:请与|可与|请联系|可联系|请向|联系单位[:：]?)(?P<o>[\u4e00-\u9fff（）()]{3,40}?)"
+    r"(?:的?(?:政府信息公开|政务公开|信息公开)[\u4e00-\u9fff]{0,12}?(?:办公室|小组|科|股|中心)|党政综合办公室|党政办公室|"
+    r"综合办公室|党政办|办公室|综合科|办公厅)?(?:联系|[(（,，:：]|$)"
+)
+_SIGN_DATE_RE = re.compile(
+    r"^\s*(?:(?:19|20)\d{2}|[〇零一二三四五六七八九○Ｏ]{4})\s*年\s*[\d一二三四五六七八九十〇]{1,3}\s*月\s*[\d一二三四五六七八九十〇]{1,3}\s*日\s*$"
+)
+_SELF_RE = re.compile(
+    r"我(?:镇|乡|街|街道|办|局|委|区|县|市|中心|单位|院|所|厅|署|处|公司|站|队|会)|本(?:镇|乡|街道|局|委|机关|单位|中心|部门)"
+)
+
+
+def _name_in(phrase: str, text: str) -> str | None:
+    """The organ a report phrase or a name stands for, as the text calls it."""
+    name = _real_organ(organ_from_title(phrase))
+    return organ_in_text(name, text) if name else None
+
+
+def organ_from_opening(text: str) -> str | None:
+    """The organ named where the report introduces itself ("现公布X2019年…年度报告", "由X编制")."""
+    head = unicodedata.normalize("NFKC", text[:3000])
+    for m in _OPENING_RE.finditer(head):
+        if _YEARISH_RE.search(m.group("t")):
+            name = _name_in(m.group("t"), text)
+            if name:
+                return name
+    compiled = _COMPILED_BY_RE.search(head)
+    if compiled:
+        name = _real_organ(compiled.group("o"))
+        if name and _ORGAN_LINE_RE.match(name):
+            return organ_in_text(name, text)
+    return None
+
+
+def organ_from_signature(paragraphs: list[str]) -> str | None:
+    """The organ of the 落款: a name on its own line next to the signing date at the end."""
+    tail = [p.strip() for p in paragraphs[-12:] if p.strip()]
+    for i in range(len(tail) - 1, -1, -1):
+        line = unicodedata.normalize("NFKC", tail[i])
+        m = re.match(r"^(?P<o>[\u4e00-\u9fff()]{3,30})\s+(?P<d>\S.*)$", line)
+        if m and _SIGN_DATE_RE.match(m.group("d")) and _ORGAN_LINE_RE.match(m.group("o")):
+            return _real_organ(m.group("o"))
+        if not _SIGN_DATE_RE.match(line):
+            continue
+        for j in (i - 1, i - 2):
+            if j >= 0:
+                cand = unicodedata.normalize("NFKC", tail[j]).replace(" ", "")
+                if _ORGAN_LINE_RE.match(cand) and not _REPORT_WORDS.search(cand) and _real_organ(cand):
+                    return cand
+    return None
+
+
+def organ_from_contact(text: str) -> str | None:
+    """The organ a reader is told to contact ("请与X县水利局办公室联系")."""
+    t = unicodedata.normalize("NFKC", text[:8000])
+    for m in _CONTACT_RE.finditer(t):
+        name = _real_organ(m.group("o"))
+        if name and _ORGAN_LINE_RE.match(name):
+            return name
+    return None
+
+
+def _meta_organ(meta: dict[str, str]) -> str | None:
     for key in ("发布机构", "ContentSource", "来源", "Author", "publisher"):
         v = (meta.get(key) or "").strip()
         if v and len(v) <= 40 and re.search(r"[\u4e00-\u9fff]", v) and v not in ("原创", "本站", "本网"):
-            return v
+            if _real_organ(v):
+                return v
     return None
+
+
+def choose_organ(title: str | None, text: str, paragraphs: list[str], meta: dict[str, str]) -> str | None:
+    """The body that issued the report: named in the title, where the report introduces itself,
+    in its signature (落款), as the contact; a report that only says 我镇/本局 is the page's
+    发布机构; a name on its own line near the top; never a navigation item."""
+    name = _real_organ(organ_from_title(title))
+    if name:
+        return organ_in_text(name, text) or name
+    found = organ_from_opening(text) or organ_from_signature(paragraphs) or organ_from_contact(text)
+    if found:
+        return found
+    meta_organ = _meta_organ(meta)
+    if meta_organ and _SELF_RE.search(text[:6000]):
+        return meta_organ
+    return organ_from_lines(paragraphs) or meta_organ
 
 
 def organ_from_label(label: str | None, text: str = "") -> str | None:

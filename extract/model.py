@@ -141,11 +141,15 @@ class Cell:
 
 @dataclass
 class Check:
-    """One consistency check result (docs/report-format.md §7)."""
+    """One consistency check result (docs/report-format.md §7).
+
+    ``ok`` is True (holds), False (fails) or None: *not checkable* — a cell the rule needs is
+    missing; ``detail`` then says which (``"not checkable: row total missing"``).
+    """
 
     rule: str
     column: str
-    ok: bool
+    ok: bool | None
     expected: Number | str | None
     actual: Number | str | None
     table: str | None = None
@@ -169,6 +173,7 @@ class Report:
     title: str | None = None
     organ: str | None = None
     year: int | None = None
+    year_source: str | None = None  # "title" | "period" (the 统计期限 sentence) | "body" | None
     published: str | None = None
     sections: list[Section] = field(default_factory=list)
     cells: list[Cell] = field(default_factory=list)
@@ -192,11 +197,12 @@ class Report:
             "title": self.title,
             "organ": self.organ,
             "year": self.year,
+            "year_source": self.year_source,
             "published": self.published,
             "sections": [asdict(s) for s in self.sections],
             "cells": [asdict(c) for c in self.cells],
             "checks": [
-                {k: v for k, v in asdict(c).items() if v is not None or k in ("expected", "actual")}
+                {k: v for k, v in asdict(c).items() if v is not None or k in ("ok", "expected", "actual")}
                 for c in self.checks
             ],
             "warnings": list(self.warnings),

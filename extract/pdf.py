@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
 
-from extract import images, pdf_words
+from extract import images, pdf_vertical, pdf_words
 from extract.boxgrid import BoxCell, build_rows, cluster_edges, holes
 from extract.model import Document, ExtractionError, FlattenedTable, ImageBlock, Paragraph, SourceTable
 from extract.pdf_source import PageSource, PdfSource, clean_title, find_tables
@@ -104,11 +104,12 @@ def _read_tables(source: PageSource, index: _CharIndex) -> list[PageTable]:
         boxes = [b for b in table if b[2] - b[0] > TOL and b[3] - b[1] > TOL]
         if len(boxes) < 2:
             continue  # a framed paragraph, not a table
+        texts = _box_texts(boxes, index)
+        if _is_prose(texts):
+            continue  # a frame round a page of prose: its lines are text, not cells
         cells = [
-            BoxCell(
-                x0, top, x1, bottom, cell_text(index.inside(x0, top, x1, bottom)), where(number, x0, top, x1, bottom)
-            )
-            for x0, top, x1, bottom in boxes
+            BoxCell(x0, top, x1, bottom, text, where(number, x0, top, x1, bottom))
+            for (x0, top, x1, bottom), text in zip(boxes, texts)
         ]
         for x0, top, x1, bottom in holes(cells, TOL):
             cells.append(
@@ -125,6 +126,45 @@ def _read_tables(source: PageSource, index: _CharIndex) -> list[PageTable]:
         x1, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes)
         out.append(PageTable(number, cells, x0, top, x1, bottom))
     out.sort(key=lambda t: (t.top, t.x0))
+    return out
+
+
+_SENTENCE = re.compile(r"[。；！？]")
+
+
+def _is_prose(texts: list[str]) -> bool:
+    """Boxes holding sentences and no cell that is a number: a frame round prose, not a table."""
+    filled = [t for t in texts if t.strip()]
+    if not filled or any(_VALUE_LIKE.match(t.strip()) for t in filled):
+        return False
+    prose = sum(len(t) for t in filled if _SENTENCE.search(t))
+    return prose >= 0.6 * sum(len(t) for t in filled) and prose >= 80
+
+
+def _box_texts(boxes: list[tuple[float, float, float, float]], index: _CharIndex) -> list[str]:
+    """The text of every cell box; a label printed vertically down a merged cell whose
+    characters stand inside the boxes of the rows beside it (WPS) is taken out of those boxes
+    and put before the text of the first one (:mod:`extract.pdf_vertical`)."""
+    inside = [index.inside(*b) for b in boxes]
+    runs = pdf_vertical.vertical_runs([c for chars in inside for c in chars])
+    if not runs:
+        return [cell_text(chars) for chars in inside]
+    moved: dict[int, int] = {}  # id(char) -> run number
+    prefix: dict[int, list[str]] = {}
+    for n, run in enumerate(runs):
+        ids = {id(c) for c in run.chars}
+        holders = [i for i, chars in enumerate(inside) if any(id(c) in ids for c in chars)]
+        if all(all(id(c) in ids for c in inside[i]) for i in holders):
+            continue  # the label has a cell of its own
+        for c in run.chars:
+            moved[id(c)] = n
+        top = min(run.chars, key=lambda c: c["top"])
+        first = next(i for i in holders if any(c is top for c in inside[i]))
+        prefix.setdefault(first, []).append(run.text)
+    out = []
+    for i, chars in enumerate(inside):
+        text = cell_text([c for c in chars if id(c) not in moved])
+        out.append("\n".join([*prefix.get(i, []), text]) if i in prefix else text)
     return out
 
 

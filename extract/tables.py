@@ -17,13 +17,16 @@ from extract.grid import Placed, RowView, covering, expand
 from extract.labels import Label, collapse_ws, is_caption, normalise_label, split_glued, squash
 from extract.model import Cell, SourceTable
 from extract.schema import ACTIVE_SUBTABLES, APPLICANT_KEYS, APPLICATION_ROWS_2021, REVIEW_COLUMNS, REVIEW_ROWS
+from extract.spelling import closest
 from extract.values import parse_value
 from extract.vocab import (
     ACTIVE_COL_KEYWORDS,
     ACTIVE_COL_LABELS,
+    ACTIVE_COL_SPELLING,
     ACTIVE_ROW_ITEM,
     ACTIVE_ROW_LABELS,
     ACTIVE_ROW_MARKERS,
+    ACTIVE_ROW_SPELLING,
     APP_2021_LEAVES,
     APP_COL_LABELS,
     APP_GROUPS,
@@ -35,6 +38,8 @@ from extract.vocab import (
     APP_LEVEL1_KEYWORDS,
     APP_LEVEL1_ROWS,
     APP_SKIP_COLS,
+    APP_SPELLING_ALL,
+    APP_SPELLING_BY_GROUP,
     LEGACY_LABEL_HEADERS,
     LEGACY_UNIT_HEADERS,
     REVIEW_HEADER_WORDS,
@@ -144,7 +149,9 @@ class TableReader:
 
         for view in views:
             texts = [cell_text(p).strip() for p, _ in view.cells]
-            if not any(t.strip() for t in texts):
+            if not any(t.strip() for t in texts) and not (header_zone == REVIEW and len(view.own()) >= 5):
+                # an empty row; but the 四 data row right under its header is a row of blank cells
+                # (blank → null cells, docs/contract.md §2), never dropped
                 continue
             own_nonblank = [p for p in view.own() if cell_text(p).strip()]
             distinct_nonblank = [p for p, _ in view.cells if cell_text(p).strip()]
@@ -516,12 +523,12 @@ def decide_template(ev: Evidence, rows: list[DataRow], warnings: list[str]) -> t
     a19, a21 = ev.active["2019"], ev.active["2021"]
     if a19 or a21:
         per_table[ACTIVE] = "2021" if a21 > a19 else "2019"
-        if a19 and a21:
+        # a stray marker (one wording of the other form among many) does not make a mixed table
+        if min(a19, a21) >= 2 and 3 * min(a19, a21) >= max(a19, a21):
             warnings.append(f"mixed template: section 二 has 2019 markers ({a19}) and 2021 markers ({a21})")
     # applications: 2021 leaves or （六） spanning rows → 2021; （六）其他处理 carrying values → 2019
-    app21 = any(r.zone == APPS and _app_leaf_key(r) in APP_2021_LEAVES for r in rows) or any(
-        r.zone == APPS and r.app_group_spans for r in rows
-    )
+    leaves21 = any(r.zone == APPS and _app_leaf_key(r) in APP_2021_LEAVES for r in rows)
+    app21 = leaves21 or any(r.zone == APPS and r.app_group_spans for r in rows)
     app19 = any(
         r.zone == APPS
         and r.values
@@ -534,7 +541,9 @@ def decide_template(ev: Evidence, rows: list[DataRow], warnings: list[str]) -> t
     ev.apps["2021" if app21 else "2019"] += int(app21 or app19)
     if ACTIVE in per_table:
         template = per_table[ACTIVE]
-        if APPS in per_table and per_table[APPS] != template:
+        # 三's verdict counts against 二's only on its labels (a 2021 leaf, or （六） carrying values),
+        # not on a merged cell alone
+        if APPS in per_table and per_table[APPS] != template and (leaves21 or app19):
             warnings.append(
                 f"mixed template: section 二 is {per_table[ACTIVE]}, section 三 is {per_table[APPS]}; keeping {template}"
             )
@@ -585,8 +594,13 @@ def _app_leaf_key(row: DataRow) -> str | None:
     return key
 
 
-def resolve_app_row(row: DataRow, template: str) -> tuple[str | None, str, str | None]:
-    """(row key or None, label as published, group) for an applications row."""
+def resolve_app_row(
+    row: DataRow, template: str, spelt: list[tuple[str, str]] | None = None
+) -> tuple[str | None, str, str | None]:
+    """(row key or None, label as published, group) for an applications row.
+
+    A misspelt label read as a canonical one is added to ``spelt`` as (label, canonical label).
+    """
     segs = _app_segments_placed(row)
     group: str | None = None
     key: str | None = None
@@ -618,10 +632,20 @@ def resolve_app_row(row: DataRow, template: str) -> tuple[str | None, str, str |
             cand = APP_LEAF_BY_ORDINAL.get((group, lab.ordinal))
             if cand and _similar(t, cand):
                 leaf = cand
+                if spelt is not None:
+                    spelt.append((_seg, _canonical_app_label(cand)))
         if leaf is None:
             leaf = next((v for k, v in APP_LEAF_LABELS.items() if len(k) >= 4 and t.startswith(k)), None)
         if leaf is None and len(t) >= 4:
             leaf = keyword_match(t, APP_LEAF_KEYWORDS)
+            if leaf and spelt is not None:
+                spelt.append((_seg, _canonical_app_label(leaf)))
+        if leaf is None:
+            near = closest(t, APP_SPELLING_BY_GROUP.get(group or "", APP_SPELLING_ALL)) or closest(t, APP_SPELLING_ALL)
+            if near:
+                leaf = near[0]
+                if spelt is not None:
+                    spelt.append((_seg, near[1]))
         if leaf:
             key = leaf
             shown.append(cell)
@@ -630,6 +654,10 @@ def resolve_app_row(row: DataRow, template: str) -> tuple[str | None, str, str |
             key = None
             shown.append(cell)
     return key, _shown(shown), group
+
+
+def _canonical_app_label(key: str) -> str:
+    return next((normalise_label(r.label).text for r in APPLICATION_ROWS_2021 if r.key == key), key)
 
 
 def _similar(text: str, key: str) -> bool:
@@ -680,6 +708,11 @@ class TableMapper:
             self.warnings.append(f"cell {table}/{row}/{col} is not a number: {parsed.raw!r}")
         self.cells.append(Cell(table, row, col, value, parsed.raw, unit, label, p.cell.where))
 
+    def _misspelt(self, section: str, label: str, canonical: str) -> None:
+        self.warnings.append(
+            f"label {collapse_ws(label)!r} in section {section} read as {canonical!r} (misspelt or reworded)"
+        )
+
     def _unmapped(self, what: str, values: list[Placed]) -> None:
         """Warn about a row whose values cannot be given columns (never guessed), naming them."""
         self.warnings.append(f"{what}; not mapped ({', '.join(repr(collapse_ws(cell_text(v))) for v in values)})")
@@ -718,7 +751,7 @@ class TableMapper:
     # ------------------------------------------------------------------ 二
     def _active(self, row: DataRow) -> None:
         def known(p: Placed) -> bool:
-            return any(active_row_key(lab) for _s, lab in seg_labels(p))
+            return any(active_row_key(lab) or closest(lab.text, ACTIVE_ROW_SPELLING) for _s, lab in seg_labels(p))
 
         labels, values = self._label_values(row, known)
         if not values:
@@ -738,8 +771,13 @@ class TableMapper:
                 break
         if key is None:
             norm = normalise_label(split_glued(cell_text(label_cell))[-1]).text
-            key = "extra:" + norm
-            self.warnings.append(f"extra row in section 二 kept as {key!r}")
+            hit = closest(norm, ACTIVE_ROW_SPELLING)
+            if hit:
+                key = hit[0]
+                self._misspelt("二", cell_text(label_cell), hit[1])
+            else:
+                key = "extra:" + norm
+                self.warnings.append(f"extra row in section 二 kept as {key!r}")
         label = collapse_ws(cell_text(label_cell))
         item = ACTIVE_ROW_ITEM.get(key) or row.item or (row.active_header.item if row.active_header else None)
         cols, units = self._active_columns(row, item, len(values))
@@ -793,7 +831,13 @@ class TableMapper:
             return ACTIVE_COL_LABELS[cands[0]][0]
         if "处理决定" in lab.text:
             return "decisions"
-        return keyword_match(lab.text, ACTIVE_COL_KEYWORDS) or "extra:" + lab.text
+        word = keyword_match(lab.text, ACTIVE_COL_KEYWORDS)
+        if word:
+            return word
+        spelt = closest(lab.text, ACTIVE_COL_SPELLING)
+        if spelt and (not expected or spelt[0] in [k for k, _ in expected]):
+            return spelt[0]
+        return "extra:" + lab.text
 
     def _expected_active(self, item: str | None) -> list[tuple[str, str]] | None:
         if not item:
@@ -816,13 +860,18 @@ class TableMapper:
                 t = lab.text
                 if t in APP_LEAF_LABELS or t in APP_LEVEL1_ROWS or t in APP_GROUPS or t == APP_LEVEL1_GROUP:
                     return True
+                if closest(t, APP_SPELLING_ALL):
+                    return True
             return False
 
         labels, values = self._label_values(row, known)
         if not values:
             return
         probe = DataRow(row.zone, row.table_index, labels, values)
-        key, label, group = resolve_app_row(probe, template)
+        spelt: list[tuple[str, str]] = []
+        key, label, group = resolve_app_row(probe, template, spelt)
+        for shown, canonical in spelt:
+            self._misspelt("三", shown, canonical)
         all_blank = all(parse_value(cell_text(v)).kind == "blank" for v in values)
         if key == "other" and self.app21:
             # （六）其他处理 is a group in 2021: a row of its own carries no numbers

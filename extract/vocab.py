@@ -39,6 +39,8 @@ ACTIVE_COL_LABELS: dict[str, tuple[str, str | None]] = {
     "本年处理决定数量": ("decisions", "2021"),
     "本年收费金额": ("fee_amount", "2021"),
 }
+ACTIVE_ROW_SPELLING: tuple[tuple[str, str], ...] = tuple(ACTIVE_ROW_LABELS.items())
+ACTIVE_COL_SPELLING: tuple[tuple[str, str], ...] = tuple((k, v[0]) for k, v in ACTIVE_COL_LABELS.items())
 ACTIVE_ROW_MARKERS = {"other_management_services": "2019", "centralized_procurement": "2019"}
 
 # ---------------------------------------------------------------- section 三
@@ -81,6 +83,16 @@ for _row in APPLICATION_ROWS_2019 + APPLICATION_ROWS_2021:
     APP_LEAF_BY_ORDINAL[(_row.group, _ord)] = _row.key
 
 APP_2021_LEAVES = {"other_no_correction", "other_no_fee", "other_misc"}
+
+# (normalised label, row key) pairs for reading misspelt labels (extract.spelling): every row of
+# section 三, and the leaves of each group
+APP_SPELLING_ALL: tuple[tuple[str, str], ...] = tuple(
+    dict.fromkeys((_n(r.label), r.key) for r in APPLICATION_ROWS_2019 + APPLICATION_ROWS_2021 if r.key != "other")
+)
+APP_SPELLING_BY_GROUP: dict[str, tuple[tuple[str, str], ...]] = {
+    g: tuple(dict.fromkeys((_n(r.label), r.key) for r in APPLICATION_ROWS_2019 + APPLICATION_ROWS_2021 if r.group == g))
+    for g in ("不予公开", "无法提供", "不予处理", "其他处理")
+}
 
 # ---------------------------------------------------------------- section 四
 REVIEW_HEADER_WORDS = {

@@ -93,10 +93,14 @@ def print_report(report: Report, console: Console | None = None) -> None:
             [("value", "value"), ("cumulative", "cumulative")],
             by_table["legacy_indicators"],
         )
-    failed = [c for c in report.checks if not c.ok]
-    console.print(f"checks: {len(report.checks) - len(failed)} passed, {len(failed)} failed")
+    failed = [c for c in report.checks if c.ok is False]
+    open_ = [c for c in report.checks if c.ok is None]
+    passed = len(report.checks) - len(failed) - len(open_)
+    console.print(f"checks: {passed} passed, {len(failed)} failed, {len(open_)} not checkable")
     for check in failed:
         console.print(f"  [red]{check.rule}[/red] {check.column}: expected {check.expected}, actual {check.actual}")
+    for check in open_:
+        console.print(f"  [yellow]{check.rule}[/yellow] {check.column}: {check.detail}")
     for w in report.warnings:
         console.print(f"  [yellow]warning[/yellow] {w}")
     for s in report.sections:

@@ -213,10 +213,11 @@ async def report_context(db, report_id: int) -> dict | None:
     for c in cells:
         c["display"] = fmt_value(c["value"])
     grids, leftover = build_grids(report.get("template"), cells, checks)
-    failed = [c for c in checks if not c["ok"]]
+    failed = [c for c in checks if c["ok"] == 0]  # ok NULL: not checkable, no failure
     core_failed = [c for c in failed if c["rule"] in ("R1", "R2", "R3", "R4")]
     core = [c for c in checks if c["rule"] in ("R1", "R2", "R3", "R4")]
-    outcome = "未通过" if core_failed else ("通过" if core else "无校验")
+    core_open = [c for c in core if c["ok"] is None]
+    outcome = "未通过" if core_failed else ("不可校验" if core_open else ("通过" if core else "无校验"))
     level = report.get("level") or report.get("portal_level")
     return {
         "report": report,

@@ -217,6 +217,10 @@ FAILED_R1_R4 = (
     "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok = 0 AND c.rule IN ('R1', 'R2', 'R3', 'R4'))"
 )
 HAS_R1_R4 = "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.rule IN ('R1', 'R2', 'R3', 'R4'))"
+# a check stored as not checkable (ok NULL: a cell it needs is missing) is no failure, and no pass either
+OPEN_R1_R4 = (
+    "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok IS NULL AND c.rule IN ('R1', 'R2', 'R3', 'R4'))"
+)
 
 # Statutory deadline (条例 2019 第四十九条; 2008 条例 第三十一条 for years before 2019).
 DEADLINE_SQL = (
@@ -234,7 +238,8 @@ def _report_overview() -> str:
     return f"""SELECT {REPORT_COLUMNS},
     r.published AS 发布日期,
     r.fetched AS 抓取时间,
-    CASE WHEN {FAILED_R1_R4} THEN '未通过' WHEN {HAS_R1_R4} THEN '通过' ELSE '无校验' END AS 校验结果,
+    CASE WHEN {FAILED_R1_R4} THEN '未通过' WHEN {OPEN_R1_R4} THEN '不可校验' WHEN {HAS_R1_R4} THEN '通过'
+    ELSE '无校验' END AS 校验结果,
     (SELECT count(*) FROM checks c WHERE c.report_id = r.id AND c.ok = 0) AS 未通过校验数,
     r.cell_count AS 数值单元格数,
     r.carrier AS 载体,

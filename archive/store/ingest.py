@@ -152,7 +152,7 @@ def _section_text(report: Report | None) -> int:
 
 
 def _checks_failed(report: Report) -> int:
-    return sum(1 for c in report.checks if not c.ok)
+    return sum(1 for c in report.checks if c.ok is False)
 
 
 def choose_carrier(extracted: list[_Extracted]) -> _Extracted:
@@ -422,7 +422,7 @@ def _insert(
         conn.execute("UPDATE reports SET is_current = 0, edited = 1 WHERE id = ?", (current["id"],))
     cells = merged["cells"]
     checks = merged["checks"]
-    failed = sum(1 for c in checks if not c.ok)
+    failed = sum(1 for c in checks if c.ok is False)  # not checkable (None) is no failure
     report_id = insert_row(conn, "reports", {
         "url": page.url,
         "title": merged["title"],
@@ -481,7 +481,19 @@ def _insert(
     )
     conn.executemany(
         'INSERT INTO checks(report_id, rule, "column", ok, expected, actual, table_name, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        [(report_id, c.rule, c.column, int(bool(c.ok)), c.expected, c.actual, c.table, c.detail) for c in checks],
+        [
+            (
+                report_id,
+                c.rule,
+                c.column,
+                None if c.ok is None else int(bool(c.ok)),
+                c.expected,
+                c.actual,
+                c.table,
+                c.detail,
+            )
+            for c in checks
+        ],
     )
     conn.executemany(
         "INSERT INTO sections(report_id, number, heading, text) VALUES (?, ?, ?, ?)",

@@ -336,7 +336,8 @@ TABLES: tuple[Table, ...] = (
             "detail": str,
         },
         pk="id",
-        not_null=frozenset({"report_id", "rule", "ok"}),
+        # ok NULL: not checkable (a cell the rule needs is missing; detail says which), since version 4
+        not_null=frozenset({"report_id", "rule"}),
         references={"report_id": "reports"},
         indexes=(Index("checks_report", ("report_id",)),),
     ),
@@ -474,6 +475,11 @@ TABLES: tuple[Table, ...] = (
 TABLE_BY_NAME = {t.name: t for t in TABLES}
 
 
+def _checks_ok_nullable(db: Database) -> None:
+    """Version 4: drop NOT NULL from ``checks.ok`` (the table is rebuilt, rows and indexes kept)."""
+    db.table("checks").transform(not_null={"ok": False}, types={"expected": NUMERIC, "actual": NUMERIC})
+
+
 @dataclass(frozen=True)
 class Migration:
     """The upgrade to schema ``version``: what the declarations mark ``version``, then ``steps``."""
@@ -491,6 +497,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                  "reports.content_sha256, report_urls.url_key; the warc_records table"),
     Migration(3, "incremental crawls and report changes: the listings, report_changes and cell_changes "
                  "tables; crawl_portal_stats.list_pages_skipped/early_stops/reports_listed/rechecked"),
+    Migration(4, "checks.ok may be NULL: a check that cannot run (a cell it needs is missing) is stored as "
+                 "not checkable, the reason in checks.detail", steps=_checks_ok_nullable),
 )  # fmt: skip
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -83,7 +83,7 @@ EXCERPT_KINDS = (
     "town",  # 张家湾镇2021年…, organ 张家湾镇人民政府
     "county_town",  # 平利县正阳镇2021年度…, organ 平利县正阳镇人民政府
     "organ_title",  # 龙田镇人民政府2021年…
-    "bare_title",  # 2022年政府信息公开工作年度报告 / 桃江县松木塘镇人民政府 / the title again
+    "bare_title",  # 2022年…年度报告 / 桃江县松木塘镇人民政府 / 2022年…年度报告: title 桃江县松木塘镇人民政府2022年…
     "street_office",  # 道里区经纬街道办事处2022年…
     "zone_box",  # a metadata box: 名 称: 咸宁高新区2020年度… 发布日期: 2021年01月14日
     "department",  # 永嘉县农业局2010年度…
@@ -170,6 +170,11 @@ def metadata_excerpt(seed: int, kind: str | None = None) -> Excerpt:
     else:
         title = organ = None
         name = rng.choice(_STREETS) if kind == "no_title_preamble" else town
+        district = rng.choice(_DISTRICTS)
+        if kind == "no_title_preamble":  # 现公布南城区春风街道2022年…: the street's office
+            organ = f"{district}{name}办事处"
+        elif kind == "no_title_compiled":  # 汇总2021年度大东坝镇人民政府的…年度报告
+            organ = f"{name}人民政府"
     date_form, date_line = _date_line(rng, published, name)
     preamble = (
         f"根据《中华人民共和国政府信息公开条例》(以下简称《条例》)规定,现通过政府门户网向社会公布{year}年度"
@@ -186,9 +191,10 @@ def metadata_excerpt(seed: int, kind: str | None = None) -> Excerpt:
         preamble = f"{name}根据《中华人民共和国政府信息公开条例》(以下简称《条例》)有关要求,编制本报告。{period}"
     elif kind == "bare_title":
         head += [title, organ, title]
+        title = organ + title  # the organ line and the bare title under it are one title
     elif kind == "no_title_preamble":
         preamble = (
-            f"根据《中华人民共和国政府信息公开条例》(以下简称《条例》)的规定,现公布{rng.choice(_DISTRICTS)}{name}"
+            f"根据《中华人民共和国政府信息公开条例》(以下简称《条例》)的规定,现公布{district}{name}"
             f"{year}年政府信息公开工作年度报告,本年度报告中所列数据的统计期限自{year}年1月1日起至12月31日止。"
         )
     elif kind == "no_title_docno":

@@ -20,6 +20,7 @@ Styles (``style=``):
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
@@ -458,7 +459,20 @@ def render_docx(report: SampleReport, style: str = "official") -> bytes:
         _add_table(doc, spec, look)
     buf = io.BytesIO()
     doc.save(buf)
-    return buf.getvalue()
+    return _fixed_times(buf.getvalue(), datetime.combine(report.published, time(9, 0)))
+
+
+def _fixed_times(docx: bytes, when: datetime) -> bytes:
+    """The package with every member dated ``when``: python-docx dates them at the time of saving,
+    so the same report would give other bytes every run (and the shipped sample would go stale)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
 
 
 def _paragraph_gap(doc) -> None:

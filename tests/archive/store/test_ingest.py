@@ -7,6 +7,7 @@ Real report bytes: sample reports rendered in the official table layouts
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from pathlib import Path
 
@@ -469,3 +470,18 @@ def test_carrier_choice() -> None:
     assert choose_carrier(c).index == 1
     c = _cands(None, None)
     assert choose_carrier(c).index == 0
+
+
+def test_a_check_that_cannot_run_is_stored_as_not_checkable(conn: sqlite3.Connection) -> None:
+    """A leaf row of 三 missing: R3 is stored with ok NULL and its reason, and is no failure."""
+    report = sample(23, "2021", level="town")
+    html = report_page(report).decode("utf-8")
+    cut = re.search(r"<tr[^>]*>(?:(?!</tr>).)*重复申请(?:(?!</tr>).)*</tr>", html, flags=re.S)
+    assert cut is not None
+    data = (html[: cut.start()] + html[cut.end() :]).encode("utf-8")
+    url = f"{BASE}/202201/t20220110_9.html"
+    result = ingest_report(conn, page=page_input(url, data), attachments=[], portal="430529", run_id=None)
+    r3 = rows(conn, "SELECT ok, detail FROM checks WHERE rule = 'R3'")
+    assert len(r3) == 7 and all(ok is None and detail.startswith("not checkable: row ") for ok, detail in r3)
+    assert result.checks_failed == rows(conn, "SELECT count(*) FROM checks WHERE ok = 0")[0][0]
+    assert rows(conn, "SELECT checks_failed FROM reports") == [(result.checks_failed,)]
