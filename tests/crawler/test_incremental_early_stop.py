@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler_harness import FAST, REPO, crawl, register
+from portalgen.sites import build_site
 
 from archive.cli.commands.crawl import EXIT_BUSY
 from archive.ops.monitors import portal_health
@@ -120,12 +121,15 @@ def _crawl_cmd(registry: Path, pid: str, archive: Path, *extra: str, settings: d
 
 
 def test_overlapping_scheduled_runs(portal_factory, tmp_path):
-    site = portal_factory("generic", attachments=False, n_reports=3)
+    # one report page answers after 20 s: the first crawl holds the archive while the others try it,
+    # however slowly a loaded machine starts them
+    held = build_site("generic", attachments=False, n_reports=3).expected_reports[-1].url
+    site = portal_factory("generic", attachments=False, n_reports=3, slow=20.0, slow_paths=(urlsplit(held).path,))
     registry, pid = register(site, tmp_path)
     archive = tmp_path / "data"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     slow = subprocess.Popen(
-        _crawl_cmd(registry, pid, archive, settings={"DOWNLOAD_DELAY": 0.4}),
+        _crawl_cmd(registry, pid, archive, settings={"DOWNLOAD_TIMEOUT": 60}),
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -154,6 +158,7 @@ def test_overlapping_scheduled_runs(portal_factory, tmp_path):
         )
         assert plain.returncode == 2 and "in use by another process" in plain.stderr
         assert not [r for r in site.request_log[before:] if r.path == "/robots.txt"]  # the skipped runs asked nothing
+        assert slow.poll() is None, "the first crawl ended before the overlapping runs were tried"
         out, err = slow.communicate(timeout=120)
     finally:
         if slow.poll() is None:
