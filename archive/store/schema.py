@@ -470,6 +470,28 @@ TABLES: tuple[Table, ...] = (
         indexes=(Index("warc_records_file", ("warc_file", "warc_offset"), since=2),),
         since=2,
     ),
+    # The merge log: every batch of a queue worker's shard merged into this archive (a ``merge``
+    # record of the archive's own WARC files; archive.store.merge).  ``files`` is the JSON list of
+    # ``[warc_file, start, end]`` byte ranges replayed, in order, as the shard's own stream.
+    Table(
+        "merges",
+        {
+            "id": int,
+            "shard": str,
+            "root": str,  # where the shard's files are: shards/{shard}
+            "source": str,  # the shard directory merged from
+            "files": str,
+            "at": str,
+            "records": int,
+            "exchanges": int,
+            "reports": int,
+            "errors": int,
+        },
+        pk="id",
+        not_null=frozenset({"shard", "root", "files", "at"}),
+        indexes=(Index("merges_shard", ("shard",), since=4),),
+        since=4,
+    ),
 )
 TABLE_BY_NAME = {t.name: t for t in TABLES}
 
@@ -491,6 +513,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                  "reports.content_sha256, report_urls.url_key; the warc_records table"),
     Migration(3, "incremental crawls and report changes: the listings, report_changes and cell_changes "
                  "tables; crawl_portal_stats.list_pages_skipped/early_stops/reports_listed/rechecked"),
+    Migration(4, "scale-out: the merges table (the merge log of queue workers' shards)"),
 )  # fmt: skip
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
