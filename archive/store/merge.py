@@ -23,11 +23,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.store import db, shard
+from archive.store.extraction_cache import cache_dir
 from archive.store.rebuild import ReplayStats, apply_metadata
 from archive.store.session import ArchiveSession
 from archive.store.warc import WARC_SUBDIR, relative_name, scan_members, warc_files
@@ -55,7 +57,7 @@ class MergeResult:
     seconds: float = 0.0
 
 
-def merged_ends(conn, shard_id: str) -> dict[str, int]:
+def merged_ends(conn: sqlite3.Connection, shard_id: str) -> dict[str, int]:
     """How far each file of a shard has been merged (its ``merges`` ranges)."""
     ends: dict[str, int] = {}
     for (files,) in conn.execute("SELECT files FROM merges WHERE shard = ? ORDER BY id", (shard_id,)):
@@ -124,6 +126,25 @@ def _copy_new(archive_dir: Path, shard_dir: Path, config: shard.ShardConfig, don
     return ranges
 
 
+def copy_caches(archive_dir: Path, shard_dir: Path, config: shard.ShardConfig) -> int:
+    """Copy the shard's extraction cache files into the archive's (``extract-{shard}-…``); how many."""
+    copied = 0
+    for src in sorted(cache_dir(shard_dir).glob("extract-*.db")):
+        dest = cache_dir(archive_dir) / f"extract-{config.id}-{src.name[len('extract-') :]}"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.tmp")
+        source = sqlite3.connect(f"file:{src}?mode=ro", uri=True, timeout=30)
+        target = sqlite3.connect(tmp)
+        try:
+            source.backup(target)  # a consistent copy of a file its worker may be writing
+        finally:
+            target.close()
+            source.close()
+        os.replace(tmp, dest)
+        copied += 1
+    return copied
+
+
 def merge_shard(session: ArchiveSession, shard_dir: Path | str) -> MergeResult:
     """Merge one shard into the archive ``session`` holds (see the module docstring)."""
     started = time.monotonic()
@@ -158,4 +179,6 @@ def merge_shards(
     for shard_dir in shard_dirs:  # refuse bad input before touching the archive
         _check_shard(archive_dir, Path(shard_dir))
     with ArchiveSession(archive_dir, db_path) as session:
+        for shard_dir in shard_dirs:  # every shard's extractions first: any worker may have made any
+            copy_caches(archive_dir, Path(shard_dir), _check_shard(archive_dir, Path(shard_dir)))
         return [merge_shard(session, d) for d in shard_dirs]
