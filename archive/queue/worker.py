@@ -68,6 +68,7 @@ def run_worker(
         raise QueueError("--heartbeat must be at least 1 second")
     archive_dir = Path(archive_dir)
     config = shard.create(archive_dir, name, defer_extraction=defer_extraction)
+    maintenance = max(2, 2 * heartbeat)  # abandoned jobs are found this often
     conn = connect(redis_url)
     with worker_lock(archive_dir):
         os.environ[SHARD_ENV] = str(archive_dir.resolve())
@@ -76,7 +77,8 @@ def run_worker(
             connection=conn,
             name=f"{config.id}.{os.getpid()}",
             job_monitoring_interval=heartbeat,
-            maintenance_interval=max(2, 2 * heartbeat),
+            maintenance_interval=maintenance,
+            worker_ttl=maintenance + 15,  # an idle worker wakes (and maintains) every `maintenance` seconds
         )
         worker.work(burst=burst, logging_level=log_level)
         return worker.successful_job_count + worker.failed_job_count

@@ -318,9 +318,13 @@ def apply_metadata(conn: sqlite3.Connection, archive_dir: Path, data: dict, *, d
     """
     kind = data.get("type")
     if kind == "run_start":
-        return db.start_run(
+        run_id = db.start_run(
             conn, data.get("portals") or [], data["mode"], started=data["started"], run_id=data["run_id"]
         )
+        if data.get("shard"):  # a merged shard's run (ShardRuns)
+            conn.execute("UPDATE crawl_runs SET shard = ?, shard_run = ? WHERE id = ?",
+                         (data["shard"], data["shard_run"], run_id))  # fmt: skip
+        return run_id
     if kind == "run_end":
         return db.finish_run(conn, data["run_id"], data.get("stats") or {}, data["outcome"], ended=data["ended"])
     if kind == "portal":
@@ -354,7 +358,9 @@ def apply_merge(conn: sqlite3.Connection, archive_dir: Path, data: dict) -> Repl
     if not data["root"] or any(stream_root(name) != data["root"] for name, _, _ in data["files"]):
         raise ValueError(f"merge record of shard {data.get('shard')!r}: its files are not under {data.get('root')!r}")
     ranges = [(Path(archive_dir) / name, int(start), int(end)) for name, start, end in data["files"]]
-    stats = replay(conn, archive_dir, ranges=ranges, decisions_dir=Path(archive_dir) / data["root"], deferred=True)
+    stats = replay(
+        conn, archive_dir, ranges=ranges, decisions_dir=Path(archive_dir) / data["root"], shard=data["shard"]
+    )
     db.insert_row(conn, "merges", {
         "shard": data["shard"], "root": data["root"], "source": data.get("source"),
         "files": json.dumps(data["files"]), "at": data["at"], "records": stats.records,
@@ -364,6 +370,36 @@ def apply_merge(conn: sqlite3.Connection, archive_dir: Path, data: dict) -> Repl
 
 
 # --------------------------------------------------------------------------- replay
+
+
+class ShardRuns:
+    """A merged shard numbers its runs on its own: its run ids become this archive's while its
+    stream is replayed (a ``run_start`` gets the next id here; ``crawl_runs.shard``/``shard_run``
+    keep the pair, so a later merge of the same shard finds them)."""
+
+    def __init__(self, conn: sqlite3.Connection, shard: str) -> None:
+        self.conn = conn
+        self.shard = shard
+
+    def _mapped(self, run_id: Any) -> int | None:
+        if run_id is None:
+            return None
+        row = self.conn.execute(
+            "SELECT id FROM crawl_runs WHERE shard = ? AND shard_run = ?", (self.shard, int(run_id))
+        ).fetchone()
+        return int(row[0]) if row is not None else None
+
+    def translate(self, data: dict) -> dict:
+        """``data`` (a decision or a fetch's metadata) with this archive's run id."""
+        if "run_id" not in data:
+            return data
+        out = dict(data)
+        if data.get("type") == "run_start":
+            out["run_id"] = int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM crawl_runs").fetchone()[0])
+            out.update(shard=self.shard, shard_run=data["run_id"])
+        else:
+            out["run_id"] = self._mapped(data["run_id"])
+        return out
 
 
 @dataclass
@@ -405,7 +441,7 @@ def replay(
     resume: bool = False,
     ranges: list[tuple[Path, int, int]] | None = None,
     decisions_dir: Path | None = None,
-    deferred: bool = False,
+    shard: str | None = None,
 ) -> ReplayStats:
     """Apply the records of every WARC file of ``archive_dir`` to ``conn`` in file/offset order.
 
@@ -413,10 +449,12 @@ def replay(
     already applied (``warc_records``) are skipped: this completes a session that was killed
     between a WARC write and its commit.  ``ranges`` (a merged shard's stream: ``(path, start,
     end)`` byte ranges, applied records skipped) replaces the archive's own files; its decisions
-    refer to files of ``decisions_dir`` and deferred reports are ingested (``deferred``).
+    refer to files of ``decisions_dir``, its runs are renumbered (:class:`ShardRuns`) and its
+    deferred reports are ingested.
     """
     archive_dir = Path(archive_dir)
     stats = ReplayStats()
+    runs = ShardRuns(conn, shard) if shard else None
     if ranges is not None:
         files = [path for path, _, _ in ranges]
         first, start = 0, 0
@@ -438,6 +476,8 @@ def replay(
                 return
             response = pending[0]  # noqa: B023 (called within the iteration)
             meta = meta_rec.json() if meta_rec is not None else None
+            if runs is not None and meta is not None:
+                meta = runs.translate(meta)
             try:
                 facts = ExchangeFacts.from_stored(archive_dir, response)
                 with db.transaction(conn):
@@ -470,7 +510,7 @@ def replay(
                         continue
                 flush()
                 if rtype == "metadata":
-                    _apply_decision(conn, decisions_dir or archive_dir, rec, stats, deferred)
+                    _apply_decision(conn, decisions_dir or archive_dir, rec, stats, runs)
                 else:
                     db.index_records(conn, [_written(rec)])
             flush()
@@ -490,10 +530,12 @@ def _json_type(rec: StoredRecord) -> str | None:
 
 
 def _apply_decision(
-    conn: sqlite3.Connection, archive_dir: Path, rec: StoredRecord, stats: ReplayStats, deferred: bool = False
+    conn: sqlite3.Connection, archive_dir: Path, rec: StoredRecord, stats: ReplayStats, runs: ShardRuns | None = None
 ) -> None:
     try:
         data = rec.json()
+        if runs is not None:
+            data = runs.translate(data)
     except WarcError as exc:
         stats.errors.append(str(exc))
         db.index_records(conn, [_written(rec)])
@@ -501,7 +543,7 @@ def _apply_decision(
     kind = str(data.get("type"))
     try:
         with db.transaction(conn):
-            result = apply_metadata(conn, archive_dir, data, deferred=deferred)
+            result = apply_metadata(conn, archive_dir, data, deferred=runs is not None)
             db.index_records(conn, [_written(rec)])
     except (WarcError, sqlite3.Error, ValueError, KeyError, TypeError) as exc:
         stats.errors.append(f"{rec.warc_file}@{rec.offset} {kind} {rec.url}: {exc.__class__.__name__}: {exc}")

@@ -122,10 +122,13 @@ TABLES: tuple[Table, ...] = (
             "mode": str,  # full | incremental
             "stats": str,  # JSON (Scrapy stats subset + ours)
             "outcome": str,  # running | ok | failed | interrupted
+            "shard": str,  # a run merged from a queue worker's shard (archive.store.merge) …
+            "shard_run": int,  # … and its id there
         },
         pk="id",
         not_null=frozenset({"started", "outcome"}),
         defaults={"outcome": "running"},
+        added={"shard": 4, "shard_run": 4},
     ),
     # Per-portal statistics of a run (issue 6 monitors read these).
     Table(
@@ -513,7 +516,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                  "reports.content_sha256, report_urls.url_key; the warc_records table"),
     Migration(3, "incremental crawls and report changes: the listings, report_changes and cell_changes "
                  "tables; crawl_portal_stats.list_pages_skipped/early_stops/reports_listed/rechecked"),
-    Migration(4, "scale-out: the merges table (the merge log of queue workers' shards)"),
+    Migration(4, "scale-out: the merges table (the merge log of queue workers' shards); "
+                 "crawl_runs.shard/shard_run (a merged shard's runs)"),
 )  # fmt: skip
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -36,6 +36,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     crawl.add_argument("--delay", type=float, default=None, help="seconds between requests to one host (default 1.5)")
     crawl.add_argument("--retries", type=int, default=3, help="runs of a job after its first fails (default 3)")
     crawl.add_argument(
+        "--lease",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long a host group stays reserved for a job that stopped renewing it (a dead worker); "
+        "at least three crawl delays (default 30)",
+    )
+    crawl.add_argument(
         "-s", "--set", action="append", default=[], metavar="KEY=VALUE", help="override a Scrapy/nianbao setting"
     )
     crawl.add_argument("--json", action="store_true", help="print what was enqueued as JSON")
@@ -80,6 +88,7 @@ def run_crawl(args: argparse.Namespace) -> int:
             delay=delay,
             deny_hosts=deny,
             retries=max(0, args.retries),
+            lease_ttl=args.lease,
         )
     except (RegistryError, QueueError, OSError) as exc:
         print(f"nianbao queue crawl: {exc}", file=sys.stderr)
