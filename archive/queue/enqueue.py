@@ -61,7 +61,7 @@ def enqueue_crawl(
         except NoSuchJobError:
             status = None
         if status in ACTIVE:
-            out.append(Enqueued(group, job_id, f"already {status}"))
+            out.append(Enqueued(group, job_id, f"already {JobStatus(status).value}"))
             continue
         if status is not None:
             Job.fetch(job_id, connection=conn).delete()

@@ -143,3 +143,65 @@ def test_merge_log_is_a_table(tmp_path, table):
         cols = [r[1] for r in session.conn.execute(f"PRAGMA table_info({table})")]
     assert {"shard", "root", "files", "at", "records"} <= set(cols)
     assert sqlite3.connect(tmp_path / "a" / "nianbao.db").execute("SELECT count(*) FROM merges").fetchone() == (0,)
+
+
+def assert_polite(site, delay: float) -> int:
+    """At most one request in flight to the site's host, and no two requests closer than ``delay``
+    (start to start, less 20 % for the server's own timing); returns how many requests it saw."""
+    log = sorted(site.request_log, key=lambda r: r.time)
+    for prev, nxt in zip(log, log[1:]):
+        assert prev.answered is not None
+        assert nxt.time >= prev.answered - 0.005, f"{nxt.path} sent while {prev.path} was in flight"
+        assert nxt.time - prev.time >= delay * 0.8, f"{prev.path} → {nxt.path}: {nxt.time - prev.time:.3f} s"
+    return len(log)
+
+
+def test_one_request_in_flight_per_host_across_workers(portal_factory, tmp_path):
+    delay = 0.15
+    shared = portal_factory("hanweb", attachments=False, n_reports=2, mirror=False)
+    alone = portal_factory("trs", attachments=False, n_reports=3, mirror=False)
+    registry, ids = registry_of([shared, shared, alone], tmp_path / "portals.toml", ["430501", "430502", "430503"])
+    polite = [*SETTINGS, "-s", f"DOWNLOAD_DELAY={delay}"]
+
+    with RedisServer(tmp_path / "redis") as redis:
+        out = nianbao("queue", "crawl", "--redis", redis.url, "--registry", str(registry), *ids, *polite, "--json")
+        groups = json.loads(out.stdout)
+        assert sorted(len(g["portals"]) for g in groups) == [1, 2]  # the two portals of one host: one job
+        pair = next(g for g in groups if len(g["portals"]) == 2)
+        workers = [Worker(redis.url, tmp_path / f"shard{i}", burst=False) for i in (1, 2, 3)]
+        conn = redis.client()
+        job = Job.fetch(pair["job"], connection=conn)
+        deadline = time.monotonic() + 60
+        while job.get_status(refresh=True) != "started":
+            assert time.monotonic() < deadline, workers[0].tail()
+            time.sleep(0.05)
+        again = nianbao("queue", "crawl", "--redis", redis.url, "--registry", str(registry), "430501", *polite)
+        assert again.stdout.startswith("already started")
+        # what broke RQ's rate limit in a trial: the same job id enqueued again while it runs
+        from rq import Queue
+        from rq import Worker as RqWorker
+        from rq.rate_limit import RateLimit
+
+        job.refresh()
+        crawl_queue = Queue("nianbao-crawl", connection=conn)
+        crawl_queue.enqueue(
+            "archive.queue.jobs.crawl_group", job.args[0], job_id=job.id, rate_limit=RateLimit(pair["group"], 1)
+        )
+        # and a copy of the job under another id, without the rate limit: only the lease keeps it waiting
+        crawl_queue.enqueue("archive.queue.jobs.crawl_group", job.args[0], job_id="crawl-copy", meta=job.meta)
+        deadline = time.monotonic() + 150
+        idle = 0
+        while idle < 3:  # every worker idle and nothing queued, three times in a row
+            busy = crawl_queue.count + sum(RqWorker.get_state(w) != "idle" for w in RqWorker.all(connection=conn))
+            idle = idle + 1 if not busy and len(RqWorker.all(connection=conn)) == 3 else 0
+            assert time.monotonic() < deadline, "\n".join(w.tail() for w in workers)
+            time.sleep(0.5)
+        assert [w.stop() for w in workers] == [0, 0, 0]
+
+    robots = [r for r in shared.request_log if r.path == "/robots.txt"]
+    assert len(robots) in (
+        4,
+        6,
+    )  # each portal of the shared host crawled by the job and its copy (the re-enqueued id: 0 or 1 more)
+    assert assert_polite(shared, delay) > 4 * 20
+    assert assert_polite(alone, delay) > 5
