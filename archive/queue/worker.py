@@ -33,6 +33,14 @@ class ShardWorker(Worker):
     def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
         return int(self.job_monitoring_interval * 2 + 1)
 
+    def subscribe(self) -> None:
+        """RQ's command channel, polled every second (RQ's 60 s wait held up a worker's exit as long)."""
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
+
 
 @contextmanager
 def worker_lock(archive_dir: Path) -> Iterator[None]:

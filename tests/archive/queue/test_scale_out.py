@@ -205,3 +205,27 @@ def test_one_request_in_flight_per_host_across_workers(portal_factory, tmp_path)
     )  # each portal of the shared host crawled by the job and its copy (the re-enqueued id: 0 or 1 more)
     assert assert_polite(shared, delay) > 4 * 20
     assert assert_polite(alone, delay) > 5
+
+
+def test_deferred_extraction_runs_on_another_worker_and_the_merge_ingests_it(portal_factory, tmp_path):
+    site = portal_factory("gkmlpt", attachments=False, n_reports=5, mirror=False)
+    registry, ids = registry_of([site], tmp_path / "portals.toml")
+    single = crawl(registry, ids, tmp_path / "single")
+    assert single.returncode == 0, single.log_tail()
+
+    with RedisServer(tmp_path / "redis") as redis:
+        nianbao("queue", "crawl", "--redis", redis.url, "--registry", str(registry), *ids, *SETTINGS)
+        crawler = Worker(redis.url, tmp_path / "crawls", "--queues", "crawl", "--defer-extraction")
+        assert crawler.wait() == 0, crawler.tail()
+        status = json.loads(nianbao("queue", "status", "--redis", redis.url, "--json").stdout)
+        assert status["extraction"]["queued"] >= 1
+        extractor = Worker(redis.url, tmp_path / "extracts", "--queues", "extract")
+        assert extractor.wait() == 0, extractor.tail()
+        status = json.loads(nianbao("queue", "status", "--redis", redis.url, "--json").stdout)
+        assert status["extraction"]["finished"] >= 1 and status["extraction"]["failed"] == 0
+
+    assert rows(tmp_path / "crawls" / "nianbao.db", "SELECT count(*) FROM reports") == [(0,)]
+    assert list((tmp_path / "extracts" / "cache").glob("extract-*.db"))
+    main = tmp_path / "main"
+    nianbao("merge", "--archive", str(main), str(tmp_path / "crawls"), str(tmp_path / "extracts"))
+    assert archive_contents(main / "nianbao.db") == archive_contents(single.db)
