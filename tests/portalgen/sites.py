@@ -1178,21 +1178,22 @@ class Site:
 
     def handle(self, req: Request) -> Reply:
         """Answer one request (hazards first, then the route), and log it."""
+        received = time.time()
         with self._lock:
             reply = self._handle(req)
         if reply.lazy is not None:
             delay = reply.delay
             reply = reply.lazy()
             reply.delay += delay
-        self._log_request(req, reply)
+        self._log_request(req, reply, received)
         return reply
 
-    def _log_request(self, req: Request, reply: Reply) -> None:
+    def _log_request(self, req: Request, reply: Reply, received: float) -> None:
         entry = LoggedRequest(
             req.method,
             req.target,
             dict(req.headers),
-            time.time(),
+            received,
             None if reply.action == "drop" else reply.status,
             self.host,
             req.body,
