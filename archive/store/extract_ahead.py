@@ -23,7 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.store.extraction_cache import CacheReader, CacheWriter, context_of, report_json
 from archive.store.ingest import IngestInput, extract_input
 from archive.store.rebuild import RebuildStats, rebuild
-from archive.store.warc import WARC_SUBDIR, WarcError, read_record, relative_name, stream_root, warc_files
+from archive.store.warc import WarcError, all_warc_files, read_record, relative_name, stream_root
 
 
 @dataclass(frozen=True)
@@ -56,14 +56,6 @@ class AheadStats:
     seconds: float = 0.0
 
 
-def stream_files(archive_dir: Path) -> list[Path]:
-    """The archive's own WARC files, then those of its merged shards (``shards/*/warc/``)."""
-    files = list(warc_files(archive_dir))
-    for folder in sorted((archive_dir / "shards").glob(f"*/{WARC_SUBDIR}")):
-        files += warc_files(folder.parent)
-    return files
-
-
 def _decisions(path: Path) -> Iterator[dict]:
     """The JSON bodies of the ``report`` records of one WARC file (complete records only)."""
     with open(path, "rb") as fh:
@@ -82,11 +74,12 @@ def _decisions(path: Path) -> Iterator[dict]:
 
 
 def report_inputs(archive_dir: Path | str, files: Iterable[Path] | None = None) -> list[Pending]:
-    """Every document a ``report`` decision of ``files`` (default: :func:`stream_files`) refers to, once."""
+    """Every document a ``report`` decision of ``files`` (default: every file of the archive and its
+    merged shards) refers to, once."""
     archive_dir = Path(archive_dir)
     seen: set[tuple[str, str]] = set()
     out: list[Pending] = []
-    for path in files if files is not None else stream_files(archive_dir):
+    for path in files if files is not None else all_warc_files(archive_dir):
         root = stream_root(relative_name(path, archive_dir))
         for data in _decisions(path):
             for ref in [data.get("page"), *(data.get("attachments") or [])]:

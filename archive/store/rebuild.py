@@ -35,7 +35,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ from archive.store.warc import (
     WrittenExchange,
     WrittenRecord,
     header_value,
+    in_stream,
     iter_file,
     read_record,
     recover,
@@ -140,6 +141,8 @@ class ExchangeFacts:
             payload_length = len(rec.payload)
         target = rec.refers_to
         assert rec.sha256 is not None
+        if target is not None and not rec.resolved:  # as written: relative to the archive that wrote it
+            target = replace(target, warc_file=in_stream(rec.warc_file, target.warc_file))
         return cls(
             url=rec.url,
             status=rec.status,

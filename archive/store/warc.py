@@ -301,6 +301,16 @@ def warc_files(archive_dir: Path) -> list[Path]:
     return sorted(set(found), key=_file_sort_key)
 
 
+def all_warc_files(archive_dir: Path) -> list[Path]:
+    """The archive's own WARC files (:func:`warc_files`), then those of its merged shards
+    (``shards/{id}/warc/``, each in its own write order): every file that holds its records."""
+    archive_dir = Path(archive_dir)
+    files = list(warc_files(archive_dir))
+    for folder in sorted((archive_dir / "shards").glob(f"*/{WARC_SUBDIR}")):
+        files += [p for p in warc_files(folder.parent) if p.parent == folder]
+    return files
+
+
 def _relative(path: Path, archive_dir: Path) -> str:
     try:
         return path.resolve().relative_to(Path(archive_dir).resolve()).as_posix()
@@ -735,6 +745,13 @@ def _located_in_stream(record_file: str, location: str) -> list[str]:
     merged shard's locations are relative to the shard), then in this archive."""
     root = stream_root(record_file)
     return [f"{root}/{location}", location] if root else [location]
+
+
+def in_stream(record_file: str, location: str | None) -> str | None:
+    """A location written in ``record_file`` (relative to the archive that wrote it) relative to this archive."""
+    if location is None:
+        return None
+    return _located_in_stream(record_file, location)[0]
 
 
 def resolve_revisit(archive_dir: Path, stored: StoredRecord) -> StoredRecord:
