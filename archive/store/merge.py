@@ -11,6 +11,9 @@ shard into the archive:
    replayed as the shard's own stream — in the shard's file order, its decisions reading its own
    files — and the batch is logged in ``merges``.
 
+Before the shards' records, their extraction caches (``{shard}/cache/``, filled by extraction
+jobs on any worker) are copied into the archive's, so deferred reports are ingested from them.
+
 So a merge is an archive operation like a crawl's: killed at any point, the next session (or
 merge) completes it, and ``nianbao rebuild`` of the merged archive meets the ``merge`` records in
 its own files and replays the same ranges at the same place: the same rows.  Shards are never

@@ -78,7 +78,9 @@ class ArchiveSession:
     Opening takes the archive lock (:class:`archive.store.rebuild.ArchiveBusy` when another process
     holds it), repairs WARC files of a killed session, applies records written but never
     committed (``self.recovered``, ``self.replayed``) and marks runs left ``running`` as
-    ``interrupted``.
+    ``interrupted``.  A queue worker's shard (:mod:`archive.store.shard`) names the WARC files'
+    ``prefix`` and may defer extraction; extractions made ahead (:mod:`archive.store.extraction_cache`)
+    are read while the session is open.
     """
 
     def __init__(

@@ -158,8 +158,8 @@ def assert_polite(site, delay: float) -> int:
 
 
 def test_one_request_in_flight_per_host_across_workers(portal_factory, tmp_path):
-    delay = 0.15
-    shared = portal_factory("hanweb", attachments=False, n_reports=2, mirror=False)
+    delay = 0.2
+    shared = portal_factory("hanweb", attachments=False, n_reports=1, mirror=False)
     alone = portal_factory("trs", attachments=False, n_reports=3, mirror=False)
     registry, ids = registry_of([shared, shared, alone], tmp_path / "portals.toml", ["430501", "430502", "430503"])
     polite = [*SETTINGS, "-s", f"DOWNLOAD_DELAY={delay}"]
@@ -177,7 +177,7 @@ def test_one_request_in_flight_per_host_across_workers(portal_factory, tmp_path)
             assert time.monotonic() < deadline, workers[0].tail()
             time.sleep(0.05)
         again = nianbao("queue", "crawl", "--redis", redis.url, "--registry", str(registry), "430501", *polite)
-        assert again.stdout.startswith("already started")
+        assert again.stdout.startswith("already started"), again.stdout  # (the job takes ~20 s)
         # what broke RQ's rate limit in a trial: the same job id enqueued again while it runs
         from rq import Queue
         from rq import Worker as RqWorker
@@ -190,14 +190,14 @@ def test_one_request_in_flight_per_host_across_workers(portal_factory, tmp_path)
         )
         # and a copy of the job under another id, without the rate limit: only the lease keeps it waiting
         crawl_queue.enqueue("archive.queue.jobs.crawl_group", job.args[0], job_id="crawl-copy", meta=job.meta)
-        deadline = time.monotonic() + 150
+        deadline = time.monotonic() + 240
         idle = 0
         while idle < 3:  # every worker idle and nothing queued, three times in a row
             busy = crawl_queue.count + sum(RqWorker.get_state(w) != "idle" for w in RqWorker.all(connection=conn))
             idle = idle + 1 if not busy and len(RqWorker.all(connection=conn)) == 3 else 0
-            assert time.monotonic() < deadline, "\n".join(w.tail() for w in workers)
+            assert time.monotonic() < deadline, nianbao("queue", "status", "--redis", redis.url).stdout
             time.sleep(0.5)
-        assert [w.stop() for w in workers] == [0, 0, 0]
+        assert [w.stop(120) for w in workers] == [0, 0, 0]
 
     robots = [r for r in shared.request_log if r.path == "/robots.txt"]
     assert len(robots) in (
