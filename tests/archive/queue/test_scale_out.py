@@ -16,7 +16,7 @@ from rq.job import Job
 from archive.store.session import ArchiveSession
 from crawler.registry import Registry, portal_from_dict
 
-pytestmark = [needs_redis, pytest.mark.xdist_group("queue")]
+pytestmark = needs_redis  # each test starts its own redis-server on a free port
 
 SETTINGS = [arg for key, value in FAST.items() for arg in ("-s", f"{key}={value}")]
 FAMILIES = ("hanweb", "trs", "gkmlpt")
