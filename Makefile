@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $(STAMP)
 
-# Debian packages the converters, OCR and browser tests need (LibreOffice, tesseract, chromium,
+# Debian packages the converters, OCR, browser and queue tests need (LibreOffice, tesseract, chromium, redis,
 # CJK fonts). Idempotent: installs only what is missing; needs root (or sudo) and apt-get.
 system-deps:
 	@sh .ci/system-deps.sh

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Install the Debian packages nianbao's converters, OCR and browser tests use, if missing.
+# Install the Debian packages nianbao's converters, OCR, browser and queue tests use, if missing.
 #   sh .ci/system-deps.sh   fails when something cannot be installed
 need=""
 command -v soffice >/dev/null 2>&1 || need="$need libreoffice-writer-nogui libreoffice-calc-nogui"
@@ -7,6 +7,7 @@ command -v tesseract >/dev/null 2>&1 || need="$need tesseract-ocr tesseract-ocr-
 [ -e /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata ] || [ -e /usr/share/tesseract-ocr/4.00/tessdata/chi_sim.traineddata ] || need="$need tesseract-ocr-chi-sim"
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
+command -v redis-server >/dev/null 2>&1 || need="$need redis-server"
 fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need="$need fonts-noto-cjk"
 [ -z "$need" ] && exit 0
 echo "system-deps: installing:$need"

@@ -30,7 +30,7 @@ from pathlib import Path
 from archive.publish.prepare import prepare_for_serving
 from archive.publish.search import optimize_search_index
 from archive.store.paths import DB_NAME
-from archive.store.warc import warc_files
+from archive.store.warc import all_warc_files
 
 WACZ_NAME = "nianbao-snapshots.wacz"
 SUMS_NAME = "SHA256SUMS"
@@ -157,7 +157,7 @@ def write_wacz(db_path: Path, archive_dir: Path, dest: Path) -> tuple[int, int]:
     """Package the archive's WARC files as WACZ at ``dest``; returns (pages, WARC files)."""
     from wacz.main import main as wacz_main  # here: importing wacz takes ~0.6 s, and only dumps need it
 
-    warcs = warc_files(archive_dir)
+    warcs = all_warc_files(archive_dir)  # merged shards' files too (their names carry the shard)
     if not warcs:
         raise DumpError(f"no WARC files in {archive_dir}")
     names = [p.name for p in warcs]

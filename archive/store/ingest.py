@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from archive.store import extraction_cache
 from archive.store.db import insert_row, record_fetch_error, timestamp, transaction
 from archive.store.transaction import database
 from archive.store.urls import doc_key
@@ -136,13 +137,23 @@ class PreparedReport:
 # --------------------------------------------------------------------------- extraction
 
 
-def _extract(index: int, inp: IngestInput) -> _Extracted:
+def extract_input(inp: IngestInput) -> tuple[Report | None, str | None]:
+    """Extract one document as ingestion does: ``(report, None)``, or ``(None, error)`` for a
+    document that cannot be read (a corrupt file or a carrier bug: recorded, never fatal)."""
     try:
         report = extract_document(inp.data, content_type=inp.content_type, url=inp.url)
-    except Exception as exc:  # a corrupt file or a carrier bug: recorded, never fatal
+    except Exception as exc:
         message = str(exc).strip() or exc.__class__.__name__
-        return _Extracted(index, inp, None, f"{exc.__class__.__name__}: {message}")
-    return _Extracted(index, inp, report, None)
+        return None, f"{exc.__class__.__name__}: {message}"
+    return report, None
+
+
+def _extract(index: int, inp: IngestInput) -> _Extracted:
+    cached = extraction_cache.lookup(inp.sha256, inp.url, inp.content_type)
+    if cached is not None:  # extracted ahead (rebuild --jobs, the queue's extraction jobs)
+        return _Extracted(index, inp, cached.report, cached.error)
+    report, error = extract_input(inp)
+    return _Extracted(index, inp, report, error)
 
 
 def _section_text(report: Report | None) -> int:

@@ -15,9 +15,12 @@ type           written by                                   applied as
 ``listing``    :meth:`ArchiveSession.record_listing`        ``listings`` rows (one list page's items)
 ``report``     :meth:`ArchiveSession.ingest_report`         :func:`archive.store.ingest.ingest_report`
 ``removed``    :meth:`ArchiveSession.mark_removed`          ``reports.removed_at``
+``merge``      :func:`archive.store.merge.merge_shard`      the shard's records (their own stream)
 ============== ============================================ =====================================
 
-Other metadata types are kept in the WARC files and only indexed.  The live session applies
+A ``report`` decision marked ``deferred`` (a shard that defers extraction) is only indexed in
+that shard; replayed as part of a ``merge`` it is ingested.  Other metadata types are kept in
+the WARC files and only indexed.  The live session applies
 each operation through the same functions as :func:`replay`, in the same order as the records
 stand in the files, so a rebuilt database has the same rows (ids included).
 """
@@ -25,17 +28,18 @@ stand in the files, so a rebuilt database has the same rows (ids included).
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from archive.store import db
+from archive.store import db, extraction_cache
 from archive.store.ingest import IngestInput, doc_key, mark_removed, prepare_report, write_report
 from archive.store.warc import (
     WARC_SUBDIR,
@@ -44,11 +48,13 @@ from archive.store.warc import (
     WrittenExchange,
     WrittenRecord,
     header_value,
+    in_stream,
     iter_file,
     read_record,
     recover,
     relative_name,
     resolve_revisit,
+    stream_root,
     warc_files,
 )
 
@@ -135,6 +141,8 @@ class ExchangeFacts:
             payload_length = len(rec.payload)
         target = rec.refers_to
         assert rec.sha256 is not None
+        if target is not None and not rec.resolved:  # as written: relative to the archive that wrote it
+            target = replace(target, warc_file=in_stream(rec.warc_file, target.warc_file))
         return cls(
             url=rec.url,
             status=rec.status,
@@ -306,13 +314,20 @@ def input_from_ref(conn: sqlite3.Connection, archive_dir: Path, ref: dict) -> In
     )
 
 
-def apply_metadata(conn: sqlite3.Connection, archive_dir: Path, data: dict) -> Any:
-    """Apply one decision record (see the table in the module docstring); unknown types: no-op."""
+def apply_metadata(conn: sqlite3.Connection, archive_dir: Path, data: dict, *, deferred: bool = False) -> Any:
+    """Apply one decision record (see the table in the module docstring); unknown types: no-op.
+
+    ``deferred``: also ingest report decisions a shard deferred (when replaying a merge).
+    """
     kind = data.get("type")
     if kind == "run_start":
-        return db.start_run(
+        run_id = db.start_run(
             conn, data.get("portals") or [], data["mode"], started=data["started"], run_id=data["run_id"]
         )
+        if data.get("shard"):  # a merged shard's run (ShardRuns)
+            conn.execute("UPDATE crawl_runs SET shard = ?, shard_run = ? WHERE id = ?",
+                         (data["shard"], data["shard_run"], run_id))  # fmt: skip
+        return run_id
     if kind == "run_end":
         return db.finish_run(conn, data["run_id"], data.get("stats") or {}, data["outcome"], ended=data["ended"])
     if kind == "portal":
@@ -327,16 +342,67 @@ def apply_metadata(conn: sqlite3.Connection, archive_dir: Path, data: dict) -> A
             data.get("status"), at=data["at"],
         )  # fmt: skip
     if kind == "report":
+        if data.get("deferred") and not deferred:
+            return None
         page = input_from_ref(conn, archive_dir, data["page"])
         attachments = [input_from_ref(conn, archive_dir, ref) for ref in data.get("attachments") or []]
         prepared = prepare_report(conn, page=page, attachments=attachments)
         return write_report(conn, prepared, portal=data.get("portal"), run_id=data.get("run_id"))
     if kind == "removed":
         return mark_removed(conn, data["doc_key"], data["when"])
+    if kind == "merge":
+        return apply_merge(conn, archive_dir, data)
     return None
 
 
+def apply_merge(conn: sqlite3.Connection, archive_dir: Path, data: dict) -> ReplayStats:
+    """Replay the byte ranges of a shard that a ``merge`` record lists, as the shard's own stream
+    (its decisions refer to its own files, under ``data["root"]``), and log the merge (``merges``)."""
+    if not data["root"] or any(stream_root(name) != data["root"] for name, _, _ in data["files"]):
+        raise ValueError(f"merge record of shard {data.get('shard')!r}: its files are not under {data.get('root')!r}")
+    ranges = [(Path(archive_dir) / name, int(start), int(end)) for name, start, end in data["files"]]
+    stats = replay(
+        conn, archive_dir, ranges=ranges, decisions_dir=Path(archive_dir) / data["root"], shard=data["shard"]
+    )
+    db.insert_row(conn, "merges", {
+        "shard": data["shard"], "root": data["root"], "source": data.get("source"),
+        "files": json.dumps(data["files"]), "at": data["at"], "records": stats.records,
+        "exchanges": stats.exchanges, "reports": sum(stats.reports.values()), "errors": len(stats.errors),
+    })  # fmt: skip
+    return stats
+
+
 # --------------------------------------------------------------------------- replay
+
+
+class ShardRuns:
+    """A merged shard numbers its runs on its own: its run ids become this archive's while its
+    stream is replayed (a ``run_start`` gets the next id here; ``crawl_runs.shard``/``shard_run``
+    keep the pair, so a later merge of the same shard finds them)."""
+
+    def __init__(self, conn: sqlite3.Connection, shard: str) -> None:
+        self.conn = conn
+        self.shard = shard
+
+    def _mapped(self, run_id: Any) -> int | None:
+        if run_id is None:
+            return None
+        row = self.conn.execute(
+            "SELECT id FROM crawl_runs WHERE shard = ? AND shard_run = ?", (self.shard, int(run_id))
+        ).fetchone()
+        return int(row[0]) if row is not None else None
+
+    def translate(self, data: dict) -> dict:
+        """``data`` (a decision or a fetch's metadata) with this archive's run id."""
+        if "run_id" not in data:
+            return data
+        out = dict(data)
+        if data.get("type") == "run_start":
+            out["run_id"] = int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM crawl_runs").fetchone()[0])
+            out.update(shard=self.shard, shard_run=data["run_id"])
+        else:
+            out["run_id"] = self._mapped(data["run_id"])
+        return out
 
 
 @dataclass
@@ -371,21 +437,40 @@ def _resume_point(conn: sqlite3.Connection, files: list[Path], archive_dir: Path
     return 0, 0
 
 
-def replay(conn: sqlite3.Connection, archive_dir: Path, *, resume: bool = False) -> ReplayStats:
+def replay(
+    conn: sqlite3.Connection,
+    archive_dir: Path,
+    *,
+    resume: bool = False,
+    ranges: list[tuple[Path, int, int]] | None = None,
+    decisions_dir: Path | None = None,
+    shard: str | None = None,
+) -> ReplayStats:
     """Apply the records of every WARC file of ``archive_dir`` to ``conn`` in file/offset order.
 
     With ``resume`` only records after the last one the database knows are read, and records
     already applied (``warc_records``) are skipped: this completes a session that was killed
-    between a WARC write and its commit.
+    between a WARC write and its commit.  ``ranges`` (a merged shard's stream: ``(path, start,
+    end)`` byte ranges, applied records skipped) replaces the archive's own files; its decisions
+    refer to files of ``decisions_dir``, its runs are renumbered (:class:`ShardRuns`) and its
+    deferred reports are ingested.
     """
     archive_dir = Path(archive_dir)
     stats = ReplayStats()
-    files = warc_files(archive_dir)
-    first, start = _resume_point(conn, files, archive_dir) if resume else (0, 0)
+    runs = ShardRuns(conn, shard) if shard else None
+    if ranges is not None:
+        files = [path for path, _, _ in ranges]
+        first, start = 0, 0
+    else:
+        files = warc_files(archive_dir)
+        first, start = _resume_point(conn, files, archive_dir) if resume else (0, 0)
     for index in range(first, len(files)):
         path = files[index]
         rel = relative_name(path, archive_dir)
-        known = db.known_records(conn, rel) if resume else set()
+        end: int | None = None
+        if ranges is not None:
+            _, start, end = ranges[index]
+        known = db.known_records(conn, rel) if resume or ranges is not None else set()
         stats.files += 1
         pending: list[StoredRecord] = []
 
@@ -394,6 +479,8 @@ def replay(conn: sqlite3.Connection, archive_dir: Path, *, resume: bool = False)
                 return
             response = pending[0]  # noqa: B023 (called within the iteration)
             meta = meta_rec.json() if meta_rec is not None else None
+            if runs is not None and meta is not None:
+                meta = runs.translate(meta)
             try:
                 facts = ExchangeFacts.from_stored(archive_dir, response)
                 with db.transaction(conn):
@@ -405,7 +492,9 @@ def replay(conn: sqlite3.Connection, archive_dir: Path, *, resume: bool = False)
             pending.clear()  # noqa: B023 (called within the iteration)
 
         try:
-            for rec in iter_file(archive_dir, path, start=start if index == first else 0):
+            for rec in iter_file(archive_dir, path, start=start if index == first or ranges is not None else 0):
+                if end is not None and rec.offset >= end:
+                    break
                 stats.records += 1
                 if rec.record_id in known:
                     stats.skipped += 1
@@ -424,7 +513,7 @@ def replay(conn: sqlite3.Connection, archive_dir: Path, *, resume: bool = False)
                         continue
                 flush()
                 if rtype == "metadata":
-                    _apply_decision(conn, archive_dir, rec, stats)
+                    _apply_decision(conn, decisions_dir or archive_dir, rec, stats, runs)
                 else:
                     db.index_records(conn, [_written(rec)])
             flush()
@@ -443,9 +532,13 @@ def _json_type(rec: StoredRecord) -> str | None:
         return None
 
 
-def _apply_decision(conn: sqlite3.Connection, archive_dir: Path, rec: StoredRecord, stats: ReplayStats) -> None:
+def _apply_decision(
+    conn: sqlite3.Connection, archive_dir: Path, rec: StoredRecord, stats: ReplayStats, runs: ShardRuns | None = None
+) -> None:
     try:
         data = rec.json()
+        if runs is not None:
+            data = runs.translate(data)
     except WarcError as exc:
         stats.errors.append(str(exc))
         db.index_records(conn, [_written(rec)])
@@ -453,13 +546,18 @@ def _apply_decision(conn: sqlite3.Connection, archive_dir: Path, rec: StoredReco
     kind = str(data.get("type"))
     try:
         with db.transaction(conn):
-            result = apply_metadata(conn, archive_dir, data)
+            result = apply_metadata(conn, archive_dir, data, deferred=runs is not None)
             db.index_records(conn, [_written(rec)])
     except (WarcError, sqlite3.Error, ValueError, KeyError, TypeError) as exc:
         stats.errors.append(f"{rec.warc_file}@{rec.offset} {kind} {rec.url}: {exc.__class__.__name__}: {exc}")
         db.index_records(conn, [_written(rec)])
         return
     stats.decisions[kind] += 1
+    if isinstance(result, ReplayStats):  # a merged shard's stream
+        stats.exchanges += result.exchanges
+        stats.decisions.update(result.decisions)
+        stats.reports.update(result.reports)
+        stats.errors.extend(result.errors)
     status = getattr(result, "status", None)
     if kind == "report" and status:
         stats.reports[status] += 1
@@ -516,7 +614,8 @@ def rebuild(archive_dir: Path, db_path: Path, *, force: bool = False) -> Rebuild
         conn = db.connect(tmp, journal_mode="delete", synchronous="off")
         try:
             db.set_meta(conn, "archive_dir", str(archive_dir.resolve()))
-            stats = replay(conn, archive_dir)
+            with extraction_cache.reading(archive_dir):  # extractions made ahead (rebuild --jobs)
+                stats = replay(conn, archive_dir)
             counts = {t: _count(conn, t) for t in ("snapshots", "fetches", "reports", "cells", "crawl_runs", "portals")}
         finally:
             conn.close()

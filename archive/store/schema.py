@@ -122,10 +122,13 @@ TABLES: tuple[Table, ...] = (
             "mode": str,  # full | incremental
             "stats": str,  # JSON (Scrapy stats subset + ours)
             "outcome": str,  # running | ok | failed | interrupted
+            "shard": str,  # a run merged from a queue worker's shard (archive.store.merge) …
+            "shard_run": int,  # … and its id there
         },
         pk="id",
         not_null=frozenset({"started", "outcome"}),
         defaults={"outcome": "running"},
+        added={"shard": 5, "shard_run": 5},
     ),
     # Per-portal statistics of a run (issue 6 monitors read these).
     Table(
@@ -471,6 +474,28 @@ TABLES: tuple[Table, ...] = (
         indexes=(Index("warc_records_file", ("warc_file", "warc_offset"), since=2),),
         since=2,
     ),
+    # The merge log: every batch of a queue worker's shard merged into this archive (a ``merge``
+    # record of the archive's own WARC files; archive.store.merge).  ``files`` is the JSON list of
+    # ``[warc_file, start, end]`` byte ranges replayed, in order, as the shard's own stream.
+    Table(
+        "merges",
+        {
+            "id": int,
+            "shard": str,
+            "root": str,  # where the shard's files are: shards/{shard}
+            "source": str,  # the shard directory merged from
+            "files": str,
+            "at": str,
+            "records": int,
+            "exchanges": int,
+            "reports": int,
+            "errors": int,
+        },
+        pk="id",
+        not_null=frozenset({"shard", "root", "files", "at"}),
+        indexes=(Index("merges_shard", ("shard",), since=5),),
+        since=5,
+    ),
 )
 TABLE_BY_NAME = {t.name: t for t in TABLES}
 
@@ -499,6 +524,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                  "tables; crawl_portal_stats.list_pages_skipped/early_stops/reports_listed/rechecked"),
     Migration(4, "checks.ok may be NULL: a check that cannot run (a cell it needs is missing) is stored as "
                  "not checkable, the reason in checks.detail", steps=_checks_ok_nullable),
+    Migration(5, "scale-out: the merges table (the merge log of queue workers' shards); "
+                 "crawl_runs.shard/shard_run (a merged shard's runs)"),
 )  # fmt: skip
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

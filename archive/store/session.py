@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from archive.store import db
+from archive.store import db, extraction_cache, shard
 from archive.store.ingest import IngestInput, IngestResult, doc_key, mark_removed, prepare_report, write_report
 from archive.store.paths import DB_NAME
 from archive.store.rebuild import (
@@ -78,7 +78,9 @@ class ArchiveSession:
     Opening takes the archive lock (:class:`archive.store.rebuild.ArchiveBusy` when another process
     holds it), repairs WARC files of a killed session, applies records written but never
     committed (``self.recovered``, ``self.replayed``) and marks runs left ``running`` as
-    ``interrupted``.
+    ``interrupted``.  A queue worker's shard (:mod:`archive.store.shard`) names the WARC files'
+    ``prefix`` and may defer extraction; extractions made ahead (:mod:`archive.store.extraction_cache`)
+    are read while the session is open.
     """
 
     def __init__(
@@ -86,7 +88,7 @@ class ArchiveSession:
         archive_dir: Path | str = "data",
         db_path: Path | str | None = None,
         *,
-        prefix: str = "nianbao",
+        prefix: str | None = None,
         max_bytes: int = 500_000_000,
     ) -> None:
         self.archive_dir = Path(archive_dir)
@@ -94,8 +96,13 @@ class ArchiveSession:
         self.warc_dir = self.archive_dir / WARC_SUBDIR
         self.db_path = Path(db_path) if db_path is not None else self.archive_dir / DB_NAME
         self._stack = ExitStack()
+        config = shard.load(self.archive_dir)
+        # a shard that defers extraction records report decisions for its merge (archive.store.shard)
+        self.defer_reports = bool(config and config.defer_extraction)
+        prefix = prefix or (config.warc_prefix if config is not None else shard.DEFAULT_WARC_PREFIX)
         try:
             self._stack.enter_context(archive_lock(self.archive_dir))
+            self._stack.enter_context(extraction_cache.reading(self.archive_dir))
             self.conn: sqlite3.Connection = db.connect(self.db_path)
             self._stack.callback(self.conn.close)
             db.set_meta(self.conn, "archive_dir", str(self.archive_dir.resolve()))
@@ -288,7 +295,8 @@ class ArchiveSession:
         """Record the decision "this page is a report with these attachments" and ingest it.
 
         Every input must come from :meth:`capture` (its ``snapshot_id``): the decision record
-        refers to the archived bytes, so ``rebuild`` can replay it.
+        refers to the archived bytes, so ``rebuild`` can replay it.  In a shard that defers
+        extraction the decision is only recorded (status ``deferred``): its merge ingests it.
         """
         page_ref = input_ref(self.conn, page)
         refs = [input_ref(self.conn, a) for a in attachments]
@@ -296,6 +304,12 @@ class ArchiveSession:
         page = replace(page, fetched=page_ref["fetched"])
         attachments = [replace(a, fetched=ref["fetched"]) for a, ref in zip(attachments, refs)]
         data = {"type": "report", "portal": portal, "run_id": run_id, "page": page_ref, "attachments": refs}
+        if self.defer_reports:
+            data["deferred"] = True
+            record = self._decision(page.url, data, page_ref["fetched"])
+            with db.transaction(self.conn):
+                self._index([record])
+            return IngestResult(status="deferred", report_id=0, doc_key=doc_key(page.url), version=0)
         prepared = prepare_report(self.conn, page=page, attachments=attachments)
         record = self._decision(page.url, data, page_ref["fetched"])
         with db.transaction(self.conn):

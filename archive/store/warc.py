@@ -29,7 +29,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -299,6 +299,16 @@ def warc_files(archive_dir: Path) -> list[Path]:
             for pattern in ("*.warc.gz", "*.warc"):
                 found.extend(p for p in folder.glob(pattern) if p.is_file())
     return sorted(set(found), key=_file_sort_key)
+
+
+def all_warc_files(archive_dir: Path) -> list[Path]:
+    """The archive's own WARC files (:func:`warc_files`), then those of its merged shards
+    (``shards/{id}/warc/``, each in its own write order): every file that holds its records."""
+    archive_dir = Path(archive_dir)
+    files = list(warc_files(archive_dir))
+    for folder in sorted((archive_dir / "shards").glob(f"*/{WARC_SUBDIR}")):
+        files += [p for p in warc_files(folder.parent) if p.parent == folder]
+    return files
 
 
 def _relative(path: Path, archive_dir: Path) -> str:
@@ -721,6 +731,29 @@ def read_record(archive_dir: Path, warc_file: str, offset: int, *, resolve: bool
     return stored
 
 
+def stream_root(warc_file: str) -> str:
+    """The folder (relative to the archive) of the archive a WARC file was written in: ``""`` for
+    the archive's own ``warc/…``, ``shards/ID`` for a merged shard's ``shards/ID/warc/…``."""
+    parts = PurePosixPath(warc_file).parts
+    if len(parts) >= 3 and parts[-2] == WARC_SUBDIR:
+        return "/".join(parts[:-2])
+    return ""
+
+
+def _located_in_stream(record_file: str, location: str) -> list[str]:
+    """Where a location written in ``record_file`` may be: first in that file's own archive (a
+    merged shard's locations are relative to the shard), then in this archive."""
+    root = stream_root(record_file)
+    return [f"{root}/{location}", location] if root else [location]
+
+
+def in_stream(record_file: str, location: str | None) -> str | None:
+    """A location written in ``record_file`` (relative to the archive that wrote it) relative to this archive."""
+    if location is None:
+        return None
+    return _located_in_stream(record_file, location)[0]
+
+
 def resolve_revisit(archive_dir: Path, stored: StoredRecord) -> StoredRecord:
     """Fill ``payload`` of a revisit record from the original response (in place)."""
     target = stored.refers_to
@@ -728,12 +761,14 @@ def resolve_revisit(archive_dir: Path, stored: StoredRecord) -> StoredRecord:
         raise WarcError(f"{stored.warc_file}@{stored.offset} is not a revisit record")
     original: StoredRecord | None = None
     if target.warc_file is not None and target.offset is not None:
-        try:
-            candidate = _read_at(archive_dir, target.warc_file, target.offset)
-        except WarcError:
-            candidate = None
-        if candidate is not None and (not target.record_id or candidate.record_id == target.record_id):
-            original = candidate
+        for name in _located_in_stream(stored.warc_file, target.warc_file):
+            try:
+                candidate = _read_at(archive_dir, name, target.offset)
+            except WarcError:
+                continue
+            if not target.record_id or candidate.record_id == target.record_id:
+                original = candidate
+                break
     if original is None:
         for candidate in iter_records(archive_dir):
             if candidate.record_type != "response":
@@ -798,17 +833,19 @@ class RecoveredFile:
     quarantined: Path | None  # where the cut bytes went
 
 
-def scan_members(path: Path) -> tuple[int, int]:
-    """``(members, good_length)``: complete gzip members of ``path`` and where the last one ends.
+def scan_members(path: Path, start: int = 0) -> tuple[int, int]:
+    """``(members, good_length)``: complete gzip members of ``path`` (from byte ``start``, which
+    must begin a member) and where the last one ends.
 
     ``good_length`` < file size means the file ends in a truncated or corrupt member.
     """
     limit = 1 << 22
     members = 0
-    good = 0
-    pos = 0
+    good = start
+    pos = start
     decomp = None
     with open(path, "rb") as fh:
+        fh.seek(start)
         while True:
             chunk = fh.read(1 << 20)
             if not chunk:

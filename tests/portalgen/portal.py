@@ -66,36 +66,40 @@ class _Handler(BaseHTTPRequestHandler):
             reply = Reply(
                 500, [("Content-Type", "text/plain; charset=utf-8")], f"500 Internal Server Error: {exc!r}".encode()
             )
-        if reply.delay:
-            time.sleep(reply.delay)
-        if reply.action == "drop":
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        self.send_response(reply.status)
-        size = reply.stream_size or len(reply.body)
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        if reply.status != 304:
-            self.send_header("Content-Length", str(size))
-        self.end_headers()
-        if self.command == "HEAD" or reply.status == 304:
-            return
         try:
-            if reply.stream_size:
-                chunk = (b"PK\x03\x04" + bytes(range(256)) * 256)[: 1 << 16]
-                left = reply.stream_size
-                while left > 0:
-                    part = chunk[: min(left, len(chunk))]
-                    self.wfile.write(part)
-                    left -= len(part)
-            else:
-                self.wfile.write(reply.body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
+            if reply.delay:
+                time.sleep(reply.delay)
+            if reply.action == "drop":
+                self.close_connection = True
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return
+            self.send_response(reply.status)
+            size = reply.stream_size or len(reply.body)
+            for name, value in reply.headers:
+                self.send_header(name, value)
+            if reply.status != 304:
+                self.send_header("Content-Length", str(size))
+            self.end_headers()
+            if self.command == "HEAD" or reply.status == 304:
+                return
+            try:
+                if reply.stream_size:
+                    chunk = (b"PK\x03\x04" + bytes(range(256)) * 256)[: 1 << 16]
+                    left = reply.stream_size
+                    while left > 0:
+                        part = chunk[: min(left, len(chunk))]
+                        self.wfile.write(part)
+                        left -= len(part)
+                else:
+                    self.wfile.write(reply.body)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+        finally:
+            if reply.logged is not None:
+                reply.logged.answered = time.time()
 
     do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = do_OPTIONS = _serve
 

@@ -6,8 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from archive.store.extract_ahead import rebuild_with_jobs
 from archive.store.paths import db_path as archive_db_path
-from archive.store.rebuild import ArchiveBusy, rebuild
+from archive.store.rebuild import ArchiveBusy
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,13 +24,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--db", type=Path, default=None, help="database to write (default: ARCHIVE/nianbao.db)")
     parser.add_argument("--force", action="store_true", help="replace an existing database")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="extract the documents in N processes first (into ARCHIVE/cache/), then write the database "
+        "from one (default 1)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     db_path = archive_db_path(args.archive, args.db)
+    if args.jobs < 1:
+        print("nianbao rebuild: --jobs must be at least 1", file=sys.stderr)
+        return 2
     try:
-        stats = rebuild(args.archive, db_path, force=args.force)
+        stats = rebuild_with_jobs(args.archive, db_path, force=args.force, jobs=args.jobs)
     except FileExistsError as exc:
         print(f"nianbao rebuild: {exc}", file=sys.stderr)
         return 2
