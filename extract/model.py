@@ -15,7 +15,7 @@ Every carrier only has to produce a :class:`Document`; the shared interpreter
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 Number = int | float
@@ -215,6 +215,20 @@ class Report:
             "is_report": self.is_report,
             "pages": self.pages,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """The report :meth:`to_dict` describes (``Report.from_dict(r.to_dict()) == r``)."""
+        nested = {"sections": Section, "cells": Cell, "checks": Check, "attachments": Attachment}
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in data:
+                continue
+            value = data[f.name]
+            if f.name in nested:
+                value = [nested[f.name](**item) for item in value or []]
+            kwargs[f.name] = value
+        return cls(**kwargs)
 
     def cell_map(self) -> dict[tuple[str, str, str], Cell]:
         return {c.key(): c for c in self.cells}

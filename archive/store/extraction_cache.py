@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from extract.model import Attachment, Cell, Check, Report, Section
+from extract.model import Report
 from extract.version import EXTRACTOR_VERSION
 
 CACHE_SUBDIR = "cache"
@@ -72,28 +72,7 @@ def report_json(report: Report) -> str:
 
 def report_from_json(text: str) -> Report:
     """The :class:`Report` of :func:`report_json` (equal to the one serialised)."""
-    data = json.loads(text)
-    return Report(
-        source=data["source"],
-        sha256=data["sha256"],
-        template=data.get("template", "none"),
-        title=data.get("title"),
-        organ=data.get("organ"),
-        year=data.get("year"),
-        published=data.get("published"),
-        sections=[Section(**s) for s in data.get("sections") or []],
-        cells=[Cell(**c) for c in data.get("cells") or []],
-        checks=[Check(**c) for c in data.get("checks") or []],
-        warnings=list(data.get("warnings") or []),
-        carrier=data.get("carrier", "html"),
-        content_type=data.get("content_type"),
-        encoding=data.get("encoding"),
-        table_templates=dict(data.get("table_templates") or {}),
-        attachments=[Attachment(**a) for a in data.get("attachments") or []],
-        canonical_url=data.get("canonical_url"),
-        is_report=bool(data.get("is_report", True)),
-        pages=data.get("pages"),
-    )
+    return Report.from_dict(json.loads(text))
 
 
 # --------------------------------------------------------------------------- writing

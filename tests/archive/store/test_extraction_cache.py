@@ -18,7 +18,7 @@ from archive.store.merge import merge_shards
 from archive.store.rebuild import rebuild
 from archive.store.session import ArchiveSession
 from extract import extract_document
-from extract.version import EXTRACTOR_REVISION, EXTRACTOR_VERSION
+from extract.version import EXTRACTOR_VERSION, source_digest
 
 URL = "http://www.chengbu.gov.cn/zfxxgk/zfxxgknb/202201/t20220110_{}.html"
 HTML = [("Content-Type", "text/html; charset=utf-8")]
@@ -51,7 +51,18 @@ def test_a_report_survives_json_unchanged():
     report = extract_document(report_page(sample(3)), content_type="text/html", url=URL.format(3))
     assert report.cells and report.checks and report.sections
     assert report_from_json(report_json(report)) == report
-    assert EXTRACTOR_VERSION.endswith(f".r{EXTRACTOR_REVISION}")
+
+
+def test_the_extractor_version_changes_with_any_extractor_source(tmp_path):
+    package = tmp_path / "extract"
+    package.mkdir()
+    (package / "labels.py").write_text("LABELS = 1\n")
+    before = source_digest(package)
+    assert EXTRACTOR_VERSION.endswith("+" + source_digest())
+    (package / "labels.py").write_text("LABELS = 2\n")
+    assert source_digest(package) != before
+    (package / "labels.py").write_text("LABELS = 1\n")
+    assert source_digest(package) == before
 
 
 def test_ingestion_takes_a_cached_extraction_before_extracting(tmp_path):
