@@ -15,6 +15,8 @@ import sqlite3
 from dataclasses import dataclass
 
 from archive.ops.monitors import health_view_sql
+from archive.publish.coverage import PORTAL_STATUS_LABELS, STATUS_LABELS, create_coverage_tables
+from archive.publish.offices import METHOD_LABELS
 from extract.schema import (
     ACTIVE_2019,
     ACTIVE_2021,
@@ -352,7 +354,11 @@ def _coverage(years: list[int]) -> str:
     count(DISTINCT r.year) AS 年份数,
     min(r.year) AS 最早年度,
     max(r.year) AS 最晚年度,
-    group_concat(DISTINCT r.year) AS 已发布年度{sep}{year_cols}
+    group_concat(DISTINCT r.year) AS 已发布年度,
+    (SELECT o.code FROM office_divisions o WHERE o.portal = coalesce(r.portal, '') AND o.organ = coalesce(r.organ, ''))
+        AS 区划代码,
+    (SELECT {_case("o.method", METHOD_LABELS, "o.method")} FROM office_divisions o
+     WHERE o.portal = coalesce(r.portal, '') AND o.organ = coalesce(r.organ, '')) AS 区划匹配方式{sep}{year_cols}
 FROM {REPORT_FROM}
 WHERE r.is_current = 1
 GROUP BY coalesce(r.organ, '（未识别机关）'), r.portal
@@ -417,7 +423,13 @@ JOIN reports old ON old.id = rc.previous_id
 LEFT JOIN portals p ON p.id = r.portal"""
 
 
-DEADLINE_STATUS = {"on_time": "按时", "late": "逾期", "missing": "缺失", "unknown": "发布日期不详"}
+DEADLINE_STATUS = {
+    "on_time": "按时",
+    "late": "逾期",
+    "missing": "缺失",
+    "unknown": "发布日期不详",
+    "not_crawled": "门户未抓取",
+}
 
 
 def _deadlines() -> str:
@@ -453,6 +465,13 @@ due AS (
 judged AS (
     SELECT due.*, r.published AS published, substr(r.fetched, 1, 10) AS first_fetched
     FROM due LEFT JOIN reports r ON r.id = due.report_id
+),
+crawled AS (
+    SELECT portal, max(t) AS last_crawled FROM (
+        SELECT portal, max(max(coalesce(last_seen, ''), coalesce(fetched, ''))) AS t FROM reports GROUP BY portal
+        UNION ALL
+        SELECT s.portal, max(cr.started) FROM crawl_portal_stats s JOIN crawl_runs cr ON cr.id = s.run_id GROUP BY s.portal
+    ) GROUP BY portal
 )
 SELECT
     j.organ AS 发布机关,
@@ -463,7 +482,9 @@ SELECT
     j.level AS 层级,
     j.year AS 年度,
     j.deadline AS 法定截止日期,
-    CASE WHEN j.report_id IS NULL THEN {_lit(DEADLINE_STATUS["missing"])}
+    CASE WHEN j.report_id IS NULL AND coalesce(substr(c.last_crawled, 1, 10), '') <= j.deadline
+              THEN {_lit(DEADLINE_STATUS["not_crawled"])}
+         WHEN j.report_id IS NULL THEN {_lit(DEADLINE_STATUS["missing"])}
          WHEN j.published IS NULL AND j.first_fetched <= j.deadline THEN {_lit(DEADLINE_STATUS["on_time"])}
          WHEN j.published IS NULL THEN {_lit(DEADLINE_STATUS["unknown"])}
          WHEN j.published <= j.deadline THEN {_lit(DEADLINE_STATUS["on_time"])}
@@ -471,9 +492,57 @@ SELECT
     CASE WHEN j.published > j.deadline THEN CAST(julianday(j.published) - julianday(j.deadline) AS INTEGER) END AS 逾期天数,
     j.published AS 发布日期,
     j.first_fetched AS 首次存档日期,
-    j.report_id AS 报告ID
-FROM judged j LEFT JOIN portals p ON p.id = j.portal
+    j.report_id AS 报告ID,
+    c.last_crawled AS 门户最近抓取
+FROM judged j LEFT JOIN portals p ON p.id = j.portal LEFT JOIN crawled c ON c.portal IS j.portal
 ORDER BY p.province, p.county, j.organ, j.year"""
+
+
+COVERAGE_COLUMNS = """
+    c.code AS 区划代码,
+    c.name AS 名称,
+    {level} AS 层级,
+    c.kind AS 类型,
+    c.year AS 年度,
+    c.province AS 省份,
+    c.city AS 地级,
+    c.parent_code AS 上级代码,
+    {status} AS 状态,
+    c.portal AS 门户,
+    {portal_status} AS 门户状态,
+    c.last_crawled AS 门户最近抓取,
+    c.deadline AS 法定截止日期,
+    c.government_reports AS 本级政府报告,
+    c.department_reports AS 部门报告,
+    c.town_reports AS 乡镇街道报告,
+    c.all_reports AS 报告合计,
+    c.counties AS 县级单位数,
+    c.counties_published AS 县级政府已发布数,
+    c.towns AS 乡镇街道数,
+    c.towns_reporting AS 已发布乡镇街道数,
+    CASE WHEN c.towns > 0 THEN round(100.0 * c.towns_reporting / c.towns, 1) END AS 乡镇街道发布率"""
+
+
+def _coverage_columns() -> str:
+    return COVERAGE_COLUMNS.format(
+        level=_case("c.level", {"province": "省级", "city": "地级", "county": "县级"}, "c.level"),
+        status=_case("c.status", STATUS_LABELS, "c.status"),
+        portal_status=_case("c.portal_status", PORTAL_STATUS_LABELS, "c.portal_status"),
+    )
+
+
+def _division_coverage() -> str:
+    return f"""SELECT {_coverage_columns()}
+FROM coverage_divisions c
+ORDER BY c.code, c.year"""
+
+
+def _province_coverage() -> str:
+    return f"""SELECT {_coverage_columns()},
+    round(100.0 * c.counties_published / nullif(c.counties, 0), 1) AS 县级政府发布率
+FROM coverage_divisions c
+WHERE c.level = 'province'
+ORDER BY c.code, c.year"""
 
 
 def _section_search() -> str:
@@ -535,9 +604,22 @@ VIEWS: tuple[View, ...] = (
         "门户上的报告发布后又被修改：新旧两个版本、修改位置（网页或附件）、改动的单元格与正文差异。",
     ),
     View(
+        "区划发布覆盖",
+        "Coverage by division",
+        "全国每个省、地级和县级行政区划每个年度一行（按区划代码名录）：登记门户及其抓取情况、本级政府报告是否发布"
+        "（已发布、未发布＝门户在截止日后抓取过但没有报告、门户未抓取、无登记门户、未到期），本级政府、部门、乡镇街道报告数，"
+        "下辖县级单位和乡镇街道中已发布的数量。",
+    ),
+    View(
+        "省份发布覆盖",
+        "Coverage by province",
+        "每个省份每个年度一行：县级政府发布了多少、乡镇街道发布了多少（分母为该年度存在的区划），报告合计。",
+    ),
+    View(
         "年报期限",
         "Deadlines",
-        "每个机关每个年度：报告按时、逾期（天数）还是缺失（按法定期限：部门和乡镇街道次年1月31日，人民政府次年3月31日）。",
+        "每个机关每个年度：报告按时、逾期（天数）、缺失（门户在截止日后抓取过，没有找到报告）还是门户未抓取（截止日后没有抓取过该门户，"
+        "不能说没有发布）；法定期限：部门和乡镇街道次年1月31日，人民政府次年3月31日。",
     ),
     View(
         "抓取健康状况",
@@ -570,6 +652,8 @@ def view_sql(conn: sqlite3.Connection) -> dict[str, str]:
         "章节检索": _section_search(),
         "发布后修改的报告": _edited_reports(),
         "年报期限": _deadlines(),
+        "区划发布覆盖": _division_coverage(),
+        "省份发布覆盖": _province_coverage(),
         "抓取健康状况": health_view_sql(),
     }
 
@@ -584,6 +668,7 @@ SUPPORT_INDEXES = (
 def create_views(conn: sqlite3.Connection) -> list[str]:
     """(Re)create every journalist view (and the indexes they rely on); returns the view names."""
     statements = view_sql(conn)
+    create_coverage_tables(conn)
     with conn:
         for sql in SUPPORT_INDEXES:
             conn.execute(sql)
