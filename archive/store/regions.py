@@ -274,3 +274,16 @@ def read_register(conn: sqlite3.Connection) -> Register:
     """The archive's register (loaded first when missing or stale)."""
     ensure_register(conn)
     return Register.from_conn(conn)
+
+
+def open_register(path: Path) -> tuple[Register, sqlite3.Connection]:
+    """The register of the archive database at ``path`` (loaded into it when missing or stale), or,
+    when there is no archive there, the installed register in an in-memory database."""
+    if path.is_file():
+        from archive.store import db
+
+        conn = db.connect(path)
+    else:
+        conn = sqlite3.connect(":memory:")
+        create_schema(conn)
+    return read_register(conn), conn
