@@ -28,7 +28,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 
 from archive.store.divisions import Division
 from archive.store.regions import Register, loaded_sources
@@ -299,4 +299,6 @@ def build_coverage(
         conn.execute("DELETE FROM coverage_divisions")
         conn.executemany(f"INSERT OR REPLACE INTO coverage_divisions VALUES ({', '.join('?' * 23)})", records)
         conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (BASIS_KEY, basis))
+        built = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('coverage_built', ?)", (built,))
     return len(records)
