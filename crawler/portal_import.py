@@ -5,7 +5,7 @@ A portal registered by code takes its name, level, parent and place names from t
 ``code`` and ``start_url`` and optionally ``id`` (default: the code), ``name``, ``hosts`` (separated
 by spaces or ``;``; default: the start URL's host), ``platform`` and ``note``.  A file is taken
 whole or not at all: every row is checked first (a code the register knows and still uses, the
-start URL on the portal's own hosts, no host of another portal, no spam mirror, no portal twice)
+start URL on the portal's own hosts, no host of another division's portal, no spam mirror, no portal twice)
 and every problem is reported with its line.
 """
 
@@ -97,14 +97,15 @@ def _host_owners(registry: Registry) -> dict[str, str]:
 
 
 def check_hosts(portal: Portal, registry: Registry, owners: dict[str, str] | None = None) -> None:
-    """Refuse hosts that are spam mirrors or belong to another portal."""
+    """Refuse hosts that are spam mirrors or belong to the portal of another division."""
     owners = _host_owners(registry) if owners is None else owners
     denied = [h for h in portal.hosts if is_denied(h, registry.deny_hosts)]
     if denied:
         raise RegistryError(f"portal {portal.id}: {', '.join(denied)} is a known spam mirror")
     for host in portal.hosts:
         owner = owners.get(host)
-        if owner is not None and owner != portal.id:
+        # a division's portal and its departments' portals (code-suffix) may share hosts
+        if owner is not None and owner.split("-")[0] != portal.id.split("-")[0]:
             raise RegistryError(f"portal {portal.id}: host {host} is already portal {owner}'s")
 
 

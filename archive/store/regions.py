@@ -276,14 +276,21 @@ def read_register(conn: sqlite3.Connection) -> Register:
     return Register.from_conn(conn)
 
 
+_INSTALLED: dict[str, Register] = {}
+
+
 def open_register(path: Path) -> tuple[Register, sqlite3.Connection]:
     """The register of the archive database at ``path`` (loaded into it when missing or stale), or,
-    when there is no archive there, the installed register in an in-memory database."""
+    when there is no archive there, the installed register (built in memory once per process)."""
     if path.is_file():
         from archive.store import db
 
         conn = db.connect(path)
-    else:
-        conn = sqlite3.connect(":memory:")
+        return read_register(conn), conn
+    conn = sqlite3.connect(":memory:")
+    key = json.dumps(installed_sources(), sort_keys=True)
+    if key not in _INSTALLED:
         create_schema(conn)
-    return read_register(conn), conn
+        _INSTALLED.clear()
+        _INSTALLED[key] = read_register(conn)
+    return _INSTALLED[key], conn
