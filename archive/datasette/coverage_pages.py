@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import json
-
 from archive.publish.coverage import STATUS_LABELS
 
 STATUS_MARKS = {"published": "✓", "not_published": "✗", "not_crawled": "?", "no_portal": "·", "not_due": "…"}
@@ -18,13 +16,10 @@ def _rate(part: int | None, whole: int | None) -> float | None:
 
 
 async def _meta(db) -> dict:
-    rows = (await db.execute("SELECT key, value FROM meta WHERE key IN ('regions_sources', 'coverage_built')")).rows
-    values = {r["key"]: r["value"] for r in rows}
-    sources = json.loads(values["regions_sources"]) if values.get("regions_sources") else {}
-    return {
-        "built": values.get("coverage_built"),
-        "sources": "；".join(f"{k} {v}" for k, v in sorted(sources.items()) if v) or "（未载入区划名录）",
-    }
+    """When the summary was built and from which register sources (``coverage_info``)."""
+    rows = (await db.execute("SELECT built, register FROM coverage_info")).rows
+    built, register = (rows[0]["built"], rows[0]["register"]) if rows else (None, None)
+    return {"built": built, "sources": register or "（未载入区划名录）"}
 
 
 def _summary(row: dict) -> dict:

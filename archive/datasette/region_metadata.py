@@ -109,6 +109,11 @@ TABLES: dict[str, dict] = {
             "towns_reporting": "其中有报告的乡镇街道数",
         },
     },
+    "coverage_info": {
+        "title": "coverage_info：覆盖汇总的生成信息",
+        "description": "区划发布覆盖汇总表的生成时间和所用的区划名录来源（可引用）。",
+        "columns": {"built": "生成时间（UTC）", "register": "区划名录的来源与版本"},
+    },
     "registry_portals": {
         "title": "registry_portals：门户登记表（发布时）",
         "description": "最近一次发布时的门户登记表（crawler/portals.toml）：有登记但尚未抓取的门户也在其中。",

@@ -9,6 +9,8 @@ pages that read them answer at national scale without scanning reports on every 
   last crawled), reports of its own government, of its departments, of the towns below it, all
   reports below it, county-level units and towns existing below it that year and how many of
   them published, and the status of its own government's report that year;
+- ``coverage_info``: when the table was built and from which register sources (``meta`` is not
+  readable through Datasette);
 - ``registry_portals``: the crawl registry as last published (``nianbao serve`` passes it; the
   archive's ``portals`` table holds only portals a crawl started on).
 
@@ -58,6 +60,7 @@ DDL = (
     PRIMARY KEY (code, year))""",
     "CREATE INDEX IF NOT EXISTS coverage_divisions_province ON coverage_divisions(province_code, level, year)",
     "CREATE TABLE IF NOT EXISTS registry_portals (id TEXT PRIMARY KEY, code TEXT, name TEXT)",
+    "CREATE TABLE IF NOT EXISTS coverage_info (built TEXT, register TEXT)",
 )
 
 
@@ -300,5 +303,10 @@ def build_coverage(
         conn.executemany(f"INSERT OR REPLACE INTO coverage_divisions VALUES ({', '.join('?' * 23)})", records)
         conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (BASIS_KEY, basis))
         built = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('coverage_built', ?)", (built,))
+        sources = loaded_sources(conn) or {}
+        conn.execute("DELETE FROM coverage_info")
+        conn.execute(
+            "INSERT INTO coverage_info (built, register) VALUES (?, ?)",
+            (built, "; ".join(f"{k} {v}" for k, v in sorted(sources.items()) if v)),
+        )
     return len(records)

