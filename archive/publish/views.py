@@ -440,11 +440,16 @@ def _deadlines() -> str:
     FROM reports r LEFT JOIN portals p ON p.id = r.portal
     WHERE r.is_current = 1 AND r.organ IS NOT NULL AND r.year BETWEEN 1990 AND 2100
 ),
-offices AS (
-    SELECT organ, portal, min(year) AS first_year,
-        (SELECT o2.level FROM office_reports o2 WHERE o2.organ = o.organ AND o2.portal IS o.portal AND o2.level IS NOT NULL
-         GROUP BY o2.level ORDER BY count(*) DESC, max(o2.year) DESC LIMIT 1) AS level
-    FROM office_reports o GROUP BY organ, portal
+office_levels AS (
+    SELECT organ, portal, level, count(*) AS n, max(year) AS last_year, min(year) AS first_year
+    FROM office_reports GROUP BY organ, portal, level
+),
+offices AS (  -- first year, and the level most of the office's reports have (the latest year breaks ties)
+    SELECT organ, portal, first_year, level FROM (
+        SELECT organ, portal, level, min(first_year) OVER office AS first_year,
+            row_number() OVER (PARTITION BY organ, portal ORDER BY level IS NULL, n DESC, last_year DESC) AS k
+        FROM office_levels WINDOW office AS (PARTITION BY organ, portal)
+    ) WHERE k = 1
 ),
 years(y) AS (
     SELECT min(first_year) FROM offices
@@ -456,15 +461,17 @@ slots AS (
              ELSE printf('%04d-03-31', y.y + 1) END AS deadline
     FROM offices o JOIN years y ON y.y >= o.first_year
 ),
-due AS (
-    SELECT slots.*,
-        (SELECT r.id FROM office_reports r WHERE r.organ = slots.organ AND r.portal IS slots.portal AND r.year = slots.year
-         ORDER BY coalesce(r.published, '9999'), r.id LIMIT 1) AS report_id
-    FROM slots WHERE deadline < date('now')
+firsts AS (  -- the office's first report of a year (earliest date shown, then the first archived)
+    SELECT organ, portal, year, id, published, fetched FROM (
+        SELECT organ, portal, year, id, published, fetched,
+            row_number() OVER (PARTITION BY organ, portal, year ORDER BY coalesce(published, '9999'), id) AS k
+        FROM office_reports
+    ) WHERE k = 1
 ),
 judged AS (
-    SELECT due.*, r.published AS published, substr(r.fetched, 1, 10) AS first_fetched
-    FROM due LEFT JOIN reports r ON r.id = due.report_id
+    SELECT s.*, f.id AS report_id, f.published AS published, substr(f.fetched, 1, 10) AS first_fetched
+    FROM slots s LEFT JOIN firsts f ON f.organ = s.organ AND f.portal IS s.portal AND f.year = s.year
+    WHERE s.deadline < date('now')
 ),
 crawled AS (
     SELECT portal, max(t) AS last_crawled FROM (
