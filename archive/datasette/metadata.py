@@ -645,6 +645,12 @@ VIEWS["抓取健康状况"] = {
 VIEWS["发布覆盖"]["columns"].update({f"{y}年": f"{y}年度的报告份数" for y in range(2000, 2041)})
 VIEWS["发布覆盖"]["columns"].update(region_metadata.OFFICE_COVERAGE_COLUMNS)
 VIEWS["年报期限"]["columns"].update(region_metadata.DEADLINE_COLUMNS)
+TABLES["deadline_status"] = {
+    "title": "deadline_status：年报期限（汇总表）",
+    "description": "视图“年报期限”的内容，发布时生成（报告或抓取有变化时重建），以免每次访问都重新计算。",
+    "hidden": True,
+    "columns": VIEWS["年报期限"]["columns"],
+}
 TABLES.update(region_metadata.TABLES)
 VIEWS.update(region_metadata.VIEWS)
 

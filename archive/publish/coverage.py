@@ -121,11 +121,20 @@ def _portals_by_code(conn: sqlite3.Connection) -> dict[str, str]:
     return {code: rank[1] for code, rank in ranked.items()}
 
 
+def reports_digest(conn: sqlite3.Connection) -> str:
+    """A digest of what coverage and deadlines read of every report (any change of those changes it)."""
+    digest = hashlib.blake2b(digest_size=16)
+    cursor = conn.execute(
+        "SELECT id, portal, organ, year, level, published, fetched, last_seen, is_current FROM reports ORDER BY id"
+    )
+    while batch := cursor.fetchmany(10_000):
+        digest.update(repr([tuple(row) for row in batch]).encode())
+    return digest.hexdigest()
+
+
 def _basis(conn: sqlite3.Connection, today: date) -> str:
     parts = [
-        conn.execute(
-            "SELECT count(*), max(id), sum(is_current), max(last_seen), max(fetched), max(removed_at) FROM reports"
-        ).fetchone(),
+        [reports_digest(conn)],
         conn.execute("SELECT count(*), max(id), max(started), max(ended) FROM crawl_runs").fetchone(),
         conn.execute("SELECT count(*), group_concat(id || ':' || coalesce(code, ''), ',') FROM portals").fetchone(),
         conn.execute("SELECT group_concat(id || ':' || coalesce(code, ''), ',') FROM registry_portals").fetchone(),

@@ -11,12 +11,14 @@ Province, city and county come from ``portals`` (joined on ``reports.portal``), 
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from dataclasses import dataclass
 
 from archive.ops.monitors import health_view_sql
-from archive.publish.coverage import PORTAL_STATUS_LABELS, STATUS_LABELS, create_coverage_tables
+from archive.publish.coverage import PORTAL_STATUS_LABELS, STATUS_LABELS, create_coverage_tables, reports_digest
 from archive.publish.offices import METHOD_LABELS
+from archive.store.transaction import database, transaction
 from extract.schema import (
     ACTIVE_2019,
     ACTIVE_2021,
@@ -658,7 +660,7 @@ def view_sql(conn: sqlite3.Connection) -> dict[str, str]:
         "逾期发布": _late_reports(),
         "章节检索": _section_search(),
         "发布后修改的报告": _edited_reports(),
-        "年报期限": _deadlines(),
+        "年报期限": f"SELECT * FROM {DEADLINES_TABLE}",
         "区划发布覆盖": _division_coverage(),
         "省份发布覆盖": _province_coverage(),
         "抓取健康状况": health_view_sql(),
@@ -672,10 +674,47 @@ SUPPORT_INDEXES = (
 )
 
 
+DEADLINES_TABLE = "deadline_status"
+DEADLINES_BASIS_KEY = "deadline_status_basis"
+
+
+def _deadlines_basis(conn: sqlite3.Connection) -> str:
+    parts = [
+        reports_digest(conn),
+        conn.execute("SELECT count(*), max(id), max(started) FROM crawl_runs").fetchone(),
+        conn.execute("SELECT count(*) FROM crawl_portal_stats").fetchone(),
+        conn.execute(
+            "SELECT group_concat(id || ':' || coalesce(province, '') || coalesce(city, '') || coalesce(county, '') "
+            "|| coalesce(level, ''), ',') FROM portals"
+        ).fetchone(),
+        conn.execute("SELECT date('now')").fetchone(),
+    ]
+    return hashlib.sha256(repr([p if isinstance(p, str) else tuple(p) for p in parts]).encode()).hexdigest()
+
+
+def build_deadline_table(conn: sqlite3.Connection) -> bool:
+    """Fill ``deadline_status`` (what the view 年报期限 shows) when its basis changed: one pass over
+    the reports at publish time instead of on every request.  Returns whether it was rebuilt."""
+    basis = _deadlines_basis(conn)
+    if database(conn).table("meta").exists():
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (DEADLINES_BASIS_KEY,)).fetchone()
+        exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (DEADLINES_TABLE,)).fetchone()
+        if row is not None and row[0] == basis and exists:
+            return False
+    with transaction(conn):
+        conn.execute(f"DROP VIEW IF EXISTS {_q('年报期限')}")
+        conn.execute(f"DROP TABLE IF EXISTS {DEADLINES_TABLE}")
+        conn.execute(f"CREATE TABLE {DEADLINES_TABLE} AS {_deadlines()}")
+        conn.execute(f"CREATE INDEX {DEADLINES_TABLE}_place ON {DEADLINES_TABLE}(省份, 县区, 年度)")
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (DEADLINES_BASIS_KEY, basis))
+    return True
+
+
 def create_views(conn: sqlite3.Connection) -> list[str]:
-    """(Re)create every journalist view (and the indexes they rely on); returns the view names."""
+    """(Re)create every journalist view (and the indexes and summary tables they rely on); returns the view names."""
     statements = view_sql(conn)
     create_coverage_tables(conn)
+    build_deadline_table(conn)
     with conn:
         for sql in SUPPORT_INDEXES:
             conn.execute(sql)
