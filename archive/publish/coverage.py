@@ -167,18 +167,24 @@ class _Builder:
         self.years = list(range(min(years | {due}), max(years | {due}) + 1))
         self.crawled = _last_crawled(conn)
         self.portals = _portals_by_code(conn)
+        self._resolved: dict[tuple[str, int], tuple[str, Division | None]] = {}
         self.towns: dict[str, list[Division]] = defaultdict(list)
         self.divisions = [d for d in register.divisions if d.level != "town"]
         for d in register.divisions:
             if d.level == "town" and d.parent_code:
                 self.towns[d.parent_code].append(d)
 
-    def _resolve(self, code: str, year: int) -> str:
-        """The code valid in ``year`` for a report filed under ``code`` (its predecessor then)."""
-        if self.register.get(code, year) is not None:
-            return code
-        earlier = [d for d in self.register.predecessors.get(code, []) if d.valid_in(year)]
-        return earlier[0].code if len({d.code for d in earlier}) == 1 else code
+    def _resolve(self, code: str, year: int) -> tuple[str, Division | None]:
+        """The code valid in ``year`` for a report filed under ``code`` (its predecessor then), and
+        that division (memoised: many reports share a code and year)."""
+        key = (code, year)
+        if key not in self._resolved:
+            found = code
+            if self.register.get(code, year) is None:
+                earlier = [d for d in self.register.predecessors.get(code, []) if d.valid_in(year)]
+                found = earlier[0].code if len({d.code for d in earlier}) == 1 else code
+            self._resolved[key] = (found, self.register.get(found, year) or self.register.get(found))
+        return self._resolved[key]
 
     def own_counts(self) -> tuple[dict, dict]:
         """(code, year) → counts of the division's own offices; (county, year) → towns that reported."""
@@ -189,14 +195,14 @@ class _Builder:
             if not code:
                 continue
             if len(code) == 9:  # a town found by name: counted under its county-level unit
-                town = self.register.get(code)
+                town = self._resolve(code, year)[1]
                 parent = town.parent_code if town and town.parent_code else code[:6]
-                key = (self._resolve(parent, year), year)
+                key = (self._resolve(parent, year)[0], year)
                 own[key]["town_reports"] += n
                 towns_reporting[key].add(code)
                 continue
-            key = (self._resolve(code, year), year)
-            division = self.register.get(key[0], year) or self.register.get(key[0])
+            resolved, division = self._resolve(code, year)
+            key = (resolved, year)
             if level == "department":
                 own[key]["department_reports"] += n
             elif level == "town":
