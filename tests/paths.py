@@ -8,3 +8,16 @@ FIXTURES = TESTS / "fixtures"
 # the 西岩镇 2019 report the project was made from: the one third-party text kept as a fixture
 SEED_REPORT = FIXTURES / "seed" / "xiyan-town-2019.txt"
 TEST_OUTPUT = REPO / "test-output"
+
+
+def _shared_regions() -> Path | None:
+    """The region code tables of the workplace's shared/ folder (beside the clone, or above a worktree)."""
+    for parent in REPO.parents:
+        candidate = parent / "shared" / "data" / "regions"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+# tests may read these (the project ships none of them): mca-county-codes-1981-2025.csv, nbs-2023-*.csv
+SHARED_REGIONS = _shared_regions()

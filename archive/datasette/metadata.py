@@ -8,6 +8,7 @@ plugin installed shows the same metadata as ``nianbao serve``.
 
 from __future__ import annotations
 
+from archive.datasette import region_metadata
 from archive.ops.monitors import MONITORS
 from archive.publish.views import (
     APPLICATION_ROW_NAMES,
@@ -603,7 +604,8 @@ VIEWS["发布后修改的报告"] = {
 }
 VIEWS["年报期限"] = {
     "description": "每个机关（门户上的发布机关）从其最早存档年度起、到法定期限已过的最近年度为止，每年一行："
-    "按时、逾期（天数）、缺失，或发布日期不详（门户未显示日期且首次存档晚于期限）。法定期限：《政府信息公开条例》"
+    "按时、逾期（天数）、缺失（门户在截止日后抓取过而没有报告）、门户未抓取（截止日后没有抓取过该门户），"
+    "或发布日期不详（门户未显示日期且首次存档晚于期限）。法定期限：《政府信息公开条例》"
     "（2019年修订）第四十九条，部门和乡镇街道为次年1月31日，各级人民政府为次年3月31日；2019年以前为次年3月31日。Deadlines.",
     "facets": ["状态", "省份", "县区", "层级", "年度"],
     "columns": {
@@ -615,7 +617,7 @@ VIEWS["年报期限"] = {
         "层级": f"机关层级（{_LEVELS_TEXT}；按该机关报告中最常见的层级）",
         "年度": "报告年度",
         "法定截止日期": "该年度报告的法定最晚发布日期",
-        "状态": "按时、逾期、缺失、发布日期不详",
+        "状态": "按时、逾期、缺失（截止日后抓取过门户，没有找到）、门户未抓取（截止日后未抓取，不能说没有发布）、发布日期不详",
         "逾期天数": "发布日期晚于截止日期的天数（天）",
         "发布日期": "门户显示的发布日期（同一年度有多份时取最早的）",
         "首次存档日期": "该报告首次存档的日期（UTC）",
@@ -659,6 +661,16 @@ VIEWS["抓取健康状况"] = {
     },
 }
 VIEWS["发布覆盖"]["columns"].update({f"{y}年": f"{y}年度的报告份数" for y in range(2000, 2041)})
+VIEWS["发布覆盖"]["columns"].update(region_metadata.OFFICE_COVERAGE_COLUMNS)
+VIEWS["年报期限"]["columns"].update(region_metadata.DEADLINE_COLUMNS)
+TABLES["deadline_status"] = {
+    "title": "deadline_status：年报期限（汇总表）",
+    "description": "视图“年报期限”的内容，发布时生成（报告或抓取有变化时重建），以免每次访问都重新计算。",
+    "hidden": True,
+    "columns": VIEWS["年报期限"]["columns"],
+}
+TABLES.update(region_metadata.TABLES)
+VIEWS.update(region_metadata.VIEWS)
 
 SEARCH_SQL = """WITH hits AS (
   SELECT rowid, rank FROM sections_fts

@@ -6,7 +6,7 @@ from __future__ import annotations
 import markupsafe
 from datasette.utils.asgi import AsgiFileDownload, BadRequest, Forbidden, NotFound, Response
 
-from archive.datasette import pages
+from archive.datasette import coverage_pages, pages
 from archive.datasette.archives import DUMPS_ROUTE, archive_dir, archives, dumps_dir
 from archive.datasette.compat import ensure_can_view_table
 from archive.datasette.snapshots import (
@@ -127,6 +127,23 @@ async def status_page(datasette, request):
     return await _page(datasette, request, "nianbao_status.html", context)
 
 
+async def coverage_page(datasette, request):
+    name, db = await _archive_db(datasette, request, "coverage_divisions")
+    code = request.url_vars.get("code")
+    if code:
+        context = await coverage_pages.province_context(db, code.ljust(6, "0"))
+        if context is None:
+            raise NotFound("no such province in the coverage table")
+        template = "nianbao_coverage_province.html"
+    else:
+        context = await coverage_pages.national_context(db)
+        template = "nianbao_coverage.html"
+    if request.url_vars.get("format") == "json":
+        return Response.json(context, default=str)
+    context.update(database=name, db_url=datasette.urls.database(name), page_url=request.url)
+    return await _page(datasette, request, template, context)
+
+
 async def dump_download(datasette, request):
     name = request.url_vars["name"]
     folder = dumps_dir(datasette)
@@ -150,4 +167,6 @@ ROUTES = [
     (r"^/(?P<database>[^/]+)/-/snapshot/(?P<id>\d+)/raw$", snapshot_raw),
     (r"^/(?P<database>[^/]+)/-/chart(\.(?P<format>json))?$", chart_page),
     (r"^/(?P<database>[^/]+)/-/status(\.(?P<format>json))?$", status_page),
+    (r"^/(?P<database>[^/]+)/-/coverage(\.(?P<format>json))?$", coverage_page),
+    (r"^/(?P<database>[^/]+)/-/coverage/(?P<code>\d\d(?:0000)?)(\.(?P<format>json))?$", coverage_page),
 ]

@@ -11,10 +11,14 @@ Province, city and county come from ``portals`` (joined on ``reports.portal``), 
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from dataclasses import dataclass
 
 from archive.ops.monitors import health_view_sql
+from archive.publish.coverage import PORTAL_STATUS_LABELS, STATUS_LABELS, create_coverage_tables, reports_digest
+from archive.publish.offices import METHOD_LABELS
+from archive.store.transaction import database, transaction
 from extract.schema import (
     ACTIVE_2019,
     ACTIVE_2021,
@@ -357,7 +361,11 @@ def _coverage(years: list[int]) -> str:
     count(DISTINCT r.year) AS 年份数,
     min(r.year) AS 最早年度,
     max(r.year) AS 最晚年度,
-    group_concat(DISTINCT r.year) AS 已发布年度{sep}{year_cols}
+    group_concat(DISTINCT r.year) AS 已发布年度,
+    (SELECT o.code FROM office_divisions o WHERE o.portal = coalesce(r.portal, '') AND o.organ = coalesce(r.organ, ''))
+        AS 区划代码,
+    (SELECT {_case("o.method", METHOD_LABELS, "o.method")} FROM office_divisions o
+     WHERE o.portal = coalesce(r.portal, '') AND o.organ = coalesce(r.organ, '')) AS 区划匹配方式{sep}{year_cols}
 FROM {REPORT_FROM}
 WHERE r.is_current = 1
 GROUP BY coalesce(r.organ, '（未识别机关）'), r.portal
@@ -422,7 +430,13 @@ JOIN reports old ON old.id = rc.previous_id
 LEFT JOIN portals p ON p.id = r.portal"""
 
 
-DEADLINE_STATUS = {"on_time": "按时", "late": "逾期", "missing": "缺失", "unknown": "发布日期不详"}
+DEADLINE_STATUS = {
+    "on_time": "按时",
+    "late": "逾期",
+    "missing": "缺失",
+    "unknown": "发布日期不详",
+    "not_crawled": "门户未抓取",
+}
 
 
 def _deadlines() -> str:
@@ -433,11 +447,16 @@ def _deadlines() -> str:
     FROM reports r LEFT JOIN portals p ON p.id = r.portal
     WHERE r.is_current = 1 AND r.organ IS NOT NULL AND r.year BETWEEN 1990 AND 2100
 ),
-offices AS (
-    SELECT organ, portal, min(year) AS first_year,
-        (SELECT o2.level FROM office_reports o2 WHERE o2.organ = o.organ AND o2.portal IS o.portal AND o2.level IS NOT NULL
-         GROUP BY o2.level ORDER BY count(*) DESC, max(o2.year) DESC LIMIT 1) AS level
-    FROM office_reports o GROUP BY organ, portal
+office_levels AS (
+    SELECT organ, portal, level, count(*) AS n, max(year) AS last_year, min(year) AS first_year
+    FROM office_reports GROUP BY organ, portal, level
+),
+offices AS (  -- first year, and the level most of the office's reports have (the latest year breaks ties)
+    SELECT organ, portal, first_year, level FROM (
+        SELECT organ, portal, level, min(first_year) OVER office AS first_year,
+            row_number() OVER (PARTITION BY organ, portal ORDER BY level IS NULL, n DESC, last_year DESC) AS k
+        FROM office_levels WINDOW office AS (PARTITION BY organ, portal)
+    ) WHERE k = 1
 ),
 years(y) AS (
     SELECT min(first_year) FROM offices
@@ -449,15 +468,24 @@ slots AS (
              ELSE printf('%04d-03-31', y.y + 1) END AS deadline
     FROM offices o JOIN years y ON y.y >= o.first_year
 ),
-due AS (
-    SELECT slots.*,
-        (SELECT r.id FROM office_reports r WHERE r.organ = slots.organ AND r.portal IS slots.portal AND r.year = slots.year
-         ORDER BY coalesce(r.published, '9999'), r.id LIMIT 1) AS report_id
-    FROM slots WHERE deadline < date('now')
+firsts AS (  -- the office's first report of a year (earliest date shown, then the first archived)
+    SELECT organ, portal, year, id, published, fetched FROM (
+        SELECT organ, portal, year, id, published, fetched,
+            row_number() OVER (PARTITION BY organ, portal, year ORDER BY coalesce(published, '9999'), id) AS k
+        FROM office_reports
+    ) WHERE k = 1
 ),
 judged AS (
-    SELECT due.*, r.published AS published, substr(r.fetched, 1, 10) AS first_fetched
-    FROM due LEFT JOIN reports r ON r.id = due.report_id
+    SELECT s.*, f.id AS report_id, f.published AS published, substr(f.fetched, 1, 10) AS first_fetched
+    FROM slots s LEFT JOIN firsts f ON f.organ = s.organ AND f.portal IS s.portal AND f.year = s.year
+    WHERE s.deadline < date('now')
+),
+crawled AS (
+    SELECT portal, max(t) AS last_crawled FROM (
+        SELECT portal, max(max(coalesce(last_seen, ''), coalesce(fetched, ''))) AS t FROM reports GROUP BY portal
+        UNION ALL
+        SELECT s.portal, max(cr.started) FROM crawl_portal_stats s JOIN crawl_runs cr ON cr.id = s.run_id GROUP BY s.portal
+    ) GROUP BY portal
 )
 SELECT
     j.organ AS 发布机关,
@@ -468,7 +496,9 @@ SELECT
     j.level AS 层级,
     j.year AS 年度,
     j.deadline AS 法定截止日期,
-    CASE WHEN j.report_id IS NULL THEN {_lit(DEADLINE_STATUS["missing"])}
+    CASE WHEN j.report_id IS NULL AND coalesce(substr(c.last_crawled, 1, 10), '') <= j.deadline
+              THEN {_lit(DEADLINE_STATUS["not_crawled"])}
+         WHEN j.report_id IS NULL THEN {_lit(DEADLINE_STATUS["missing"])}
          WHEN j.published IS NULL AND j.first_fetched <= j.deadline THEN {_lit(DEADLINE_STATUS["on_time"])}
          WHEN j.published IS NULL THEN {_lit(DEADLINE_STATUS["unknown"])}
          WHEN j.published <= j.deadline THEN {_lit(DEADLINE_STATUS["on_time"])}
@@ -476,9 +506,57 @@ SELECT
     CASE WHEN j.published > j.deadline THEN CAST(julianday(j.published) - julianday(j.deadline) AS INTEGER) END AS 逾期天数,
     j.published AS 发布日期,
     j.first_fetched AS 首次存档日期,
-    j.report_id AS 报告ID
-FROM judged j LEFT JOIN portals p ON p.id = j.portal
+    j.report_id AS 报告ID,
+    c.last_crawled AS 门户最近抓取
+FROM judged j LEFT JOIN portals p ON p.id = j.portal LEFT JOIN crawled c ON c.portal IS j.portal
 ORDER BY p.province, p.county, j.organ, j.year"""
+
+
+COVERAGE_COLUMNS = """
+    c.code AS 区划代码,
+    c.name AS 名称,
+    {level} AS 层级,
+    c.kind AS 类型,
+    c.year AS 年度,
+    c.province AS 省份,
+    c.city AS 地级,
+    c.parent_code AS 上级代码,
+    {status} AS 状态,
+    c.portal AS 门户,
+    {portal_status} AS 门户状态,
+    c.last_crawled AS 门户最近抓取,
+    c.deadline AS 法定截止日期,
+    c.government_reports AS 本级政府报告,
+    c.department_reports AS 部门报告,
+    c.town_reports AS 乡镇街道报告,
+    c.all_reports AS 报告合计,
+    c.counties AS 县级单位数,
+    c.counties_published AS 县级政府已发布数,
+    c.towns AS 乡镇街道数,
+    c.towns_reporting AS 已发布乡镇街道数,
+    CASE WHEN c.towns > 0 THEN round(100.0 * c.towns_reporting / c.towns, 1) END AS 乡镇街道发布率"""
+
+
+def _coverage_columns() -> str:
+    return COVERAGE_COLUMNS.format(
+        level=_case("c.level", {"province": "省级", "city": "地级", "county": "县级"}, "c.level"),
+        status=_case("c.status", STATUS_LABELS, "c.status"),
+        portal_status=_case("c.portal_status", PORTAL_STATUS_LABELS, "c.portal_status"),
+    )
+
+
+def _division_coverage() -> str:
+    return f"""SELECT {_coverage_columns()}
+FROM coverage_divisions c
+ORDER BY c.code, c.year"""
+
+
+def _province_coverage() -> str:
+    return f"""SELECT {_coverage_columns()},
+    round(100.0 * c.counties_published / nullif(c.counties, 0), 1) AS 县级政府发布率
+FROM coverage_divisions c
+WHERE c.level = 'province'
+ORDER BY c.code, c.year"""
 
 
 def _section_search() -> str:
@@ -540,9 +618,22 @@ VIEWS: tuple[View, ...] = (
         "门户上的报告发布后又被修改：新旧两个版本、修改位置（网页或附件）、改动的单元格与正文差异。",
     ),
     View(
+        "区划发布覆盖",
+        "Coverage by division",
+        "全国每个省、地级和县级行政区划每个年度一行（按区划代码名录）：登记门户及其抓取情况、本级政府报告是否发布"
+        "（已发布、未发布＝门户在截止日后抓取过但没有报告、门户未抓取、无登记门户、未到期），本级政府、部门、乡镇街道报告数，"
+        "下辖县级单位和乡镇街道中已发布的数量。",
+    ),
+    View(
+        "省份发布覆盖",
+        "Coverage by province",
+        "每个省份每个年度一行：县级政府发布了多少、乡镇街道发布了多少（分母为该年度存在的区划），报告合计。",
+    ),
+    View(
         "年报期限",
         "Deadlines",
-        "每个机关每个年度：报告按时、逾期（天数）还是缺失（按法定期限：部门和乡镇街道次年1月31日，人民政府次年3月31日）。",
+        "每个机关每个年度：报告按时、逾期（天数）、缺失（门户在截止日后抓取过，没有找到报告）还是门户未抓取（截止日后没有抓取过该门户，"
+        "不能说没有发布）；法定期限：部门和乡镇街道次年1月31日，人民政府次年3月31日。",
     ),
     View(
         "抓取健康状况",
@@ -574,7 +665,9 @@ def view_sql(conn: sqlite3.Connection) -> dict[str, str]:
         "逾期发布": _late_reports(),
         "章节检索": _section_search(),
         "发布后修改的报告": _edited_reports(),
-        "年报期限": _deadlines(),
+        "年报期限": f"SELECT * FROM {DEADLINES_TABLE}",
+        "区划发布覆盖": _division_coverage(),
+        "省份发布覆盖": _province_coverage(),
         "抓取健康状况": health_view_sql(),
     }
 
@@ -586,9 +679,47 @@ SUPPORT_INDEXES = (
 )
 
 
+DEADLINES_TABLE = "deadline_status"
+DEADLINES_BASIS_KEY = "deadline_status_basis"
+
+
+def _deadlines_basis(conn: sqlite3.Connection) -> str:
+    parts = [
+        reports_digest(conn),
+        conn.execute("SELECT count(*), max(id), max(started) FROM crawl_runs").fetchone(),
+        conn.execute("SELECT count(*) FROM crawl_portal_stats").fetchone(),
+        conn.execute(
+            "SELECT group_concat(id || ':' || coalesce(province, '') || coalesce(city, '') || coalesce(county, '') "
+            "|| coalesce(level, ''), ',') FROM portals"
+        ).fetchone(),
+        conn.execute("SELECT date('now')").fetchone(),
+    ]
+    return hashlib.sha256(repr([p if isinstance(p, str) else tuple(p) for p in parts]).encode()).hexdigest()
+
+
+def build_deadline_table(conn: sqlite3.Connection) -> bool:
+    """Fill ``deadline_status`` (what the view 年报期限 shows) when its basis changed: one pass over
+    the reports at publish time instead of on every request.  Returns whether it was rebuilt."""
+    basis = _deadlines_basis(conn)
+    if database(conn).table("meta").exists():
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (DEADLINES_BASIS_KEY,)).fetchone()
+        exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (DEADLINES_TABLE,)).fetchone()
+        if row is not None and row[0] == basis and exists:
+            return False
+    with transaction(conn):
+        conn.execute(f"DROP VIEW IF EXISTS {_q('年报期限')}")
+        conn.execute(f"DROP TABLE IF EXISTS {DEADLINES_TABLE}")
+        conn.execute(f"CREATE TABLE {DEADLINES_TABLE} AS {_deadlines()}")
+        conn.execute(f"CREATE INDEX {DEADLINES_TABLE}_place ON {DEADLINES_TABLE}(省份, 县区, 年度)")
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (DEADLINES_BASIS_KEY, basis))
+    return True
+
+
 def create_views(conn: sqlite3.Connection) -> list[str]:
-    """(Re)create every journalist view (and the indexes they rely on); returns the view names."""
+    """(Re)create every journalist view (and the indexes and summary tables they rely on); returns the view names."""
     statements = view_sql(conn)
+    create_coverage_tables(conn)
+    build_deadline_table(conn)
     with conn:
         for sql in SUPPORT_INDEXES:
             conn.execute(sql)

@@ -496,6 +496,74 @@ TABLES: tuple[Table, ...] = (
         indexes=(Index("merges_shard", ("shard",), since=5),),
         since=5,
     ),
+    # The division register (archive.store.regions): every province, prefecture, county-level unit
+    # and town by 行政区划代码, one row per code and span of years, with its source and version.
+    Table(
+        "regions",
+        {
+            "id": int,
+            "code": str,  # 6 digits; 9 for a town
+            "name": str,
+            "level": str,  # province | city | county | town
+            "kind": str,  # 市辖区, 县, 县级市, 地级市, 功能区, 街道, 镇, 乡 …
+            "parent_code": str,
+            "province_code": str,
+            "status": str,  # current | retired | changed
+            "valid_from": int,  # first year whose list (31 December) holds it; NULL: unknown
+            "valid_to": int,  # first year whose list no longer does (exclusive); NULL: in use or unknown
+            "successors": str,  # JSON list of codes that took it over
+            "area_transfers": str,  # JSON list of "code[YYYY]": part of its area went to code that year
+            "source": str,
+            "source_version": str,
+            "note": str,  # what was inferred rather than read from a source
+        },
+        pk="id",
+        not_null=frozenset({"code", "name", "level", "status", "source", "source_version"}),
+        indexes=(
+            Index("regions_code", ("code",), since=6),
+            Index("regions_parent", ("parent_code", "level"), since=6),
+        ),
+        since=6,
+    ),
+    # The code history as imported (`nianbao regions import FILE`), kept so the register can be rebuilt.
+    Table(
+        "region_history",
+        {
+            "id": int,
+            "code": str,
+            "province": str,  # 一级行政区
+            "parent_name": str,  # 二级行政区
+            "name": str,
+            "level": str,  # province | city | county
+            "status": str,  # current | retired | changed
+            "valid_from": int,
+            "valid_to": int,
+            "successors": str,  # JSON list
+            "area_transfers": str,  # JSON list of "code[YYYY]"
+            "line": int,  # line in the imported file
+            "source": str,  # the file's name
+            "source_version": str,
+        },
+        pk="id",
+        not_null=frozenset({"code", "name", "level", "status", "valid_from", "source", "source_version"}),
+        since=6,
+    ),
+    # Every office (organ on a portal) tied to a division of the register, and how (archive.publish.offices).
+    Table(
+        "office_divisions",
+        {
+            "portal": str,
+            "organ": str,  # '' for reports without an organ
+            "code": str,  # the division; NULL when neither the name nor the portal gives one
+            "office_level": str,  # the division's level for its government, department for a department
+            "method": str,  # town_name | town_short_name | county_name | portal_division | portal | none
+            "matched": str,  # the register name found in the organ
+        },
+        pk=("portal", "organ"),
+        not_null=frozenset({"portal", "organ", "method"}),
+        indexes=(Index("office_divisions_code", ("code",), since=6),),
+        since=6,
+    ),
 )
 TABLE_BY_NAME = {t.name: t for t in TABLES}
 
@@ -526,6 +594,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                  "not checkable, the reason in checks.detail", steps=_checks_ok_nullable),
     Migration(5, "scale-out: the merges table (the merge log of queue workers' shards); "
                  "crawl_runs.shard/shard_run (a merged shard's runs)"),
+    Migration(6, "the division register: the regions, region_history and office_divisions tables"),
 )  # fmt: skip
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

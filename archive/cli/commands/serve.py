@@ -8,8 +8,19 @@ from pathlib import Path
 
 from archive.publish.prepare import PublishError, prepare_for_serving
 from archive.store.paths import DEFAULT_DB
+from crawler.registry import RegistryError, load_registry
 
 DEFAULT_PORT = 8001
+
+
+def registry_rows() -> list[tuple[str, str | None, str | None]] | None:
+    """The crawl registry's portals (id, code, name) for the coverage tables (None when unreadable)."""
+    try:
+        registry = load_registry()
+    except RegistryError as exc:
+        print(f"nianbao serve: portal registry not read ({exc})", file=sys.stderr)
+        return None
+    return [(p.id, p.code, p.name) for p in registry.portals.values()]
 
 
 def run_server(
@@ -31,7 +42,11 @@ def run_server(
         return 2
     if prepare:
         try:
-            stats = prepare_for_serving(db)
+            stats = prepare_for_serving(db, registry=registry_rows())
+            if stats.register_error:
+                print(
+                    f"nianbao serve: no coverage against the division register: {stats.register_error}", file=sys.stderr
+                )
             print(
                 f"nianbao serve: search index {stats.search.mode} "
                 f"({stats.search.sections_indexed} sections, {stats.search.reports_indexed} titles), "
