@@ -129,6 +129,8 @@ class ListResult:
     pages: list[Fetch] = field(default_factory=list)  # further pages of the same list
     columns: list[Fetch] = field(default_factory=list)  # sub-columns and related lists
     stated_pages: int | None = None  # page count the list itself states
+    unreadable: str | None = None  # a family recognised the page but could not read its data (why)
+    unreadable_family: str | None = None
 
 
 class Page:

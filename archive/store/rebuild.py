@@ -15,6 +15,7 @@ type           written by                                   applied as
 ``listing``    :meth:`ArchiveSession.record_listing`        ``listings`` rows (one list page's items)
 ``report``     :meth:`ArchiveSession.ingest_report`         :func:`archive.store.ingest.ingest_report`
 ``removed``    :meth:`ArchiveSession.mark_removed`          ``reports.removed_at``
+``verdict``    :meth:`ArchiveSession.record_verdict`        ``page_verdicts`` row (report or not, why)
 ============== ============================================ =====================================
 
 Other metadata types are kept in the WARC files and only indexed.  The live session applies
@@ -262,6 +263,29 @@ def apply_listing(conn: sqlite3.Connection, data: dict) -> int:
     return len(items)
 
 
+def apply_verdict(conn: sqlite3.Connection, data: dict) -> int:
+    """Whether a page is a report and why: upsert its ``page_verdicts`` row (per URL and payload)."""
+    row = conn.execute(
+        "SELECT id FROM snapshots WHERE url = ? AND sha256 = ?", (data["url"], data["sha256"])
+    ).fetchone()
+    with db.transaction(conn):
+        conn.execute(
+            """
+            INSERT INTO page_verdicts(url, sha256, snapshot_id, verdict, reason, title, portal, run_id, at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(url, sha256) DO UPDATE SET snapshot_id = excluded.snapshot_id, verdict = excluded.verdict,
+                reason = excluded.reason, title = excluded.title, portal = excluded.portal,
+                run_id = excluded.run_id, at = excluded.at
+            """,
+            (data["url"], data["sha256"], row[0] if row else None, data["verdict"], data["reason"], data.get("title"),
+             data.get("portal"), data.get("run_id"), data["at"]),
+        )  # fmt: skip
+        found = conn.execute(
+            "SELECT id FROM page_verdicts WHERE url = ? AND sha256 = ?", (data["url"], data["sha256"])
+        ).fetchone()
+    return int(found[0])
+
+
 def input_ref(conn: sqlite3.Connection, inp: IngestInput) -> dict:
     """The JSON reference of an ingest input in a ``report`` decision (bytes stay in the WARC)."""
     if inp.snapshot_id is None:
@@ -278,6 +302,7 @@ def input_ref(conn: sqlite3.Connection, inp: IngestInput) -> dict:
         "content_type": inp.content_type,
         "fetched": db.timestamp(inp.fetched) if inp.fetched is not None else row["last_seen"],
         "link_text": inp.link_text,
+        **({"year_hint": inp.year_hint} if inp.year_hint else {}),
         "snapshot": {
             "url": row["url"],
             "sha256": row["sha256"],
@@ -303,6 +328,7 @@ def input_from_ref(conn: sqlite3.Connection, archive_dir: Path, ref: dict) -> In
         snapshot_id=row[0] if row is not None else None,
         fetched=ref.get("fetched"),
         link_text=ref.get("link_text"),
+        year_hint=ref.get("year_hint"),
     )
 
 
@@ -333,6 +359,8 @@ def apply_metadata(conn: sqlite3.Connection, archive_dir: Path, data: dict) -> A
         return write_report(conn, prepared, portal=data.get("portal"), run_id=data.get("run_id"))
     if kind == "removed":
         return mark_removed(conn, data["doc_key"], data["when"])
+    if kind == "verdict":
+        return apply_verdict(conn, data)
     return None
 
 

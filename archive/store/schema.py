@@ -151,12 +151,25 @@ TABLES: tuple[Table, ...] = (
             "early_stops": int,  # lists whose walk stopped early (nothing new on a page)
             "reports_listed": int,  # distinct reports the lists showed (archived or new)
             "rechecked": int,  # archived reports asked for again because no list showed them
+            "wasted_requests": int,  # requests that led to no list, report, attachment or page verdict
+            "checked_pages": int,  # document pages judged not to be reports (their page_verdicts)
+            "unreadable_pages": int,  # pages of a recognised platform whose data could not be read
+            "empty_reason": str,  # why the portal yielded no report (None when it did)
         },
         pk=("run_id", "portal"),
         not_null=frozenset({"run_id", "portal"}),
         defaults=dict.fromkeys(_COUNTERS, 0),
         references={"run_id": "crawl_runs"},
-        added={"list_pages_skipped": 3, "early_stops": 3, "reports_listed": 3, "rechecked": 3},
+        added={
+            "list_pages_skipped": 3,
+            "early_stops": 3,
+            "reports_listed": 3,
+            "rechecked": 3,
+            "wasted_requests": 4,
+            "checked_pages": 4,
+            "unreadable_pages": 4,
+            "empty_reason": 4,
+        },  # fmt: skip
     ),
     # Every distinct payload fetched from a URL; bytes live in the WARC files.
     Table(
@@ -253,6 +266,8 @@ TABLES: tuple[Table, ...] = (
             "last_seen": str,
             "run_id": int,
             "content_sha256": str,  # fingerprint of what was extracted (versions differ in it)
+            # where the year came from: title | period (统计期限) | body | list_date | url_date | published
+            "year_source": str,
         },
         pk="id",
         not_null=frozenset({"url"}),
@@ -265,7 +280,7 @@ TABLES: tuple[Table, ...] = (
             Index("reports_page_sha256", ("page_sha256",), since=2),
             Index("reports_content_sha256", ("content_sha256",), since=2),
         ),
-        added={"content_sha256": 2},
+        added={"content_sha256": 2, "year_source": 4},
     ),
     # Every URL under which a report was seen (wap twins, repeated columns …).
     Table(
@@ -451,6 +466,29 @@ TABLES: tuple[Table, ...] = (
         ),
         since=3,
     ),
+    # Whether a fetched document page is a report, and why (pages about reports stay in the WARC files,
+    # never in `reports`): one row per page and payload.
+    Table(
+        "page_verdicts",
+        {
+            "id": int,
+            "url": str,
+            "sha256": str,  # of the page judged
+            "snapshot_id": int,
+            "verdict": str,  # report | not_report
+            "reason": str,  # what decided it (template sections and tables, 统计期限, attachment, body …)
+            "title": str,
+            "portal": str,
+            "run_id": int,
+            "at": str,
+        },
+        pk="id",
+        not_null=frozenset({"url", "verdict", "reason"}),
+        references={"snapshot_id": "snapshots"},
+        unique=(("url", "sha256"),),
+        indexes=(Index("page_verdicts_portal", ("portal", "verdict"), since=4),),
+        since=4,
+    ),
     # Every WARC record whose effect is in this database (written in the same transaction), so a
     # session that was killed between the WARC write and the commit can be completed on restart.
     Table(
@@ -491,6 +529,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                  "reports.content_sha256, report_urls.url_key; the warc_records table"),
     Migration(3, "incremental crawls and report changes: the listings, report_changes and cell_changes "
                  "tables; crawl_portal_stats.list_pages_skipped/early_stops/reports_listed/rechecked"),
+    Migration(4, "portals nobody tuned the crawler for: reports.year_source, the page_verdicts table, "
+                 "crawl_portal_stats.wasted_requests/checked_pages/unreadable_pages/empty_reason"),
 )  # fmt: skip
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

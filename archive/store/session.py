@@ -38,6 +38,7 @@ from archive.store.rebuild import (
     ReplayStats,
     apply_exchange,
     apply_listing,
+    apply_verdict,
     archive_lock,
     input_ref,
     replay,
@@ -60,8 +61,15 @@ class Captured:
     not_modified: bool  # a 304 answer
     exchange: WrittenExchange
 
-    def ingest_input(self, data: bytes, link_text: str | None = None, content_type: str | None = None) -> IngestInput:
-        """The :class:`IngestInput` of this fetch (``data`` = the payload bytes)."""
+    def ingest_input(
+        self,
+        data: bytes,
+        link_text: str | None = None,
+        content_type: str | None = None,
+        year_hint: dict | None = None,
+    ) -> IngestInput:
+        """The :class:`IngestInput` of this fetch (``data`` = the payload bytes; ``year_hint`` the
+        year the crawler read from the list entry or URL, for a document that states none)."""
         return IngestInput(
             url=self.url,
             data=data,
@@ -69,6 +77,7 @@ class Captured:
             snapshot_id=self.snapshot_id,
             fetched=self.date,
             link_text=link_text,
+            year_hint=year_hint,
         )
 
 
@@ -302,6 +311,35 @@ class ArchiveSession:
             result = write_report(self.conn, prepared, portal=portal, run_id=run_id)
             self._index([record])
         return result
+
+    def record_verdict(
+        self,
+        run_id: int | None,
+        portal: str | None,
+        captured: Captured,
+        verdict: str,
+        reason: str,
+        title: str | None = None,
+    ) -> int | None:
+        """Whether an archived page is a report, and why (``page_verdicts``); a decision the archive
+        already holds for these bytes is not written again (None)."""
+        if verdict not in ("report", "not_report"):
+            raise ValueError(f"a page verdict is report or not_report, not {verdict!r}")
+        if not reason:
+            raise ValueError("a page verdict needs a reason")
+        held = self.conn.execute(
+            "SELECT verdict, reason FROM page_verdicts WHERE url = ? AND sha256 = ?", (captured.url, captured.sha256)
+        ).fetchone()
+        if held is not None and (held[0], held[1]) == (verdict, reason):
+            return None
+        at = db.timestamp()
+        data = {"type": "verdict", "run_id": run_id, "portal": portal, "url": captured.url, "sha256": captured.sha256,
+                "verdict": verdict, "reason": reason, "title": title, "at": at}  # fmt: skip
+        record = self._decision(captured.url, data, at)
+        with db.transaction(self.conn):
+            verdict_id = apply_verdict(self.conn, data)
+            self._index([record])
+        return verdict_id
 
     def mark_removed(self, doc_key_or_url: str, when: datetime | str | None = None) -> int:
         """The portal no longer serves this report: set ``removed_at`` on its rows."""
