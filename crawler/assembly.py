@@ -36,11 +36,18 @@ def content_type_of(response: Response) -> str | None:
 class ReportAssembly:
     """The reports of one portal's crawl while they are put together."""
 
-    def __init__(self, run: PortalRun, callback: Callable[[Response], Any], errback: Callable[[Any], Any]) -> None:
+    def __init__(
+        self,
+        run: PortalRun,
+        callback: Callable[[Response], Any],
+        errback: Callable[[Any], Any],
+        lost: Callable[[], None] = lambda: None,
+    ) -> None:
         self.run = run
         self.stats = run.stats
         self.hosts = set(run.portal.hosts)
         self.callback, self.errback = callback, errback
+        self.lost = lost  # an attachment request came to nothing (counted as wasted)
         self.waiters: dict[str, list[ReportState]] = {}  # canonical URL asked for → reports naming it canonical
         self.done: dict[str, Fetched | None] = {}  # attachment URL → archived attachment (None: failed)
 
@@ -132,6 +139,7 @@ class ReportAssembly:
             self.run.fetch_error(response.url, "error", reason, response.status)
             state.item.failed_attachments.append((response.url, reason))
             self.done[url] = None
+            self.lost()
         elif captured is None or captured.snapshot_id is None:
             state.item.failed_attachments.append((response.url, "not archived"))
         else:
@@ -147,4 +155,5 @@ class ReportAssembly:
         assert state is not None  # attachment requests carry their report
         state.item.failed_attachments.append((request.url, reason or "failed"))
         self.done[canonical_url(request.url)] = None
+        self.lost()
         yield from self.proceed(state)

@@ -19,6 +19,7 @@ from parsel import Selector
 from archive.store.urls import canonical_url
 from crawler import detection
 from crawler.detection import REPORT, UNKNOWN, squash, title_verdict
+from crawler.traps import clean_url
 from extract.meta import clean_title, organ_from_title
 
 # ----------------------------------------------------------------------------- vocabulary
@@ -168,13 +169,13 @@ class Page:
 
     @cached_property
     def links(self) -> list[Link]:
-        """Every ``<a href>`` (and pdf.js ``iframe``) as absolute URLs, ``javascript:`` dropped."""
+        """Every ``<a href>`` (and pdf.js ``iframe``) as absolute URLs without session ids, ``javascript:`` dropped."""
         out: list[Link] = []
         for node in self.selector.xpath("//a[@href]|//iframe[@src]"):
             href = (node.attrib.get("href") or node.attrib.get("src") or "").strip()
             if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")) or "{{" in href:
                 continue
-            url = urljoin(self.base_url, href)
+            url = clean_url(urljoin(self.base_url, href))
             if urlsplit(url).scheme not in ("http", "https"):
                 continue
             text = " ".join("".join(node.xpath(".//text()").getall()).split())
@@ -218,6 +219,14 @@ class Page:
             out.append(head.strip())
         return out
 
+    def body_images(self) -> int:
+        """Images in the document body (the first body container; the whole page when none)."""
+        for css in _BODY_SELECTORS:
+            nodes = self.selector.css(css)
+            if nodes:
+                return len(nodes[0].xpath(".//img"))
+        return len(self.selector.xpath("//body//img"))
+
     def body_text_length(self) -> int:
         for css in _BODY_SELECTORS:
             nodes = self.selector.css(css)
@@ -247,6 +256,8 @@ def is_column_link(link: Link) -> bool:
     label = squash(link.label)
     if label and (detection._YEAR_RE.search(label) and title_verdict(label, True) == REPORT):
         return False  # a report title (handled as a detail candidate, re-routed if it is a list)
+    if detection.is_yearless_report_title(label):
+        return False  # a report title without a year (likewise)
     if label and detection._NOTICE_RE.search(label):
         return False
     if label and COLUMN_TEXT_RE.search(label) and len(label) <= 30:
@@ -321,7 +332,7 @@ def report_candidates(page: Page, in_column: bool) -> list[Fetch]:
             if verdict == REPORT:  # a report published as a file only, linked straight from the list
                 out.append(Fetch(link.url, "file", title=label, data={"in_column": in_column}))
             continue
-        if verdict == REPORT:
+        if verdict == REPORT or detection.is_yearless_report_title(label):
             out.append(Fetch(link.url, "detail", title=label, data={"in_column": in_column}))
         elif in_column and verdict == UNKNOWN and detection.looks_like_detail_url(link.url):
             out.append(Fetch(link.url, "detail", title=label, data={"in_column": True}))
@@ -461,7 +472,11 @@ def page_role(page: Page, hint: str) -> str:
     text = page.text
     if re.search(r"createPageHTML\(|list2\.trsapi|<datastore>|jpage\(|_CONFIG\s*=\s*\{[^<]*\"TREE\"", text):
         return "list"
-    reports = sum(1 for link in page.links if title_verdict(link.label, True) == REPORT)
+    reports = sum(
+        1
+        for link in page.links
+        if title_verdict(link.label, True) == REPORT or detection.is_yearless_report_title(link.label)
+    )
     pager, _ = generic_pager(page)
     if hint == "detail":
         if reports >= 3 and (pager or not detection.looks_like_detail_url(page.url)):
@@ -469,7 +484,10 @@ def page_role(page: Page, hint: str) -> str:
         return "detail"
     if reports >= 3 or pager:
         return "list"
-    if page.body_text_length() >= 500 and any(title_verdict(t, True) == REPORT for t in page.titles()[:3]):
+    if page.body_text_length() >= 500 and any(
+        title_verdict(t, True) == REPORT or detection.is_yearless_report_title(clean_title(t) or t)
+        for t in page.titles()[:3]
+    ):
         return "detail"  # a column link that leads straight to its only report
     return "list"
 
@@ -479,7 +497,8 @@ def decide_report(page: Page, link_title: str, in_column: bool) -> tuple[str, st
 
     The page's own title wins (ArticleTitle, headline, ``<title>``); the link text decides only
     when the page names no title at all.  ``unknown``: no title says either (e.g. "详细信息"
-    under a link named after the unit) — the content has to decide.
+    under a link named after the unit, or a report title without a year) — the content decides
+    (:mod:`crawler.content`).
     """
     titles = [t for t in page.titles() if t]
     strong = titles[:3]
@@ -487,6 +506,10 @@ def decide_report(page: Page, link_title: str, in_column: bool) -> tuple[str, st
         cleaned = clean_title(t) or t
         if title_verdict(cleaned, in_column) == REPORT:
             return REPORT, cleaned
+    for t in strong + [link_title]:
+        cleaned = clean_title(t) or t
+        if detection.is_yearless_report_title(cleaned):
+            return UNKNOWN, cleaned  # a report title without a year: the content decides
     for t in strong:
         cleaned = squash(clean_title(t) or t)
         if title_verdict(cleaned, in_column) == detection.NOT_REPORT and (
@@ -500,7 +523,7 @@ def decide_report(page: Page, link_title: str, in_column: bool) -> tuple[str, st
     ):
         return REPORT, link_title
     title = (clean_title(titles[0]) if titles else link_title) or ""
-    return (UNKNOWN if in_column else detection.NOT_REPORT), title
+    return UNKNOWN, title
 
 
 def _same_report(label: str, title: str) -> bool:

@@ -28,6 +28,8 @@ class ReportItem:
     title: str
     year: int | None = None
     link_title: str = ""
+    # the year the list entry or URL suggests, for a document that states none: {"year", "source"}
+    year_hint: dict | None = None
     attachments: list[Fetched] = field(default_factory=list)
     failed_attachments: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
 

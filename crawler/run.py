@@ -165,6 +165,15 @@ class PortalRun:
         except Exception:  # the memory of lists must never lose the crawl
             logger.exception("could not record the listing of %s", page_url)
 
+    def record_verdict(self, captured: Captured, verdict: str, reason: str, title: str | None) -> None:
+        """Whether an archived document is a report, and why (``page_verdicts``)."""
+        if captured.snapshot_id is None:
+            return
+        try:
+            self._session.record_verdict(self.run_id, self.portal.id, captured, verdict, reason[:500], title)
+        except Exception:  # a verdict must never lose the crawl
+            logger.exception("could not record the verdict on %s", captured.url)
+
     def mark_removed(self, url: str, reason: str) -> None:
         """The portal no longer serves this archived report."""
         try:
@@ -180,7 +189,7 @@ class PortalRun:
         """Ingest a report page with its attachments (:meth:`ArchiveSession.ingest_report`)."""
         page = item.page
         return self._session.ingest_report(
-            page.captured.ingest_input(page.body, item.link_title or None, page.content_type),
+            page.captured.ingest_input(page.body, item.link_title or None, page.content_type, item.year_hint),
             [a.captured.ingest_input(a.body, a.link_text, a.content_type) for a in item.attachments],
             portal=item.portal,
             run_id=self.run_id,

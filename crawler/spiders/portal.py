@@ -43,17 +43,17 @@ from twisted.python.failure import Failure
 from archive.store.urls import canonical_url
 from crawler import detection, discovery
 from crawler.assembly import ReportAssembly, content_type_of
-from crawler.content import report_verdict
+from crawler.content import ReportVerdict, file_verdict, report_verdict
 from crawler.discovery import Fetch, ListResult, Page
 from crawler.failures import describe_failure
 from crawler.frontier import Frontier
 from crawler.items import Fetched, ReportItem, ReportState
-from crawler.listings import RunMemory, page_number
+from crawler.listings import RunMemory, dates_in, page_number
 from crawler.meta import META_KEY, CrawlMeta, meta_of
 from crawler.platforms import extra_links, parser_named, read_list
 from crawler.registry import Portal, crawl_target, load_registry
 from crawler.run import PortalRun
-from crawler.stats import SITE_NAME, CrawlStats
+from crawler.stats import SITE_NAME, UNREADABLE, CrawlStats
 from extract.encoding import decode_bytes
 from extract.sniff import sniff_kind
 
@@ -126,7 +126,7 @@ class PortalSpider(scrapy.Spider):
             depth_limit=settings.getint("DEPTH_LIMIT", 8),
             max_list_pages=settings.getint("NIANBAO_MAX_LIST_PAGES", 300),
         )
-        self.assembly = ReportAssembly(run, self.parse_attachment, self.attachment_error)
+        self.assembly = ReportAssembly(run, self.parse_attachment, self.attachment_error, self.frontier.came_to_nothing)
         self.run = run
         for url in self.portal.start_urls:
             request = self.request(Fetch(url, discovery.start_role(url)), depth=0)
@@ -234,6 +234,7 @@ class PortalSpider(scrapy.Spider):
             yield from self.follow([fetch], meta.depth, meta)
         elif verdict is not None and verdict.kind == detection.SOFT404 and meta.recheck:
             self.run_of().mark_removed(response.url, verdict.reason)
+            self.frontier.checked(meta)
         elif verdict is None or verdict.ok:
             page = self.page_of(response)
             if page is None:
@@ -266,6 +267,12 @@ class PortalSpider(scrapy.Spider):
             )
             return
         self.stats.inc("ok_pages")
+        decision = file_verdict(body, content_type_of(response), response.url, meta.title)
+        self.stats.inc("content_checks")
+        self.note_verdict(meta, decision)
+        if not decision.is_report:
+            self.stats.inc("non_reports")
+            return
         self.stats.inc("reports_seen")
         self.note_report(response.url)
         yield ReportItem(
@@ -274,6 +281,7 @@ class PortalSpider(scrapy.Spider):
             title=meta.title,
             year=detection.year_of(meta.title),
             link_title=meta.title,
+            year_hint=self.year_hint(meta, response.url, meta.title),
         )
 
     def parse_api(self, response: Response) -> Output:
@@ -288,14 +296,22 @@ class PortalSpider(scrapy.Spider):
         try:
             result = parser.answer(page, dict(meta.data))
         except (ValueError, KeyError, TypeError) as exc:
-            reason = f"{parser.name} list API answer not understood: {exc}"
-            self.run_of().fetch_error(response.url, "error", reason, response.status)
+            self.unreadable(
+                response.url, parser.name, f"{parser.name} list API answer not understood: {exc}", response.status
+            )
             return
         yield from self.emit_list(response, page, result, in_column=True)
 
     def parse_attachment(self, response: Response) -> Output:
         body = self.archived_body(response) if response.status == 304 else response.body
         yield from self.assembly.attachment_answered(response, body)
+
+    def unreadable(self, url: str, family: str, reason: str, status: int | None = None) -> None:
+        """A page of a recognised platform whose data cannot be read: an error of the run, never silent."""
+        self.stats.inc("unreadable_pages")
+        self.stats.inc(UNREADABLE + family)
+        logger.warning("%s: %s (%s)", self.portal.id, reason, url)
+        self.run_of().fetch_error(url, "unreadable", reason, status)
 
     def attachment_error(self, failure: Failure) -> Output:
         reason = describe_failure(failure, self.run_of())
@@ -317,6 +333,10 @@ class PortalSpider(scrapy.Spider):
             or bool(discovery.COLUMN_TEXT_RE.search(detection.squash(page.meta.get("ColumnName", ""))))
         )
         result = read_list(page, meta.data)
+        if result.unreadable:
+            self.unreadable(response.url, result.unreadable_family or "platform", result.unreadable, response.status)
+        if meta.role == "area":
+            self.stats.inc("area_pages")
         if in_column:
             result.columns += discovery.sub_columns(page, {f.url for f in result.pages})
         result.items += discovery.report_candidates(page, in_column)
@@ -340,6 +360,15 @@ class PortalSpider(scrapy.Spider):
         self.memory.note_listed([canonical_url(f.url) for f in items])
         self.stats.set("reports_listed", self.memory.reports_listed)
         entries = self.note_listing(response, page, list_key, items)
+        for fetch in items:
+            dates = dates_in(entries.get(canonical_url(fetch.url), ""))
+            if dates and "list_date" not in fetch.data:
+                fetch.data["list_date"] = dates[0]
+        if in_column:
+            self.stats.inc("column_pages")
+            self.stats.inc("items_listed", len(items))
+        if items:
+            self.frontier.useful(meta)
         fresh = items
         if self.memory.incremental:
             # archived items whose list entry reads as before are not asked for (the list vouches for them)
@@ -382,9 +411,11 @@ class PortalSpider(scrapy.Spider):
         columns = discovery.column_links(page) + [f for f in extra if f.role in ("column", "area")]
         yield from self.follow(columns, meta.depth + 1, meta)
         ctype = content_type_of(response)
-        decision = report_verdict(page, response.body, ctype, meta.title, meta.in_column)
+        files = discovery.attachment_links(page, discovery.decide_report(page, meta.title, meta.in_column)[1])
+        decision = report_verdict(page, response.body, ctype, meta.title, meta.in_column, files)
         if decision.content_read:
             self.stats.inc("content_checks")
+        self.note_verdict(meta, decision)
         if not decision.is_report:
             self.stats.inc("non_reports")
             yield from self.assembly.release(waiting)
@@ -405,6 +436,7 @@ class PortalSpider(scrapy.Spider):
             title=title,
             year=detection.year_of(title),
             link_title=meta.title,
+            year_hint=self.year_hint(meta, response.url, title),
         )
         state = self.assembly.start(item, discovery.attachment_links(page, title), meta.depth, waiting)
         canonical = self.assembly.canonical_of(page, response.url)
@@ -420,6 +452,29 @@ class PortalSpider(scrapy.Spider):
                 yield request
                 return
         yield from self.assembly.proceed(state)
+
+    def note_verdict(self, meta: CrawlMeta, decision: ReportVerdict) -> None:
+        """Keep the decision on a document and its reason (``page_verdicts``); count the request."""
+        if decision.is_report:
+            self.frontier.useful(meta)
+        else:
+            self.frontier.checked(meta)
+        if meta.captured is not None and decision.reason:
+            self.run_of().record_verdict(meta.captured, decision.verdict, decision.reason, decision.title)
+
+    @staticmethod
+    def year_hint(meta: CrawlMeta, url: str, title: str) -> dict | None:
+        """For a report whose title names no year: the year its list entry's date or its URL's date
+        suggests (publication year − 1), used only when the document itself states none."""
+        if detection.year_of(title) is not None:
+            return None
+        listed = meta.data.get("list_date")
+        if listed:
+            return {"year": int(str(listed)[:4]) - 1, "source": "list_date"}
+        published = detection.url_date(url)
+        if published:
+            return {"year": int(published[:4]) - 1, "source": "url_date"}
+        return None
 
     def note_report(self, url: str) -> None:
         self.memory.note_report(url)

@@ -289,7 +289,9 @@ class PlainBuilder(StaticBuilder):
         self.area = self.col.rsplit("/", 2)[0] + "/"
         self.portal.features.add("plain:" + ("dynamic" if self.dynamic else "static"))
         for doc in self.docs:
-            if self.dynamic:
+            if doc.carrier == "docx":  # listed as the file itself, no page
+                doc.path = f"/uploadfiles/{doc.published:%Y%m}/{doc.doc_id}.docx"
+            elif self.dynamic:
                 doc.path = f"/show.php?id={doc.doc_id}"
             else:
                 doc.path = f"{self.col}{doc.published:%Y%m}/{doc.doc_id}.html"
@@ -320,14 +322,14 @@ class PlainBuilder(StaticBuilder):
             )
             self.add_page(self.www, path, self.shell(self.look.column_text, inner, self.nav()))
         for doc in self.docs:
+            if doc.carrier == "docx":
+                self.www.add(doc.path, self.content.file_bytes(doc, "docx"), "application/octet-stream")
+                continue
             if doc.carrier != "html":
                 kind = "pdf" if doc.carrier.endswith("pdf") else "docx"
                 target = f"/uploadfiles/{doc.published:%Y%m}/{doc.doc_id}.{kind}"
                 doc.files.append((target, f"{doc.title}.{kind}", kind))
                 self.www.add(target, self.content.file_bytes(doc, kind), "application/octet-stream")
-                if doc.carrier == "docx":  # listed as the file itself, no page
-                    doc.path = target
-                    continue
             crumbs = [("首页", "/index.html"), (self.look.column_text, self.list_path(1)), ("详情", "")]
             self.add_page(self.www, doc.path, self.detail_html(doc, crumbs, self.nav()))
 
