@@ -22,7 +22,6 @@ from crawler.detection import looks_like_detail_url
 from crawler.discovery import Link, Page
 from crawler.items import Fetched, ReportItem, ReportState
 from crawler.meta import META_KEY, CrawlMeta, meta_of
-from crawler.registry import url_host
 from crawler.run import PortalRun
 from extract.sniff import sniff_kind
 
@@ -45,7 +44,7 @@ class ReportAssembly:
     ) -> None:
         self.run = run
         self.stats = run.stats
-        self.hosts = set(run.portal.hosts)
+        self.scope = run.scope
         self.callback, self.errback = callback, errback
         self.lost = lost  # an attachment request came to nothing (counted as wasted)
         self.waiters: dict[str, list[ReportState]] = {}  # canonical URL asked for → reports naming it canonical
@@ -70,7 +69,7 @@ class ReportAssembly:
         """A report page: its attachment links on the portal's hosts are fetched next."""
         pending = []
         for link in links:
-            if url_host(link.url) not in self.hosts:
+            if not self.scope.allows(link.url, "attachment"):
                 self.stats.inc("offsite_attachments")
                 continue
             pending.append(link)
@@ -90,7 +89,7 @@ class ReportAssembly:
         if not declared:
             return None
         canonical = canonical_url(urljoin(page.url, declared.strip()))
-        if canonical == canonical_url(url) or url_host(canonical) not in self.hosts:
+        if canonical == canonical_url(url) or not self.scope.allows(canonical, "detail"):
             return None
         if urlsplit(canonical).path in ("", "/") or not looks_like_detail_url(canonical):
             return None

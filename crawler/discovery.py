@@ -19,6 +19,7 @@ from parsel import Selector
 from archive.store.urls import canonical_url
 from crawler import detection
 from crawler.detection import REPORT, UNKNOWN, squash, title_verdict
+from crawler.scripted import page_template, scripted_links
 from crawler.traps import clean_url
 from extract.meta import clean_title, organ_from_title
 
@@ -82,6 +83,7 @@ class Link:
     title: str = ""
     in_pager: bool = False
     in_aside: bool = False  # inside a related-links box, side bar, footer or nav
+    scripted: bool = False  # written by a script (a JavaScript tree, a unit selector), not an <a>
 
     @property
     def label(self) -> str:
@@ -169,7 +171,8 @@ class Page:
 
     @cached_property
     def links(self) -> list[Link]:
-        """Every ``<a href>`` (and pdf.js ``iframe``) as absolute URLs without session ids, ``javascript:`` dropped."""
+        """Every ``<a href>`` (and pdf.js ``iframe``) as absolute URLs without session ids, ``javascript:`` dropped,
+        then the links scripts and selectors make (:mod:`crawler.scripted`)."""
         out: list[Link] = []
         for node in self.selector.xpath("//a[@href]|//iframe[@src]"):
             href = (node.attrib.get("href") or node.attrib.get("src") or "").strip()
@@ -187,6 +190,10 @@ class Page:
             )
             in_aside = bool(node.xpath(_ASIDE_XPATH))
             out.append(Link(url, text, (node.attrib.get("title") or "").strip(), in_pager, in_aside))
+        for found in scripted_links(self.text):
+            url = clean_url(urljoin(self.base_url, found.href))
+            if urlsplit(url).scheme in ("http", "https"):
+                out.append(Link(url, " ".join(found.text.split()), scripted=True))
         return out
 
     @cached_property
@@ -306,6 +313,17 @@ def is_descendant(url: str, scope: str, base_url: str) -> bool:
     return parts.netloc.lower() == base.netloc.lower() and parts.path.startswith(scope) and parts.path != scope
 
 
+def is_near(url: str, page_url: str) -> bool:
+    """Whether ``url`` lies in the folder above the page's own (a unit page next to a unit directory:
+    ``/site/430529/bm01/`` from ``/site/430529/bmxxgk/``; ``/public/column/6597`` from ``/public/column/6596``)."""
+    parts, base = urlsplit(url), urlsplit(page_url)
+    if parts.netloc.lower() != base.netloc.lower():
+        return False
+    folder = base.path.rsplit("/", 1)[0]  # the page's folder
+    parent = folder.rsplit("/", 1)[0] + "/" if folder else "/"
+    return parent != "/" and parts.path.startswith(parent) and parts.path != base.path
+
+
 _HOME_PAGES = ("index.html", "index.htm", "index.shtml", "index.jsp", "default.html")
 
 
@@ -364,7 +382,8 @@ def area_links(page: Page, unit_pages: bool = False) -> list[Fetch]:
             label = squash(link.label)
             if (
                 UNIT_TEXT_RE.match(label)
-                and is_descendant(link.url, scope, page.url)
+                and not link.in_aside
+                and (link.scripted or is_descendant(link.url, scope, page.url) or is_near(link.url, page.url))
                 and not detection.looks_like_detail_url(link.url)
                 and not detection.attachment_kind(link.url, link.text)
             ):
@@ -432,7 +451,13 @@ def generic_pager(page: Page) -> tuple[list[Fetch], int | None]:
             if urlsplit(link.url).netloc.lower() != urlsplit(page.url).netloc.lower():
                 continue
             pages.append(Fetch(link.url, "page", title=label))
-    return pages, stated_page_count(page)
+    stated = stated_page_count(page)
+    if stated and stated > 1 and not pages:
+        template = page_template(page.text)  # javascript:goPage(n) pagers
+        if template:
+            for n in range(2, stated + 1):
+                pages.append(Fetch(urljoin(page.base_url, template.format(n)), "page", title=str(n)))
+    return pages, stated
 
 
 def _same_list(url: str, current: str) -> bool:

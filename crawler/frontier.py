@@ -2,7 +2,7 @@
 
 A :class:`Fetch` a parser or the discovery wants becomes a request once: per canonical URL (a
 POST per URL and form) without session ids, a folder and its ``index.*`` page once, on the
-portal's own hosts, never into a trap (:mod:`crawler.traps`: calendars, site search, print and
+portal's own hosts (and the platform hosts that prove to be its own, :mod:`crawler.hosts`), never into a trap (:mod:`crawler.traps`: calendars, site search, print and
 share variants), within ``DEPTH_LIMIT`` navigation hops (a list's further pages stay at the
 list's depth), at most ``NIANBAO_MAX_LIST_PAGES`` pages per list, and — in incremental runs — no
 list that has been dormant for ``NIANBAO_DORMANT_DAYS``.  Each list's walk (pages walked, pages
@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 
 from archive.store.urls import canonical_url
 from crawler.discovery import Fetch
+from crawler.hosts import HostScope
 from crawler.listings import RunMemory
 from crawler.meta import CrawlMeta
-from crawler.registry import url_host
 from crawler.stats import CrawlStats
 from crawler.traps import clean_url, trap_reason
 
@@ -72,14 +72,14 @@ class Frontier:
 
     def __init__(
         self,
-        hosts: set[str],
+        scope: HostScope,
         stats: CrawlStats,
         memory: RunMemory,
         *,
         depth_limit: int = 8,
         max_list_pages: int = 300,
     ) -> None:
-        self.hosts = hosts
+        self.scope = scope
         self.stats = stats
         self.memory = memory
         self.depth_limit = depth_limit
@@ -88,6 +88,7 @@ class Frontier:
         self.folders: set[str] = set()
         self.lists: dict[str, ListWalk] = {}
         self.parents: dict[int, int] = {}  # request node → the node that led to it (0: a start page)
+        self.urls: dict[int, str] = {}
         self.useful_nodes: set[int] = set()
         self.checked_nodes: set[int] = set()
         self.lost = 0  # requests outside the tree that came to nothing (failed attachments)
@@ -97,9 +98,12 @@ class Frontier:
         requested, too deep, past its list's cap, or a dormant list."""
         key = request_key(fetch)
         url = key[1]
-        if url_host(url) not in self.hosts:
-            self.stats.inc("offsite")
-            return None
+        if not self.scope.allows(url, fetch.role):
+            from_own = parent is not None and self.scope.own_host(parent.url)
+            if not self.scope.consider(url, fetch.role, from_own):
+                self.stats.inc("offsite")
+                return None
+            self.stats.inc("platform_links")
         if key in self.seen:
             return None
         trap = trap_reason(url) if fetch.role != "api" else None  # a platform's list API may be its search
@@ -136,6 +140,7 @@ class Frontier:
         self.stats.inc("requests")
         node = len(self.parents) + 1
         self.parents[node] = parent.node if parent is not None else 0
+        self.urls[node] = url
         self._publish_waste()
         return CrawlMeta(
             node=node,
@@ -172,6 +177,11 @@ class Frontier:
         """A request outside the tree (an attachment) failed."""
         self.lost += 1
         self._publish_waste()
+
+    def wasted_urls(self) -> list[str]:
+        """The URLs of the requests that led to nothing (in request order)."""
+        settled = self.useful_nodes | self.checked_nodes
+        return [self.urls[n] for n in sorted(self.parents) if n not in settled]
 
     def _publish_waste(self) -> None:
         settled = len(self.useful_nodes | self.checked_nodes)

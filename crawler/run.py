@@ -21,8 +21,9 @@ from scrapy.crawler import Crawler
 from archive.store.ingest import IngestResult
 from archive.store.session import ArchiveSession, Captured
 from archive.store.warc import read_record
+from crawler.hosts import HostScope
 from crawler.items import ReportItem
-from crawler.registry import Portal
+from crawler.registry import KNOWN_MIRRORS, Portal
 from crawler.stats import RUN_TOTALS, CrawlStats, run_outcome
 
 logger = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ class PortalRun:
         self.run = run
         self.portal = portal
         self.stats = stats
+        self.scope = HostScope(portal, list(KNOWN_MIRRORS))  # the spider adds the registry's deny list
         self.started = time.monotonic()
         self._session = run.session
 

@@ -44,6 +44,14 @@ def clean_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
 
 
+_SESSION_TEXT_RE = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/?#;\"'\s<>]*", re.I)
+
+
+def strip_sessions(text: str) -> str:
+    """A page's text with the ``;jsessionid=…`` of its links removed (so links read as their URLs)."""
+    return _SESSION_TEXT_RE.sub("", text) if ";" in text else text
+
+
 def trap_reason(url: str) -> str | None:
     """Why ``url`` is a trap (calendar, site search, print or share variant), or None."""
     parts = urlsplit(url)

@@ -14,11 +14,19 @@ from crawler.platforms.base import PlatformParser, UnreadablePage
 from crawler.platforms.generic import GenericParser
 from crawler.platforms.gkmlpt import GkmlptParser
 from crawler.platforms.hanweb import HanwebParser
+from crawler.platforms.jyh import JyhParser
 from crawler.platforms.trs import TrsParser
 from crawler.platforms.trs_dynamic import TrsDynamicParser
 
 GENERIC = GenericParser()
-PARSERS: tuple[PlatformParser, ...] = (TrsDynamicParser(), HanwebParser(), GkmlptParser(), TrsParser(), GENERIC)
+PARSERS: tuple[PlatformParser, ...] = (
+    TrsDynamicParser(),
+    HanwebParser(),
+    GkmlptParser(),
+    TrsParser(),
+    JyhParser(),
+    GENERIC,
+)
 FAMILIES: tuple[str, ...] = tuple(p.name for p in PARSERS)  # the CMS families, in the order they are tried
 _BY_NAME = {p.name: p for p in PARSERS}
 

@@ -106,6 +106,15 @@ class GkmlptParser(PlatformParser):
         base = api_base(page, cfg)
         return ListResult(self.name, pages=[api_fetch(base, c, str(sid), 1) for c in dict.fromkeys(cats)])
 
+    def extra_links(self, page: Page) -> list[Fetch]:
+        """Links into a gkmlpt SPA (``…/gkmlpt/index``, ``#catid``): the list is behind them, whatever their text."""
+        out = []
+        for link in page.links:
+            path = urlsplit(link.url).path
+            if re.search(r"/gkmlpt/(?:index(?:\.html?)?)?$", path) and path != urlsplit(page.url).path:
+                out.append(Fetch(link.url, "column", title=link.label))
+        return out
+
     def answer(self, page: Page, data: dict) -> ListResult:
         body = json.loads(page.text)
         articles = body.get("articles")

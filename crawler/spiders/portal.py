@@ -69,6 +69,7 @@ class PortalSpider(scrapy.Spider):
     portal: Portal  # resolved from the arguments (read by the archive extension)
     area_depth: int
     early_stop: bool
+    deny_hosts: list[str]
     memory: RunMemory
     # set when the crawl starts with the archive open
     stats: CrawlStats
@@ -97,6 +98,7 @@ class PortalSpider(scrapy.Spider):
         settings = crawler.settings
         registry = load_registry(spider.registry_path or settings.get("NIANBAO_REGISTRY"))
         spider.portal = crawl_target(registry, **spider.target)
+        spider.deny_hosts = list(registry.deny_hosts)
         spider.area_depth = settings.getint("NIANBAO_AREA_DEPTH", 3)
         spider.early_stop = settings.getbool("NIANBAO_EARLY_STOP", False)
         spider.memory = RunMemory(
@@ -119,8 +121,9 @@ class PortalSpider(scrapy.Spider):
         )
         settings = self.crawler.settings
         self.stats = run.stats
+        run.scope.deny = sorted(set(run.scope.deny) | set(self.deny_hosts))
         self.frontier = Frontier(
-            set(self.portal.hosts),
+            run.scope,
             self.stats,
             self.memory,
             depth_limit=settings.getint("DEPTH_LIMIT", 8),
@@ -136,6 +139,9 @@ class PortalSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         if self.run is None:
             return
+        wasted = self.frontier.wasted_urls()
+        if wasted:
+            logger.info("%s: %d requests led to nothing, e.g. %s", self.portal.id, len(wasted), ", ".join(wasted[:8]))
         for key, walk in self.frontier.short_walks():
             logger.warning(
                 "%s: list %s walked %d of the %d pages its pager states", self.portal.id, key, walk.walked, walk.stated
@@ -240,6 +246,8 @@ class PortalSpider(scrapy.Spider):
             if page is None:
                 ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
                 self.run_of().fetch_error(response.url, "error", f"not an HTML page ({ctype})", response.status)
+        if page is not None and not self.on_the_portal(page):
+            page = None
         if page is not None:
             self.stats.inc("ok_pages")
             if not self.stats.get(SITE_NAME, None) and page.meta.get("SiteName"):
@@ -250,6 +258,22 @@ class PortalSpider(scrapy.Spider):
                 return
             yield from self.handle_list(response, page)
         yield from self.assembly.release(waiting)
+
+    def on_the_portal(self, page: Page) -> bool:
+        """Own-host pages teach the scope the government's identity; a probed host's first page must
+        prove it is the government's; a page on a platform that declares another government is
+        not read."""
+        scope = self.run_of().scope
+        if scope.own_host(page.url):
+            scope.learn(page.meta, page.text)
+            return True
+        belongs = scope.belongs(page.url, page.meta, page.text)
+        if belongs is False or (belongs is None and scope.foreign(page.url, page.meta)):
+            self.stats.inc("foreign_pages")
+            return False
+        if belongs:
+            self.stats.inc("platform_hosts")
+        return True
 
     def parse_file(self, response: Response) -> Output:
         """A report published as a file only (a PDF/DOC… linked straight from a list)."""

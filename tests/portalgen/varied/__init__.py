@@ -15,11 +15,25 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from portalgen.portal import PortalServer
+from portalgen.varied.api_families import GkmlptBuilder, HanwebBuilder, TrsDynamicBuilder
 from portalgen.varied.base import Builder, Options
 from portalgen.varied.model import VariedPortal
+from portalgen.varied.script_families import JyhBuilder, LonsunBuilder
 from portalgen.varied.static_families import PlainBuilder, TrsBuilder, VsbBuilder
 
-BUILDERS: dict[str, type[Builder]] = {b.family: b for b in (TrsBuilder, VsbBuilder, PlainBuilder)}
+BUILDERS: dict[str, type[Builder]] = {
+    b.family: b
+    for b in (
+        TrsBuilder,
+        TrsDynamicBuilder,
+        HanwebBuilder,
+        GkmlptBuilder,
+        LonsunBuilder,
+        JyhBuilder,
+        VsbBuilder,
+        PlainBuilder,
+    )
+}
 FAMILIES: tuple[str, ...] = tuple(BUILDERS)
 
 __all__ = ["BUILDERS", "FAMILIES", "Options", "ServedPortal", "VariedPortal", "build", "serve", "served"]
@@ -36,6 +50,16 @@ def build(family: str, seed: int, options: Options | None = None) -> Builder:
     return builder
 
 
+class QuietServer(PortalServer):
+    """A portal server that does not print the connections a crawler closes at the end of a crawl."""
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class ServedPortal:
     """A portal whose hosts are served on loopback ports (``stop()`` when done)."""
 
@@ -45,7 +69,7 @@ class ServedPortal:
         self.servers: list[PortalServer] = []
         try:
             for host in builder.hosts.values():
-                server = PortalServer(host)  # type: ignore[arg-type]  # anything with handle(request)
+                server = QuietServer(host)  # type: ignore[arg-type]  # anything with handle(request)
                 self.servers.append(server)
                 host.bind(server.origin)
             builder.render()
