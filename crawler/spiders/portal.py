@@ -273,6 +273,7 @@ class PortalSpider(scrapy.Spider):
             return False
         if belongs:
             self.stats.inc("platform_hosts")
+            self.stats.set("hosts_found", sorted(scope.admitted))
         return True
 
     def parse_file(self, response: Response) -> Output:

@@ -288,7 +288,6 @@ class GkmlptBuilder(ApiBuilder):
         return f"{info['prefix']}/gkmlpt/index" + (f"#{info['catid']}" if self.fragment_links else "")
 
     def write(self) -> None:
-        look = self.look
         county = self.units_info["xzf"]
         self.home_and_area("/zwgk/", [("政府信息公开目录", self.entry(county)), ("镇街信息公开", "/zwgk/zjxxgk/"),
                                       ("部门信息公开", "/zwgk/bmxxgk/")])  # fmt: skip
