@@ -406,7 +406,8 @@ def sub_columns(page: Page, pager_urls: set[str]) -> list[Fetch]:
     for link in page.links:
         if link.in_pager or link.url in pager_urls:
             continue
-        if not is_descendant(link.url, scope, page.url):
+        # a list at the root of its site (``/list.php?cid=12``) has no folder of its own: nothing is below it
+        if scope == "/" or not is_descendant(link.url, scope, page.url):
             label = squash(link.label)
             if not (YEAR_OR_PUBLISHER_RE.match(label) and urlsplit(link.url).netloc.lower() == host):
                 continue

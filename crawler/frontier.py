@@ -173,6 +173,11 @@ class Frontier:
             self.checked_nodes.add(meta.node)
             self._publish_waste()
 
+    def forget(self, meta: CrawlMeta) -> None:
+        """A request to be made again (a report waiting for its list): its URL may be admitted anew."""
+        self.seen.discard(("GET", meta.url, ""))
+        self.checked(meta)
+
     def came_to_nothing(self) -> None:
         """A request outside the tree (an attachment) failed."""
         self.lost += 1

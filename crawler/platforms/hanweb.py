@@ -153,7 +153,7 @@ class HanwebParser(PlatformParser):
         embedded = len(_RECORD_RE.findall(page.text))
         pages = (
             proxy_fetches(cfg, embedded + 1, total)
-            if total
+            if total is not None  # 0: an empty column, nothing to ask
             else proxy_fetches(cfg, embedded + 1, embedded + per * (cfg.get("groupSize") or 3))
         )
         # stated in requests, as walked: this page plus one POST per group of records

@@ -90,6 +90,7 @@ class PortalSpider(scrapy.Spider):
         self.registry_path = registry
         self.run: PortalRun | None = None
         self.rechecked = False
+        self.deferred: dict[str, Fetch] = {}  # year-less reports waiting for a list to show their date
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -155,7 +156,16 @@ class PortalSpider(scrapy.Spider):
         incremental early stop only the reports that left the walked part of their list are
         re-checked; the others wait for the next full walk.
         """
-        if self.rechecked or self.run is None or not self.stats.get("ok_pages"):
+        if self.run is None or not self.stats.get("ok_pages"):
+            return
+        if self.deferred:  # no list showed them: ingested without a list date after all
+            waiting, self.deferred = list(self.deferred.values()), {}
+            requests = [r for f in waiting if (r := self.request(f, 0)) is not None]
+            for request in requests:
+                self.crawler.engine.crawl(request)
+            if requests:
+                raise DontCloseSpider
+        if self.rechecked:
             return
         self.rechecked = True
         missing = self.memory.unlisted(self.run.current_report_urls(), self.frontier.requested_urls())
@@ -382,6 +392,7 @@ class PortalSpider(scrapy.Spider):
         items = result.items + [f for f in extra if f.role == "detail"]
         for fetch in items:
             fetch.data.setdefault("in_column", in_column)
+            self.deferred.pop(canonical_url(fetch.url), None)  # its list shows it now: asked for again from here
         self.memory.note_listed([canonical_url(f.url) for f in items])
         self.stats.set("reports_listed", self.memory.reports_listed)
         entries = self.note_listing(response, page, list_key, items)
@@ -445,6 +456,10 @@ class PortalSpider(scrapy.Spider):
             self.stats.inc("non_reports")
             yield from self.assembly.release(waiting)
             return
+        title = decision.title
+        if self.defer_for_a_list(meta, decision, response.url):
+            yield from self.assembly.release(waiting)
+            return
         self.stats.inc("reports_seen")
         captured = meta.captured
         if captured is None or captured.snapshot_id is None:
@@ -454,7 +469,6 @@ class PortalSpider(scrapy.Spider):
             yield from self.assembly.release(waiting)
             return
         self.note_report(response.url)
-        title = decision.title
         item = ReportItem(
             portal=self.portal.id,
             page=Fetched(response.url, captured, response.body, ctype),
@@ -486,6 +500,23 @@ class PortalSpider(scrapy.Spider):
             self.frontier.checked(meta)
         if meta.captured is not None and decision.reason:
             self.run_of().record_verdict(meta.captured, decision.verdict, decision.reason, decision.title)
+
+    def defer_for_a_list(self, meta: CrawlMeta, decision: ReportVerdict, url: str) -> bool:
+        """A report that states no year, reached from a page that is not its list (a related-reports
+        box, a 汇总 page) and with no date in its URL: left until a list shows it with its date (the
+        year covered then comes from the list entry); asked for again when discovery ends otherwise."""
+        if (
+            decision.year is not None
+            or meta.recheck
+            or meta.data.get("deferred")
+            or self.year_hint(meta, url, decision.title) is not None
+        ):
+            return False
+        fetch = Fetch(meta.url, "detail", title=meta.title, data={**meta.data, "deferred": True})
+        self.deferred[canonical_url(url)] = fetch
+        self.frontier.forget(meta)
+        self.stats.inc("deferred_reports")
+        return True
 
     @staticmethod
     def year_hint(meta: CrawlMeta, url: str, title: str) -> dict | None:

@@ -142,7 +142,11 @@ def test_settings_and_summary_formatting():
                 "traps_avoided": 9,
                 "hosts_found": ["zwgk.example.gov.cn"],
             },
-            "350102": {"outcome": "ok", "requests": 4, "empty_reason": "no annual-report column (年报) found in the disclosure area"},
+            "350102": {
+                "outcome": "ok",
+                "requests": 4,
+                "empty_reason": "no annual-report column (年报) found in the disclosure area",
+            },
         },
         3.25,
     )

@@ -11,6 +11,7 @@ crawler.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -60,6 +61,16 @@ class QuietServer(PortalServer):
             super().handle_error(request, client_address)
 
 
+_ADDRESSES = itertools.count(1)
+
+
+def next_loopback() -> str:
+    """A loopback address of its own for each host served (127.1.0.1, 127.1.0.2 …): Scrapy keeps one
+    download slot per host name, so hosts on one address would be crawled one request at a time."""
+    n = next(_ADDRESSES)
+    return f"127.{1 + n // 62500}.{n // 250 % 250}.{n % 250 + 1}"
+
+
 class ServedPortal:
     """A portal whose hosts are served on loopback ports (``stop()`` when done)."""
 
@@ -69,7 +80,7 @@ class ServedPortal:
         self.servers: list[PortalServer] = []
         try:
             for host in builder.hosts.values():
-                server = QuietServer(host)  # type: ignore[arg-type]  # anything with handle(request)
+                server = QuietServer(host, next_loopback())  # type: ignore[arg-type]  # anything with handle(request)
                 self.servers.append(server)
                 host.bind(server.origin)
             builder.render()

@@ -14,7 +14,7 @@ from portalgen.varied.content import Content, Doc, about_page
 from portalgen.varied.model import COUNTIES, DEPARTMENTS, Host, Truth, Unit, VariedPortal, unit_of
 
 TRAP_KINDS = ("calendar", "search", "print", "share", "session")
-ABOUT_KINDS = ("infographic", "interpretation", "publishing", "arrangement", "notice", "training")
+ABOUT_KINDS = ("infographic", "interpretation", "publishing", "arrangement", "notice", "training", "summary")
 TRAP_MARKERS = ("rili.jsp", "search.jsp", "/jrobot/", "print.jsp", "share.jsp", "jsessionid", "printpage=1")
 
 
@@ -102,7 +102,31 @@ class Builder:
         """Plan documents and URLs (before the hosts have origins)."""
         self.plan_docs()
         self.place()
+        self.fill_summaries()
         return self.portal
+
+    def fill_summaries(self) -> None:
+        """汇总 / 目录 pages list the reports of their year (on the www host) by title."""
+        for doc in self.docs:
+            if doc.kind != "summary":
+                continue
+            year = doc.extra["year"]
+            listed = [d for d in self.docs if d.is_report and d.host == "www" and d.year == year and d.path]
+            rows = "".join(f'<li><a href="{m.esc(d.path)}">{m.esc(d.title)}</a></li>' for d in listed)
+            doc.body = f"<p>现将{self.county.name}{year}年度各单位政府信息公开工作年度报告汇总如下：</p><ul>{rows}</ul>"
+
+    def push_copies(self, candidates: list[Doc], path_of) -> list[tuple[Doc, str]]:
+        """Reports pushed to a second column (the same report under another URL): ``(doc, copy path)``."""
+        rng = self.rng
+        picks = [d for d in candidates if d.is_report and d.carrier != "docx"]
+        out = []
+        for doc in rng.sample(picks, min(len(picks), rng.choice((0, 1, 2)))):
+            path = path_of(doc)
+            doc.extra.setdefault("alt_paths", []).append(path)
+            out.append((doc, path))
+        if out:
+            self.portal.features.add("pushed_copies")
+        return out
 
     def render(self) -> None:
         """Write every page (the hosts are bound to their origins now)."""

@@ -190,16 +190,23 @@ class Content:
                 f"关于报送{year}年政府信息公开工作年度报告的通知",
                 f"<p>各单位：</p><p>请于{year + 1}年1月20日前报送本单位{year}年政府信息公开工作年度报告。</p>",
             ),
+            "summary": (
+                rng.choice(
+                    [f"{county}{year}年度政府信息公开工作年度报告汇总", f"{county}{year}年政府信息公开工作年度报告目录"]
+                ),
+                "",
+            ),
             "training": (
                 f"{county}举办{year}年度政府信息公开工作年度报告编制培训会",
                 f"<p>{year + 1}年1月8日，{county}举办政府信息公开工作年度报告编制培训会，各乡镇、县直单位分管领导和"
                 "业务人员共80余人参加培训。会议解读了年度报告格式，要求各单位按时高质量完成年度报告编制发布工作。</p>",
             ),
         }[kind]
-        month = {"infographic": 2, "interpretation": 2, "publishing": 2, "arrangement": 12, "notice": 12, "training": 1}
+        month = {"infographic": 2, "interpretation": 2, "publishing": 2, "arrangement": 12, "notice": 12, "training": 1,
+                 "summary": 4}  # fmt: skip
         y = year if kind in ("arrangement", "notice") else year + 1
         when = datetime(y, month[kind], rng.randint(1, 27), rng.randint(8, 17), rng.randint(0, 59))
-        return Doc(self.new_id(), kind, title, unit, when, body)
+        return Doc(self.new_id(), kind, title, unit, when, body, extra={"year": year})
 
 
 def about_page(doc: Doc, url: str) -> AboutPage:

@@ -107,6 +107,13 @@ class TrsBuilder(StaticBuilder):
                 if doc.carrier == "docx":
                     doc.carrier = "html+docx"  # TRS reports are pages; their files hang below them
         self.portal.features.add("wap_links" if self.wap_links else "wap_twins")
+        self.pushed: list[tuple[Doc, str]] = []
+        if self.root.children:  # reports of the sub-columns pushed to the column itself, under new URLs
+            folder = self.root.path
+            self.pushed = self.push_copies(
+                [d for c in self.root.children for d in c.docs],
+                lambda d: f"{folder}{d.published:%Y%m}/t{d.published:%Y%m%d}_{self.content.new_id()}.{self.ext}",
+            )
 
     def nav(self) -> list[tuple[str, str]]:
         return [("首页", "/"), (self.look.area_text, self.area), ("政务动态", "/zwdt/"), ("互动交流", "/hdjl/")]
@@ -124,12 +131,24 @@ class TrsBuilder(StaticBuilder):
         )
         for _title, path in subs[:3]:
             self.add_page(self.www, path, self.shell(_title, "<p>暂无内容</p>", self.nav()))
-        self.write_list(self.root)
         for node in self.root.children:
             self.write_list(node)
+        self.write_list(self.root)  # after the sub-columns: its pushed copies show their files
 
     def write_list(self, node: ListNode) -> None:
-        pages = paginate(newest_first(node.docs), self.per_page)
+        listed = newest_first(node.docs)
+        if node is self.root:
+            for doc, path in self.pushed:
+                copy = Doc(doc.doc_id, doc.kind, doc.title, doc.unit, doc.published, doc.body, doc.sample, doc.carrier,
+                           doc.year, doc.year_from, doc.show_date, doc.files, path)  # fmt: skip
+                listed.append(copy)
+                self.add_page(
+                    self.www,
+                    path,
+                    self.detail_html(copy, [("首页", "/"), ("正文", "")], self.nav(), column_name=node.name),
+                )
+            listed = newest_first(listed)
+        pages = paginate(listed, self.per_page)
         crumbs = [("首页", "/"), (self.look.area_text, self.area), (node.name, "")]
         subs = "".join(
             f'<li><a href="{m.esc(self.href(c.path, node.path))}">{m.esc(c.name)}</a></li>' for c in node.children
@@ -137,7 +156,7 @@ class TrsBuilder(StaticBuilder):
         for i, chunk in enumerate(pages):
             name = "index" if i == 0 else f"index_{i}"
             path = f"{node.path}{name}.{self.ext}"
-            script = self.pager_script(len(pages), i, len(node.docs))
+            script = self.pager_script(len(pages), i, len(listed))
             inner = (
                 m.breadcrumb(crumbs)
                 + (f"<ul class='subcolumns'>{subs}</ul>" if subs else "")

@@ -188,7 +188,7 @@ def run_sweep(
         registry_path = registry.save(workdir / "portals.toml")
         summary_path = workdir / "summary.json"
         archive = workdir / "data"
-        merged = {"LOG_LEVEL": "WARNING", "NIANBAO_MAX_PAGES": 600, **(settings or {})}
+        merged = {"LOG_LEVEL": "WARNING", "NIANBAO_MAX_PAGES": 600, "DOWNLOAD_TIMEOUT": 30, **(settings or {})}
         result = crawl(
             registry_path,
             [pid for pid, _ in served],
