@@ -36,7 +36,11 @@ NAVIGATION_ROLES = ("home", "area", "column", "page")
 _SITE_CODE_TEXT_RE = re.compile(r"网站标识码\s*[:：]?\s*([0-9A-Za-z]{10})")
 _NAME_TAIL_RE = re.compile(r"(?:人民政府|政府|门户网站|网站)$")
 _ADMIN_SUFFIX_RE = re.compile(r"(?:各族自治县|自治县|自治旗|县|区|市|旗|特区|林区)$")
-_ETHNIC_RE = re.compile(r"(?:[\u4e00-\u9fff]{1,6}族)+$")
+_ETHNIC = (
+    "苗 土家 侗 瑶 彝 回 蒙古 藏 壮 布依 满 朝鲜 哈尼 白 傣 黎 傈僳 佤 畲 拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 "
+    "仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 普米 塔吉克 怒 鄂温克 德昂 保安 裕固 京 独龙 鄂伦春 赫哲 门巴 珞巴 基诺 各"
+).split()
+_ETHNIC_RE = re.compile("(?:(?:" + "|".join(_ETHNIC) + ")族)+$")  # 城步苗族 → 城步 (自治县 names)
 
 
 def government_host(host: str) -> bool:

@@ -91,6 +91,7 @@ class PortalSpider(scrapy.Spider):
         self.run: PortalRun | None = None
         self.rechecked = False
         self.deferred: dict[str, Fetch] = {}  # year-less reports waiting for a list to show their date
+        self.list_dates: dict[str, str] = {}  # canonical URL → the date its list entry shows
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -400,6 +401,7 @@ class PortalSpider(scrapy.Spider):
             dates = dates_in(entries.get(canonical_url(fetch.url), ""))
             if dates and "list_date" not in fetch.data:
                 fetch.data["list_date"] = dates[0]
+                self.list_dates.setdefault(canonical_url(fetch.url), dates[0])
         if in_column:
             self.stats.inc("column_pages")
             self.stats.inc("items_listed", len(items))
@@ -518,13 +520,12 @@ class PortalSpider(scrapy.Spider):
         self.stats.inc("deferred_reports")
         return True
 
-    @staticmethod
-    def year_hint(meta: CrawlMeta, url: str, title: str) -> dict | None:
+    def year_hint(self, meta: CrawlMeta, url: str, title: str) -> dict | None:
         """For a report whose title names no year: the year its list entry's date or its URL's date
         suggests (publication year − 1), used only when the document itself states none."""
         if detection.year_of(title) is not None:
             return None
-        listed = meta.data.get("list_date")
+        listed = meta.data.get("list_date") or self.list_dates.get(canonical_url(url))
         if listed:
             return {"year": int(str(listed)[:4]) - 1, "source": "list_date"}
         published = detection.url_date(url)

@@ -20,6 +20,7 @@ from pathlib import Path
 from crawler_harness import crawl
 
 from crawler.registry import Registry, portal_from_dict
+from portalgen.sites import attachment_renderer
 from portalgen.varied import ServedPortal, build, serve
 from portalgen.varied.base import Options
 from portalgen.varied.model import VariedPortal
@@ -133,6 +134,7 @@ class SweepResult:
     crawl_seconds: float
     returncode: int
     log: str = ""
+    portals: dict[str, VariedPortal] = field(default_factory=dict)  # by portal id (ground truth)
 
     def totals(self) -> dict:
         """Figures over every portal (and per family)."""
@@ -176,10 +178,16 @@ def run_sweep(
     started = time.monotonic()
     served: list[tuple[str, ServedPortal]] = []
     try:
-        for family in families:
-            for seed in seeds:
-                running = serve(build(family, seed, options))
-                served.append((f"{running.portal.county.code}-{family}-{seed}", running))
+        builders = [build(family, seed, options) for family in families for seed in seeds]
+        # the PDF files in one LibreOffice run (cached on disk) before any server writes its pages
+        jobs = [
+            (d.sample, "pdf", "official") for b in builders for d in b.docs if d.sample and d.carrier.endswith("pdf")
+        ]
+        if jobs:
+            attachment_renderer(None).render_batch(jobs)
+        for builder in builders:
+            running = serve(builder)
+            served.append((f"{running.portal.county.code}-{builder.family}-{builder.seed}", running))
         registry = Registry({}, [])
         for pid, running in served:
             portal = portal_from_dict(running.portal.registry_entry(pid))
@@ -203,7 +211,10 @@ def run_sweep(
             scores = [score(running.portal, pid, conn, summary["portals"].get(pid, {})) for pid, running in served]
         finally:
             conn.close()
-        return SweepResult(scores, time.monotonic() - started, result.seconds, result.returncode, result.log_tail())
+        portals = {pid: running.portal for pid, running in served}
+        return SweepResult(
+            scores, time.monotonic() - started, result.seconds, result.returncode, result.log_tail(), portals
+        )
     finally:
         for _, running in served:
             running.stop()
