@@ -10,7 +10,8 @@ its pager states, early stop) is kept here and published as ``nianbao/list_pages
 ``nianbao/list_pages_skipped``.
 
 Every request remembers the request that led to it.  A request is **useful** when it, or a
-request it led to, was a list showing documents, a report or an attachment; a document page
+request it led to, was a list showing documents (or a further page of one), a report or an
+attachment; a document page
 judged not to be a report is **checked**; the rest are **wasted** (``nianbao/wasted_requests``,
 printed in the run summary: a crawl that walks into a calendar shows it there).
 """

@@ -405,7 +405,7 @@ class PortalSpider(scrapy.Spider):
         if in_column:
             self.stats.inc("column_pages")
             self.stats.inc("items_listed", len(items))
-        if items:
+        if items or meta.role in ("page", "api"):  # a list of documents, or a further page of one
             self.frontier.useful(meta)
         fresh = items
         if self.memory.incremental:

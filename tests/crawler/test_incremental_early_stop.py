@@ -125,7 +125,7 @@ def test_overlapping_scheduled_runs(portal_factory, tmp_path):
     archive = tmp_path / "data"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     slow = subprocess.Popen(
-        _crawl_cmd(registry, pid, archive, settings={"DOWNLOAD_DELAY": 0.4}),
+        _crawl_cmd(registry, pid, archive, settings={"DOWNLOAD_DELAY": 1.0}),  # outlasts two process starts under load
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
