@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from archive.store.ingest import extracted
 from crawler import detection, discovery
@@ -49,6 +49,7 @@ class ReportVerdict:
     reason: str = ""
     content_read: bool = False
     year: int | None = None  # the year the content states (None: none)
+    files: list[Link] = field(default_factory=list)  # the report files the page links
 
     @property
     def is_report(self) -> bool:
@@ -104,10 +105,11 @@ def _read(body: bytes, content_type: str | None, url: str) -> Report | None:
 
 
 def report_verdict(
-    page: Page, body: bytes, content_type: str | None, link_title: str, in_column: bool, files: list[Link]
+    page: Page, body: bytes, content_type: str | None, link_title: str, in_column: bool
 ) -> ReportVerdict:
-    """A document page: report or not, by its content (``files``: the report files it links)."""
+    """A document page: report or not, by its content (and the report files it links)."""
     kind, title = discovery.decide_report(page, link_title, in_column)
+    files = discovery.attachment_links(page, title)
     report = _read(body, content_type, page.url)
     sig = signals_of(report, page)
     title = title or (report.title if report is not None and report.title else "") or link_title
@@ -116,7 +118,7 @@ def report_verdict(
     facts = sig.describe()
 
     def verdict(is_report: bool, why: str) -> ReportVerdict:
-        return ReportVerdict(detection.REPORT if is_report else detection.NOT_REPORT, title, why, True, sig.year)
+        return ReportVerdict(detection.REPORT if is_report else detection.NOT_REPORT, title, why, True, sig.year, files)
 
     if kind == detection.NOT_REPORT and not (sig.template and sig.value_cells >= 30 and sig.sections >= 4):
         return verdict(False, f"the title names another kind of document; content: {facts}")

@@ -195,6 +195,8 @@ class PortalRun:
             [a.captured.ingest_input(a.body, a.link_text, a.content_type) for a in item.attachments],
             portal=item.portal,
             run_id=self.run_id,
+            reason=item.reason[:500] or None,
+            title=item.title or None,
         )
 
     def finish(self, reason: str) -> dict:

@@ -13,7 +13,8 @@ type           written by                                   applied as
 ``portal_stats`` :meth:`ArchiveSession.portal_stats`        ``crawl_portal_stats`` row
 ``fetch_error`` :meth:`ArchiveSession.fetch_error`          ``fetch_errors`` row
 ``listing``    :meth:`ArchiveSession.record_listing`        ``listings`` rows (one list page's items)
-``report``     :meth:`ArchiveSession.ingest_report`         :func:`archive.store.ingest.ingest_report`
+``report``     :meth:`ArchiveSession.ingest_report`         :func:`archive.store.ingest.ingest_report` (and its
+                                                            ``verdict``'s ``page_verdicts`` row)
 ``removed``    :meth:`ArchiveSession.mark_removed`          ``reports.removed_at``
 ``verdict``    :meth:`ArchiveSession.record_verdict`        ``page_verdicts`` row (report or not, why)
 ============== ============================================ =====================================
@@ -286,6 +287,14 @@ def apply_verdict(conn: sqlite3.Connection, data: dict) -> int:
     return int(found[0])
 
 
+def report_verdict_of(data: dict, page_sha256: str) -> dict:
+    """The ``page_verdicts`` row a ``report`` decision carries (its ``verdict``: why it is a report)."""
+    verdict = data.get("verdict") or {}
+    page = data["page"]
+    return {"url": page["url"], "sha256": page_sha256, "verdict": "report", "reason": verdict.get("reason"),
+            "title": verdict.get("title"), "portal": data.get("portal"), "run_id": data.get("run_id"), "at": page["fetched"]}  # fmt: skip
+
+
 def input_ref(conn: sqlite3.Connection, inp: IngestInput) -> dict:
     """The JSON reference of an ingest input in a ``report`` decision (bytes stay in the WARC)."""
     if inp.snapshot_id is None:
@@ -356,7 +365,10 @@ def apply_metadata(conn: sqlite3.Connection, archive_dir: Path, data: dict) -> A
         page = input_from_ref(conn, archive_dir, data["page"])
         attachments = [input_from_ref(conn, archive_dir, ref) for ref in data.get("attachments") or []]
         prepared = prepare_report(conn, page=page, attachments=attachments)
-        return write_report(conn, prepared, portal=data.get("portal"), run_id=data.get("run_id"))
+        result = write_report(conn, prepared, portal=data.get("portal"), run_id=data.get("run_id"))
+        if (data.get("verdict") or {}).get("reason"):
+            apply_verdict(conn, report_verdict_of(data, page.sha256))
+        return result
     if kind == "removed":
         return mark_removed(conn, data["doc_key"], data["when"])
     if kind == "verdict":

@@ -42,6 +42,7 @@ from archive.store.rebuild import (
     archive_lock,
     input_ref,
     replay,
+    report_verdict_of,
 )
 from archive.store.warc import WARC_SUBDIR, RecoveredFile, WarcWriter, WrittenExchange, WrittenRecord, recover, utc_now
 
@@ -293,11 +294,14 @@ class ArchiveSession:
         *,
         portal: str | None = None,
         run_id: int | None = None,
+        reason: str | None = None,
+        title: str | None = None,
     ) -> IngestResult:
         """Record the decision "this page is a report with these attachments" and ingest it.
 
         Every input must come from :meth:`capture` (its ``snapshot_id``): the decision record
-        refers to the archived bytes, so ``rebuild`` can replay it.
+        refers to the archived bytes, so ``rebuild`` can replay it.  ``reason`` (why the page is a
+        report) goes into the same record and into ``page_verdicts``.
         """
         page_ref = input_ref(self.conn, page)
         refs = [input_ref(self.conn, a) for a in attachments]
@@ -305,10 +309,14 @@ class ArchiveSession:
         page = replace(page, fetched=page_ref["fetched"])
         attachments = [replace(a, fetched=ref["fetched"]) for a, ref in zip(attachments, refs)]
         data = {"type": "report", "portal": portal, "run_id": run_id, "page": page_ref, "attachments": refs}
+        if reason:
+            data["verdict"] = {"reason": reason, "title": title}
         prepared = prepare_report(self.conn, page=page, attachments=attachments)
         record = self._decision(page.url, data, page_ref["fetched"])
         with db.transaction(self.conn):
             result = write_report(self.conn, prepared, portal=portal, run_id=run_id)
+            if reason:
+                apply_verdict(self.conn, report_verdict_of(data, page.sha256))
             self._index([record])
         return result
 

@@ -161,10 +161,10 @@ class PortalSpider(scrapy.Spider):
             return
         if self.deferred:  # no list showed them: ingested without a list date after all
             waiting, self.deferred = list(self.deferred.values()), {}
-            requests = [r for f in waiting if (r := self.request(f, 0)) is not None]
-            for request in requests:
-                self.crawler.engine.crawl(request)
-            if requests:
+            again = [r for f in waiting if (r := self.request(f, 0)) is not None]
+            for pending in again:
+                self.crawler.engine.crawl(pending)
+            if again:
                 raise DontCloseSpider
         if self.rechecked:
             return
@@ -318,6 +318,7 @@ class PortalSpider(scrapy.Spider):
             year=detection.year_of(meta.title),
             link_title=meta.title,
             year_hint=self.year_hint(meta, response.url, meta.title),
+            reason=decision.reason,
         )
 
     def parse_api(self, response: Response) -> Output:
@@ -373,6 +374,12 @@ class PortalSpider(scrapy.Spider):
             self.unreadable(response.url, result.unreadable_family or "platform", result.unreadable, response.status)
         if meta.role == "area":
             self.stats.inc("area_pages")
+        if meta.role in ("home", "area") and not in_column:
+            # a home or area page is no list to walk: its numbered links (a calendar widget, a news
+            # pager) lead away from the reports; a platform's list requests (API pages) still go
+            walked = [f for f in result.pages if f.role != "page"]
+            self.stats.inc("pagers_not_walked", len(result.pages) - len(walked))
+            result.pages = walked
         if in_column:
             result.columns += discovery.sub_columns(page, {f.url for f in result.pages})
         result.items += discovery.report_candidates(page, in_column)
@@ -449,8 +456,7 @@ class PortalSpider(scrapy.Spider):
         columns = discovery.column_links(page) + [f for f in extra if f.role in ("column", "area")]
         yield from self.follow(columns, meta.depth + 1, meta)
         ctype = content_type_of(response)
-        files = discovery.attachment_links(page, discovery.decide_report(page, meta.title, meta.in_column)[1])
-        decision = report_verdict(page, response.body, ctype, meta.title, meta.in_column, files)
+        decision = report_verdict(page, response.body, ctype, meta.title, meta.in_column)
         if decision.content_read:
             self.stats.inc("content_checks")
         self.note_verdict(meta, decision)
@@ -478,8 +484,9 @@ class PortalSpider(scrapy.Spider):
             year=detection.year_of(title),
             link_title=meta.title,
             year_hint=self.year_hint(meta, response.url, title),
+            reason=decision.reason,
         )
-        state = self.assembly.start(item, discovery.attachment_links(page, title), meta.depth, waiting)
+        state = self.assembly.start(item, decision.files, meta.depth, waiting)
         canonical = self.assembly.canonical_of(page, response.url)
         if canonical is not None and not meta.alias_of:
             if self.assembly.wait_for(canonical, state):  # the canonical page is on its way: continue after it
@@ -495,11 +502,12 @@ class PortalSpider(scrapy.Spider):
         yield from self.assembly.proceed(state)
 
     def note_verdict(self, meta: CrawlMeta, decision: ReportVerdict) -> None:
-        """Keep the decision on a document and its reason (``page_verdicts``); count the request."""
+        """Count the request; keep a decision that a page is not a report with its reason
+        (``page_verdicts``; a report's reason goes with its ingestion)."""
         if decision.is_report:
             self.frontier.useful(meta)
-        else:
-            self.frontier.checked(meta)
+            return
+        self.frontier.checked(meta)
         if meta.captured is not None and decision.reason:
             self.run_of().record_verdict(meta.captured, decision.verdict, decision.reason, decision.title)
 

@@ -11,7 +11,7 @@ from portalgen.varied.content import Content
 from portalgen.varied.model import COUNTIES, unit_of
 
 from crawler.content import file_verdict, report_verdict
-from crawler.discovery import Link, Page
+from crawler.discovery import Page
 
 COUNTY = COUNTIES[0]
 TOWN = unit_of(COUNTY, "town", "儒林镇", "xz01")
@@ -24,9 +24,9 @@ def page_of(
     return Page(url, html), html.encode("utf-8")
 
 
-def judge(title: str, body: str, files: list[Link] | None = None, link_title: str = ""):
+def judge(title: str, body: str, link_title: str = ""):
     page, data = page_of(title, body)
-    return report_verdict(page, data, "text/html; charset=utf-8", link_title or title, True, files or [])
+    return report_verdict(page, data, "text/html; charset=utf-8", link_title or title, True)
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +74,10 @@ def test_a_summary_list_is_not_a_report():
 def test_a_page_that_only_links_its_report_file(content):
     doc = content.report(TOWN, 2021, yearless=False, carrier="html")
     intro = f"<p>根据《中华人民共和国政府信息公开条例》规定，现将《{doc.title}》予以公开，全文详见附件。</p>"
-    files = [Link("http://www.x.gov.cn/zfxxgk/nb/202201/P020220110.pdf", f"{doc.title}.pdf")]
-    verdict = judge(doc.title, intro, files)
+    link = f'<p>附件：<a href="./P020220110.pdf">{doc.title}.pdf</a></p>'
+    verdict = judge(doc.title, intro + link)
     assert verdict.is_report and verdict.reason.startswith("published as a file")
+    assert [f.url for f in verdict.files] == ["http://www.x.gov.cn/zfxxgk/nb/202401/P020220110.pdf"]
     assert not judge(doc.title, intro).is_report  # the same page without its file says nothing
 
 

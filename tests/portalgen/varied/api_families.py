@@ -26,7 +26,9 @@ class ApiBuilder(Builder):
     def home_and_area(self, area: str, links: list[tuple[str, str]]) -> None:
         quick = "".join(f'<a href="{m.esc(h)}">{m.esc(t)}</a> ' for t, h in self.trap_links("home"))
         home = self.shell(
-            "首页", f'<div class="quick">{quick}</div><div class="block"><h3>政务动态</h3></div>', self.nav()
+            "首页",
+            f'<div class="quick">{quick}</div>{self.calendar_widget()}<div class="block"><h3>政务动态</h3></div>',
+            self.nav(),
         )
         self.add_page(self.www, "/index.html", home)
         self.add_page(self.www, "/", home)

@@ -13,9 +13,9 @@ from portalgen.varied import markup as m
 from portalgen.varied.content import Content, Doc, about_page
 from portalgen.varied.model import COUNTIES, DEPARTMENTS, Host, Truth, Unit, VariedPortal, unit_of
 
-TRAP_KINDS = ("calendar", "search", "print", "share", "session")
+TRAP_KINDS = ("calendar", "widget", "search", "print", "share", "session")
 ABOUT_KINDS = ("infographic", "interpretation", "publishing", "arrangement", "notice", "training", "summary")
-TRAP_MARKERS = ("rili.jsp", "search.jsp", "/jrobot/", "print.jsp", "share.jsp", "jsessionid", "printpage=1")
+TRAP_MARKERS = ("rili.jsp", "/ldhd/", "search.jsp", "/jrobot/", "print.jsp", "share.jsp", "jsessionid", "printpage=1")
 
 
 @dataclass
@@ -194,6 +194,14 @@ class Builder:
             out.append(("站内搜索", f"/jrobot/search.do?webid=1&q={quote('政府信息公开')}"))
         return out
 
+    def calendar_widget(self) -> str:
+        """A home-page calendar of 领导活动: numbered day links and month arrows (endless, like a pager)."""
+        if "widget" not in self.traps:
+            return ""
+        days = "".join(f'<a href="/ldhd/202603{d:02d}.html">{d}</a> ' for d in range(1, 29))
+        return (f'<div class="calendar-widget"><a href="/ldhd/20260201.html">&lt;&lt;</a> 2026年3月 '
+                f'<a href="/ldhd/20260401.html">&gt;&gt;</a><div class="days">{days}</div></div>')  # fmt: skip
+
     def detail_tools(self, doc: Doc) -> list[tuple[str, str]]:
         out = []
         if "print" in self.traps and self.look.print_links:
@@ -252,6 +260,8 @@ class Builder:
         host = self.www
         if "calendar" in self.traps:
             host.add_handler("/ldhd/rili.jsp", self._calendar)
+        if "widget" in self.traps:
+            host.add_handler("/ldhd/", self._widget_day)
         if "search" in self.traps:
             host.add_handler("/search.jsp", self._search)
             host.add_handler("/jrobot/", self._search)
@@ -282,6 +292,19 @@ class Builder:
             f'<a href="/ldhd/rili.jsp?date={(first + timedelta(days=32)).replace(day=1).isoformat()}">下一月</a>'
             f"<div class='page'>{grid}</div></div><p>{day.month}月{day.day}日，县领导调研政务公开工作。</p>"
         )
+        return self._html(req, "领导活动", inner)
+
+    def _widget_day(self, req: Request) -> Reply:
+        stem = req.path.rsplit("/", 1)[-1].split(".")[0]
+        try:
+            day = date(int(stem[:4]), int(stem[4:6]), int(stem[6:8]))
+        except ValueError:
+            day = date(2026, 3, 12)
+        first = day.replace(day=1)
+        days = "".join(f'<a href="/ldhd/{(first + timedelta(days=i)):%Y%m%d}.html">{i + 1}</a> ' for i in range(28))
+        prev, nxt = (first - timedelta(days=1)).replace(day=1), (first + timedelta(days=32)).replace(day=1)
+        inner = (f'<div class="page"><a href="/ldhd/{prev:%Y%m%d}.html">上一月</a> {days} '
+                 f'<a href="/ldhd/{nxt:%Y%m%d}.html">下一月</a></div><p>{day.month}月{day.day}日 县领导活动</p>')  # fmt: skip
         return self._html(req, "领导活动", inner)
 
     def _search(self, req: Request) -> Reply:

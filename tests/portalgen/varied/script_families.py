@@ -66,7 +66,7 @@ class LonsunBuilder(Builder):
 
     def write(self) -> None:
         quick = "".join(f'<a href="{m.esc(h)}">{m.esc(t)}</a> ' for t, h in self.trap_links("home"))
-        home = self.shell("首页", f'<div class="quick">{quick}</div>', self.nav())
+        home = self.shell("首页", f'<div class="quick">{quick}</div>{self.calendar_widget()}', self.nav())
         self.add_page(self.www, "/", home)
         self.add_page(self.www, "/index.html", home)
         for info in self.info.values():
@@ -231,7 +231,7 @@ class JyhBuilder(Builder):
         self.portal.forbidden.append(platform.url(self.nprefix + "/"))
         county_docs = newest_first([d for d in self.docs if d.host == "www"])
         quick = "".join(f'<a href="{m.esc(h)}">{m.esc(t)}</a> ' for t, h in self.trap_links("home"))
-        home = self.shell("首页", f'<div class="quick">{quick}</div>', self.nav())
+        home = self.shell("首页", f'<div class="quick">{quick}</div>{self.calendar_widget()}', self.nav())
         self.add_page(self.www, "/", home)
         self.add_page(self.www, "/index.html", home)
         links = [(look.column_text, "/zwgk/nb/"), ("部门信息公开", platform.url(f"{self.prefix}/bmxxgk/index.html")),

@@ -71,7 +71,7 @@ class StaticBuilder(Builder):
             f'<div class="block"><h3>{m.esc(t)}</h3>{m.entries_html(self.look, es)}</div>' for t, es in blocks
         )
         quick = "".join(f'<a href="{m.esc(h)}">{m.esc(t)}</a> ' for t, h in links + self.trap_links("home"))
-        return self.shell("首页", f'<div class="quick">{quick}</div>{inner}', self.nav())
+        return self.shell("首页", f'<div class="quick">{quick}</div>{self.calendar_widget()}{inner}', self.nav())
 
 
 # ----------------------------------------------------------------------------- TRS WCM
