@@ -13,9 +13,11 @@ type           written by                                   applied as
 ``portal_stats`` :meth:`ArchiveSession.portal_stats`        ``crawl_portal_stats`` row
 ``fetch_error`` :meth:`ArchiveSession.fetch_error`          ``fetch_errors`` row
 ``listing``    :meth:`ArchiveSession.record_listing`        ``listings`` rows (one list page's items)
-``report``     :meth:`ArchiveSession.ingest_report`         :func:`archive.store.ingest.ingest_report`
+``report``     :meth:`ArchiveSession.ingest_report`         :func:`archive.store.ingest.ingest_report` (and its
+                                                            ``verdict``'s ``page_verdicts`` row)
 ``removed``    :meth:`ArchiveSession.mark_removed`          ``reports.removed_at``
 ``merge``      :func:`archive.store.merge.merge_shard`      the shard's records (their own stream)
+``verdict``    :meth:`ArchiveSession.record_verdict`        ``page_verdicts`` row (report or not, why)
 ============== ============================================ =====================================
 
 A ``report`` decision marked ``deferred`` (a shard that defers extraction) is only indexed in
@@ -270,6 +272,37 @@ def apply_listing(conn: sqlite3.Connection, data: dict) -> int:
     return len(items)
 
 
+def apply_verdict(conn: sqlite3.Connection, data: dict) -> int:
+    """Whether a page is a report and why: upsert its ``page_verdicts`` row (per URL and payload)."""
+    row = conn.execute(
+        "SELECT id FROM snapshots WHERE url = ? AND sha256 = ?", (data["url"], data["sha256"])
+    ).fetchone()
+    with db.transaction(conn):
+        conn.execute(
+            """
+            INSERT INTO page_verdicts(url, sha256, snapshot_id, verdict, reason, title, portal, run_id, at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(url, sha256) DO UPDATE SET snapshot_id = excluded.snapshot_id, verdict = excluded.verdict,
+                reason = excluded.reason, title = excluded.title, portal = excluded.portal,
+                run_id = excluded.run_id, at = excluded.at
+            """,
+            (data["url"], data["sha256"], row[0] if row else None, data["verdict"], data["reason"], data.get("title"),
+             data.get("portal"), data.get("run_id"), data["at"]),
+        )  # fmt: skip
+        found = conn.execute(
+            "SELECT id FROM page_verdicts WHERE url = ? AND sha256 = ?", (data["url"], data["sha256"])
+        ).fetchone()
+    return int(found[0])
+
+
+def report_verdict_of(data: dict, page_sha256: str) -> dict:
+    """The ``page_verdicts`` row a ``report`` decision carries (its ``verdict``: why it is a report)."""
+    verdict = data.get("verdict") or {}
+    page = data["page"]
+    return {"url": page["url"], "sha256": page_sha256, "verdict": "report", "reason": verdict.get("reason"),
+            "title": verdict.get("title"), "portal": data.get("portal"), "run_id": data.get("run_id"), "at": page["fetched"]}  # fmt: skip
+
+
 def input_ref(conn: sqlite3.Connection, inp: IngestInput) -> dict:
     """The JSON reference of an ingest input in a ``report`` decision (bytes stay in the WARC)."""
     if inp.snapshot_id is None:
@@ -286,6 +319,7 @@ def input_ref(conn: sqlite3.Connection, inp: IngestInput) -> dict:
         "content_type": inp.content_type,
         "fetched": db.timestamp(inp.fetched) if inp.fetched is not None else row["last_seen"],
         "link_text": inp.link_text,
+        **({"year_hint": inp.year_hint} if inp.year_hint else {}),
         "snapshot": {
             "url": row["url"],
             "sha256": row["sha256"],
@@ -311,6 +345,7 @@ def input_from_ref(conn: sqlite3.Connection, archive_dir: Path, ref: dict) -> In
         snapshot_id=row[0] if row is not None else None,
         fetched=ref.get("fetched"),
         link_text=ref.get("link_text"),
+        year_hint=ref.get("year_hint"),
     )
 
 
@@ -347,11 +382,16 @@ def apply_metadata(conn: sqlite3.Connection, archive_dir: Path, data: dict, *, d
         page = input_from_ref(conn, archive_dir, data["page"])
         attachments = [input_from_ref(conn, archive_dir, ref) for ref in data.get("attachments") or []]
         prepared = prepare_report(conn, page=page, attachments=attachments)
-        return write_report(conn, prepared, portal=data.get("portal"), run_id=data.get("run_id"))
+        result = write_report(conn, prepared, portal=data.get("portal"), run_id=data.get("run_id"))
+        if (data.get("verdict") or {}).get("reason"):
+            apply_verdict(conn, report_verdict_of(data, page.sha256))
+        return result
     if kind == "removed":
         return mark_removed(conn, data["doc_key"], data["when"])
     if kind == "merge":
         return apply_merge(conn, archive_dir, data)
+    if kind == "verdict":
+        return apply_verdict(conn, data)
     return None
 
 

@@ -154,12 +154,25 @@ TABLES: tuple[Table, ...] = (
             "early_stops": int,  # lists whose walk stopped early (nothing new on a page)
             "reports_listed": int,  # distinct reports the lists showed (archived or new)
             "rechecked": int,  # archived reports asked for again because no list showed them
+            "wasted_requests": int,  # requests that led to no list, report, attachment or page verdict
+            "checked_pages": int,  # document pages judged not to be reports (their page_verdicts)
+            "unreadable_pages": int,  # pages of a recognised platform whose data could not be read
+            "empty_reason": str,  # why the portal yielded no report (None when it did)
         },
         pk=("run_id", "portal"),
         not_null=frozenset({"run_id", "portal"}),
         defaults=dict.fromkeys(_COUNTERS, 0),
         references={"run_id": "crawl_runs"},
-        added={"list_pages_skipped": 3, "early_stops": 3, "reports_listed": 3, "rechecked": 3},
+        added={
+            "list_pages_skipped": 3,
+            "early_stops": 3,
+            "reports_listed": 3,
+            "rechecked": 3,
+            "wasted_requests": 7,
+            "checked_pages": 7,
+            "unreadable_pages": 7,
+            "empty_reason": 7,
+        },  # fmt: skip
     ),
     # Every distinct payload fetched from a URL; bytes live in the WARC files.
     Table(
@@ -256,6 +269,8 @@ TABLES: tuple[Table, ...] = (
             "last_seen": str,
             "run_id": int,
             "content_sha256": str,  # fingerprint of what was extracted (versions differ in it)
+            # where the year came from: title | period (统计期限) | body | list_date | url_date | published
+            "year_source": str,
         },
         pk="id",
         not_null=frozenset({"url"}),
@@ -268,7 +283,7 @@ TABLES: tuple[Table, ...] = (
             Index("reports_page_sha256", ("page_sha256",), since=2),
             Index("reports_content_sha256", ("content_sha256",), since=2),
         ),
-        added={"content_sha256": 2},
+        added={"content_sha256": 2, "year_source": 7},
     ),
     # Every URL under which a report was seen (wap twins, repeated columns …).
     Table(
@@ -455,6 +470,29 @@ TABLES: tuple[Table, ...] = (
         ),
         since=3,
     ),
+    # Whether a fetched document page is a report, and why (pages about reports stay in the WARC files,
+    # never in `reports`): one row per page and payload.
+    Table(
+        "page_verdicts",
+        {
+            "id": int,
+            "url": str,
+            "sha256": str,  # of the page judged
+            "snapshot_id": int,
+            "verdict": str,  # report | not_report
+            "reason": str,  # what decided it (template sections and tables, 统计期限, attachment, body …)
+            "title": str,
+            "portal": str,
+            "run_id": int,
+            "at": str,
+        },
+        pk="id",
+        not_null=frozenset({"url", "verdict", "reason"}),
+        references={"snapshot_id": "snapshots"},
+        unique=(("url", "sha256"),),
+        indexes=(Index("page_verdicts_portal", ("portal", "verdict"), since=7),),
+        since=7,
+    ),
     # Every WARC record whose effect is in this database (written in the same transaction), so a
     # session that was killed between the WARC write and the commit can be completed on restart.
     Table(
@@ -595,6 +633,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "scale-out: the merges table (the merge log of queue workers' shards); "
                  "crawl_runs.shard/shard_run (a merged shard's runs)"),
     Migration(6, "the division register: the regions, region_history and office_divisions tables"),
+    Migration(7, "portals nobody tuned the crawler for: reports.year_source, the page_verdicts table, "
+                 "crawl_portal_stats.wasted_requests/checked_pages/unreadable_pages/empty_reason"),
 )  # fmt: skip
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -234,7 +234,27 @@ def format_summary(summary: CrawlSummary) -> str:
             f"{s.get('errors', 0)} errors, {s.get('blocks', 0)} blocks"
             + (f", {s['early_stops']} lists stopped early" if s.get("early_stops") else "")
         )
+        lines.append("    " + waste_line(s))
+        if s.get("hosts_found"):
+            lines.append(f"    platform hosts found: {', '.join(s['hosts_found'])}")
+        if s.get("unreadable_pages"):
+            lines.append(
+                f"    {s['unreadable_pages']} pages of a recognised platform could not be read (see fetch_errors)"
+            )
+        if s.get("empty_reason"):
+            lines.append(f"    no report: {s['empty_reason']}")
     return "\n".join(lines)
+
+
+def waste_line(s: dict) -> str:
+    """Requests that led to no list, report or attachment (the rest were lists, reports, attachments,
+    or pages judged not to be reports), and the traps not entered."""
+    requests, wasted = int(s.get("requests") or 0), int(s.get("wasted_requests") or 0)
+    share = f"{wasted / requests:.1%}" if requests else "0.0%"
+    line = f"wasted {wasted} of {requests} requests ({share}); {s.get('checked_pages', 0)} pages judged not reports"
+    if s.get("traps_avoided"):
+        line += f"; {s['traps_avoided']} trap links not followed"
+    return line
 
 
 def peak_rss_mb() -> float:
