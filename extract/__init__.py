@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from extract.html import parse_html
 from extract.interpret import interpret
-from extract.limits import run_limited
+from extract.limits import bound_document, budget_for, check_size, run_limited
 from extract.model import Document, ExtractionError, Report
 from extract.sniff import sniff_kind
 from extract.text import parse_text
@@ -39,18 +39,24 @@ _CARRIERS: dict[str, tuple[str, str]] = {
     "rtf": ("extract.office", "parse_rtf"),
     "image": ("extract.images", "parse_image"),
 }
-# binary carriers run in a limited child process; OCR of an image runs here (tesseract has its own timeout)
+# OCR of an image runs here (tesseract has its own timeout); every other carrier runs in a limited
+# child, HTML and text only when they are larger than their budget's in-process size
 _IN_PROCESS = {"image"}
-DEFAULT_TIMEOUT_S = 120
-DEFAULT_MEMORY_MB = 2048
+_CHEAP = {"html": parse_html, "text": parse_text}
 
 
 def _parser(kind: str) -> Callable[..., Document]:
+    if kind in _CHEAP:
+        return _CHEAP[kind]
     module, func = _CARRIERS[kind]
     try:
         return getattr(importlib.import_module(module), func)
     except (ImportError, AttributeError) as exc:
         raise ExtractionError(f"no reader for {kind} documents ({exc})") from exc
+
+
+def _parse_bounded(parser: Callable[..., Document], *args) -> Document:
+    return bound_document(parser(*args))
 
 
 def parse_document(
@@ -59,34 +65,40 @@ def parse_document(
     url: str | None = None,
     *,
     limited: bool = True,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-    max_memory_mb: int = DEFAULT_MEMORY_MB,
+    timeout_s: float | None = None,
+    max_memory_mb: int | None = None,
 ) -> Document:
     """Sniff the carrier and parse the bytes into a :class:`Document`.
 
-    Raises :class:`ExtractionError` for documents that cannot be read (corrupt, encrypted,
-    unsupported, too large, too slow).
+    Each carrier runs within its budget (:func:`extract.limits.budget_for`: size, time and
+    memory scaled to what a report of that kind can be); ``timeout_s`` and ``max_memory_mb``
+    replace the budget's.  Raises :class:`ExtractionError` for documents that cannot be read
+    (corrupt, encrypted, unsupported, too large, too slow).
     """
     if len(data) > MAX_DOCUMENT_BYTES:
         raise ExtractionError(f"document too large ({len(data)} bytes > {MAX_DOCUMENT_BYTES})")
     if not data:
         raise ExtractionError("empty document")
     kind = sniff_kind(data, content_type, url)
-    if kind == "html":
-        return parse_html(data, content_type, url)
-    if kind == "text":
-        return parse_text(data, content_type, url)
-    if kind in _IN_PROCESS:
-        return _parser(kind)(data, url)
-    if kind in _CARRIERS:
-        parser = _parser(kind)
-        if limited:
-            doc = run_limited(parser, data, timeout_s=timeout_s, max_memory_mb=max_memory_mb)
-        else:
-            doc = parser(data)
-        doc.carrier = doc.carrier or kind
-        return doc
-    raise ExtractionError(f"unsupported document type ({kind})")
+    if kind not in _CARRIERS and kind not in _CHEAP:
+        raise ExtractionError(f"unsupported document type ({kind})")
+    check_size(kind, len(data))
+    budget = budget_for(kind, len(data))
+    parser = _parser(kind)
+    args = (data, content_type, url) if kind in _CHEAP else (data, url) if kind in _IN_PROCESS else (data,)
+    if not limited or kind in _IN_PROCESS or len(data) <= budget.in_process_bytes:
+        doc = _parse_bounded(parser, *args)
+    else:
+        doc = run_limited(
+            _parse_bounded,
+            parser,
+            *args,
+            name=getattr(parser, "__name__", kind),
+            timeout_s=timeout_s if timeout_s is not None else budget.timeout_s,
+            max_memory_mb=max_memory_mb if max_memory_mb is not None else budget.memory_mb,
+        )
+    doc.carrier = doc.carrier or kind
+    return doc
 
 
 def extract_document(

@@ -10,7 +10,14 @@ memory limit exceeded, killed by a signal, or the parser's own error (an
 
 Only the soft limit is lowered, so a converter the parser starts (LibreOffice, tesseract) may
 lift it again for itself; the timeout still bounds it because it runs in the same process
-group.
+group.  The memory limit counts what the parser maps *on top of* what the process had mapped
+when it forked (a crawler's address space is already hundreds of MB of libraries and threads).
+
+Budgets (:func:`budget_for`) scale with what a report can be: a report is under 100 pages, so
+a document far larger than that is refused at once, and the time a carrier may take grows
+with the document's size from a small base (a damaged 100 KB PDF gets seconds, not minutes).
+Small HTML and text documents are parsed in the caller (a fork costs more than they do); the
+structural caps of :func:`bound_document` keep their cost linear.
 """
 
 from __future__ import annotations
@@ -25,9 +32,10 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from extract.model import ExtractionError
+from extract.model import Document, ExtractionError, SourceTable
 
 T = TypeVar("T")
 
@@ -35,6 +43,127 @@ DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MEMORY_MB = 2048
 
 _deadline: float | None = None  # set in a limited child: monotonic time it will be killed at
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one document of a carrier may cost: bytes, seconds, MB of memory.
+
+    ``in_process_bytes``: documents up to this size are parsed in the caller, larger ones in a
+    limited child (0: always in a child).
+    """
+
+    kind: str
+    max_bytes: int
+    timeout_s: float
+    memory_mb: int
+    in_process_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class _Scale:
+    max_bytes: int
+    base_s: float  # seconds for any document of the kind (a converter's start-up …)
+    per_mb_s: float  # plus this per MB of input
+    cap_s: float  # never more than this
+    memory_mb: int
+    in_process_bytes: int = 0
+
+
+# A report is < 100 pages: 100 pages of text are ~0.3 MB, of Word-pasted HTML ~2 MB (more with
+# images inlined as data: URIs), a scanned PDF ~0.3 MB per page.  Seconds per MB are ~10× what
+# the carriers need on this kind of machine (tests/bench/bench_hostile.py measures them).
+_SCALES: dict[str, _Scale] = {
+    "html": _Scale(32 * MB, 5.0, 4.0, 60.0, 1024, in_process_bytes=512 * 1024),
+    "text": _Scale(4 * MB, 5.0, 4.0, 30.0, 1024, in_process_bytes=512 * 1024),
+    "pdf": _Scale(200 * MB, 10.0, 40.0, 120.0, 2048),
+    "docx": _Scale(50 * MB, 10.0, 20.0, 60.0, 2048),
+    "xlsx": _Scale(50 * MB, 10.0, 20.0, 60.0, 2048),
+    "xls": _Scale(50 * MB, 10.0, 20.0, 60.0, 2048),
+    "doc": _Scale(50 * MB, 30.0, 20.0, 120.0, 2048),  # LibreOffice converts first
+    "wps": _Scale(50 * MB, 30.0, 20.0, 120.0, 2048),
+    "rtf": _Scale(50 * MB, 30.0, 20.0, 120.0, 2048),
+    "image": _Scale(50 * MB, 60.0, 0.0, 60.0, 2048),
+}
+_DEFAULT_SCALE = _Scale(200 * MB, 10.0, 40.0, DEFAULT_TIMEOUT_S, DEFAULT_MEMORY_MB)
+
+
+def budget_for(kind: str, size: int) -> Budget:
+    """The budget of a ``kind`` document (extract.sniff kinds) of ``size`` bytes."""
+    scale = _SCALES.get(kind, _DEFAULT_SCALE)
+    timeout = min(scale.cap_s, scale.base_s + scale.per_mb_s * size / MB)
+    return Budget(kind, scale.max_bytes, round(timeout, 1), scale.memory_mb, scale.in_process_bytes)
+
+
+def check_size(kind: str, size: int) -> None:
+    """Refuse a document larger than any report of its kind, at once."""
+    limit = budget_for(kind, size).max_bytes
+    if size > limit:
+        raise ExtractionError(
+            f"{kind} document of {size / MB:.1f} MB is larger than any report ({limit // MB} MB limit); not read"
+        )
+
+
+# Structure a report can have: its statistical tables have a few hundred cells, a long appendix
+# (a list of disclosed items) a few thousand; 100 pages hold fewer than 40,000 cells.
+MAX_TABLE_CELLS = 20_000
+MAX_DOCUMENT_CELLS = 100_000
+MAX_BLOCKS = 200_000
+
+
+def bound_document(doc: Document) -> Document:
+    """Drop what no report has, saying so: a table of more than :data:`MAX_TABLE_CELLS`
+    cells (with a warning naming it), tables beyond :data:`MAX_DOCUMENT_CELLS` cells in all,
+    blocks beyond :data:`MAX_BLOCKS`.  Keeps what the interpreter does after a carrier linear."""
+    kept: list = []
+    total = 0
+    for block in doc.blocks:
+        if len(kept) >= MAX_BLOCKS:
+            doc.warnings.append(f"document has {len(doc.blocks)} blocks: only the first {MAX_BLOCKS} were read")
+            break
+        if isinstance(block, SourceTable):
+            n = sum(len(row) for row in block.rows)
+            name = block.where or "a table"
+            if n > MAX_TABLE_CELLS:
+                doc.warnings.append(
+                    f"table {name} has {n} cells, more than any report table ({MAX_TABLE_CELLS}); not read"
+                )
+                continue
+            if total + n > MAX_DOCUMENT_CELLS:
+                doc.warnings.append(
+                    f"table {name} not read: the document's tables hold more than {MAX_DOCUMENT_CELLS} cells"
+                )
+                continue
+            total += n
+        kept.append(block)
+    doc.blocks = kept
+    return doc
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the last limited child used: wall-clock seconds and peak resident memory (MB)."""
+
+    seconds: float
+    peak_rss_mb: float
+
+
+_last_usage: Usage | None = None
+
+
+def last_usage() -> Usage | None:
+    """Seconds and peak memory of the most recent :func:`run_limited` child of this process."""
+    return _last_usage
+
+
+def _mapped_bytes() -> int:
+    """Address space this process maps now (0 when /proc is not there)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def remaining(default: float) -> float:
@@ -55,7 +184,7 @@ def _child(
     try:
         faulthandler.disable()  # a crash here is reported by the parent, not dumped
         os.setpgid(0, 0)
-        limit = max_memory_mb * 1024 * 1024
+        limit = _mapped_bytes() + max_memory_mb * MB
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
@@ -107,12 +236,14 @@ def run_limited(
     *args: Any,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     max_memory_mb: int = DEFAULT_MEMORY_MB,
+    name: str | None = None,
     **kwargs: Any,
 ) -> T:
     """``func(*args, **kwargs)`` in a forked child limited to ``max_memory_mb`` of address
-    space and ``timeout_s`` seconds of wall-clock time; its return value (picklable) or an
-    :class:`ExtractionError` naming the reason."""
-    name = getattr(func, "__qualname__", repr(func))
+    space (beyond what it inherits) and ``timeout_s`` seconds of wall-clock time; its return
+    value (picklable) or an :class:`ExtractionError` naming the reason (and ``name``, default
+    the function's)."""
+    name = name or getattr(func, "__qualname__", repr(func))
     read_fd, write_fd = os.pipe()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -126,7 +257,8 @@ def run_limited(
     except OSError:
         pass
     chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout_s
+    started = time.monotonic()
+    deadline = started + timeout_s
     timed_out = False
     try:
         while True:
@@ -145,8 +277,10 @@ def run_limited(
         os.close(read_fd)
         if timed_out:
             _kill(pid)
-        _, status = os.waitpid(pid, 0)
+        _, status, rusage = os.wait4(pid, 0)
         _kill(pid)  # grandchildren left in the group (converters)
+        global _last_usage
+        _last_usage = Usage(time.monotonic() - started, rusage.ru_maxrss / 1024)
     if timed_out:
         raise ExtractionError(f"{name} timed out after {timeout_s:g} s (document too large or malformed)")
     blob = b"".join(chunks)
