@@ -110,10 +110,13 @@ _DETAIL_RE = re.compile(r"DETAIL\s*[=:]\s*(\{)", re.S)
 
 
 def _attr_int(value: str | None) -> int:
+    """A ``rowspan``/``colspan`` value (absurd ones are clamped as browsers do: 65534)."""
     if not value:
         return 1
     m = re.search(r"\d+", value)
-    return int(m.group(0)) if m else 1
+    if not m:
+        return 1
+    return min(int(m.group(0)[:6]), 65534)
 
 
 def _is_hidden(el) -> bool:
@@ -196,7 +199,9 @@ class _Walker:
         grid = [tr.xpath("./td|./th") for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")]
         n = sum(len(tds) for tds in grid)
         if n > MAX_TABLE_CELLS:
-            self.warnings.append(f"table t{index} has {n} cells, more than any report table ({MAX_TABLE_CELLS}); not read")
+            self.warnings.append(
+                f"table t{index} has {n} cells, more than any report table ({MAX_TABLE_CELLS}); not read"
+            )
             return
         for r, tds in enumerate(grid):
             cells: list[SourceCell] = []
@@ -441,35 +446,44 @@ def _tree_shape(root) -> tuple[int, int]:
     return count, deepest
 
 
+def _parse(source: str):
+    """(tree, cut): ``cut`` when libxml2 stopped reading at its depth limit."""
+    parser = lxml_html.HTMLParser(huge_tree=True)
+    root = lxml_html.document_fromstring(source or "<html></html>", parser=parser)
+    return root, any("Excessive depth" in e.message for e in parser.error_log)
+
+
 def _parse_tree(text: str, warnings: list[str]):
-    """The page's tree, read whole: too deep a nesting is flattened (with a warning), a tree
-    libxml2 stops reading is read again without its wrapper tags, and what is still cut off is
-    named in a warning."""
-    for stage in ("", "inline", "block"):
-        source = text if not stage else _WRAPPER_TAG_RE[stage].sub("", text)
-        parser = lxml_html.HTMLParser(huge_tree=True)
-        try:
-            root = lxml_html.document_fromstring(source or "<html></html>", parser=parser)
-        except (etree.ParserError, ValueError) as exc:
-            warnings.append(f"HTML could not be parsed: {exc}")
-            return lxml_html.document_fromstring("<html><body></body></html>")
-        cut = any("Excessive depth" in e.message for e in parser.error_log)
-        if cut and stage != "block":
-            continue
-        if cut:
-            warnings.append("HTML nested more than 2048 levels deep: the page is read only up to that depth")
-        elements, depth = _tree_shape(root)
-        if elements > MAX_ELEMENTS:
-            raise ExtractionError(f"HTML page has {elements} elements, more than any report page ({MAX_ELEMENTS}); not read")
+    """The page's tree, read whole: a page libxml2 stops reading (2048 levels) is read again
+    without its wrapper tags, too deep a tree is flattened (both with a warning), what is still
+    cut off is named in a warning, and what cannot be flattened is refused."""
+    try:
+        root, cut = _parse(text)
+        stripped = False
+        for stage in ("inline", "block"):
+            if not cut:
+                break
+            text = _WRAPPER_TAG_RE[stage].sub("", text)
+            root, cut = _parse(text)
+            stripped = True
+    except (etree.ParserError, ValueError) as exc:
+        warnings.append(f"HTML could not be parsed: {exc}")
+        return lxml_html.document_fromstring("<html><body></body></html>")
+    if cut:
+        warnings.append("HTML nested more than 2048 levels deep: the page is read only up to that depth")
+    elements, depth = _tree_shape(root)
+    if elements > MAX_ELEMENTS:
+        raise ExtractionError(
+            f"HTML page has {elements} elements, more than any report page ({MAX_ELEMENTS}); not read"
+        )
+    if depth > MAX_DEPTH:
+        depth = _flatten(root)
         if depth > MAX_DEPTH:
-            depth = _flatten(root)
-            if depth > MAX_DEPTH:
-                raise ExtractionError(f"HTML nested {depth} levels deep even without its wrapper tags; not read")
-            warnings.append(f"HTML nested more than {MAX_DEPTH} levels deep: wrapper tags were flattened to read it")
-        elif stage:
-            warnings.append("HTML nested more than 2048 levels deep: wrapper tags were flattened to read it")
-        return root
-    raise AssertionError("unreachable")
+            raise ExtractionError(f"HTML nested {depth} levels deep even without its wrapper tags; not read")
+        stripped = True
+    if stripped:
+        warnings.append(f"HTML nested more than {MAX_DEPTH} levels deep: wrapper tags were flattened to read it")
+    return root
 
 
 def _flatten(root) -> int:

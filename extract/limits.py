@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from extract.grid import MAX_ROWSPAN, MAX_SPAN
 from extract.model import Document, ExtractionError, SourceTable
 
 T = TypeVar("T")
@@ -108,13 +109,28 @@ def check_size(kind: str, size: int) -> None:
 # Structure a report can have: its statistical tables have a few hundred cells, a long appendix
 # (a list of disclosed items) a few thousand; 100 pages hold fewer than 40,000 cells.
 MAX_TABLE_CELLS = 20_000
+MAX_TABLE_AREA = 200_000  # grid positions its cells cover with their spans (as extract.grid clamps them)
 MAX_DOCUMENT_CELLS = 100_000
 MAX_BLOCKS = 200_000
 
 
+def table_area(table: SourceTable) -> int:
+    """Grid positions the cells of ``table`` cover, spans clamped as :func:`extract.grid.expand` does."""
+    if not table.spans_known:
+        return sum(len(row) for row in table.rows)
+    n_rows = len(table.rows)
+    area = 0
+    for r, row in enumerate(table.rows):
+        for cell in row:
+            width = max(1, min(cell.colspan or 1, MAX_SPAN))
+            height = cell.rowspan if cell.rowspan and cell.rowspan > 0 else n_rows - r
+            area += width * max(1, min(height, MAX_ROWSPAN, n_rows - r))
+    return area
+
+
 def bound_document(doc: Document) -> Document:
     """Drop what no report has, saying so: a table of more than :data:`MAX_TABLE_CELLS`
-    cells (with a warning naming it), tables beyond :data:`MAX_DOCUMENT_CELLS` cells in all,
+    cells or :data:`MAX_TABLE_AREA` grid positions (with a warning naming it), tables beyond :data:`MAX_DOCUMENT_CELLS` cells in all,
     blocks beyond :data:`MAX_BLOCKS`.  Keeps what the interpreter does after a carrier linear."""
     kept: list = []
     total = 0
@@ -128,6 +144,12 @@ def bound_document(doc: Document) -> Document:
             if n > MAX_TABLE_CELLS:
                 doc.warnings.append(
                     f"table {name} has {n} cells, more than any report table ({MAX_TABLE_CELLS}); not read"
+                )
+                continue
+            area = table_area(block)
+            if area > MAX_TABLE_AREA:
+                doc.warnings.append(
+                    f"table {name} spans {area} grid positions, more than any report table ({MAX_TABLE_AREA}); not read"
                 )
                 continue
             if total + n > MAX_DOCUMENT_CELLS:

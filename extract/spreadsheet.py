@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 import warnings
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
