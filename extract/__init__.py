@@ -11,9 +11,11 @@ into a :class:`~extract.model.Report` the same way.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 from collections.abc import Callable
+from typing import TypeVar
 
 from extract.html import parse_html
 from extract.interpret import interpret
@@ -43,6 +45,7 @@ _CARRIERS: dict[str, tuple[str, str]] = {
 # child, HTML and text only when they are larger than their budget's in-process size
 _IN_PROCESS = {"image"}
 _CHEAP = {"html": parse_html, "text": parse_text}
+T = TypeVar("T")
 
 
 def _parser(kind: str) -> Callable[..., Document]:
@@ -55,8 +58,52 @@ def _parser(kind: str) -> Callable[..., Document]:
         raise ExtractionError(f"no reader for {kind} documents ({exc})") from exc
 
 
-def _parse_bounded(parser: Callable[..., Document], *args) -> Document:
-    return bound_document(parser(*args))
+def _parse_bounded(kind: str, parser: Callable[..., Document], *args) -> Document:
+    doc = bound_document(parser(*args))
+    doc.carrier = doc.carrier or kind
+    return doc
+
+
+def _extract_bounded(
+    kind: str, parser: Callable[..., Document], *args, source: str, sha: str, content_type: str | None
+) -> Report:
+    return interpret(_parse_bounded(kind, parser, *args), source=source, sha256=sha, content_type=content_type)
+
+
+def _within_budget(
+    data: bytes,
+    content_type: str | None,
+    url: str | None,
+    work: Callable[..., T],
+    *,
+    limited: bool,
+    timeout_s: float | None,
+    max_memory_mb: int | None,
+) -> T:
+    """``work(kind, parser, *parser_args)`` for the carrier of ``data``: in a limited child
+    unless the document is small enough to be read here (:func:`extract.limits.budget_for`)."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ExtractionError(f"document too large ({len(data)} bytes > {MAX_DOCUMENT_BYTES})")
+    if not data:
+        raise ExtractionError("empty document")
+    kind = sniff_kind(data, content_type, url)
+    if kind not in _CARRIERS and kind not in _CHEAP:
+        raise ExtractionError(f"unsupported document type ({kind})")
+    check_size(kind, len(data))
+    budget = budget_for(kind, len(data))
+    parser = _parser(kind)
+    args = (data, content_type, url) if kind in _CHEAP else (data, url) if kind in _IN_PROCESS else (data,)
+    if not limited or kind in _IN_PROCESS or len(data) <= budget.in_process_bytes:
+        return work(kind, parser, *args)
+    return run_limited(
+        work,
+        kind,
+        parser,
+        *args,
+        name=getattr(parser, "__name__", kind),
+        timeout_s=timeout_s if timeout_s is not None else budget.timeout_s,
+        max_memory_mb=max_memory_mb if max_memory_mb is not None else budget.memory_mb,
+    )
 
 
 def parse_document(
@@ -75,30 +122,9 @@ def parse_document(
     replace the budget's.  Raises :class:`ExtractionError` for documents that cannot be read
     (corrupt, encrypted, unsupported, too large, too slow).
     """
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise ExtractionError(f"document too large ({len(data)} bytes > {MAX_DOCUMENT_BYTES})")
-    if not data:
-        raise ExtractionError("empty document")
-    kind = sniff_kind(data, content_type, url)
-    if kind not in _CARRIERS and kind not in _CHEAP:
-        raise ExtractionError(f"unsupported document type ({kind})")
-    check_size(kind, len(data))
-    budget = budget_for(kind, len(data))
-    parser = _parser(kind)
-    args = (data, content_type, url) if kind in _CHEAP else (data, url) if kind in _IN_PROCESS else (data,)
-    if not limited or kind in _IN_PROCESS or len(data) <= budget.in_process_bytes:
-        doc = _parse_bounded(parser, *args)
-    else:
-        doc = run_limited(
-            _parse_bounded,
-            parser,
-            *args,
-            name=getattr(parser, "__name__", kind),
-            timeout_s=timeout_s if timeout_s is not None else budget.timeout_s,
-            max_memory_mb=max_memory_mb if max_memory_mb is not None else budget.memory_mb,
-        )
-    doc.carrier = doc.carrier or kind
-    return doc
+    return _within_budget(
+        data, content_type, url, _parse_bounded, limited=limited, timeout_s=timeout_s, max_memory_mb=max_memory_mb
+    )
 
 
 def extract_document(
@@ -106,13 +132,23 @@ def extract_document(
     content_type: str | None = None,
     url: str | None = None,
     source: str | None = None,
-    **limits,
+    *,
+    limited: bool = True,
+    timeout_s: float | None = None,
+    max_memory_mb: int | None = None,
 ) -> Report:
     """Extract one report document: tables as canonical cells, text as sections, checks.
 
     ``source`` is what the JSON's ``source`` field shows (a path or URL; defaults to ``url``).
-    Raises :class:`ExtractionError` when the document cannot be read at all.
+    Reading and interpreting run together within the document's budget (see
+    :func:`parse_document`).  Raises :class:`ExtractionError` when the document cannot be read.
     """
-    sha = hashlib.sha256(data).hexdigest()
-    doc = parse_document(data, content_type, url, **limits)
-    return interpret(doc, source=source or url or "<bytes>", sha256=sha, content_type=content_type)
+    work = functools.partial(
+        _extract_bounded,
+        source=source or url or "<bytes>",
+        sha=hashlib.sha256(data).hexdigest(),
+        content_type=content_type,
+    )
+    return _within_budget(
+        data, content_type, url, work, limited=limited, timeout_s=timeout_s, max_memory_mb=max_memory_mb
+    )

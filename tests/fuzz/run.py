@@ -25,6 +25,9 @@ sys.path.insert(0, str(HERE.parents[1]))  # the repository before tests/
 import fuzzkit  # noqa: E402
 import warcfuzz  # noqa: E402
 
+from extract.limits import budget_for  # noqa: E402
+from extract.sniff import sniff_kind  # noqa: E402
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -43,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         f"seeds: {', '.join(f'{k} {len(v)}' for k, v in sorted(seeds.items()))} ({time.perf_counter() - started:.0f} s)"
     )
     counts: Counter = Counter()
+    budget_share: dict[str, tuple[float, float, float]] = {}  # kind -> (largest share of its budget, seconds, budget)
     problems: list[str] = []
     slowest: list[tuple[float, str]] = []
     peak_child = 0.0
@@ -56,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         outcome = fuzzkit.check_extraction(case)
         counts[(case.kind, outcome.verdict)] += 1
         slowest = sorted([*slowest, (outcome.seconds, f"#{case.number} {case.kind}/{case.mutation}")])[-5:]
+        if case.data:
+            budget = budget_for(sniff_kind(case.data, case.content_type, None), len(case.data)).timeout_s
+            share = outcome.seconds / budget
+            if share > budget_share.get(case.kind, (0.0, 0.0, 0.0))[0]:
+                budget_share[case.kind] = (share, outcome.seconds, budget)
         if outcome.peak_rss_mb:
             peak_child = max(peak_child, outcome.peak_rss_mb)
         if outcome.problems:
@@ -77,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {kind:8s} {verdict:8s} {n}")
     print("slowest: " + "; ".join(f"{s:.2f} s {name}" for s, name in reversed(slowest)))
     print(f"largest limited child: {peak_child:.0f} MB resident")
+    print(
+        "largest share of the time budget per carrier: "
+        + "; ".join(f"{k} {share:.0%} ({sec:.2f} of {b:g} s)" for k, (share, sec, b) in sorted(budget_share.items()))
+    )
     print(f"damaged WARC files: {warc.summary()}")
     print(f"corrupt databases: {sqlite.summary()}")
     print(f"properties broken: {len(problems)}")
