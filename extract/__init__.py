@@ -101,7 +101,8 @@ def _within_budget(
         parser,
         *args,
         name=getattr(parser, "__name__", kind),
-        timeout_s=timeout_s if timeout_s is not None else budget.timeout_s,
+        timeout_s=timeout_s if timeout_s is not None else budget.wall_s,
+        cpu_s=None if timeout_s is not None else budget.cpu_s,  # a timeout given replaces the budget
         max_memory_mb=max_memory_mb if max_memory_mb is not None else budget.memory_mb,
     )
 
@@ -117,9 +118,9 @@ def parse_document(
 ) -> Document:
     """Sniff the carrier and parse the bytes into a :class:`Document`.
 
-    Each carrier runs within its budget (:func:`extract.limits.budget_for`: size, time and
-    memory scaled to what a report of that kind can be); ``timeout_s`` and ``max_memory_mb``
-    replace the budget's.  Raises :class:`ExtractionError` for documents that cannot be read
+    Each carrier runs within its budget (:func:`extract.limits.budget_for`: size, processor
+    time and memory scaled to what a report of that kind can be); ``timeout_s`` (wall-clock) and
+    ``max_memory_mb`` replace the budget's.  Raises :class:`ExtractionError` for documents that cannot be read
     (corrupt, encrypted, unsupported, too large, too slow).
     """
     return _within_budget(

@@ -1,4 +1,4 @@
-"""Run a document parser in a forked child with a memory limit and a wall-clock timeout.
+"""Run a document parser in a forked child with limits on memory, processor time and wall-clock time.
 
 A corrupt, hostile or simply huge attachment must not take the crawl down with it: the
 parser runs in a child process (``os.fork``) whose address space is capped with
@@ -14,15 +14,19 @@ group.  The memory limit counts what the parser maps *on top of* what the proces
 when it forked (a crawler's address space is already hundreds of MB of libraries and threads).
 
 Budgets (:func:`budget_for`) scale with what a report can be: a report is under 100 pages, so
-a document far larger than that is refused at once, and the time a carrier may take grows
-with the document's size from a small base (a damaged 100 KB PDF gets seconds, not minutes).
-Small HTML and text documents are parsed in the caller (a fork costs more than they do); the
-structural caps of :func:`bound_document` keep their cost linear.
+a document far larger than that is refused at once, and the processor time a carrier may use
+grows with the document's size from a small base (a damaged 100 KB PDF gets seconds, not
+minutes).  The wall-clock limit is :data:`WALL_FACTOR` times that: a loaded machine slows a
+parser down, it does not make it use more processor time, so the budget fails a document for
+what it is, not for the machine's load.  Small HTML and text documents are parsed in the caller
+(a fork costs more than they do); the structural caps of :func:`bound_document` keep their
+cost linear.
 """
 
 from __future__ import annotations
 
 import faulthandler
+import math
 import os
 import pickle
 import resource
@@ -49,7 +53,7 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Budget:
-    """What one document of a carrier may cost: bytes, seconds, MB of memory.
+    """What one document of a carrier may cost: bytes, processor seconds, MB of memory.
 
     ``in_process_bytes``: documents up to this size are parsed in the caller, larger ones in a
     limited child (0: always in a child).
@@ -57,15 +61,21 @@ class Budget:
 
     kind: str
     max_bytes: int
-    timeout_s: float
+    cpu_s: float
     memory_mb: int
     in_process_bytes: int = 0
+
+    @property
+    def wall_s(self) -> float:
+        """Wall-clock seconds the child may take (converters and OCR, which run as processes of
+        their own, included)."""
+        return min(self.cpu_s * WALL_FACTOR, MAX_WALL_S)
 
 
 @dataclass(frozen=True)
 class _Scale:
     max_bytes: int
-    base_s: float  # seconds for any document of the kind (a converter's start-up …)
+    base_s: float  # processor seconds for any document of the kind (a converter's start-up …)
     per_mb_s: float  # plus this per MB of input
     cap_s: float  # never more than this
     memory_mb: int
@@ -87,14 +97,16 @@ _SCALES: dict[str, _Scale] = {
     "rtf": _Scale(50 * MB, 30.0, 20.0, 120.0, 2048),
     "image": _Scale(50 * MB, 60.0, 0.0, 60.0, 2048),
 }
+WALL_FACTOR = 3.0
+MAX_WALL_S = 300.0
 _DEFAULT_SCALE = _Scale(200 * MB, 10.0, 40.0, DEFAULT_TIMEOUT_S, DEFAULT_MEMORY_MB)
 
 
 def budget_for(kind: str, size: int) -> Budget:
     """The budget of a ``kind`` document (extract.sniff kinds) of ``size`` bytes."""
     scale = _SCALES.get(kind, _DEFAULT_SCALE)
-    timeout = min(scale.cap_s, scale.base_s + scale.per_mb_s * size / MB)
-    return Budget(kind, scale.max_bytes, round(timeout, 1), scale.memory_mb, scale.in_process_bytes)
+    cpu = min(scale.cap_s, scale.base_s + scale.per_mb_s * size / MB)
+    return Budget(kind, scale.max_bytes, round(cpu, 1), scale.memory_mb, scale.in_process_bytes)
 
 
 def check_size(kind: str, size: int) -> None:
@@ -165,9 +177,10 @@ def bound_document(doc: Document) -> Document:
 
 @dataclass(frozen=True)
 class Usage:
-    """What the last limited child used: wall-clock seconds and peak resident memory (MB)."""
+    """What the last limited child used: wall-clock and processor seconds, peak resident memory (MB)."""
 
     seconds: float
+    cpu_seconds: float
     peak_rss_mb: float
 
 
@@ -196,8 +209,23 @@ def remaining(default: float) -> float:
     return max(min(default, _deadline - time.monotonic() - 2.0), 0.5)
 
 
+def _lower(which: int, soft: int, hard: int | None = None) -> None:
+    """Lower a resource limit of this process (never above its current hard limit)."""
+    _soft, current = resource.getrlimit(which)
+    hard = current if hard is None else hard
+    if current != resource.RLIM_INFINITY:
+        soft, hard = min(soft, current), min(hard, current)
+    resource.setrlimit(which, (soft, hard))
+
+
 def _child(
-    write_fd: int, func: Callable[..., Any], args: tuple, kwargs: dict, max_memory_mb: int, timeout_s: float
+    write_fd: int,
+    func: Callable[..., Any],
+    args: tuple,
+    kwargs: dict,
+    max_memory_mb: int,
+    timeout_s: float,
+    cpu_s: float | None,
 ) -> None:
     """Body of the forked child: never returns."""
     global _deadline
@@ -206,11 +234,10 @@ def _child(
     try:
         faulthandler.disable()  # a crash here is reported by the parent, not dumped
         os.setpgid(0, 0)
-        limit = _mapped_bytes() + max_memory_mb * MB
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        _lower(resource.RLIMIT_AS, _mapped_bytes() + max_memory_mb * MB)
+        if cpu_s is not None:
+            _lower(resource.RLIMIT_CORE, 0, 0)  # SIGXCPU would dump core
+            _lower(resource.RLIMIT_CPU, math.ceil(cpu_s), math.ceil(cpu_s) + 2)
         try:
             payload = ("ok", func(*args, **kwargs))
         except MemoryError:
@@ -258,13 +285,15 @@ def run_limited(
     *args: Any,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     max_memory_mb: int = DEFAULT_MEMORY_MB,
+    cpu_s: float | None = None,
     name: str | None = None,
     **kwargs: Any,
 ) -> T:
     """``func(*args, **kwargs)`` in a forked child limited to ``max_memory_mb`` of address
     space (beyond what it inherits) and ``timeout_s`` seconds of wall-clock time; its return
     value (picklable) or an :class:`ExtractionError` naming the reason (and ``name``, default
-    the function's)."""
+    the function's).  ``cpu_s`` also limits the processor time the child may use (a loaded
+    machine slows a parser, it does not make it use more processor time)."""
     name = name or getattr(func, "__qualname__", repr(func))
     read_fd, write_fd = os.pipe()
     sys.stdout.flush()
@@ -272,7 +301,7 @@ def run_limited(
     pid = os.fork()
     if pid == 0:  # child
         os.close(read_fd)
-        _child(write_fd, func, args, kwargs, max_memory_mb, timeout_s)
+        _child(write_fd, func, args, kwargs, max_memory_mb, timeout_s, cpu_s)
     os.close(write_fd)
     try:
         os.setpgid(pid, pid)  # also done in the child; whichever runs first wins
@@ -302,13 +331,17 @@ def run_limited(
         _, status, rusage = os.wait4(pid, 0)
         _kill(pid)  # grandchildren left in the group (converters)
         global _last_usage
-        _last_usage = Usage(time.monotonic() - started, rusage.ru_maxrss / 1024)
+        _last_usage = Usage(time.monotonic() - started, rusage.ru_utime + rusage.ru_stime, rusage.ru_maxrss / 1024)
     if timed_out:
         raise ExtractionError(f"{name} timed out after {timeout_s:g} s (document too large or malformed)")
     blob = b"".join(chunks)
     if not blob:
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
+            if cpu_s is not None and (sig == signal.SIGXCPU or _last_usage.cpu_seconds >= math.ceil(cpu_s)):
+                raise ExtractionError(
+                    f"{name} used up its {math.ceil(cpu_s)} s of processor time (document too large or malformed)"
+                )
             if sig in (signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS):
                 raise ExtractionError(
                     f"{name} crashed with signal {signal.Signals(sig).name} (memory limit {max_memory_mb} MB or a parser bug)"

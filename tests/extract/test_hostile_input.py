@@ -116,8 +116,9 @@ def test_a_table_too_large_for_a_report_is_dropped_with_a_warning():
 
 
 def test_budgets_scale_with_the_size_and_refuse_what_no_report_is():
-    small, large = budget_for("pdf", 100_000), budget_for("pdf", 3_000_000)
-    assert small.timeout_s < 15 < large.timeout_s <= 120
+    small, large = budget_for("pdf", 100_000), budget_for("pdf", 1_000_000)
+    assert small.cpu_s < 15 < large.cpu_s <= 120 and large.wall_s == 3 * large.cpu_s
+    assert budget_for("pdf", 50_000_000).wall_s == 300
     started = time.monotonic()
     with pytest.raises(ExtractionError, match="larger than any report"):
         extract_document(b"\xe6\x8a\xa5 1\t2\n" * 6_000_000, content_type="text/plain")

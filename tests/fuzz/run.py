@@ -61,10 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         counts[(case.kind, outcome.verdict)] += 1
         slowest = sorted([*slowest, (outcome.seconds, f"#{case.number} {case.kind}/{case.mutation}")])[-5:]
         if case.data:
-            budget = budget_for(sniff_kind(case.data, case.content_type, None), len(case.data)).timeout_s
-            share = outcome.seconds / budget
+            budget = budget_for(sniff_kind(case.data, case.content_type, None), len(case.data)).cpu_s
+            share = outcome.cpu_seconds / budget
             if share > budget_share.get(case.kind, (0.0, 0.0, 0.0))[0]:
-                budget_share[case.kind] = (share, outcome.seconds, budget)
+                budget_share[case.kind] = (share, outcome.cpu_seconds, budget)
         if outcome.peak_rss_mb:
             peak_child = max(peak_child, outcome.peak_rss_mb)
         if outcome.problems:
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     print("slowest: " + "; ".join(f"{s:.2f} s {name}" for s, name in reversed(slowest)))
     print(f"largest limited child: {peak_child:.0f} MB resident")
     print(
-        "largest share of the time budget per carrier: "
+        "largest share of the processor-time budget per carrier: "
         + "; ".join(f"{k} {share:.0%} ({sec:.2f} of {b:g} s)" for k, (share, sec, b) in sorted(budget_share.items()))
     )
     print(f"damaged WARC files: {warc.summary()}")
