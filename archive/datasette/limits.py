@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import weakref
 from urllib.parse import parse_qsl
 
 MAX_VALUE_BYTES = 8 * 1024 * 1024
@@ -49,16 +50,20 @@ def _size(value: object) -> int:
     return 8
 
 
+def _gone() -> None:
+    return None
+
+
 def bound_connection(conn: sqlite3.Connection) -> None:
     """Length limits and the answer-size row factory on one of the site's connections."""
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
     conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_CHARS)
     inner = conn.row_factory or (lambda _cursor, row: row)
-    state: dict = {"cursor": None, "bytes": 0}
+    state: dict = {"cursor": _gone, "bytes": 0}  # the statement being counted (a weak reference: never kept open)
 
     def bounded_row(cursor: sqlite3.Cursor, row: tuple):
-        if state["cursor"] is not cursor:
-            state["cursor"], state["bytes"] = cursor, 0
+        if state["cursor"]() is not cursor:
+            state["cursor"], state["bytes"] = weakref.ref(cursor), 0
         state["bytes"] += sum(_size(v) for v in row)
         if state["bytes"] > MAX_ANSWER_BYTES:
             raise AnswerTooLarge(
