@@ -89,3 +89,25 @@ def test_the_gate_lets_a_limited_number_through():
         return first, second, third
 
     assert asyncio.run(scenario()) == (True, False, True)
+
+
+def test_the_answer_counter_is_per_statement_and_keeps_none_open():
+    import gc
+    import weakref
+
+    from archive.datasette.limits import AnswerTooLarge, bound_connection
+
+    conn = sqlite3.connect(":memory:")
+    conn.row_factory = sqlite3.Row
+    bound_connection(conn)
+    rows = "with recursive c(x) as (select 1 union all select x + 1 from c where x < {n}) select randomblob(1000000) from c"
+    for _ in range(3):  # 10 MB per statement: each one is within the bound
+        assert len(conn.execute(rows.format(n=10)).fetchall()) == 10
+    cursor = conn.cursor()
+    ref = weakref.ref(cursor)
+    with pytest.raises(AnswerTooLarge):
+        cursor.execute(rows.format(n=40)).fetchall()
+    del cursor
+    gc.collect()
+    assert ref() is None  # the refused statement is not held open on the connection
+    assert conn.execute("select 1").fetchone()[0] == 1
