@@ -242,14 +242,19 @@ def _probe(url: str, timeout: float) -> str | None:
         return None  # a timeout or a routing problem may pass: the crawl retries those
 
 
+PROBED_URLS = 8  # a crawl of more start URLs (--all, scheduled runs) is not probed
+
+
 def unreachable_portals(
     portals: list[str], start_url: str | None, registry: Path | None, name: str | None, timeout: float = 5.0
 ) -> list[str]:
-    """Reasons, when *every* start URL's host refuses connections or has no address; else []."""
-    urls = _start_urls(portals, start_url, registry, name)
-    if not urls:
+    """Reasons, when *every* start URL's host refuses connections or has no address; else [].
+
+    Only for a crawl of a few start URLs: one TCP connection each (no request), in parallel."""
+    urls = _start_urls(portals, start_url, registry, name) if len(portals) <= PROBED_URLS else []
+    if not urls or len(urls) > PROBED_URLS:
         return []
-    with ThreadPoolExecutor(max_workers=min(8, len(urls))) as pool:
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
         reasons = list(pool.map(lambda u: _probe(u, timeout), urls))
     return [r for r in reasons if r] if all(reasons) else []
 
