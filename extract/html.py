@@ -420,7 +420,7 @@ def _box_fields(text: str) -> dict[str, str]:
     return out
 
 
-# Limits of the tree (docs/report-format.md §8.6): Word-pasted pages nest unclosed <font>/<span>
+# Limits of the tree (docs/report-format.md §8.8): Word-pasted pages nest unclosed <font>/<span>
 # hundreds deep; deeper than MAX_DEPTH, inline wrappers (then block wrappers) are flattened,
 # which keeps every text and table.  libxml2 itself stops reading at 2048 levels (huge_tree).
 MAX_DEPTH = 200

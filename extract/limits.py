@@ -141,9 +141,10 @@ def table_area(table: SourceTable) -> int:
 
 
 def bound_document(doc: Document) -> Document:
-    """Drop what no report has, saying so: a table of more than :data:`MAX_TABLE_CELLS`
-    cells or :data:`MAX_TABLE_AREA` grid positions (with a warning naming it), tables beyond :data:`MAX_DOCUMENT_CELLS` cells in all,
-    blocks beyond :data:`MAX_BLOCKS`.  Keeps what the interpreter does after a carrier linear."""
+    """Drop what no report has, each with a warning naming it: a table of more than
+    :data:`MAX_TABLE_CELLS` cells or :data:`MAX_TABLE_AREA` grid positions, tables beyond
+    :data:`MAX_DOCUMENT_CELLS` cells in all, blocks beyond :data:`MAX_BLOCKS`.  Keeps what the
+    interpreter does after a carrier linear."""
     kept: list = []
     total = 0
     for block in doc.blocks:
@@ -188,7 +189,7 @@ _last_usage: Usage | None = None
 
 
 def last_usage() -> Usage | None:
-    """Seconds and peak memory of the most recent :func:`run_limited` child of this process."""
+    """Seconds, processor seconds and peak memory of the most recent :func:`run_limited` child."""
     return _last_usage
 
 
