@@ -397,8 +397,14 @@ def mutate(number: int, rng: random.Random, seed: Seed) -> Case:
     return Case(number, seed.kind, name, data, ctype, seed.tables, keeps)
 
 
+HOSTILE_NAMES = (
+    "text_50MB", "td_5M", "td_300k", "div_255", "nested_tables", "noise", "empty", "nul", "pdf_header_only",
+    "zip_header_only", "ole_header_only", "digits_5000", "digits_23",
+)  # fmt: skip
+
+
 def hostile_documents(rng: random.Random) -> list[Case]:
-    """Inputs no generator makes: huge, deep, empty, binary noise, bombs."""
+    """Inputs no generator makes: huge, deep, empty, binary noise, bombs (:data:`HOSTILE_NAMES`)."""
     deep = (
         b"<html><body>"
         + b"<div>" * 255
@@ -419,6 +425,7 @@ def hostile_documents(rng: random.Random) -> list[Case]:
         ("digits_5000", ("<table><tr><td>合计</td><td>" + "9" * 5000 + "</td></tr></table>").encode(), "text/html"),
         ("digits_23", ("<table><tr><td>合计</td><td>" + "1" * 23 + "</td></tr></table>").encode(), "text/html"),
     ]
+    assert tuple(name for name, _data, _ctype in out) == HOSTILE_NAMES
     return [Case(-i - 1, "hostile", name, data, ctype) for i, (name, data, ctype) in enumerate(out)]
 
 
