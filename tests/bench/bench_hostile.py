@@ -52,12 +52,14 @@ def _query(client: httpx.Client, base: str, sql: str) -> dict:
     return {"status": status, "seconds": round(time.perf_counter() - started, 2), "bytes": size}
 
 
-def _latencies(client: httpx.Client, urls: list[str], stop: threading.Event, out: list[float]) -> None:
+def _latencies(client: httpx.Client, urls: list[str], stop: threading.Event, out: list[float], log: list) -> None:
+    began = time.perf_counter()
     while not stop.is_set():
         for url in urls:
             started = time.perf_counter()
             client.get(url, timeout=60)
             out.append(time.perf_counter() - started)
+            log.append((round(started - began, 2), url, round(out[-1], 3)))
 
 
 def _summary(times: list[float]) -> dict:
@@ -89,8 +91,9 @@ def site_figures() -> dict:
                 blob = _query(client, base, "select randomblob(1000000000)")
                 big = _query(client, base, BIG_ANSWER_SQL)
                 loaded: list[float] = []
+                log: list = []
                 stop = threading.Event()
-                watcher = threading.Thread(target=_latencies, args=(client, pages, stop, loaded))
+                watcher = threading.Thread(target=_latencies, args=(client, pages, stop, loaded, log))
                 with ThreadPoolExecutor(6) as pool:
                     started = time.perf_counter()
                     futures = [pool.submit(_query, httpx.Client(), base, SLOW_SQL) for _ in range(6)]
@@ -109,6 +112,7 @@ def site_figures() -> dict:
                 },
                 "pages_idle": _summary(idle),
                 "pages_during_six_slow_queries": _summary(loaded),
+                "slowest_pages": sorted(log, key=lambda x: -x[2])[:3],
                 "server_peak_rss_mb": _rss_mb(server.proc.pid),
             }
         finally:

@@ -111,3 +111,34 @@ def test_the_answer_counter_is_per_statement_and_keeps_none_open():
     gc.collect()
     assert ref() is None  # the refused statement is not held open on the connection
     assert conn.execute("select 1").fetchone()[0] == 1
+
+
+def test_a_failed_statement_is_closed_in_its_own_thread(tmp_path):
+    """Its cursor must not outlive the SQL thread in a traceback: closed later in the event loop, it
+    waits for a connection the thread may be using for another slow query (the site stalls)."""
+    import weakref
+
+    from datasette.app import Datasette
+
+    from archive.datasette.database import SearchCountDatabase
+
+    path = tmp_path / "x.db"
+    sqlite3.connect(path).close()
+    cursors: list = []
+
+    def failing(conn):
+        cursor = conn.cursor()
+        cursors.append(weakref.ref(cursor))
+        cursor.execute("select randomblob(10)")
+        raise sqlite3.OperationalError("interrupted")
+
+    async def scenario():
+        ds = Datasette()
+        db = ds.add_database(SearchCountDatabase(ds, path=str(path)), name="x")
+        with pytest.raises(sqlite3.OperationalError) as caught:
+            await db.execute_fn(failing)
+        return caught.value
+
+    error = asyncio.run(scenario())
+    assert str(error) == "interrupted"
+    assert cursors and cursors[0]() is None  # closed although the exception is still held here
