@@ -10,6 +10,7 @@ publisher, year or unit; a **detail** page holds one document.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -19,6 +20,7 @@ from parsel import Selector
 from archive.store.urls import canonical_url
 from crawler import detection
 from crawler.detection import REPORT, UNKNOWN, squash, title_verdict
+from crawler.registry import url_host
 from crawler.scripted import page_template, scripted_links
 from crawler.traps import clean_url
 from extract.meta import clean_title, organ_from_title
@@ -140,13 +142,20 @@ class Page:
     """A fetched HTML (or JSON/XML) page: URL, status, decoded text, parsed lazily."""
 
     def __init__(
-        self, url: str, text: str, status: int = 200, headers: dict[str, str] | None = None, fragment: str = ""
+        self,
+        url: str,
+        text: str,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        fragment: str = "",
+        hosts: Iterable[str] = (),
     ) -> None:
         self.url = url
         self.text = text
         self.status = status
         self.headers = {k.lower(): v for k, v in (headers or {}).items()}
         self.fragment = fragment
+        self.hosts = {url_host(url), *hosts}  # the portal's own hosts
 
     @cached_property
     def selector(self) -> Selector:
@@ -154,8 +163,11 @@ class Page:
 
     @cached_property
     def base_url(self) -> str:
+        """The ``<base href>`` when it is on the portal's hosts, else the page's own URL: an
+        archived page's base must not move its links off the portal."""
         base = self.selector.xpath("//base/@href").get()
-        return urljoin(self.url, base.strip()) if base else self.url
+        url = urljoin(self.url, base.strip()) if base else self.url
+        return url if url_host(url) in self.hosts else self.url
 
     @cached_property
     def meta(self) -> dict[str, str]:

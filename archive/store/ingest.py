@@ -477,6 +477,16 @@ def _portal_level(conn: sqlite3.Connection, portal: str | None) -> str | None:
     return row[0] if row else None
 
 
+def storable(value: object) -> bool:
+    """SQLite keeps the value exactly: not an integer beyond 64 bits (a report's values are
+    bounded by :data:`extract.values.MAX_DIGITS`; this guards the insert, a report is never lost to it)."""
+    return not isinstance(value, int) or -(2**63) <= value < 2**63
+
+
+def _stored(value: object) -> object:
+    return value if storable(value) else str(value)
+
+
 def _insert(
     conn: sqlite3.Connection,
     prepared: PreparedReport,
@@ -553,26 +563,19 @@ def _insert(
         for link in page_report.attachments:
             attachment_rows.insert({"report_id": report_id, "url": link.url, "link_text": link.text or None,
                                     "kind": link.kind or url_kind(link.url)}, ignore=True)  # fmt: skip
+    for c in cells:
+        if not storable(c.value):
+            warnings.append(f"cell {c.table}/{c.row}/{c.col} value out of range ({c.raw!r}): kept without a value")
     conn.executemany(
         'INSERT INTO cells(report_id, table_name, "row", col, value, raw, unit, label, "where") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [(report_id, c.table, c.row, c.col, c.value, c.raw, c.unit, c.label, c.where) for c in cells],
-    )
+        [(report_id, c.table, c.row, c.col, c.value if storable(c.value) else None, c.raw, c.unit, c.label, c.where)
+         for c in cells],
+    )  # fmt: skip
     conn.executemany(
         'INSERT INTO checks(report_id, rule, "column", ok, expected, actual, table_name, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        [
-            (
-                report_id,
-                c.rule,
-                c.column,
-                None if c.ok is None else int(bool(c.ok)),
-                c.expected,
-                c.actual,
-                c.table,
-                c.detail,
-            )
-            for c in checks
-        ],
-    )
+        [(report_id, c.rule, c.column, None if c.ok is None else int(bool(c.ok)), _stored(c.expected), _stored(c.actual), c.table, c.detail)
+         for c in checks],
+    )  # fmt: skip
     conn.executemany(
         "INSERT INTO sections(report_id, number, heading, text) VALUES (?, ?, ?, ?)",
         [(report_id, s.number, s.heading, s.text) for s in merged["sections"]],

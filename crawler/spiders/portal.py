@@ -562,7 +562,7 @@ class PortalSpider(scrapy.Spider):
         except (UnicodeDecodeError, LookupError):
             return None
         headers = {k.decode("latin-1"): v[-1].decode("latin-1") for k, v in response.headers.items() if v}
-        return Page(response.url, text, response.status, headers, meta_of(response).fragment)
+        return Page(response.url, text, response.status, headers, meta_of(response).fragment, self.portal.hosts)
 
     def archived_response(self, response: Response) -> Response | None:
         """The archived answer behind a 304 (a 200 response built from the archive), or None."""
