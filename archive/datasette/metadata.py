@@ -8,7 +8,7 @@ plugin installed shows the same metadata as ``nianbao serve``.
 
 from __future__ import annotations
 
-from archive.datasette import region_metadata
+from archive.datasette import region_metadata, summary_metadata
 from archive.ops.monitors import MONITORS
 from archive.publish.views import (
     APPLICATION_ROW_NAMES,
@@ -696,6 +696,7 @@ TABLES["deadline_status"] = {
 }
 TABLES.update(region_metadata.TABLES)
 VIEWS.update(region_metadata.VIEWS)
+TABLES.update(summary_metadata.tables(VIEWS))
 
 SEARCH_SQL = """WITH hits AS (
   SELECT rowid, rank FROM sections_fts

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from archive.ops.monitors import health_view_sql
 from archive.publish.coverage import PORTAL_STATUS_LABELS, STATUS_LABELS, create_coverage_tables, reports_digest
 from archive.publish.offices import METHOD_LABELS
+from archive.publish.summaries import refresh_summaries
 from archive.store.transaction import database, transaction
 from extract.schema import (
     ACTIVE_2019,
@@ -287,14 +288,16 @@ WHERE r.is_current = 1
   AND EXISTS (SELECT 1 FROM cells c WHERE c.report_id = r.id AND c.table_name = {_lit(table)})"""
 
 
-def _refusal_grounds() -> str:
+def _refusal_grounds(where: str = "") -> str:
+    """``where``: further conditions on ``reports r`` / ``portals p`` (``AND …``) restricting the
+    reports summed (:mod:`archive.publish.summaries` recomputes one county and year so)."""
     labels = {k: v.split("_", 1)[1] for k, v in APPLICATION_ROW_NAMES.items() if k in DENIED_ROWS}
     in_list = ", ".join(_lit(k) for k in DENIED_ROWS)
     return f"""WITH g AS (
     SELECT p.province AS province, coalesce(p.county, '（未知）') AS county, r.year AS year, c."row" AS row_key,
            sum(c.value) AS n, count(DISTINCT r.id) AS reports
     FROM cells c JOIN reports r ON r.id = c.report_id LEFT JOIN portals p ON p.id = r.portal
-    WHERE c.table_name = 'applications' AND c.col = 'total' AND c."row" IN ({in_list}) AND r.is_current = 1
+    WHERE c.table_name = 'applications' AND c.col = 'total' AND c."row" IN ({in_list}) AND r.is_current = 1 {where}
     GROUP BY p.province, coalesce(p.county, '（未知）'), r.year, c."row"
 )
 SELECT province AS 省份, county AS 县区, year AS 年度,
@@ -723,6 +726,9 @@ def create_views(conn: sqlite3.Connection) -> list[str]:
     with conn:
         for sql in SUPPORT_INDEXES:
             conn.execute(sql)
+    materialized, _ = refresh_summaries(conn, {**statements, "不予公开理由排行": _refusal_grounds})
+    statements.update(materialized)
+    with conn:
         for name, select in statements.items():
             conn.execute(f"DROP VIEW IF EXISTS {_q(name)}")
             conn.execute(f"CREATE VIEW {_q(name)} AS\n{select}")
