@@ -1,4 +1,4 @@
-"""An archive database whose search counts come from the full-text index alone.
+"""An archive database whose search counts come from the full-text index alone, and stop early.
 
 Datasette counts a table search as ``select count(*) from T where rowid in (select rowid from
 T_fts where T_fts match escape_fts(:search))`` (0.65) or the same capped at 10,001 rows (1.0:
@@ -6,8 +6,15 @@ T_fts where T_fts match escape_fts(:search))`` (0.65) or the same capped at 10,0
 ``T`` per match (35 ms for 60,000 hits on the 200,000-section benchmark; 1.0 builds the whole list
 of matches before its limit too).  The nianbao indexes hold exactly one row per row of ``T``
 (written by :mod:`archive.publish.search`), so counting the index match alone gives the same
-number, read from the index only (2–3 ms).  :class:`SearchCountDatabase` is a Datasette
-:class:`~datasette.database.Database` that answers exactly those statements so; every other
+number, read from the index only (2–3 ms).
+
+Counting stops at :data:`COUNT_LIMIT` (10,000) + 1 matches: a word in most sections of a national
+archive (政府, 公开) matches a million of them, and counting them all takes as long as the count
+grows.  A count up to 10,000 is exact; above, the answer is 10,001, which the page shows as
+``10,000+`` (:class:`CappedCount`) and the JSON gives as ``10001`` (Datasette 1.0's convention).
+Every search count is capped so — a table's from the index alone, a view's or a filtered one's
+(``select count(*) from (select 1 from … limit 10001)``).  :class:`SearchCountDatabase` is a
+Datasette :class:`~datasette.database.Database` that answers those statements so; every other
 statement runs unchanged.  ``nianbao serve`` attaches the archive with it.
 
 The same database answers the count and the facets of an unfiltered view of
@@ -21,30 +28,53 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from datasette.database import Database
+from datasette.database import Database, Results
 
 from archive.publish.search import INDEXES
 from archive.publish.summaries import COUNTED, ROWS
 
+COUNT_LIMIT = 10_000
 SEARCH_TABLES = {index.content: index.name for index in INDEXES}
 _MATCH = r"(?:rowid|id) in \(select rowid from (?P<f>\w+) where (?P=f) match escape_fts\(:search\)\)"
 _SEARCH_COUNT_RE = re.compile(rf"^select count\(\*\) from (?P<t>\w+) where {_MATCH} ?$")
 _CAPPED_SEARCH_COUNT_RE = re.compile(
     rf"^select count\(\*\) from \(select \* from (?P<t>\w+) where {_MATCH} *limit (?P<limit>\d+)\)$"
 )
+_ANY_SEARCH_COUNT_RE = re.compile(r"^select count\(\*\) (?P<from>from .+ match escape_fts\(:search\).*?) ?$", re.S)
+
+
+class CappedCount(int):
+    """A count that stopped at :data:`COUNT_LIMIT` + 1: shown as ``10,000+``, 10001 in JSON."""
+
+    def __format__(self, spec: str) -> str:
+        return f"{format(COUNT_LIMIT, spec)}+"
+
+    def __str__(self) -> str:
+        return f"{COUNT_LIMIT:,}+"
 
 
 def index_count_sql(sql: str) -> str | None:
-    """The index-only statement for Datasette's search count ``sql``, or None for any other SQL."""
+    """The index-only statement for Datasette's search count ``sql`` of a table and its index,
+    stopping at :data:`COUNT_LIMIT` + 1, or None for any other SQL."""
     if not sql.startswith("select count(*)"):
         return None
     m = _SEARCH_COUNT_RE.match(sql) or _CAPPED_SEARCH_COUNT_RE.match(sql)
     if m is None or SEARCH_TABLES.get(m.group("t")) != m.group("f"):
         return None
     index = m.group("f")
-    if "limit" in m.groupdict():  # Datasette 1.0
-        return f"select count(*) from (select rowid from {index} where {index} match escape_fts(:search) limit {m['limit']})"
-    return f"select count(*) from {index} where {index} match escape_fts(:search)"
+    limit = min(int(m["limit"]), COUNT_LIMIT + 1) if "limit" in m.groupdict() else COUNT_LIMIT + 1
+    return f"select count(*) from (select rowid from {index} where {index} match escape_fts(:search) limit {limit})"
+
+
+def capped_count_sql(sql: str) -> str | None:
+    """Any other search count (a view's, or with filters besides the search) stopping at
+    :data:`COUNT_LIMIT` + 1 rows, or None when ``sql`` is not a count of search results."""
+    if not sql.startswith("select count(*) from ") or sql.startswith("select count(*) from (select"):
+        return None
+    m = _ANY_SEARCH_COUNT_RE.match(sql)
+    if m is None:
+        return None
+    return f"select count(*) from (select 1 {m['from']} limit {COUNT_LIMIT + 1})"
 
 
 _NAME = r"(?P<{0}>\[[^\]]+\]|\w+)"  # a name as Datasette's escape_sqlite writes it
@@ -91,6 +121,14 @@ def _fresh(view: str):
     return check
 
 
+def _capped(results: Results) -> Results:
+    """A count result whose value above :data:`COUNT_LIMIT` is a :class:`CappedCount`."""
+    value = results.rows[0][0] if results.rows else None
+    if isinstance(value, int) and value > COUNT_LIMIT:
+        return Results([(CappedCount(value),)], results.truncated, results.description)
+    return results
+
+
 def _without_frames(exc: BaseException) -> None:
     """Drop the tracebacks of ``exc`` and the exceptions it was raised from."""
     seen: set[int] = set()
@@ -111,7 +149,10 @@ class SearchCountDatabase(Database):
             if summary is not None and await self.execute_fn(_fresh(summary[1]["view"])):
                 rest = {k: v for k, v in kwargs.items() if k != "params"}
                 return await super().execute(summary[0], summary[1], **rest)
-            sql = index_count_sql(sql) or sql
+            capped = index_count_sql(sql) or capped_count_sql(sql)
+            if capped is not None:
+                results = await super().execute(capped, *args, **kwargs)
+                return _capped(results)
         return await super().execute(sql, *args, **kwargs)
 
     async def execute_fn(self, fn):

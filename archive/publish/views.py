@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from archive.ops.monitors import health_view_sql
 from archive.publish.coverage import PORTAL_STATUS_LABELS, STATUS_LABELS, create_coverage_tables, reports_digest
 from archive.publish.offices import METHOD_LABELS
-from archive.publish.summaries import refresh_summaries
+from archive.publish.summaries import Definition, refresh_summaries
 from archive.store.transaction import database, transaction
 from extract.schema import (
     ACTIVE_2019,
@@ -718,6 +718,12 @@ def build_deadline_table(conn: sqlite3.Connection) -> bool:
     return True
 
 
+def summary_definitions(conn: sqlite3.Connection, statements: dict[str, str] | None = None) -> dict[str, Definition]:
+    """The views' definitions as :func:`archive.publish.summaries.refresh_summaries` takes them
+    (「不予公开理由排行」 as a function of the conditions restricting it to one county and year)."""
+    return {**(statements or view_sql(conn)), "不予公开理由排行": _refusal_grounds}
+
+
 def create_views(conn: sqlite3.Connection) -> list[str]:
     """(Re)create every journalist view (and the indexes and summary tables they rely on); returns the view names."""
     statements = view_sql(conn)
@@ -726,7 +732,7 @@ def create_views(conn: sqlite3.Connection) -> list[str]:
     with conn:
         for sql in SUPPORT_INDEXES:
             conn.execute(sql)
-    materialized, _ = refresh_summaries(conn, {**statements, "不予公开理由排行": _refusal_grounds})
+    materialized, _ = refresh_summaries(conn, summary_definitions(conn, statements))
     statements.update(materialized)
     with conn:
         for name, select in statements.items():
