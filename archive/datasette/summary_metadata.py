@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archive.publish.summaries import MATERIALIZED
+from archive.publish.summaries import BLOCK, MATERIALIZED
 
 _FACET_COLUMNS = {
     "view": "视图名",
@@ -32,9 +32,9 @@ LISTS: dict[str, dict] = {
     },
     "summary_facet_blocks": {
         "title": "summary_facet_blocks：分块计数",
-        "description": "同上，按每 1024 个报告编号一块分别计数；有报告变化的块重新计数，总数按差额调整。",
+        "description": f"同上，按每 {BLOCK} 个报告编号一块分别计数；有报告变化的块重新计数，总数按差额调整。",
         "hidden": True,
-        "columns": {**_FACET_COLUMNS, "block": "报告编号 ÷ 1024（取整）"},
+        "columns": {**_FACET_COLUMNS, "block": f"报告编号 ÷ {BLOCK}（取整）"},
     },
 }
 

@@ -349,6 +349,24 @@ def fill(
     return built
 
 
+def add_versions(conn: sqlite3.Connection, count: int, *, seed: int = 29, when: str = "2025-05-01T08:00:00Z") -> int:
+    """Later versions of ``count`` current reports (new content at the same URL), as a recrawl finds them."""
+    rng = random.Random(seed)
+    rows = conn.execute(
+        "SELECT id, url, portal, organ, year, level FROM reports WHERE is_current = 1 AND cell_count > 0 ORDER BY id"
+    ).fetchall()
+    written = 0
+    with transaction(conn):
+        for row in rng.sample(rows, min(count, len(rows))):
+            place = Place(row[2], "", None, "", ())
+            office = Office(place, row[3], row[3], row[5] or "county", 2015)
+            page, report = synthetic_report(rng, office, row[4], row[0])
+            page = IngestInput(row[1], page.data + b"<!-- v2 -->", CONTENT_TYPE, fetched=when)
+            report.source, report.sha256 = row[1], page.sha256
+            written += write_report(conn, prepared_extraction(page, report), portal=row[2]).status == "changed"
+    return written
+
+
 def digest(conn: sqlite3.Connection) -> str:
     """A short digest of the reports written (two fills with the same arguments give the same one)."""
     h = hashlib.sha256()
