@@ -13,9 +13,15 @@ archive (政府, 公开) matches a million of them, and counting them all takes 
 grows.  A count up to 10,000 is exact; above, the answer is 10,001, which the page shows as
 ``10,000+`` (:class:`CappedCount`) and the JSON gives as ``10001`` (Datasette 1.0's convention).
 Every search count is capped so — a table's from the index alone, a view's or a filtered one's
-(``select count(*) from (select 1 from … limit 10001)``).  :class:`SearchCountDatabase` is a
-Datasette :class:`~datasette.database.Database` that answers those statements so; every other
-statement runs unchanged.  ``nianbao serve`` attaches the archive with it.
+(``select count(*) from (select 1 from … limit 10001)``).
+
+The rows of a table's search page (``… where rowid in (select rowid from T_fts where … match …)
+order by id limit 51``) make SQLite list every match before it takes the first 51 (250 ms for 政府
+in 1.5 million sections); the same page is read as the first 51 matches of the index in rowid
+order (:func:`first_page_sql`, under 1 ms), which are rows of ``T`` since the index holds exactly
+its rows.  :class:`SearchCountDatabase` is a Datasette :class:`~datasette.database.Database` that
+answers those statements so; every other statement runs unchanged.  ``nianbao serve`` attaches
+the archive with it.
 
 The same database answers the count and the facets of an unfiltered view of
 :data:`archive.publish.summaries.COUNTED` from ``summary_facets`` (built when publishing) instead
@@ -41,6 +47,28 @@ _CAPPED_SEARCH_COUNT_RE = re.compile(
     rf"^select count\(\*\) from \(select \* from (?P<t>\w+) where {_MATCH} *limit (?P<limit>\d+)\)$"
 )
 _ANY_SEARCH_COUNT_RE = re.compile(r"^select count\(\*\) (?P<from>from .+ match escape_fts\(:search\).*?) ?$", re.S)
+
+
+_FIRST_PAGE_RE = re.compile(
+    rf"^select (?P<cols>.+) from (?P<t>\w+) where {_MATCH}(?: and \(\(id > :(?P<after>p\d+)\)\))? "
+    r"order by id limit (?P<limit>\d+)$"
+)
+
+
+def first_page_sql(sql: str) -> str | None:
+    """Datasette's rows statement of a table search page (sorted by id, the default) with the
+    limit taken into the index match, or None for any other SQL."""
+    if not sql.startswith("select ") or "match escape_fts(:search)" not in sql:
+        return None
+    m = _FIRST_PAGE_RE.match(sql)
+    if m is None or SEARCH_TABLES.get(m["t"]) != m["f"]:
+        return None
+    index, limit = m["f"], m["limit"]
+    after = f" and rowid > :{m['after']}" if m["after"] else ""
+    return (
+        f"select {m['cols']} from {m['t']} where rowid in (select rowid from {index} where {index} "
+        f"match escape_fts(:search){after} order by rowid limit {limit}) order by id limit {limit}"
+    )
 
 
 class CappedCount(int):
@@ -153,6 +181,7 @@ class SearchCountDatabase(Database):
             if capped is not None:
                 results = await super().execute(capped, *args, **kwargs)
                 return _capped(results)
+            sql = first_page_sql(sql) or sql
         return await super().execute(sql, *args, **kwargs)
 
     async def execute_fn(self, fn):

@@ -16,7 +16,7 @@ from paths import SEED_REPORT
 from portalgen.sample import PHRASES, PROBLEMS
 from publish_fixtures import TRADITIONAL_TEXT, Server, build_archive
 
-from archive.datasette.database import capped_count_sql, index_count_sql
+from archive.datasette.database import capped_count_sql, first_page_sql, index_count_sql
 from archive.datasette.server import build_datasette
 from archive.publish.prepare import prepare_for_serving
 from archive.publish.search import (
@@ -385,3 +385,33 @@ def test_search_counts_are_exact_up_to_ten_thousand_then_shown_as_more(tmp_path)
     page = asyncio.run(get("/counting/sections?_search=甲乙")).text
     assert "10,000+ rows" in page and "10,001" not in page
     assert "10,000 rows" in asyncio.run(get("/counting/sections?_search=丙丁")).text
+    # ranked search: BM25 up to 10,000 matches; beyond, the latest 200 matches, unranked
+    ranked = asyncio.run(get("/counting/search.json?q=丙丁&_shape=objects")).json()["rows"]
+    assert len(ranked) == 200 and all(r["相关度"] is not None for r in ranked)
+    scores = [r["相关度"] for r in ranked]
+    assert scores == sorted(scores, reverse=True)
+    latest = asyncio.run(get("/counting/search.json?q=甲乙&_shape=objects")).json()["rows"]
+    assert [r["章节ID"] for r in latest] == list(range(10_001, 10_001 - 200, -1))
+    assert all(r["相关度"] is None for r in latest)
+
+
+def test_a_search_pages_rows_are_read_from_the_index_in_order(tmp_path):
+    """The first page (and the next ones) of a table search, the limit taken into the index match,
+    gives the rows Datasette's own statement gives."""
+    path = tmp_path / "counting.db"
+    _counting_archive(path)
+    conn = sqlite3.connect(path)
+    register_functions(conn)
+    cols = "id, report_id, number, heading, text"
+    match = "rowid in (select rowid from sections_fts where sections_fts match escape_fts(:search))"
+    for query in ("甲乙", "丙丁", "第1", "第10049段", "无此词"):
+        for after in (None, "0", "9990", "10040"):
+            where = match + (" and ((id > :p1))" if after is not None else "")
+            original = f"select {cols} from sections where {where} order by id limit 51"
+            rewritten = first_page_sql(original)
+            assert rewritten is not None and "order by rowid limit 51)" in rewritten
+            params = {"search": query, "p1": after}
+            assert conn.execute(rewritten, params).fetchall() == conn.execute(original, params).fetchall()
+    assert first_page_sql(f"select {cols} from sections where {match} order by report_id limit 51") is None
+    assert first_page_sql(f"select {cols} from sections where {match} and [number] = :p0 order by id limit 51") is None
+    assert first_page_sql(f"select {cols} from cells where {match} order by id limit 51") is None
