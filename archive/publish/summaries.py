@@ -9,10 +9,10 @@ columns and rows, read from a table indexed on the columns the view is faceted a
 
 Kept current by units.  The rows of a materialized view belong to units: one report (rows keyed
 by 报告ID), one portal (门户), one county and year (省份, 县区, 年度).  Triggers on ``reports``,
-``checks``, ``portals`` and ``office_divisions`` note what is written between two publishes
-(``summary_dirty``: report ids; ``summary_dirty_portals``: portals whose place changed, or whose
-offices were matched to the register); :func:`refresh_summaries` recomputes only the units those
-touch — a new version of a report replaces the rows of the version it supersedes and updates the
+``checks``, ``portals``, ``office_divisions`` and the crawl history note what is written between
+two publishes (``summary_dirty``: report ids; ``summary_dirty_portals``: portals whose place
+changed, whose offices were matched to the register or that were crawled); :func:`refresh_summaries`
+recomputes only the units those touch — a new version of a report replaces the rows of the version it supersedes and updates the
 aggregates of its county and year and of its office — and empties the lists.  Cells and sections
 are written only with their report, whose row marks it.  A materialized view whose definition
 changed (new code, a new year in 「发布覆盖」), or an archive never summarised, is built in full;
@@ -46,7 +46,8 @@ UNKNOWN_COUNTY = "（未知）"  # how 「不予公开理由排行」 names a co
 
 @dataclass(frozen=True)
 class Materialized:
-    """A view read from a summary table: refreshed by ``unit`` (``report`` | ``portal`` | ``county_year``)."""
+    """A view read from a summary table: refreshed by ``unit`` (``report`` | ``portal`` | ``county_year``, or
+    ``all``: rebuilt whenever anything was written — a view of a few thousand rows over the crawl history)."""
 
     view: str
     table: str
@@ -71,6 +72,8 @@ MATERIALIZED: tuple[Materialized, ...] = (
     Materialized("不予公开理由排行", "summary_refusal_grounds", "county_year",
                  order="ORDER BY 省份, 县区, 年度 DESC, 排名",
                  indexes=(("省份", "县区", "年度", "排名"), ("县区",), ("年度",), ("不予公开理由",))),
+    Materialized("抓取健康状况", "summary_crawl_health", "all", order="ORDER BY 门户",
+                 indexes=(("门户",), ("状态",), ("结果",), ("抓取方式",))),
 )  # fmt: skip
 BY_VIEW = {m.view: m for m in MATERIALIZED}
 SUMMARY_TABLES = tuple(m.table for m in MATERIALIZED)
@@ -136,6 +139,13 @@ TRIGGERS: dict[str, str] = {
     "summary_offices_insert": _portal_trigger("summary_offices_insert", "INSERT ON office_divisions", "new.portal", 0),
     "summary_offices_update": _portal_trigger("summary_offices_update", "UPDATE ON office_divisions", "new.portal", 0),
     "summary_offices_delete": _portal_trigger("summary_offices_delete", "DELETE ON office_divisions", "old.portal", 0),
+    "summary_stats_insert": _portal_trigger("summary_stats_insert", "INSERT ON crawl_portal_stats", "new.portal", 0),
+    "summary_stats_update": _portal_trigger("summary_stats_update", "UPDATE ON crawl_portal_stats", "new.portal", 0),
+    "summary_stats_delete": _portal_trigger("summary_stats_delete", "DELETE ON crawl_portal_stats", "old.portal", 0),
+    # a run that starts or ends changes the crawl history of its portals ('*': some portals)
+    "summary_runs_insert": _portal_trigger("summary_runs_insert", "INSERT ON crawl_runs", "'*'", 0),
+    "summary_runs_update": _portal_trigger("summary_runs_update", "UPDATE ON crawl_runs", "'*'", 0),
+    "summary_runs_delete": _portal_trigger("summary_runs_delete", "DELETE ON crawl_runs", "'*'", 0),
 }
 
 # A materialized view's definition: the SELECT, or for a ``county_year`` view a function of the
@@ -368,7 +378,7 @@ def refresh_summaries(
             full |= {m.view for m in MATERIALIZED if m.unit == "county_year"}
         ids, portals = _dirty(conn)
         old_groups = _groups(conn, ids) if GROUPS_FROM not in full else set()
-        for unit in ("report", "portal", "county_year"):
+        for unit in ("report", "portal", "county_year", "all"):
             for spec in (m for m in MATERIALIZED if m.unit == unit):
                 definition = definitions[spec.view]
                 if spec.view in full:
@@ -378,6 +388,9 @@ def refresh_summaries(
                     _refresh_reports(conn, spec, _sql(definition), ids)
                 elif unit == "portal":
                     _refresh_portals(conn, spec, _sql(definition), portals)
+                elif unit == "all":
+                    if ids or portals:
+                        _build(conn, spec, definition)
                 else:
                     groups = old_groups | _groups(conn, ids)
                     _refresh_groups(conn, spec, definition, groups)

@@ -175,6 +175,21 @@ def test_a_portal_moved_to_another_county(archive):
     assert_exact(conn)
 
 
+def test_a_crawl_run_updates_the_crawl_health(archive):
+    conn = archive
+    assert conn.execute('SELECT count(*) FROM "抓取健康状况"').fetchone()[0] == 0  # never crawled
+    run = db.start_run(conn, ["430529"], "full", started="2024-03-01T00:00:00Z")
+    db.record_portal_stats(
+        conn, run, "430529", {"requests": 40, "responses": 38, "errors": 2, "reports_seen": 3, "outcome": "ok"}
+    )
+    db.finish_run(conn, run, {}, "ok", ended="2024-03-01T01:00:00Z")
+    assert conn.execute("SELECT count(*) FROM summary_dirty_portals").fetchone()[0] > 0
+    create_views(conn)
+    row = conn.execute('SELECT 门户, 请求数, 错误数, 结果, 存档报告数 FROM "抓取健康状况"').fetchone()
+    assert tuple(row) == ("430529", 40, 2, "ok", 3)
+    assert_exact(conn)
+
+
 def test_built_in_full_when_the_definitions_or_triggers_are_not_those_recorded(archive):
     conn = archive
     conn.execute("DROP TRIGGER summary_reports_insert")  # writes since could have gone unnoticed
