@@ -93,6 +93,10 @@ COUNTED: dict[str, tuple[str, ...]] = {
     "校验未通过": ("规则", "省份", "县区", "年度", "模板"),
     "逾期发布": ("省份", "县区", "层级", "年度"),
     "章节检索": ("省份", "县区", "年度", "章节序号"),
+    # materialized aggregates: counted again from their table whenever it changed (a bounded number of rows)
+    "不予公开理由排行": ("省份", "县区", "年度", "不予公开理由"),
+    "发布覆盖": ("省份", "县区", "层级", "年份数"),
+    "抓取健康状况": ("状态", "结果", "抓取方式"),
 }
 ROWS = ""  # the column name under which summary_facets holds a view's row count
 DDL = (
@@ -319,6 +323,27 @@ def _all_blocks(conn: sqlite3.Connection) -> range:
     return range((top or 0) // BLOCK + 1)
 
 
+def counted_by_blocks(view: str) -> bool:
+    """Whether a counted view is counted per block of reports (else from its whole summary table)."""
+    spec = BY_VIEW.get(view)
+    return spec is None or spec.unit == "report"
+
+
+def _count_whole(conn: sqlite3.Connection, view: str) -> None:
+    """Count a materialized aggregate's rows and facets again from its table."""
+    table = BY_VIEW[view].table
+    conn.execute("DELETE FROM summary_facets WHERE view = ?", (view,))
+    conn.execute(
+        f"INSERT INTO summary_facets (view, col, value, n) SELECT ?, ?, '', count(*) FROM {table}", (view, ROWS)
+    )
+    for col in COUNTED[view]:
+        conn.execute(
+            f"INSERT INTO summary_facets (view, col, value, n) SELECT ?, ?, {_q(col)}, count(*) FROM {table} "
+            f"WHERE {_q(col)} IS NOT NULL GROUP BY {_q(col)}",
+            (view, col),
+        )
+
+
 def _count_in_full(conn: sqlite3.Connection, view: str, source: str) -> int:
     conn.execute("DELETE FROM summary_facets WHERE view = ?", (view,))
     conn.execute("DELETE FROM summary_facet_blocks WHERE view = ?", (view,))
@@ -398,11 +423,16 @@ def refresh_summaries(
         blocks = sorted({i // BLOCK for i in ids})
         for view in COUNTED:
             source = _source(view, definitions)
-            if view in full or held.get(f"counts:{view}") != prints[f"counts:{view}"]:
+            recount = view in full or held.get(f"counts:{view}") != prints[f"counts:{view}"]
+            if not counted_by_blocks(view):
+                if recount or ids or portals:
+                    _count_whole(conn, view)
+            elif recount:
                 stats.blocks += _count_in_full(conn, view, source)
-                stats.rebuilt.append(f"counts:{view}")
             else:
                 stats.blocks += _recount(conn, view, source, blocks)
+            if recount:
+                stats.rebuilt.append(f"counts:{view}")
         stats.reports, stats.portals = len(ids), len(portals)
         conn.execute("DELETE FROM summary_dirty")
         conn.execute("DELETE FROM summary_dirty_portals")
