@@ -8,21 +8,23 @@ the table ``summary_…`` and the view becomes ``SELECT * FROM summary_… [ORDE
 columns and rows, read from a table indexed on the columns the view is faceted and sorted by.
 
 Kept current by units.  The rows of a materialized view belong to units: one report (rows keyed
-by 报告ID), one portal (门户), one county and year (省份, 县区, 年度).  Triggers on ``reports``,
-``checks``, ``portals``, ``office_divisions`` and the crawl history note what is written between
-two publishes (``summary_dirty``: report ids; ``summary_dirty_portals``: portals whose place
-changed, whose offices were matched to the register or that were crawled); :func:`refresh_summaries`
-recomputes only the units those touch — a new version of a report replaces the rows of the version it supersedes and updates the
+by 报告ID), one portal (门户), one county and year (省份, 县区, 年度), or the whole view (「抓取健康状况」,
+a few thousand rows).  Triggers on ``reports``, ``checks``, ``portals``, ``office_divisions`` and
+the crawl history note what is written between two publishes (``summary_dirty``: report ids;
+``summary_dirty_portals``: portals whose place changed, whose offices were matched to the
+register or that were crawled); :func:`refresh_summaries` recomputes only the units those touch —
+a new version of a report replaces the rows of the version it supersedes and updates the
 aggregates of its county and year and of its office — and empties the lists.  Cells and sections
 are written only with their report, whose row marks it.  A materialized view whose definition
-changed (new code, a new year in 「发布覆盖」), or an archive never summarised, is built in full;
-``meta.summary_state`` records the definitions the tables hold.
+changed (new code, a new year in 「发布覆盖」), or an archive never summarised (or whose triggers
+are missing), is built in full; ``meta.summary_state`` records the definitions the tables hold.
 
 Counts and facets.  Datasette counts a view's rows and each facet's values on every page, over
 every row.  For the views of :data:`COUNTED` the answers for the unfiltered view are kept in
 ``summary_facets`` (view, column, value, rows; column ``''`` holds the row count), summed from
 ``summary_facet_blocks`` — the same per block of :data:`BLOCK` report ids — so a block touched by
-a new report is recounted (from the view itself) and the totals move by the difference.
+a new report is recounted (from the view itself) and the totals move by the difference; the
+materialized aggregates are counted again from their table when it changed.
 :mod:`archive.datasette.database` answers Datasette's count and facet statements of such a view
 from them while nothing was written since (``summary_dirty`` empty).
 """
@@ -46,8 +48,8 @@ UNKNOWN_COUNTY = "（未知）"  # how 「不予公开理由排行」 names a co
 
 @dataclass(frozen=True)
 class Materialized:
-    """A view read from a summary table: refreshed by ``unit`` (``report`` | ``portal`` | ``county_year``, or
-    ``all``: rebuilt whenever anything was written — a view of a few thousand rows over the crawl history)."""
+    """A view read from a summary table, refreshed by ``unit``: ``report``, ``portal``, ``county_year``
+    or ``all`` (rebuilt whenever anything was written)."""
 
     view: str
     table: str
@@ -84,7 +86,7 @@ REPORT_COLUMNS = ("url", "title", "organ", "year", "template", "published", "fet
                   "is_current", "supersedes", "edited", "removed_at", "snapshot_id", "source_snapshot_id", "carrier",
                   "level", "cell_count", "checks_failed", "warning_count")  # fmt: skip
 PORTAL_COLUMNS = ("province", "city", "county", "level")
-# view → the columns Datasette facets it by (archive.datasette.metadata.VIEWS), counted per block of reports
+# view → the columns Datasette facets it by (archive.datasette.metadata.VIEWS): counted per block of reports
 COUNTED: dict[str, tuple[str, ...]] = {
     "报告一览": ("省份", "县区", "层级", "年度", "模板", "校验结果"),
     "依申请办理情况": ("省份", "县区", "层级", "年度", "模板"),
@@ -252,19 +254,36 @@ def _groups(conn: sqlite3.Connection, ids: list[int]) -> set[Group]:
     return out
 
 
+def _group_reports(conn: sqlite3.Connection, group: Group) -> list[int]:
+    """The current reports of one county and year (「不予公开理由排行」's grouping)."""
+    province, county, year = group
+    if province is None:  # reports of no known place (rare): read them all
+        sql = (
+            "SELECT r.id FROM reports r LEFT JOIN portals p ON p.id = r.portal WHERE r.is_current = 1 "
+            "AND r.year IS ? AND p.province IS NULL AND coalesce(p.county, ?) = ?"
+        )
+        return [r[0] for r in conn.execute(sql, (year, UNKNOWN_COUNTY, county))]
+    portals = conn.execute(
+        "SELECT id FROM portals WHERE province = ? AND coalesce(county, ?) = ?", (province, UNKNOWN_COUNTY, county)
+    ).fetchall()
+    ids: list[int] = []
+    for (portal,) in portals:  # portal by portal: the index on reports(portal, year)
+        sql = "SELECT id FROM reports WHERE portal = ? AND year IS ? AND is_current = 1"
+        ids += [r[0] for r in conn.execute(sql, (portal, year))]
+    return ids
+
+
 def _refresh_groups(conn: sqlite3.Connection, spec: Materialized, definition: Definition, groups: set[Group]) -> None:
-    """Recompute the rows of these counties and years; the conditions go inside the definition
-    (its aggregates and ranks cannot be filtered from outside)."""
+    """Recompute the rows of these counties and years.  The definition is restricted to the
+    group's reports, listed: its aggregates and ranks cannot be filtered from outside, and with
+    the list the planner starts from those reports whatever its statistics say about the cells."""
     assert callable(definition), f"{spec.view}: a county_year view needs a definition taking conditions"
-    by_portal = definition(
-        "AND r.portal IN (SELECT id FROM portals WHERE province = :province "
-        "AND coalesce(county, :unknown) = :county) AND r.year IS :year"
-    )
-    without_place = definition("AND p.province IS NULL AND coalesce(p.county, :unknown) = :county AND r.year IS :year")
-    for province, county, year in sorted(groups, key=repr):
-        conn.execute(f"DELETE FROM {spec.table} WHERE 省份 IS ? AND 县区 IS ? AND 年度 IS ?", (province, county, year))
-        params = {"province": province, "county": county, "year": year, "unknown": UNKNOWN_COUNTY}
-        conn.execute(f"INSERT INTO {spec.table} {by_portal if province is not None else without_place}", params)
+    for group in sorted(groups, key=repr):
+        conn.execute(f"DELETE FROM {spec.table} WHERE 省份 IS ? AND 县区 IS ? AND 年度 IS ?", group)
+        ids = _group_reports(conn, group)
+        if ids:
+            listed = ", ".join(str(int(i)) for i in ids)
+            conn.execute(f"INSERT INTO {spec.table} {definition(f'AND r.id IN ({listed})')}")
 
 
 # ----------------------------------------------------------------------------- counts and facets

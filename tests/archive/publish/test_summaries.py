@@ -218,6 +218,14 @@ def test_an_archive_never_published_gets_empty_summaries(tmp_path):
 # ----------------------------------------------------------------------------- Datasette
 
 
+def test_the_counted_facets_are_those_datasette_shows():
+    """A facet the metadata adds and the summaries do not count would be counted on every page."""
+    from archive.datasette.metadata import VIEWS
+
+    for view, facets in summaries.COUNTED.items():
+        assert set(VIEWS[view]["facets"]) == set(facets), view
+
+
 def test_datasette_counts_and_facets_of_an_unfiltered_view_come_from_the_summary():
     count = "select count(*) from [主动公开情况] "
     assert summary_sql(count, {}) == (
