@@ -16,9 +16,11 @@ from archive.publish.coverage import build_coverage, store_registry
 from archive.publish.offices import match_offices
 from archive.publish.search import IndexStats, update_search_index
 from archive.publish.views import create_views
+from archive.store.crossyear import update_cross_year
 from archive.store.divisions import RegionsError
 from archive.store.regions import LoadStats, Register, ensure_register
 from archive.store.schema import SchemaError, create_schema
+from archive.store.transaction import transaction
 
 REQUIRED_TABLES = ("reports", "sections", "cells", "checks", "snapshots", "portals")
 
@@ -38,6 +40,7 @@ class PublishStats:
     offices_matched: int = 0
     coverage_rows: int | None = None  # None: the coverage tables were current
     register_error: str | None = None  # why coverage against the register was skipped
+    cross_year: int = 0  # reports whose R5–R7 checks were redone (their office changed)
 
 
 def _coverage(conn: sqlite3.Connection, stats: PublishStats) -> None:
@@ -90,6 +93,8 @@ def prepare_for_serving(
             if registry is not None:
                 store_registry(conn, registry)
             _coverage(conn, stats)
+            with transaction(conn):
+                stats.cross_year = update_cross_year(conn)  # offices now matched to the register
             stats.views = create_views(conn)
             # planner statistics for the views' joins (approximate, so it stays fast on big archives)
             conn.execute("PRAGMA analysis_limit = 1000")

@@ -575,13 +575,16 @@ TABLES: tuple[Table, ...] = (
         "report_offices",
         {
             "report_id": int,
-            "office_key": str,  # gov:{division code}:{level} (via office_divisions) or name:{portal}:{normalised organ}
+            # gov:{division code}:{level} (a government found in the register through office_divisions) or
+            # name:{portal}:{normalised organ}; NULL when the report names no organ or no year
+            "office_key": str,
             "year": int,
             "portal": str,
             "organ": str,  # the organ's name normalised (人民政府 → 政府, 街道办事处 → 街道 …)
+            "division": str,  # the office_divisions match the key was made with (code:level:method), '' without
         },
         pk="report_id",
-        not_null=frozenset({"report_id", "office_key", "year"}),
+        not_null=frozenset({"report_id"}),
         references={"report_id": "reports"},
         indexes=(Index("report_offices_key", ("office_key", "year"), since=7),),
         since=7,

@@ -486,3 +486,56 @@ def _extra_row(rng: random.Random, template: str, kind: str, style: str) -> Extr
         else:
             values.append(_raw_int(rng, _small(rng, 0.4, 200), style))
     return ExtraRow("active_disclosure", sub.rows[-1][0], label, key, values, [c for c, _ in sub.columns])
+
+
+# ----------------------------------------------------------------------------- across years
+
+
+def _set(report: SampleReport, key: Key, value: Number) -> None:
+    report.cells[key] = SampleCell(str(value), value)
+
+
+def _get(report: SampleReport, key: Key) -> Number:
+    cell = report.cells.get(key)
+    return 0 if cell is None or cell.value is None else cell.value
+
+
+def continue_from(previous: SampleReport, report: SampleReport) -> None:
+    """Make ``report`` (year N) consistent with ``previous`` (year N−1) of the same office, as R5–R7
+    expect: 上年结转 = last year's 结转下年度继续办理 (本年新收 adjusted so that R1 and R2 still hold),
+    2021 现行有效件数 = last year's + 本年制发 − 本年废止, 2019 上一年项目数量 = last year's + 本年增/减.
+    Changes cells of ``report`` only, without drawing random numbers."""
+    if report.template not in ("2019", "2021") or previous.template not in ("2019", "2021"):
+        return
+    for col in APPLICANT_KEYS[:-1]:
+        carried = _get(previous, ("applications", "carried_forward", col))
+        total = _get(report, ("applications", "total", col))
+        forward = _get(report, ("applications", "carried_forward", col))
+        if total + forward - carried < 0:  # more came over than was handled: the rest goes forward again
+            forward = carried - total
+            _set(report, ("applications", "carried_forward", col), forward)
+        _set(report, ("applications", "carried_over", col), carried)
+        _set(report, ("applications", "new_received", col), total + forward - carried)
+    for row in ("new_received", "carried_over", "carried_forward"):
+        _set(
+            report,
+            ("applications", row, "total"),
+            sum(_get(report, ("applications", row, c)) for c in APPLICANT_KEYS[:-1]),
+        )
+    if report.template == "2021" and previous.template == "2021":
+        for row in ("regulations", "normative_documents"):
+            before = _get(previous, ("active_disclosure", row, "in_force"))
+            issued = _get(report, ("active_disclosure", row, "issued"))
+            repealed = min(_get(report, ("active_disclosure", row, "repealed")), before + issued)
+            _set(report, ("active_disclosure", row, "repealed"), repealed)
+            _set(report, ("active_disclosure", row, "in_force"), before + issued - repealed)
+    if report.template == "2019" and previous.template == "2019":
+        for st in ACTIVE_SUBTABLES["2019"]:
+            if not any(col == "previous_count" for col, _ in st.columns):
+                continue
+            for row, _ in st.rows:
+                before = _get(previous, ("active_disclosure", row, "previous_count"))
+                change = _get(previous, ("active_disclosure", row, "change"))
+                _set(report, ("active_disclosure", row, "previous_count"), max(before + change, 0))
+                if before + change < 0:  # a decrease larger than the count: last year's change is capped
+                    _set(previous, ("active_disclosure", row, "change"), -before)
