@@ -263,7 +263,9 @@ def _quoted_check(quote: Quote, table: str, accepted: list[tuple[str, float]], m
     match = next(((name, v) for name, v in accepted if abs(v - quote.value) < _TOL), None)
     name, expected = match or accepted[0]
     if match is not None:
-        return Check("R9", quote.kind, True, _clean(expected), quote.value, table, f"{said}，与{_TABLE_NAMES[table]}{name}一致")
+        return Check(
+            "R9", quote.kind, True, _clean(expected), quote.value, table, f"{said}，与{_TABLE_NAMES[table]}{name}一致"
+        )
     text = f"{said}，而{_TABLE_NAMES[table]}{name}为{_fmt(expected)}"
     return Check("R9", quote.kind, False, _clean(expected), quote.value, table, text)
 

@@ -48,7 +48,10 @@ _ROW_NAMES = {k: label for st in ACTIVE_2019 + ACTIVE_2021 for k, label in st.ro
 _ROW_NAMES["normative_documents"] = "（行政）规范性文件"
 _TOL = 1e-6
 _PUNCT = re.compile(r"[\s\u3000（）()【】\[\]〔〕「」“”\"'·・,，、.。:：;；\-—_/]")
-_SUFFIXES = ((re.compile(r"人民政府办公(室|厅)$|政府办公(室|厅)$"), "政府"), (re.compile(r"街道办事处$|街道办$"), "街道"))
+_SUFFIXES = (
+    (re.compile(r"人民政府办公(室|厅)$|政府办公(室|厅)$"), "政府"),
+    (re.compile(r"街道办事处$|街道办$"), "街道"),
+)
 
 
 def normalise_organ(organ: str | None) -> str:
@@ -231,7 +234,9 @@ def _r5(cur: _Cells, prev: _Cells, year: int, prev_id: int) -> list[CrossCheck]:
         have_prev = prev.has("applications", "carried_forward", col)
         if not (have_cur and have_prev):
             what = _missing([("本报告的上年结转", have_cur), (f"{year - 1}年报告的结转下年度继续办理", have_prev)])
-            out.append(CrossCheck("R5", col, None, None, None, "applications", f"不可校验：{name}列缺少{what}", prev_id))
+            out.append(
+                CrossCheck("R5", col, None, None, None, "applications", f"不可校验：{name}列缺少{what}", prev_id)
+            )
             continue
         expected = prev.get("applications", "carried_forward", col)
         actual = cur.get("applications", "carried_over", col)
@@ -259,7 +264,9 @@ def _r6(cur: _Cells, prev: _Cells, year: int, prev_id: int) -> list[CrossCheck]:
             (f"{year - 1}年报告的现行有效件数", prev.has(table, row, "in_force")),
         ]
         if not all(p for _n, p in parts):
-            out.append(CrossCheck("R6", row, None, None, None, table, f"不可校验：{name}缺少{_missing(parts)}", prev_id))
+            out.append(
+                CrossCheck("R6", row, None, None, None, table, f"不可校验：{name}缺少{_missing(parts)}", prev_id)
+            )
             continue
         before = prev.get(table, row, "in_force")
         issued, repealed = cur.get(table, row, "issued"), cur.get(table, row, "repealed")
@@ -291,7 +298,9 @@ def _r7(cur: _Cells, prev: _Cells, year: int, prev_id: int) -> list[CrossCheck]:
         if not any(p for _n, p in parts):
             continue  # a row neither report has
         if not all(p for _n, p in parts):
-            out.append(CrossCheck("R7", row, None, None, None, table, f"不可校验：{name}缺少{_missing(parts)}", prev_id))
+            out.append(
+                CrossCheck("R7", row, None, None, None, table, f"不可校验：{name}缺少{_missing(parts)}", prev_id)
+            )
             continue
         before, change = prev.get(table, row, "previous_count"), prev.get(table, row, "change")
         expected = before + change
@@ -393,9 +402,7 @@ def refresh_reports(conn: sqlite3.Connection, report_ids: Iterable[int | None]) 
         old_key, old_year = _key_of(conn, rid)
         if old_year is not None:
             targets.update(_reports_of(conn, old_key, old_year + 1))
-        targets.update(
-            r[0] for r in conn.execute("SELECT report_id FROM checks WHERE compared_report_id = ?", (rid,))
-        )
+        targets.update(r[0] for r in conn.execute("SELECT report_id FROM checks WHERE compared_report_id = ?", (rid,)))
         row = conn.execute(f"{_REPORTS_WITH_DIVISIONS} WHERE r.id = ?", (rid,)).fetchone()
         if row is None or not row[4]:
             conn.execute("DELETE FROM report_offices WHERE report_id = ?", (rid,))

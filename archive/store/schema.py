@@ -606,8 +606,12 @@ TABLES: tuple[Table, ...] = (
         },
         pk="id",
         not_null=frozenset({"section_id", "report_id", "other_section_id", "other_report_id", "similarity"}),
-        references={"section_id": "sections", "report_id": "reports", "other_section_id": "sections",
-                    "other_report_id": "reports"},  # fmt: skip
+        references={
+            "section_id": "sections",
+            "report_id": "reports",
+            "other_section_id": "sections",
+            "other_report_id": "reports",
+        },  # fmt: skip
         unique=(("section_id", "other_section_id"),),
         indexes=(
             Index("section_copies_report", ("report_id",), since=7),
@@ -672,6 +676,54 @@ TABLES: tuple[Table, ...] = (
         ),
         since=7,
     ),
+    # Rates per year for the country, each province and each county (archive.publish.refusals): pooled
+    # (Σ 不予公开 ÷ Σ 办理结果总计 over the reports with a rate) and the median of the reports' rates.
+    Table(
+        "refusal_summary",
+        {
+            "scope": str,  # country | province | county
+            "province": str,  # '' for the country
+            "county": str,  # '' for the country and a province
+            "year": int,
+            "reports": int,  # reports with a rate (办理结果总计 > 0)
+            "handled": NUMERIC,
+            "denied": NUMERIC,
+            "unavailable": NUMERIC,
+            "not_processed": NUMERIC,
+            "refusal_rate": float,
+            "unavailable_rate": float,
+            "not_processed_rate": float,
+            "median_refusal_rate": float,
+            "denied_state_secret": NUMERIC,
+            "denied_prohibited_by_law": NUMERIC,
+            "denied_security_stability": NUMERIC,
+            "denied_third_party": NUMERIC,
+            "denied_internal_affairs": NUMERIC,
+            "denied_process_information": NUMERIC,
+            "denied_enforcement_files": NUMERIC,
+            "denied_query_matters": NUMERIC,
+        },
+        pk=("scope", "province", "county", "year"),
+        not_null=frozenset({"scope", "province", "county", "year"}),
+        since=7,
+    ),
+    # The eight grounds of 不予公开 ranked per county and year (the view 不予公开理由排行).
+    Table(
+        "refusal_grounds",
+        {
+            "province": str,
+            "county": str,
+            "year": int,
+            "ground": str,  # the row key (denied_…)
+            "n": NUMERIC,  # applications refused on this ground
+            "share": float,  # of all refused in the county and year (%)
+            "rank": int,  # 1 = the ground used most
+            "reports": int,  # reports summed
+        },
+        pk=("province", "county", "year", "ground"),
+        not_null=frozenset({"province", "county", "year", "ground"}),
+        since=7,
+    ),
 )
 TABLE_BY_NAME = {t.name: t for t in TABLES}
 
@@ -727,7 +779,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                  "crawl_runs.shard/shard_run (a merged shard's runs)"),
     Migration(6, "the division register: the regions, region_history and office_divisions tables"),
     Migration(7, "the stories: checks.compared_report_id (R5–R7 across years), the report_offices, "
-                 "section_copies, section_lsh and refusal_rates tables; check details in Chinese",
+                 "section_copies, section_lsh, refusal_rates, refusal_summary and refusal_grounds tables; "
+                 "check details in Chinese",
               steps=_checks_in_chinese),
 )  # fmt: skip
 SCHEMA_VERSION = MIGRATIONS[-1].version
