@@ -34,8 +34,8 @@ from datetime import datetime
 from pathlib import Path
 
 from archive.store import extraction_cache
-from archive.store.db import insert_row, record_fetch_error, timestamp, transaction
 from archive.store.crossyear import refresh_reports
+from archive.store.db import insert_row, record_fetch_error, timestamp, transaction
 from archive.store.transaction import database
 from archive.store.urls import doc_key
 from extract import extract_document
