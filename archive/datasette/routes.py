@@ -144,6 +144,15 @@ async def coverage_page(datasette, request):
     return await _page(datasette, request, template, context)
 
 
+async def rules_page(datasette, request):
+    name, db = await _archive_db(datasette, request, "checks")
+    context = await pages.rules_context(db)
+    if request.url_vars.get("format") == "json":
+        return Response.json(context)
+    context.update(database=name, db_url=datasette.urls.database(name))
+    return await _page(datasette, request, "nianbao_rules.html", context)
+
+
 async def dump_download(datasette, request):
     name = request.url_vars["name"]
     folder = dumps_dir(datasette)
@@ -167,6 +176,7 @@ ROUTES = [
     (r"^/(?P<database>[^/]+)/-/snapshot/(?P<id>\d+)/raw$", snapshot_raw),
     (r"^/(?P<database>[^/]+)/-/chart(\.(?P<format>json))?$", chart_page),
     (r"^/(?P<database>[^/]+)/-/status(\.(?P<format>json))?$", status_page),
+    (r"^/(?P<database>[^/]+)/-/rules(\.(?P<format>json))?$", rules_page),
     (r"^/(?P<database>[^/]+)/-/coverage(\.(?P<format>json))?$", coverage_page),
     (r"^/(?P<database>[^/]+)/-/coverage/(?P<code>\d\d(?:0000)?)(\.(?P<format>json))?$", coverage_page),
 ]

@@ -148,7 +148,9 @@ def _recompute(conn: sqlite3.Connection, groups: set[tuple[str, str, int]]) -> N
     """Ranks, summaries and grounds of the county-years ``groups``, their provinces and years."""
     provinces = {(p, y) for p, _c, y in groups}
     years = {y for _p, _c, y in groups}
-    scopes = [("county", (p, c, y), (p, c, y)) for p, c, y in sorted(groups)]
+    scopes: list[tuple[str, tuple, tuple[str, str, int]]] = [
+        ("county", (p, c, y), (p, c, y)) for p, c, y in sorted(groups)
+    ]
     scopes += [("province", (p, y), (p, "", y)) for p, y in sorted(provinces)]
     scopes += [("country", (y,), ("", "", y)) for y in sorted(years)]
     for scope, args, key in scopes:

@@ -298,7 +298,8 @@ def test_report_page_shows_values_checks_and_links(site):
     report = next(r for r in fixture.reports if r.broken)
     html = client.get(f"/archive/-/report/{report.id}").text
     assert f'<h1 class="nianbao-report-title">{report.sample.title}</h1>' in html
-    assert "未通过（R1–R4）" in html and "每一行：总计列 = 六类申请人之和" in html
+    assert '<span class="check-outcome">未通过</span>' in html and "每一行：总计列 = 六类申请人之和" in html
+    assert 'href="/archive/-/rules#R2"' in html  # the rule's meaning one click away
     conn = sqlite3.connect(fixture.db_path)
     cell_ids = [r[0] for r in conn.execute("SELECT id FROM cells WHERE report_id = ?", (report.id,))]
     assert all(f'href="/archive/-/cell/{cid}"' in html for cid in cell_ids)
@@ -306,6 +307,21 @@ def test_report_page_shows_values_checks_and_links(site):
     assert "/archive/-/chart?organ=" in html
     assert client.get("/archive/-/report/999999").status_code == 404
     assert client.get("/nosuchdb/-/report/1").status_code == 404
+
+
+def test_rules_page_explains_every_rule_and_status(site):
+    fixture, server, client = site
+    html = client.get("/archive/-/rules").text
+    for rule in ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9"):
+        assert f'<tr id="{rule}"><th>{rule}</th>' in html
+    assert all(word in html for word in ("<dt>通过</dt>", "<dt>未通过</dt>", "<dt>不可校验</dt>", "<dt>无校验</dt>"))
+    assert "上年结转（N年）= 结转下年度继续办理（N−1年）" in html
+    link = f"/archive/{tilde_encode('校验未通过')}?%E8%A7%84%E5%88%99=R2"
+    assert f'href="{link}"' in html
+    failures = client.get(link.replace("?", ".json?") + "&_shape=array").json()
+    assert failures and {f["规则"] for f in failures} == {"R2"}
+    data = client.get("/archive/-/rules.json").json()
+    assert [r["rule"] for r in data["rules"]] == [f"R{i}" for i in range(1, 10)]
 
 
 def test_cell_provenance_page(site):
