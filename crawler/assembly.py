@@ -22,7 +22,6 @@ from crawler.detection import looks_like_detail_url
 from crawler.discovery import Link, Page
 from crawler.items import Fetched, ReportItem, ReportState
 from crawler.meta import META_KEY, CrawlMeta, meta_of
-from crawler.registry import url_host
 from crawler.run import PortalRun
 from extract.sniff import sniff_kind
 
@@ -36,11 +35,18 @@ def content_type_of(response: Response) -> str | None:
 class ReportAssembly:
     """The reports of one portal's crawl while they are put together."""
 
-    def __init__(self, run: PortalRun, callback: Callable[[Response], Any], errback: Callable[[Any], Any]) -> None:
+    def __init__(
+        self,
+        run: PortalRun,
+        callback: Callable[[Response], Any],
+        errback: Callable[[Any], Any],
+        lost: Callable[[], None] = lambda: None,
+    ) -> None:
         self.run = run
         self.stats = run.stats
-        self.hosts = set(run.portal.hosts)
+        self.scope = run.scope
         self.callback, self.errback = callback, errback
+        self.lost = lost  # an attachment request came to nothing (counted as wasted)
         self.waiters: dict[str, list[ReportState]] = {}  # canonical URL asked for → reports naming it canonical
         self.done: dict[str, Fetched | None] = {}  # attachment URL → archived attachment (None: failed)
 
@@ -63,7 +69,7 @@ class ReportAssembly:
         """A report page: its attachment links on the portal's hosts are fetched next."""
         pending = []
         for link in links:
-            if url_host(link.url) not in self.hosts:
+            if not self.scope.allows(link.url, "attachment"):
                 self.stats.inc("offsite_attachments")
                 continue
             pending.append(link)
@@ -83,7 +89,7 @@ class ReportAssembly:
         if not declared:
             return None
         canonical = canonical_url(urljoin(page.url, declared.strip()))
-        if canonical == canonical_url(url) or url_host(canonical) not in self.hosts:
+        if canonical == canonical_url(url) or not self.scope.allows(canonical, "detail"):
             return None
         if urlsplit(canonical).path in ("", "/") or not looks_like_detail_url(canonical):
             return None
@@ -132,6 +138,7 @@ class ReportAssembly:
             self.run.fetch_error(response.url, "error", reason, response.status)
             state.item.failed_attachments.append((response.url, reason))
             self.done[url] = None
+            self.lost()
         elif captured is None or captured.snapshot_id is None:
             state.item.failed_attachments.append((response.url, "not archived"))
         else:
@@ -147,4 +154,5 @@ class ReportAssembly:
         assert state is not None  # attachment requests carry their report
         state.item.failed_attachments.append((request.url, reason or "failed"))
         self.done[canonical_url(request.url)] = None
+        self.lost()
         yield from self.proceed(state)

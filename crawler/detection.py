@@ -73,6 +73,31 @@ def title_verdict(title: str | None, in_column: bool = False) -> str:
     return REPORT
 
 
+_YEARLESS_TAIL_RE = re.compile(
+    r"(?:的)?(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度报告|年报|年度工作报告|工作年度报告)$"
+)
+_ORGAN_END_RE = re.compile(
+    r"(?:人民政府|政府|办事处|街道|镇|乡|局|委员会|委|办公室|办公厅|办|中心|管委会|县|区|市|旗|所|站|队|院|馆|处|厅)$"
+)
+_GROUP_PREFIX_RE = re.compile(
+    r"^(?:县|市|区|旗|乡镇|镇街|街道|部门|县直部门|市直部门|区直部门|县政府|市政府|区政府|本级|各乡镇|乡镇街道|县直|市直|区直)$"
+)
+
+
+def is_yearless_report_title(title: str | None) -> bool:
+    """A report title without a year: an organ's name and 政府信息公开工作年度报告 (or a variant),
+    not a column name ("乡镇政府信息公开年报") and not a notice.  The year has to come from the
+    document (统计期限 …), its list entry or its URL."""
+    t = squash(title)
+    if not t or _YEAR_RE.search(t) or _TRUNCATED_RE.search(t) or _NOTICE_RE.search(t):
+        return False
+    m = _YEARLESS_TAIL_RE.search(t)
+    if not m:
+        return False
+    prefix = t[: m.start()]
+    return len(prefix) >= 2 and bool(_ORGAN_END_RE.search(prefix)) and not _GROUP_PREFIX_RE.match(prefix)
+
+
 def is_report_title(title: str | None, in_column: bool = False) -> bool:
     return title_verdict(title, in_column) == REPORT
 
@@ -131,6 +156,28 @@ def looks_like_detail_url(url: str) -> bool:
     if re.search(r"xxgkannualreport\.jsp$", path, re.I):
         return "fbtime=" in parts.query.lower()
     return any(rx.search(path) for rx in _DETAIL_URL_RES)
+
+
+_URL_DATE_RES = (
+    re.compile(r"/t((?:19|20)\d{2})(\d{2})(\d{2})_\d+"),  # TRS t20240115_123
+    re.compile(r"/art/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),  # Hanweb /art/2024/1/15/
+    re.compile(r"/((?:19|20)\d{2})-(\d{2})-(\d{2})/"),  # /cms/html/site/2024-01-15/
+    re.compile(r"/((?:19|20)\d{2})(\d{2})(\d{2})/"),  # /20240115/
+    re.compile(r"/((?:19|20)\d{2})(\d{2})/"),  # /202401/ (the day unknown)
+)
+
+
+def url_date(url: str) -> str | None:
+    """The publication date a detail URL carries (``YYYY-MM-DD``; day 01 when only the month is known)."""
+    path = urlsplit(url).path
+    for rx in _URL_DATE_RES:
+        m = rx.search(path)
+        if m:
+            y, mo = int(m.group(1)), int(m.group(2))
+            d = int(m.group(3)) if m.lastindex and m.lastindex >= 3 else 1
+            if 1 <= mo <= 12 and 1 <= d <= 31:
+                return f"{y:04d}-{mo:02d}-{d:02d}"
+    return None
 
 
 def looks_like_search_url(url: str) -> bool:

@@ -10,6 +10,7 @@ publisher, year or unit; a **detail** page holds one document.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -19,6 +20,9 @@ from parsel import Selector
 from archive.store.urls import canonical_url
 from crawler import detection
 from crawler.detection import REPORT, UNKNOWN, squash, title_verdict
+from crawler.registry import url_host
+from crawler.scripted import page_template, scripted_links
+from crawler.traps import clean_url
 from extract.meta import clean_title, organ_from_title
 
 # ----------------------------------------------------------------------------- vocabulary
@@ -81,6 +85,7 @@ class Link:
     title: str = ""
     in_pager: bool = False
     in_aside: bool = False  # inside a related-links box, side bar, footer or nav
+    scripted: bool = False  # written by a script (a JavaScript tree, a unit selector), not an <a>
 
     @property
     def label(self) -> str:
@@ -129,19 +134,28 @@ class ListResult:
     pages: list[Fetch] = field(default_factory=list)  # further pages of the same list
     columns: list[Fetch] = field(default_factory=list)  # sub-columns and related lists
     stated_pages: int | None = None  # page count the list itself states
+    unreadable: str | None = None  # a family recognised the page but could not read its data (why)
+    unreadable_family: str | None = None
 
 
 class Page:
     """A fetched HTML (or JSON/XML) page: URL, status, decoded text, parsed lazily."""
 
     def __init__(
-        self, url: str, text: str, status: int = 200, headers: dict[str, str] | None = None, fragment: str = ""
+        self,
+        url: str,
+        text: str,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        fragment: str = "",
+        hosts: Iterable[str] = (),
     ) -> None:
         self.url = url
         self.text = text
         self.status = status
         self.headers = {k.lower(): v for k, v in (headers or {}).items()}
         self.fragment = fragment
+        self.hosts = {url_host(url), *hosts}  # the portal's own hosts
 
     @cached_property
     def selector(self) -> Selector:
@@ -149,8 +163,11 @@ class Page:
 
     @cached_property
     def base_url(self) -> str:
+        """The ``<base href>`` when it is on the portal's hosts, else the page's own URL: an
+        archived page's base must not move its links off the portal."""
         base = self.selector.xpath("//base/@href").get()
-        return urljoin(self.url, base.strip()) if base else self.url
+        url = urljoin(self.url, base.strip()) if base else self.url
+        return url if url_host(url) in self.hosts else self.url
 
     @cached_property
     def meta(self) -> dict[str, str]:
@@ -166,13 +183,14 @@ class Page:
 
     @cached_property
     def links(self) -> list[Link]:
-        """Every ``<a href>`` (and pdf.js ``iframe``) as absolute URLs, ``javascript:`` dropped."""
+        """Every ``<a href>`` (and pdf.js ``iframe``) as absolute URLs without session ids, ``javascript:`` dropped,
+        then the links scripts and selectors make (:mod:`crawler.scripted`)."""
         out: list[Link] = []
         for node in self.selector.xpath("//a[@href]|//iframe[@src]"):
             href = (node.attrib.get("href") or node.attrib.get("src") or "").strip()
             if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")) or "{{" in href:
                 continue
-            url = urljoin(self.base_url, href)
+            url = clean_url(urljoin(self.base_url, href))
             if urlsplit(url).scheme not in ("http", "https"):
                 continue
             text = " ".join("".join(node.xpath(".//text()").getall()).split())
@@ -184,6 +202,10 @@ class Page:
             )
             in_aside = bool(node.xpath(_ASIDE_XPATH))
             out.append(Link(url, text, (node.attrib.get("title") or "").strip(), in_pager, in_aside))
+        for found in scripted_links(self.text):
+            url = clean_url(urljoin(self.base_url, found.href))
+            if urlsplit(url).scheme in ("http", "https"):
+                out.append(Link(url, " ".join(found.text.split()), scripted=True))
         return out
 
     @cached_property
@@ -216,6 +238,14 @@ class Page:
             out.append(head.strip())
         return out
 
+    def body_images(self) -> int:
+        """Images in the document body (the first body container; the whole page when none)."""
+        for css in _BODY_SELECTORS:
+            nodes = self.selector.css(css)
+            if nodes:
+                return len(nodes[0].xpath(".//img"))
+        return len(self.selector.xpath("//body//img"))
+
     def body_text_length(self) -> int:
         for css in _BODY_SELECTORS:
             nodes = self.selector.css(css)
@@ -245,6 +275,8 @@ def is_column_link(link: Link) -> bool:
     label = squash(link.label)
     if label and (detection._YEAR_RE.search(label) and title_verdict(label, True) == REPORT):
         return False  # a report title (handled as a detail candidate, re-routed if it is a list)
+    if detection.is_yearless_report_title(label):
+        return False  # a report title without a year (likewise)
     if label and detection._NOTICE_RE.search(label):
         return False
     if label and COLUMN_TEXT_RE.search(label) and len(label) <= 30:
@@ -293,6 +325,17 @@ def is_descendant(url: str, scope: str, base_url: str) -> bool:
     return parts.netloc.lower() == base.netloc.lower() and parts.path.startswith(scope) and parts.path != scope
 
 
+def is_near(url: str, page_url: str) -> bool:
+    """Whether ``url`` lies in the folder above the page's own (a unit page next to a unit directory:
+    ``/site/430529/bm01/`` from ``/site/430529/bmxxgk/``; ``/public/column/6597`` from ``/public/column/6596``)."""
+    parts, base = urlsplit(url), urlsplit(page_url)
+    if parts.netloc.lower() != base.netloc.lower():
+        return False
+    folder = base.path.rsplit("/", 1)[0]  # the page's folder
+    parent = folder.rsplit("/", 1)[0] + "/" if folder else "/"
+    return parent != "/" and parts.path.startswith(parent) and parts.path != base.path
+
+
 _HOME_PAGES = ("index.html", "index.htm", "index.shtml", "index.jsp", "default.html")
 
 
@@ -319,7 +362,7 @@ def report_candidates(page: Page, in_column: bool) -> list[Fetch]:
             if verdict == REPORT:  # a report published as a file only, linked straight from the list
                 out.append(Fetch(link.url, "file", title=label, data={"in_column": in_column}))
             continue
-        if verdict == REPORT:
+        if verdict == REPORT or detection.is_yearless_report_title(label):
             out.append(Fetch(link.url, "detail", title=label, data={"in_column": in_column}))
         elif in_column and verdict == UNKNOWN and detection.looks_like_detail_url(link.url):
             out.append(Fetch(link.url, "detail", title=label, data={"in_column": True}))
@@ -351,7 +394,8 @@ def area_links(page: Page, unit_pages: bool = False) -> list[Fetch]:
             label = squash(link.label)
             if (
                 UNIT_TEXT_RE.match(label)
-                and is_descendant(link.url, scope, page.url)
+                and not link.in_aside
+                and (link.scripted or is_descendant(link.url, scope, page.url) or is_near(link.url, page.url))
                 and not detection.looks_like_detail_url(link.url)
                 and not detection.attachment_kind(link.url, link.text)
             ):
@@ -374,7 +418,8 @@ def sub_columns(page: Page, pager_urls: set[str]) -> list[Fetch]:
     for link in page.links:
         if link.in_pager or link.url in pager_urls:
             continue
-        if not is_descendant(link.url, scope, page.url):
+        # a list at the root of its site (``/list.php?cid=12``) has no folder of its own: nothing is below it
+        if scope == "/" or not is_descendant(link.url, scope, page.url):
             label = squash(link.label)
             if not (YEAR_OR_PUBLISHER_RE.match(label) and urlsplit(link.url).netloc.lower() == host):
                 continue
@@ -419,7 +464,13 @@ def generic_pager(page: Page) -> tuple[list[Fetch], int | None]:
             if urlsplit(link.url).netloc.lower() != urlsplit(page.url).netloc.lower():
                 continue
             pages.append(Fetch(link.url, "page", title=label))
-    return pages, stated_page_count(page)
+    stated = stated_page_count(page)
+    if stated and stated > 1 and not pages:
+        template = page_template(page.text)  # javascript:goPage(n) pagers
+        if template:
+            for n in range(2, stated + 1):
+                pages.append(Fetch(urljoin(page.base_url, template.format(n)), "page", title=str(n)))
+    return pages, stated
 
 
 def _same_list(url: str, current: str) -> bool:
@@ -459,7 +510,11 @@ def page_role(page: Page, hint: str) -> str:
     text = page.text
     if re.search(r"createPageHTML\(|list2\.trsapi|<datastore>|jpage\(|_CONFIG\s*=\s*\{[^<]*\"TREE\"", text):
         return "list"
-    reports = sum(1 for link in page.links if title_verdict(link.label, True) == REPORT)
+    reports = sum(
+        1
+        for link in page.links
+        if title_verdict(link.label, True) == REPORT or detection.is_yearless_report_title(link.label)
+    )
     pager, _ = generic_pager(page)
     if hint == "detail":
         if reports >= 3 and (pager or not detection.looks_like_detail_url(page.url)):
@@ -467,7 +522,10 @@ def page_role(page: Page, hint: str) -> str:
         return "detail"
     if reports >= 3 or pager:
         return "list"
-    if page.body_text_length() >= 500 and any(title_verdict(t, True) == REPORT for t in page.titles()[:3]):
+    if page.body_text_length() >= 500 and any(
+        title_verdict(t, True) == REPORT or detection.is_yearless_report_title(clean_title(t) or t)
+        for t in page.titles()[:3]
+    ):
         return "detail"  # a column link that leads straight to its only report
     return "list"
 
@@ -477,7 +535,8 @@ def decide_report(page: Page, link_title: str, in_column: bool) -> tuple[str, st
 
     The page's own title wins (ArticleTitle, headline, ``<title>``); the link text decides only
     when the page names no title at all.  ``unknown``: no title says either (e.g. "详细信息"
-    under a link named after the unit) — the content has to decide.
+    under a link named after the unit, or a report title without a year) — the content decides
+    (:mod:`crawler.content`).
     """
     titles = [t for t in page.titles() if t]
     strong = titles[:3]
@@ -485,6 +544,10 @@ def decide_report(page: Page, link_title: str, in_column: bool) -> tuple[str, st
         cleaned = clean_title(t) or t
         if title_verdict(cleaned, in_column) == REPORT:
             return REPORT, cleaned
+    for t in strong + [link_title]:
+        cleaned = clean_title(t) or t
+        if detection.is_yearless_report_title(cleaned):
+            return UNKNOWN, cleaned  # a report title without a year: the content decides
     for t in strong:
         cleaned = squash(clean_title(t) or t)
         if title_verdict(cleaned, in_column) == detection.NOT_REPORT and (
@@ -498,7 +561,7 @@ def decide_report(page: Page, link_title: str, in_column: bool) -> tuple[str, st
     ):
         return REPORT, link_title
     title = (clean_title(titles[0]) if titles else link_title) or ""
-    return (UNKNOWN if in_column else detection.NOT_REPORT), title
+    return UNKNOWN, title
 
 
 def _same_report(label: str, title: str) -> bool:

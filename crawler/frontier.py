@@ -1,12 +1,19 @@
-"""Which requests a portal's crawl makes, and how far its lists were walked.
+"""Which requests a portal's crawl makes, how far its lists were walked, and which requests led nowhere.
 
 A :class:`Fetch` a parser or the discovery wants becomes a request once: per canonical URL (a
-POST per URL and form), a folder and its ``index.*`` page once, on the portal's own hosts,
-within ``DEPTH_LIMIT`` navigation hops (a list's further pages stay at the list's depth), at
-most ``NIANBAO_MAX_LIST_PAGES`` pages per list, and — in incremental runs — no list that has
-been dormant for ``NIANBAO_DORMANT_DAYS``.  Each list's walk (pages walked, pages its pager
-states, early stop) is kept here and published as ``nianbao/list_pages_expected`` and
+POST per URL and form) without session ids, a folder and its ``index.*`` page once, on the
+portal's own hosts (and the platform hosts that prove to be its own, :mod:`crawler.hosts`), never into a trap (:mod:`crawler.traps`: calendars, site search, print and
+share variants), within ``DEPTH_LIMIT`` navigation hops (a list's further pages stay at the
+list's depth), at most ``NIANBAO_MAX_LIST_PAGES`` pages per list, and — in incremental runs — no
+list that has been dormant for ``NIANBAO_DORMANT_DAYS``.  Each list's walk (pages walked, pages
+its pager states, early stop) is kept here and published as ``nianbao/list_pages_expected`` and
 ``nianbao/list_pages_skipped``.
+
+Every request remembers the request that led to it.  A request is **useful** when it, or a
+request it led to, was a list showing documents (or a further page of one), a report or an
+attachment; a document page
+judged not to be a report is **checked**; the rest are **wasted** (``nianbao/wasted_requests``,
+printed in the run summary: a crawl that walks into a calendar shows it there).
 """
 
 from __future__ import annotations
@@ -18,10 +25,11 @@ from urllib.parse import urlsplit
 
 from archive.store.urls import canonical_url
 from crawler.discovery import Fetch
+from crawler.hosts import HostScope
 from crawler.listings import RunMemory
 from crawler.meta import CrawlMeta
-from crawler.registry import url_host
 from crawler.stats import CrawlStats
+from crawler.traps import clean_url, trap_reason
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +53,8 @@ def folder_key(url: str) -> str | None:
 
 def request_key(fetch: Fetch) -> tuple[str, str, str]:
     """What requests are deduplicated by: method, canonical URL (GET) or URL, form."""
-    url = fetch.url if fetch.method != "GET" else canonical_url(fetch.url)
+    url = clean_url(fetch.url)
+    url = url if fetch.method != "GET" else canonical_url(url)
     return (fetch.method, url, fetch.body or "")
 
 
@@ -64,14 +73,14 @@ class Frontier:
 
     def __init__(
         self,
-        hosts: set[str],
+        scope: HostScope,
         stats: CrawlStats,
         memory: RunMemory,
         *,
         depth_limit: int = 8,
         max_list_pages: int = 300,
     ) -> None:
-        self.hosts = hosts
+        self.scope = scope
         self.stats = stats
         self.memory = memory
         self.depth_limit = depth_limit
@@ -79,16 +88,29 @@ class Frontier:
         self.seen: set[tuple[str, str, str]] = set()
         self.folders: set[str] = set()
         self.lists: dict[str, ListWalk] = {}
+        self.parents: dict[int, int] = {}  # request node → the node that led to it (0: a start page)
+        self.urls: dict[int, str] = {}
+        self.useful_nodes: set[int] = set()
+        self.checked_nodes: set[int] = set()
+        self.lost = 0  # requests outside the tree that came to nothing (failed attachments)
 
     def admit(self, fetch: Fetch, depth: int, parent: CrawlMeta | None = None) -> CrawlMeta | None:
         """The meta data of a request for ``fetch``, or None when it is off the portal, already
         requested, too deep, past its list's cap, or a dormant list."""
         key = request_key(fetch)
         url = key[1]
-        if url_host(url) not in self.hosts:
-            self.stats.inc("offsite")
-            return None
+        if not self.scope.allows(url, fetch.role):
+            from_own = parent is not None and self.scope.own_host(parent.url)
+            if not self.scope.consider(url, fetch.role, from_own):
+                self.stats.inc("offsite")
+                return None
+            self.stats.inc("platform_links")
         if key in self.seen:
+            return None
+        trap = trap_reason(url) if fetch.role != "api" else None  # a platform's list API may be its search
+        if trap is not None:
+            self.stats.inc("traps_avoided")
+            logger.debug("not following %s (%s)", url, trap)
             return None
         folder = folder_key(url) if fetch.method == "GET" and fetch.role in LIST_ROLES else None
         if folder is not None:
@@ -117,7 +139,12 @@ class Frontier:
             self.lists.setdefault(list_key, ListWalk(requested=1))
         self.seen.add(key)
         self.stats.inc("requests")
+        node = len(self.parents) + 1
+        self.parents[node] = parent.node if parent is not None else 0
+        self.urls[node] = url
+        self._publish_waste()
         return CrawlMeta(
+            node=node,
             role=fetch.role,
             url=url,
             depth=depth,
@@ -129,6 +156,43 @@ class Frontier:
             in_column=bool(fetch.data.get("in_column")) or fetch.role in ("column", "page", "api"),
             fragment=urlsplit(fetch.url).fragment,
         )
+
+    # ------------------------------------------------------------------ what the requests led to
+
+    def useful(self, meta: CrawlMeta) -> None:
+        """The request of ``meta`` gave a list of documents, a report or an attachment: it and
+        every request that led to it were useful."""
+        node = meta.node
+        while node and node not in self.useful_nodes:
+            self.useful_nodes.add(node)
+            node = self.parents.get(node, 0)
+        self._publish_waste()
+
+    def checked(self, meta: CrawlMeta) -> None:
+        """The request of ``meta`` gave a document judged not to be a report (its verdict is kept)."""
+        if meta.node:
+            self.checked_nodes.add(meta.node)
+            self._publish_waste()
+
+    def forget(self, meta: CrawlMeta) -> None:
+        """A request to be made again (a report waiting for its list): its URL may be admitted anew."""
+        self.seen.discard(("GET", meta.url, ""))
+        self.checked(meta)
+
+    def came_to_nothing(self) -> None:
+        """A request outside the tree (an attachment) failed."""
+        self.lost += 1
+        self._publish_waste()
+
+    def wasted_urls(self) -> list[str]:
+        """The URLs of the requests that led to nothing (in request order)."""
+        settled = self.useful_nodes | self.checked_nodes
+        return [self.urls[n] for n in sorted(self.parents) if n not in settled]
+
+    def _publish_waste(self) -> None:
+        settled = len(self.useful_nodes | self.checked_nodes)
+        self.stats.set("wasted_requests", len(self.parents) - settled + self.lost)
+        self.stats.set("checked_pages", len(self.checked_nodes - self.useful_nodes))
 
     def requested(self, fetch: Fetch) -> bool:
         return request_key(fetch) in self.seen

@@ -28,6 +28,9 @@ class ReportItem:
     title: str
     year: int | None = None
     link_title: str = ""
+    # the year the list entry or URL suggests, for a document that states none: {"year", "source"}
+    year_hint: dict | None = None
+    reason: str = ""  # why the page is a report (kept with the report's decision, page_verdicts)
     attachments: list[Fetched] = field(default_factory=list)
     failed_attachments: list[tuple[str, str]] = field(default_factory=list)  # (url, reason)
 

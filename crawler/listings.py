@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from archive.store.urls import canonical_url
 from crawler.discovery import Fetch
+from crawler.traps import strip_sessions
 
 ENTRY_MAX = 300  # characters of an entry kept
 _WINDOW_MAX = 1500  # how far a list line may reach around its link
@@ -243,6 +244,7 @@ class RunMemory:
         """The entries of the items a list page shows, in order (:func:`entry_text`); the page's
         list counts as walked, even when it lists nothing now."""
         entries: dict[str, str] = {}
+        page_text = strip_sessions(page_text) if items else page_text
         for fetch in items:
             url = canonical_url(fetch.url)
             if url not in entries:

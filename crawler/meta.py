@@ -27,6 +27,7 @@ class CrawlMeta:
     """A request's nianbao meta data."""
 
     # what the spider asked for
+    node: int = 0  # the request's place in the frontier's tree (0: not a frontier request)
     role: str = ""  # home | area | column | page | api | detail | file | attachment ("" not the spider's)
     url: str = ""  # the canonical URL asked for
     depth: int = 0  # navigation hops from a start page (a list's further pages stay at its depth)

@@ -69,7 +69,7 @@ class PortalOffsiteMiddleware:
         if run is None:
             return None
         host = url_host(request.url)
-        if host not in run.portal.hosts:
+        if not run.scope.allows_host(host):
             run.stats.inc("offsite")
             raise IgnoreRequest(f"offsite: {host} is not a host of portal {run.portal.id}")
         return None

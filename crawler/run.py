@@ -21,8 +21,9 @@ from scrapy.crawler import Crawler
 from archive.store.ingest import IngestResult
 from archive.store.session import ArchiveSession, Captured
 from archive.store.warc import read_record
+from crawler.hosts import HostScope
 from crawler.items import ReportItem
-from crawler.registry import Portal
+from crawler.registry import KNOWN_MIRRORS, Portal
 from crawler.stats import RUN_TOTALS, CrawlStats, run_outcome
 
 logger = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ class PortalRun:
         self.run = run
         self.portal = portal
         self.stats = stats
+        self.scope = HostScope(portal, list(KNOWN_MIRRORS))  # the spider adds the registry's deny list
         self.started = time.monotonic()
         self._session = run.session
 
@@ -165,6 +167,15 @@ class PortalRun:
         except Exception:  # the memory of lists must never lose the crawl
             logger.exception("could not record the listing of %s", page_url)
 
+    def record_verdict(self, captured: Captured, verdict: str, reason: str, title: str | None) -> None:
+        """Whether an archived document is a report, and why (``page_verdicts``)."""
+        if captured.snapshot_id is None:
+            return
+        try:
+            self._session.record_verdict(self.run_id, self.portal.id, captured, verdict, reason[:500], title)
+        except Exception:  # a verdict must never lose the crawl
+            logger.exception("could not record the verdict on %s", captured.url)
+
     def mark_removed(self, url: str, reason: str) -> None:
         """The portal no longer serves this archived report."""
         try:
@@ -180,10 +191,12 @@ class PortalRun:
         """Ingest a report page with its attachments (:meth:`ArchiveSession.ingest_report`)."""
         page = item.page
         return self._session.ingest_report(
-            page.captured.ingest_input(page.body, item.link_title or None, page.content_type),
+            page.captured.ingest_input(page.body, item.link_title or None, page.content_type, item.year_hint),
             [a.captured.ingest_input(a.body, a.link_text, a.content_type) for a in item.attachments],
             portal=item.portal,
             run_id=self.run_id,
+            reason=item.reason[:500] or None,
+            title=item.title or None,
         )
 
     def finish(self, reason: str) -> dict:

@@ -31,8 +31,9 @@ PROGRESS_SECONDS = 0.5  # how often a progress callback hears the totals
 
 @dataclass
 class CrawlSummary:
-    """What a crawl did, per portal (its ``crawl_portal_stats`` row, ``reports_found`` and
-    ``non_reports``) and in total."""
+    """What a crawl did, per portal (its ``crawl_portal_stats`` row, ``reports_found``,
+    ``non_reports``, ``traps_avoided`` and ``hosts_found`` — platform hosts that proved to be the
+    portal's) and in total."""
 
     run_id: int | None
     outcome: str
@@ -151,6 +152,8 @@ def run_crawl(
         row = dict(run.portal_rows.get(pid) or stats.portal_row("finished", time.monotonic() - started))
         row["reports_found"] = int(stats.get("reports_seen"))
         row["non_reports"] = int(stats.get("non_reports"))
+        row["traps_avoided"] = int(stats.get("traps_avoided"))
+        row["hosts_found"] = list(stats.get("hosts_found", []))
         summary.portals[pid] = row
     return summary
 

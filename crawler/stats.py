@@ -18,13 +18,15 @@ from scrapy.statscollectors import StatsCollector
 PREFIX = "nianbao/"
 # summed over the portals of a run (``crawl_runs.stats``), in the order they are written
 RUN_TOTALS = ("requests", "responses", "not_modified", "list_pages", "list_pages_expected", "reports_seen", "new_reports",
-              "changed_reports", "removed_reports", "attachments", "errors", "blocks", "early_stops", "rechecked")  # fmt: skip
+              "changed_reports", "removed_reports", "attachments", "errors", "blocks", "early_stops", "rechecked",
+              "wasted_requests", "checked_pages", "unreadable_pages")  # fmt: skip
 # counted while crawling and stored per portal; the other per-portal figures describe the walk
 COUNTERS = tuple(k for k in RUN_TOTALS if k != "list_pages_expected")
 # the walk of the lists (kept up to date by the spider): pages the pagers state, pages an early
 # stop left, archived reports the lists still show (None: no list stated anything)
 WALK_FIGURES = ("list_pages_expected", "list_pages_skipped", "reports_listed")
 PLATFORM_VOTE = "platform/"  # + family: list pages read as that family's
+UNREADABLE = "unreadable/"  # + family: pages recognised as that family's whose data could not be read
 SITE_NAME = "site_name"  # the portal's name as its pages state it (``<meta name="SiteName">``)
 OUTCOMES = ("ok", "failed", "interrupted")
 
@@ -65,7 +67,32 @@ class CrawlStats:
         row["reports_listed"] = int(self.get("reports_listed"))
         row["duration"] = round(duration, 3)
         row["outcome"] = portal_outcome(reason, int(self.get("ok_pages")))
+        row["empty_reason"] = self.empty_reason() if not row["reports_seen"] and not row["reports_listed"] else None
         return row
+
+    def unreadable_families(self) -> list[str]:
+        start = PREFIX + UNREADABLE
+        return sorted(k[len(start) :] for k in self.collector.get_stats() if k.startswith(start))
+
+    def empty_reason(self) -> str:
+        """Why the portal yielded no report, for an operator to act on."""
+        if not self.get("ok_pages"):
+            if self.get("blocks"):
+                return "blocked: every page answered was a block or challenge page"
+            if self.get("error_robots"):
+                return "robots.txt refuses the pages the crawl needs"
+            return "dead: no page could be read"
+        if self.get("unreadable_pages"):
+            return f"platform recognised but its data could not be read ({', '.join(self.unreadable_families())})"
+        if not self.get("column_pages"):
+            if not self.get("area_pages"):
+                return "no disclosure area (政府信息公开) found from the start pages"
+            return "no annual-report column (年报) found in the disclosure area"
+        if not self.get("items_listed"):
+            return "the annual-report columns list nothing"
+        if self.get("checked_pages"):
+            return "the columns list only pages about reports, no report"
+        return "the listed documents could not be fetched (see fetch_errors)"
 
 
 def portal_outcome(reason: str, ok_pages: int) -> str:

@@ -11,8 +11,9 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from extract.encoding import decode_bytes
+from extract.limits import MAX_TABLE_CELLS
 from extract.meta import parse_date, published_from_text
-from extract.model import Attachment, Document, ImageBlock, Paragraph, SourceCell, SourceTable
+from extract.model import Attachment, Document, ExtractionError, ImageBlock, Paragraph, SourceCell, SourceTable
 from extract.sniff import ATTACHMENT_KINDS, kind_of_url
 
 BLOCK_TAGS = {
@@ -109,10 +110,13 @@ _DETAIL_RE = re.compile(r"DETAIL\s*[=:]\s*(\{)", re.S)
 
 
 def _attr_int(value: str | None) -> int:
+    """A ``rowspan``/``colspan`` value (absurd ones are clamped as browsers do: 65534)."""
     if not value:
         return 1
     m = re.search(r"\d+", value)
-    return int(m.group(0)) if m else 1
+    if not m:
+        return 1
+    return min(int(m.group(0)[:6]), 65534)
 
 
 def _is_hidden(el) -> bool:
@@ -125,6 +129,7 @@ class _Walker:
 
     def __init__(self, base_url: str | None) -> None:
         self.blocks: list = []
+        self.warnings: list[str] = []
         self.buf: list[str] = []
         self.table_count = 0
         self.base_url = base_url
@@ -191,9 +196,16 @@ class _Walker:
         index = self.table_count
         self.table_count += 1
         rows: list[list[SourceCell]] = []
-        for r, tr in enumerate(table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")):
+        grid = [tr.xpath("./td|./th") for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")]
+        n = sum(len(tds) for tds in grid)
+        if n > MAX_TABLE_CELLS:
+            self.warnings.append(
+                f"table t{index} has {n} cells, more than any report table ({MAX_TABLE_CELLS}); not read"
+            )
+            return
+        for r, tds in enumerate(grid):
             cells: list[SourceCell] = []
-            for c, td in enumerate(tr.xpath("./td|./th")):
+            for c, td in enumerate(tds):
                 cells.append(
                     SourceCell(
                         text=cell_text(td),
@@ -408,18 +420,115 @@ def _box_fields(text: str) -> dict[str, str]:
     return out
 
 
+# Limits of the tree (docs/report-format.md §8.8): Word-pasted pages nest unclosed <font>/<span>
+# hundreds deep; deeper than MAX_DEPTH, inline wrappers (then block wrappers) are flattened,
+# which keeps every text and table.  libxml2 itself stops reading at 2048 levels (huge_tree).
+MAX_DEPTH = 200
+MAX_ELEMENTS = 250_000  # a 100-page Word-pasted report page has ~50,000
+_INLINE_WRAPPERS = ("font", "span", "b", "strong", "i", "em", "u", "s", "strike", "small", "big", "sup", "sub", "o:p")
+_BLOCK_WRAPPERS = ("div", "section", "article", "center", "blockquote", "main", "header", "footer", "aside", "nav")
+_WRAPPER_TAG_RE = {
+    "inline": re.compile(r"</?(?:" + "|".join(re.escape(t) for t in _INLINE_WRAPPERS) + r")(?:\s[^>]*)?/?>", re.I),
+    "block": re.compile(r"</?(?:" + "|".join(_BLOCK_WRAPPERS) + r")(?:\s[^>]*)?/?>", re.I),
+}
+
+
+def _tree_shape(root) -> tuple[int, int]:
+    """(elements, greatest depth) of a parsed tree."""
+    depth = deepest = count = 0
+    for event, _el in etree.iterwalk(root, events=("start", "end")):
+        if event == "start":
+            count += 1
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return count, deepest
+
+
+def _parse(source: str):
+    """(tree, cut): ``cut`` when libxml2 stopped reading at its depth limit."""
+    parser = lxml_html.HTMLParser(huge_tree=True)
+    root = lxml_html.document_fromstring(source or "<html></html>", parser=parser)
+    return root, any("Excessive depth" in e.message for e in parser.error_log)
+
+
+def _parse_tree(text: str, warnings: list[str]):
+    """The page's tree, read whole: a page libxml2 stops reading (2048 levels) is read again
+    without its wrapper tags, too deep a tree is flattened (both with a warning), what is still
+    cut off is named in a warning, and what cannot be flattened is refused."""
+    try:
+        root, cut = _parse(text)
+        stripped = False
+        for stage in ("inline", "block"):
+            if not cut:
+                break
+            text = _WRAPPER_TAG_RE[stage].sub("", text)
+            root, cut = _parse(text)
+            stripped = True
+    except (etree.ParserError, ValueError) as exc:
+        warnings.append(f"HTML could not be parsed: {exc}")
+        return lxml_html.document_fromstring("<html><body></body></html>")
+    if cut:
+        warnings.append("HTML nested more than 2048 levels deep: the page is read only up to that depth")
+    elements, depth = _tree_shape(root)
+    if elements > MAX_ELEMENTS:
+        raise ExtractionError(
+            f"HTML page has {elements} elements, more than any report page ({MAX_ELEMENTS}); not read"
+        )
+    if depth > MAX_DEPTH:
+        depth = _flatten(root)
+        if depth > MAX_DEPTH:
+            raise ExtractionError(f"HTML nested {depth} levels deep even without its wrapper tags; not read")
+        stripped = True
+    if stripped:
+        warnings.append(f"HTML nested more than {MAX_DEPTH} levels deep: wrapper tags were flattened to read it")
+    return root
+
+
+def _flatten(root) -> int:
+    """Drop wrapper tags (their text and children stay): first the anonymous ones (no id, no
+    class: the containers of docs/portals.md §3 survive), then any.  Returns the new depth."""
+    for el in list(root.iter(*_INLINE_WRAPPERS, *_BLOCK_WRAPPERS)):
+        if el.get("id") is None and el.get("class") is None and el.getparent() is not None:
+            el.drop_tag()
+    depth = _tree_shape(root)[1]
+    if depth > MAX_DEPTH:
+        etree.strip_tags(root, *_INLINE_WRAPPERS, *_BLOCK_WRAPPERS)
+        depth = _tree_shape(root)[1]
+    return depth
+
+
+def _base_url(root, url: str | None) -> str | None:
+    """``<base href>`` when it stays on the page's host (an archived page's base must not move its
+    links off the portal), else the page's URL."""
+    base = root.find(".//base")
+    href = (base.get("href") or "").strip() if base is not None else ""
+    if not href:
+        return url
+    joined = urljoin(url or "", href)
+    if url and urlsplit(joined).netloc.lower() != urlsplit(url).netloc.lower():
+        return url
+    return joined
+
+
 def parse_html(data: bytes, content_type: str | None = None, url: str | None = None) -> Document:
-    """Parse an HTML report page into a :class:`Document`."""
+    """Parse an HTML report page into a :class:`Document`.
+
+    Raises :class:`ExtractionError` for pages no report can be (more than
+    :data:`MAX_ELEMENTS` elements, nested beyond reading)."""
+    try:
+        return _parse_html(data, content_type, url)
+    except (etree.LxmlError, RecursionError) as exc:
+        raise ExtractionError(f"HTML page cannot be read: {type(exc).__name__}: {exc}") from exc
+
+
+def _parse_html(data: bytes, content_type: str | None, url: str | None) -> Document:
     text, encoding, warnings = decode_bytes(data, content_type, html=True)
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     doc_warnings = list(warnings)
-    try:
-        root = lxml_html.document_fromstring(text or "<html></html>")
-    except (etree.ParserError, ValueError) as exc:
-        root = lxml_html.document_fromstring("<html><body></body></html>")
-        doc_warnings.append(f"HTML could not be parsed: {exc}")
-    base = root.find(".//base")
-    base_url = urljoin(url or "", base.get("href")) if base is not None and base.get("href") else url
+    root = _parse_tree(text, doc_warnings)
+    base_url = _base_url(root, url)
     meta = _meta_tags(root)
     detail = _gkmlpt_detail(text) if "DETAIL" in text else None
     zjeg = _ZJEG_RE.search(text)
@@ -493,6 +602,7 @@ def parse_html(data: bytes, content_type: str | None = None, url: str | None = N
     title = meta.get("ArticleTitle") or (
         detail.get("title") if detail and isinstance(detail.get("title"), str) else None
     )
+    doc_warnings += walker.warnings
     return Document(
         blocks=walker.blocks,
         title=title,

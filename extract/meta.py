@@ -193,9 +193,9 @@ _BROKEN_PERIOD_RE = re.compile(r"自\s*((?:19|20)\d{2})\s*1\s*月?\s*1\s*日")  
 _BODY_TITLE_RE = re.compile(
     _Y + r"度?[^。；;，,]{0,20}?(?:政府信息公开|政务公开|信息公开)[^。；;，,]{0,8}?(?:年度报告|年报)"
 )
-_YEAR_MENTION_RE = re.compile(
-    r"(?<![\d〔\[(（])((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:印发|施行|起施行|公布|修订))"
-)
+# A year named in the text, but not a full date (年月日): a day is when something was signed,
+# published or came into force (the 落款 date of a report is in the year after the one it covers).
+_YEAR_MENTION_RE = re.compile(r"(?<![\d〔\[(（])((?:19|20)\d{2})\s*年(?!\s*\d{1,2}\s*月\s*\d{1,2}\s*日)")
 
 
 def year_from_period(text: str) -> int | None:

@@ -46,6 +46,7 @@ def _regions(lines: list[TextLine], segs: list[list[TextLine]]) -> list[tuple[in
             j += 1
         while j > i and len(segs[j - 1]) < 2:
             j -= 1  # trailing single-segment lines are text after the table
+        first = i
         while (
             i > 0
             and len(segs[i - 1]) == 1
@@ -60,7 +61,7 @@ def _regions(lines: list[TextLine], segs: list[list[TextLine]]) -> list[tuple[in
             out.append((i, j))
             i = j
         else:
-            i += 1
+            i = first + 1  # never back to a line already tried (a caption step moved i up)
     return out
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -26,6 +27,9 @@ from extract.model import Block, Document, ExtractionError, Paragraph, SourceCel
 
 MAX_ROWS = 5000
 MAX_COLS = 200
+# cell XML of all worksheets: ~160 bytes a row, so 8 MB is ~50,000 rows (10× MAX_ROWS); openpyxl
+# loads a workbook whole (merged ranges need it), a million rows took a minute: refused at once
+MAX_SHEET_XML = 8 * 1024 * 1024
 
 
 @dataclass
@@ -173,11 +177,23 @@ def _limited(n: int, limit: int, what: str, sheet: str, doc: Document) -> int:
     return n
 
 
+def _check_sheet_size(data: bytes) -> None:
+    """Refuse a workbook whose worksheets hold far more cells than a report's tables."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        size = sum(i.file_size for i in z.infolist() if i.filename.startswith("xl/worksheets/"))
+    if size > MAX_SHEET_XML:
+        raise ExtractionError(
+            f"XLSX worksheets hold {size // (1024 * 1024)} MB of cells (over {MAX_SHEET_XML // (1024 * 1024)} MB: "
+            f"far more rows than a report's tables); not read"
+        )
+
+
 def parse_xlsx(data: bytes) -> Document:
     """Parse an XLSX workbook (cached formula values, merged ranges) into a :class:`Document`."""
     if not data.startswith(b"PK"):
         raise ExtractionError("not an XLSX file: no zip signature (PK)")
     check_zip(data, "XLSX")
+    _check_sheet_size(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -40,10 +40,36 @@ def index_count_sql(sql: str) -> str | None:
     return f"select count(*) from {index} where {index} match escape_fts(:search)"
 
 
+def _without_frames(exc: BaseException) -> None:
+    """Drop the tracebacks of ``exc`` and the exceptions it was raised from."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current = current.__cause__ or current.__context__
+
+
 class SearchCountDatabase(Database):
-    """A Datasette database that counts table searches on the nianbao indexes from the index."""
+    """A Datasette database that counts table searches on the nianbao indexes from the index,
+    and whose failed statements are closed in their own SQL thread."""
 
     async def execute(self, sql, *args, **kwargs):
         if isinstance(sql, str):
             sql = index_count_sql(sql) or sql
         return await super().execute(sql, *args, **kwargs)
+
+    async def execute_fn(self, fn):
+        """A statement that fails (time limit, answer too large, bad SQL) leaves its cursor in the
+        traceback's frames; released later in the server's event loop, closing it waits for its
+        connection, which its SQL thread may be using for the next slow query meanwhile: the whole
+        site stalled for the length of that query.  The frames are dropped in the SQL thread."""
+
+        def in_thread(conn):
+            try:
+                return fn(conn)
+            except Exception as exc:
+                _without_frames(exc)  # the cursor in fn's frame is closed here, now
+                raise
+
+        return await super().execute_fn(in_thread)

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from archive.datasette import cells, compat, errors, pages, routes
+from archive.datasette import cells, compat, errors, limits, pages, routes
 from archive.datasette.archives import PLUGIN, archives, dump_files
 from archive.datasette.metadata import VIEWS
 from archive.publish.search import register_functions
@@ -25,6 +25,7 @@ def _authorizer(action, arg1, arg2, db_name, trigger):
 
 @hookimpl(trylast=True)
 def prepare_connection(conn, database, datasette):
+    limits.bound_connection(conn)
     register_functions(conn)
     if database in archives(datasette).by_name:
         conn.set_authorizer(_authorizer)
@@ -124,15 +125,33 @@ HIDDEN_PATHS = frozenset({"/-/databases", "/-/databases.json"})  # they list ser
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
+        gate = limits.QueryGate()
+
         async def nianbao_asgi(scope, receive, send):
-            if scope.get("type") == "http" and scope.get("path") in HIDDEN_PATHS:
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+            send = limits.with_csp(send)
+            if scope.get("path") in HIDDEN_PATHS:
                 await Response.text("Not found", status=404).asgi_send(send)
                 return
-            if scope.get("type") == "http" and scope.get("query_string"):
-                cleaned = _drop_blank_search(scope["query_string"])
+            query = scope.get("query_string") or b""
+            if query:
+                cleaned = _drop_blank_search(query)
                 if cleaned is not None:
                     scope = dict(scope, query_string=cleaned)
-            await app(scope, receive, send)
+            if not limits.writes_sql(query):
+                await app(scope, receive, send)
+                return
+            if not await gate.acquire():
+                busy = Response.text("Too many queries are running; try again in a few seconds.", status=503)
+                busy.headers["Retry-After"] = "5"
+                await busy.asgi_send(send)
+                return
+            try:
+                await app(scope, receive, send)
+            finally:
+                gate.release()
 
         return nianbao_asgi
 

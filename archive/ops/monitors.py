@@ -13,7 +13,13 @@ Monitors (on the portal's latest run):
                      stop left out on purpose are not missing);
 ``error_rate_jump``  errors / requests > max(20 %, 3 × the median rate of the previous N runs);
 ``block_rate_jump``  the same rule for blocks (WAF and challenge pages);
-``stale``            N runs in a row (default 12) without a new report.
+``stale``            N runs in a row (default 12) without a new report;
+``unreadable_platform`` pages recognised as a platform's (gkmlpt, TRS, Hanweb …) whose inline data
+                     could not be read: the portal's lists are out of reach until the parser learns it.
+
+Each row also carries ``empty_reason`` — why a portal yielded no report (dead, blocked, platform
+unreadable, no disclosure area, no 年报 column, empty columns …) — and ``wasted_requests``, the
+requests that led to no list, report or attachment.
 """
 
 from __future__ import annotations
@@ -51,6 +57,11 @@ MONITORS: tuple[Monitor, ...] = (
         f"blocks/requests > max({RATE_FLOOR:.0%}, {RATE_FACTOR} x median of the previous runs)",
     ),
     Monitor("stale", "长期无新报告", "N runs in a row without a new report"),
+    Monitor(
+        "unreadable_platform",
+        "平台数据无法读取",
+        "the latest run recognised a platform's pages but could not read their data (gkmlpt _CONFIG, list APIs …)",
+    ),
 )
 MONITOR_BY_ID = {m.id: m for m in MONITORS}
 
@@ -109,7 +120,9 @@ h AS (
         runs.n_runs AS runs,
         round(s.error_rate, 4) AS error_rate, round(coalesce(base.error_base, 0), 4) AS error_baseline,
         round(s.block_rate, 4) AS block_rate, round(coalesce(base.block_base, 0), 4) AS block_baseline,
-        coalesce(base.history, 0) AS baseline_runs
+        coalesce(base.history, 0) AS baseline_runs,
+        coalesce(s.unreadable_pages, 0) AS unreadable_pages, coalesce(s.wasted_requests, 0) AS wasted_requests,
+        s.empty_reason AS empty_reason
     FROM s
     LEFT JOIN portals p ON p.id = s.portal
     LEFT JOIN base ON base.portal = s.portal
@@ -125,7 +138,8 @@ SELECT h.*,
         THEN 1 ELSE 0 END AS pagination_short,
     CASE WHEN outcome != 'failed' AND error_rate > max({floor}, {factor} * error_baseline) THEN 1 ELSE 0 END AS error_rate_jump,
     CASE WHEN block_rate > max({floor}, {factor} * block_baseline) THEN 1 ELSE 0 END AS block_rate_jump,
-    CASE WHEN runs_without_new >= {int(stale_runs)} THEN 1 ELSE 0 END AS stale
+    CASE WHEN runs_without_new >= {int(stale_runs)} THEN 1 ELSE 0 END AS stale,
+    CASE WHEN unreadable_pages > 0 THEN 1 ELSE 0 END AS unreadable_platform
 FROM h
 ORDER BY portal"""
 
@@ -163,7 +177,10 @@ def health_view_sql() -> str:
     error_rate AS 错误率,
     error_baseline AS 错误率基线,
     block_rate AS 拦截率,
-    block_baseline AS 拦截率基线
+    block_baseline AS 拦截率基线,
+    unreadable_pages AS 无法读取的平台页,
+    wasted_requests AS 无效请求数,
+    empty_reason AS 无报告原因
 FROM ({health_sql()})"""
 
 
@@ -182,10 +199,11 @@ def portal_health(
 
 
 def alerts(rows: list[dict]) -> list[dict]:
-    """One alert per (portal, monitor) that fires: portal, monitor id, label and rule."""
+    """One alert per (portal, monitor) that fires: portal, monitor id, label, rule and why (the portal's
+    ``empty_reason`` for ``zero_reports`` and ``dead``)."""
     return [
         {"portal": r["portal"], "name": r["name"], "monitor": m, "label": MONITOR_BY_ID[m].label, "rule": MONITOR_BY_ID[m].rule,
-         "run_id": r["run_id"]}
+         "run_id": r["run_id"], "why": r.get("empty_reason") if m in ("zero_reports", "dead") else None}
         for r in rows
         for m in r["monitors"]
     ]  # fmt: skip

@@ -34,7 +34,7 @@ RUN_OUTCOMES = ("running", "ok", "failed", "interrupted")
 RUN_MODES = ("full", "incremental")
 # every column of ``crawl_portal_stats`` but its key
 PORTAL_STAT_COLUMNS = tuple(c for c in TABLE_BY_NAME["crawl_portal_stats"].columns if c not in ("run_id", "portal"))
-FETCH_ERROR_KINDS = ("error", "block", "http", "too_large", "robots", "extract")
+FETCH_ERROR_KINDS = ("error", "block", "http", "too_large", "robots", "extract", "unreadable")
 
 
 def timestamp(value: datetime | str | None = None) -> str:

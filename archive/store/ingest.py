@@ -29,6 +29,8 @@ import hashlib
 import json
 import re
 import sqlite3
+import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +41,7 @@ from archive.store.db import insert_row, record_fetch_error, timestamp, transact
 from archive.store.transaction import database
 from archive.store.urls import doc_key
 from extract import extract_document
-from extract.meta import organ_from_label
+from extract.meta import organ_from_label, year_from_title
 from extract.model import Report
 from extract.sniff import kind_of_url
 
@@ -89,6 +91,9 @@ class IngestInput:
     snapshot_id: int | None = None
     fetched: datetime | str | None = None
     link_text: str | None = None
+    # the year covered as the crawler read it outside the document, for a document that states none:
+    # {"year": 2023, "source": "list_date" | "url_date"} (the list entry's or the URL's date − 1)
+    year_hint: dict | None = None
 
     @property
     def sha256(self) -> str:
@@ -138,11 +143,30 @@ class PreparedReport:
 # --------------------------------------------------------------------------- extraction
 
 
+_MEMO: OrderedDict[tuple[str, str | None, str], Report] = OrderedDict()
+MEMO_SIZE = 16
+
+
+def extracted(data: bytes, content_type: str | None, url: str) -> Report:
+    """:func:`extract.extract_document` of a document, remembered for the last few documents (the
+    crawler reads a page's content to decide whether it is a report, then ingests it)."""
+    key = (hashlib.sha256(data).hexdigest(), content_type, url)
+    found = _MEMO.get(key)
+    if found is not None:
+        _MEMO.move_to_end(key)
+        return found
+    report = extract_document(data, content_type=content_type, url=url)
+    _MEMO[key] = report
+    while len(_MEMO) > MEMO_SIZE:
+        _MEMO.popitem(last=False)
+    return report
+
+
 def extract_input(inp: IngestInput) -> tuple[Report | None, str | None]:
     """Extract one document as ingestion does: ``(report, None)``, or ``(None, error)`` for a
     document that cannot be read (a corrupt file or a carrier bug: recorded, never fatal)."""
     try:
-        report = extract_document(inp.data, content_type=inp.content_type, url=inp.url)
+        report = extracted(inp.data, inp.content_type, inp.url)
     except Exception as exc:
         message = str(exc).strip() or exc.__class__.__name__
         return None, f"{exc.__class__.__name__}: {message}"
@@ -215,6 +239,46 @@ def content_fingerprint(merged: dict) -> str | None:
     return hashlib.sha256(json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
+_PERIOD_RE = re.compile(
+    r"统计(?:期限|时限|时间|周期)[^。]{0,40}?((?:19|20)\d{2})\s*年|自\s*((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"
+)
+YEAR_SOURCES = ("title", "period", "body", "list_date", "url_date", "published")
+
+
+def year_source_of(report: Report) -> str | None:
+    """Where the extracted year came from: ``title``, ``period`` (the 统计期限 sentence), ``body``
+    (other document text) or ``published`` (the publication year − 1, the last resort)."""
+    declared = getattr(report, "year_source", None)
+    if declared:
+        return str(declared)
+    year = report.year
+    if year is None:
+        return None
+    if year_from_title(report.title) == year:
+        return "title"
+    text = unicodedata.normalize("NFKC", "\n".join(s.text or "" for s in report.sections))
+    for m in _PERIOD_RE.finditer(text[:8000]):
+        if int(m.group(1) or m.group(2)) == year:
+            return "period"
+    if str(year) in text:
+        return "body"
+    if report.published and int(report.published[:4]) - 1 == year:
+        return "published"
+    return "body"
+
+
+def _year(reports: list[_Extracted], hint: dict | None) -> tuple[int | None, str | None]:
+    """The year covered and where it came from: the documents first (title, 统计期限, text), then the
+    crawler's reading of the list entry or URL date, then the publication year − 1."""
+    found = [(e.report.year, year_source_of(e.report)) for e in reports if e.report is not None and e.report.year]
+    for year, source in found:
+        if source != "published":
+            return year, source
+    if hint and hint.get("year") and hint.get("source") in YEAR_SOURCES:
+        return int(hint["year"]), str(hint["source"])
+    return found[0] if found else (None, None)
+
+
 def _merge(extracted: list[_Extracted], carrier: _Extracted) -> dict:
     """The report as stored: values from the carrier, metadata completed from the others."""
     page = extracted[0]
@@ -251,10 +315,12 @@ def _merge(extracted: list[_Extracted], carrier: _Extracted) -> dict:
     if organ is None:
         text = "\n".join(sec.text for sec in sections)
         organ = organ_from_label(page.input.link_text, text)
+    year, year_source = _year(order, page.input.year_hint)
     return {
         "title": first("title"),
         "organ": organ,
-        "year": first("year"),
+        "year": year,
+        "year_source": year_source,
         "template": creport.template if creport is not None else "none",
         "published": published,
         "sections": sections,
@@ -415,6 +481,16 @@ def _portal_level(conn: sqlite3.Connection, portal: str | None) -> str | None:
     return row[0] if row else None
 
 
+def storable(value: object) -> bool:
+    """SQLite keeps the value exactly: not an integer beyond 64 bits (a report's values are
+    bounded by :data:`extract.values.MAX_DIGITS`; this guards the insert, a report is never lost to it)."""
+    return not isinstance(value, int) or -(2**63) <= value < 2**63
+
+
+def _stored(value: object) -> object:
+    return value if storable(value) else str(value)
+
+
 def _insert(
     conn: sqlite3.Connection,
     prepared: PreparedReport,
@@ -467,6 +543,7 @@ def _insert(
         "last_seen": when,
         "run_id": run_id,
         "content_sha256": fingerprint,
+        "year_source": merged["year_source"],
     })  # fmt: skip
     _add_url(conn, report_id, page.url, when)
     attachment_rows = database(conn).table("attachments")
@@ -490,26 +567,19 @@ def _insert(
         for link in page_report.attachments:
             attachment_rows.insert({"report_id": report_id, "url": link.url, "link_text": link.text or None,
                                     "kind": link.kind or url_kind(link.url)}, ignore=True)  # fmt: skip
+    for c in cells:
+        if not storable(c.value):
+            warnings.append(f"cell {c.table}/{c.row}/{c.col} value out of range ({c.raw!r}): kept without a value")
     conn.executemany(
         'INSERT INTO cells(report_id, table_name, "row", col, value, raw, unit, label, "where") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        [(report_id, c.table, c.row, c.col, c.value, c.raw, c.unit, c.label, c.where) for c in cells],
-    )
+        [(report_id, c.table, c.row, c.col, c.value if storable(c.value) else None, c.raw, c.unit, c.label, c.where)
+         for c in cells],
+    )  # fmt: skip
     conn.executemany(
         'INSERT INTO checks(report_id, rule, "column", ok, expected, actual, table_name, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        [
-            (
-                report_id,
-                c.rule,
-                c.column,
-                None if c.ok is None else int(bool(c.ok)),
-                c.expected,
-                c.actual,
-                c.table,
-                c.detail,
-            )
-            for c in checks
-        ],
-    )
+        [(report_id, c.rule, c.column, None if c.ok is None else int(bool(c.ok)), _stored(c.expected), _stored(c.actual), c.table, c.detail)
+         for c in checks],
+    )  # fmt: skip
     conn.executemany(
         "INSERT INTO sections(report_id, number, heading, text) VALUES (?, ?, ?, ?)",
         [(report_id, s.number, s.heading, s.text) for s in merged["sections"]],

@@ -13,9 +13,11 @@ type           written by                                   applied as
 ``portal_stats`` :meth:`ArchiveSession.portal_stats`        ``crawl_portal_stats`` row
 ``fetch_error`` :meth:`ArchiveSession.fetch_error`          ``fetch_errors`` row
 ``listing``    :meth:`ArchiveSession.record_listing`        ``listings`` rows (one list page's items)
-``report``     :meth:`ArchiveSession.ingest_report`         :func:`archive.store.ingest.ingest_report`
+``report``     :meth:`ArchiveSession.ingest_report`         :func:`archive.store.ingest.ingest_report` (and its
+                                                            ``verdict``'s ``page_verdicts`` row)
 ``removed``    :meth:`ArchiveSession.mark_removed`          ``reports.removed_at``
 ``merge``      :func:`archive.store.merge.merge_shard`      the shard's records (their own stream)
+``verdict``    :meth:`ArchiveSession.record_verdict`        ``page_verdicts`` row (report or not, why)
 ============== ============================================ =====================================
 
 A ``report`` decision marked ``deferred`` (a shard that defers extraction) is only indexed in
@@ -30,7 +32,10 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import sqlite3
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -43,6 +48,7 @@ from archive.store import db, extraction_cache
 from archive.store.ingest import IngestInput, doc_key, mark_removed, prepare_report, write_report
 from archive.store.warc import (
     WARC_SUBDIR,
+    Damage,
     StoredRecord,
     WarcError,
     WrittenExchange,
@@ -270,6 +276,37 @@ def apply_listing(conn: sqlite3.Connection, data: dict) -> int:
     return len(items)
 
 
+def apply_verdict(conn: sqlite3.Connection, data: dict) -> int:
+    """Whether a page is a report and why: upsert its ``page_verdicts`` row (per URL and payload)."""
+    row = conn.execute(
+        "SELECT id FROM snapshots WHERE url = ? AND sha256 = ?", (data["url"], data["sha256"])
+    ).fetchone()
+    with db.transaction(conn):
+        conn.execute(
+            """
+            INSERT INTO page_verdicts(url, sha256, snapshot_id, verdict, reason, title, portal, run_id, at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(url, sha256) DO UPDATE SET snapshot_id = excluded.snapshot_id, verdict = excluded.verdict,
+                reason = excluded.reason, title = excluded.title, portal = excluded.portal,
+                run_id = excluded.run_id, at = excluded.at
+            """,
+            (data["url"], data["sha256"], row[0] if row else None, data["verdict"], data["reason"], data.get("title"),
+             data.get("portal"), data.get("run_id"), data["at"]),
+        )  # fmt: skip
+        found = conn.execute(
+            "SELECT id FROM page_verdicts WHERE url = ? AND sha256 = ?", (data["url"], data["sha256"])
+        ).fetchone()
+    return int(found[0])
+
+
+def report_verdict_of(data: dict, page_sha256: str) -> dict:
+    """The ``page_verdicts`` row a ``report`` decision carries (its ``verdict``: why it is a report)."""
+    verdict = data.get("verdict") or {}
+    page = data["page"]
+    return {"url": page["url"], "sha256": page_sha256, "verdict": "report", "reason": verdict.get("reason"),
+            "title": verdict.get("title"), "portal": data.get("portal"), "run_id": data.get("run_id"), "at": page["fetched"]}  # fmt: skip
+
+
 def input_ref(conn: sqlite3.Connection, inp: IngestInput) -> dict:
     """The JSON reference of an ingest input in a ``report`` decision (bytes stay in the WARC)."""
     if inp.snapshot_id is None:
@@ -286,6 +323,7 @@ def input_ref(conn: sqlite3.Connection, inp: IngestInput) -> dict:
         "content_type": inp.content_type,
         "fetched": db.timestamp(inp.fetched) if inp.fetched is not None else row["last_seen"],
         "link_text": inp.link_text,
+        **({"year_hint": inp.year_hint} if inp.year_hint else {}),
         "snapshot": {
             "url": row["url"],
             "sha256": row["sha256"],
@@ -298,12 +336,20 @@ def input_ref(conn: sqlite3.Connection, inp: IngestInput) -> dict:
 def input_from_ref(conn: sqlite3.Connection, archive_dir: Path, ref: dict) -> IngestInput:
     """Rebuild an :class:`IngestInput` of a ``report`` decision from the WARC files."""
     snap = ref["snapshot"]
-    stored = read_record(archive_dir, snap["warc_file"], int(snap["warc_offset"]))
-    if stored.sha256 != snap["sha256"]:
-        raise WarcError(f"{snap['warc_file']}@{snap['warc_offset']}: payload digest differs from the decision")
     row = conn.execute(
-        "SELECT id FROM snapshots WHERE url = ? AND sha256 = ?", (snap["url"], snap["sha256"])
+        "SELECT id, warc_file, warc_offset FROM snapshots WHERE url = ? AND sha256 = ?", (snap["url"], snap["sha256"])
     ).fetchone()
+    try:
+        stored = read_record(archive_dir, snap["warc_file"], int(snap["warc_offset"]))
+        if stored.sha256 != snap["sha256"]:
+            raise WarcError(f"{snap['warc_file']}@{snap['warc_offset']}: payload digest differs from the decision")
+    except WarcError:
+        if row is None or (row["warc_file"], row["warc_offset"]) == (snap["warc_file"], snap["warc_offset"]):
+            raise
+        # the bytes moved (a damaged stretch before them was cut out): found again by URL and digest
+        stored = read_record(archive_dir, row["warc_file"], int(row["warc_offset"]))
+        if stored.sha256 != snap["sha256"]:
+            raise
     return IngestInput(
         url=ref["url"],
         data=stored.payload,
@@ -311,6 +357,7 @@ def input_from_ref(conn: sqlite3.Connection, archive_dir: Path, ref: dict) -> In
         snapshot_id=row[0] if row is not None else None,
         fetched=ref.get("fetched"),
         link_text=ref.get("link_text"),
+        year_hint=ref.get("year_hint"),
     )
 
 
@@ -347,11 +394,16 @@ def apply_metadata(conn: sqlite3.Connection, archive_dir: Path, data: dict, *, d
         page = input_from_ref(conn, archive_dir, data["page"])
         attachments = [input_from_ref(conn, archive_dir, ref) for ref in data.get("attachments") or []]
         prepared = prepare_report(conn, page=page, attachments=attachments)
-        return write_report(conn, prepared, portal=data.get("portal"), run_id=data.get("run_id"))
+        result = write_report(conn, prepared, portal=data.get("portal"), run_id=data.get("run_id"))
+        if (data.get("verdict") or {}).get("reason"):
+            apply_verdict(conn, report_verdict_of(data, page.sha256))
+        return result
     if kind == "removed":
         return mark_removed(conn, data["doc_key"], data["when"])
     if kind == "merge":
         return apply_merge(conn, archive_dir, data)
+    if kind == "verdict":
+        return apply_verdict(conn, data)
     return None
 
 
@@ -416,6 +468,7 @@ class ReplayStats:
     decisions: Counter = field(default_factory=Counter)  # metadata type -> count
     reports: Counter = field(default_factory=Counter)  # ingest status -> count
     errors: list[str] = field(default_factory=list)
+    damaged: int = 0  # damaged records skipped (named in errors); every intact record is read
 
 
 def _written(rec: StoredRecord) -> WrittenRecord:
@@ -491,8 +544,14 @@ def replay(
                 stats.errors.append(f"{response.warc_file}@{response.offset} {response.url}: {exc}")
             pending.clear()  # noqa: B023 (called within the iteration)
 
+        def damaged(damage: Damage) -> None:
+            stats.damaged += 1
+            stats.errors.append(str(damage))
+
         try:
-            for rec in iter_file(archive_dir, path, start=start if index == first or ranges is not None else 0):
+            for rec in iter_file(
+                archive_dir, path, start=start if index == first or ranges is not None else 0, on_damage=damaged
+            ):
                 if end is not None and rec.offset >= end:
                     break
                 stats.records += 1
@@ -585,6 +644,8 @@ class RebuildStats:
     recovered: list[str]
     errors: list[str]
     seconds: float
+    damaged: int = 0
+    stale_removed: list[str] = field(default_factory=list)  # temporary files of killed rebuilds
 
 
 def _count(conn: sqlite3.Connection, table: str) -> int:
@@ -595,8 +656,12 @@ def rebuild(archive_dir: Path, db_path: Path, *, force: bool = False) -> Rebuild
     """Build a fresh archive database at ``db_path`` from the WARC files of ``archive_dir`` alone.
 
     Builds into a temporary file next to ``db_path`` and renames it into place; refuses to
-    replace an existing database unless ``force``.  Holds the archive lock (no crawl may run)
-    and first repairs files a killed writer left behind (:func:`archive.store.warc.recover`).
+    replace an existing database unless ``force``, and an archive without WARC files.  Holds
+    the archive lock (no crawl may run) and first repairs files a killed writer left behind
+    (:func:`archive.store.warc.recover`).  Damaged records are skipped and named in ``errors``;
+    every intact record is applied.  The temporary file never outlives the rebuild: removed on
+    any error, by a watcher process when this one is killed (:func:`remove_when_gone`), and
+    temporary files of earlier killed rebuilds are removed first.
     """
     started = time.monotonic()
     archive_dir = Path(archive_dir)
@@ -607,21 +672,31 @@ def rebuild(archive_dir: Path, db_path: Path, *, force: bool = False) -> Rebuild
         raise FileExistsError(f"{db_path} exists (use --force to replace it)")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = db_path.with_name(f".{db_path.name}.rebuild-{os.getpid()}.tmp")
+    journal = Path(f"{tmp}-journal")
     with archive_lock(archive_dir):
         recovered = [str(r.warc_file) for r in recover(archive_dir / WARC_SUBDIR)]
-        for stale in (tmp, Path(f"{tmp}-journal")):
-            stale.unlink(missing_ok=True)
-        conn = db.connect(tmp, journal_mode="delete", synchronous="off")
+        if not warc_files(archive_dir):
+            raise FileNotFoundError(f"no WARC files in {archive_dir / WARC_SUBDIR}: nothing to rebuild from")
+        stale = remove_stale_temporaries(db_path)
+        watcher = remove_when_gone(os.getpid(), [tmp, journal])
         try:
-            db.set_meta(conn, "archive_dir", str(archive_dir.resolve()))
-            with extraction_cache.reading(archive_dir):  # extractions made ahead (rebuild --jobs)
-                stats = replay(conn, archive_dir)
-            counts = {t: _count(conn, t) for t in ("snapshots", "fetches", "reports", "cells", "crawl_runs", "portals")}
+            conn = db.connect(tmp, journal_mode="delete", synchronous="off")
+            try:
+                db.set_meta(conn, "archive_dir", str(archive_dir.resolve()))
+                with extraction_cache.reading(archive_dir):  # extractions made ahead (rebuild --jobs)
+                    stats = replay(conn, archive_dir)
+                counts = {
+                    t: _count(conn, t) for t in ("snapshots", "fetches", "reports", "cells", "crawl_runs", "portals")
+                }
+            finally:
+                conn.close()
+            for leftover in (Path(f"{db_path}-wal"), Path(f"{db_path}-shm"), Path(f"{db_path}-journal")):
+                leftover.unlink(missing_ok=True)
+            os.replace(tmp, db_path)
         finally:
-            conn.close()
-        for stale in (Path(f"{db_path}-wal"), Path(f"{db_path}-shm"), Path(f"{db_path}-journal")):
-            stale.unlink(missing_ok=True)
-        os.replace(tmp, db_path)
+            for path in (tmp, journal):
+                path.unlink(missing_ok=True)
+            _stop(watcher)
     return RebuildStats(
         db_path=db_path,
         files=stats.files,
@@ -638,4 +713,74 @@ def rebuild(archive_dir: Path, db_path: Path, *, force: bool = False) -> Rebuild
         recovered=recovered,
         errors=list(stats.errors),
         seconds=time.monotonic() - started,
+        damaged=stats.damaged,
+        stale_removed=stale,
     )
+
+
+# --------------------------------------------------------------------------- temporary files
+
+_TMP_RE = re.compile(r"^\.(?P<name>.+)\.rebuild-(?P<pid>\d+)\.tmp(?:-journal)?$")
+# The watcher: waits for the rebuild process to end, then removes what it names if still there
+# (after a normal end the temporary file was renamed into place: nothing is left to remove).
+_WATCHER = """
+import os, select, sys, time
+pid = int(sys.argv[1])
+try:
+    fd = os.pidfd_open(pid)
+    select.select([fd], [], [])
+except (AttributeError, OSError):
+    while os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split(")")[-1].split()[0] != "Z":
+        time.sleep(0.2)
+for path in sys.argv[2:]:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+"""
+
+
+def remove_stale_temporaries(db_path: Path) -> list[str]:
+    """Remove ``.{db}.rebuild-{pid}.tmp`` files whose rebuild process is gone; their names."""
+    removed: list[str] = []
+    for path in sorted(db_path.parent.glob(f".{db_path.name}.rebuild-*.tmp*")):
+        m = _TMP_RE.match(path.name)
+        if not m or m.group("name") != db_path.name or _alive(int(m.group("pid"))):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # a file of this very process can only be left over from before
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_when_gone(pid: int, paths: list[Path]) -> subprocess.Popen | None:
+    """A watcher process (its own session, so a signal to this process group spares it) that
+    removes ``paths`` once process ``pid`` has ended, however it ended (``kill -9`` included)."""
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-c", _WATCHER, str(pid), *map(str, paths)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        return None  # no watcher: the next rebuild removes the file (remove_stale_temporaries)
+
+
+def _stop(watcher: subprocess.Popen | None) -> None:
+    if watcher is None:
+        return
+    watcher.kill()
+    watcher.wait()

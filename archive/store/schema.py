@@ -154,12 +154,25 @@ TABLES: tuple[Table, ...] = (
             "early_stops": int,  # lists whose walk stopped early (nothing new on a page)
             "reports_listed": int,  # distinct reports the lists showed (archived or new)
             "rechecked": int,  # archived reports asked for again because no list showed them
+            "wasted_requests": int,  # requests that led to no list, report, attachment or page verdict
+            "checked_pages": int,  # document pages judged not to be reports (their page_verdicts)
+            "unreadable_pages": int,  # pages of a recognised platform whose data could not be read
+            "empty_reason": str,  # why the portal yielded no report (None when it did)
         },
         pk=("run_id", "portal"),
         not_null=frozenset({"run_id", "portal"}),
         defaults=dict.fromkeys(_COUNTERS, 0),
         references={"run_id": "crawl_runs"},
-        added={"list_pages_skipped": 3, "early_stops": 3, "reports_listed": 3, "rechecked": 3},
+        added={
+            "list_pages_skipped": 3,
+            "early_stops": 3,
+            "reports_listed": 3,
+            "rechecked": 3,
+            "wasted_requests": 7,
+            "checked_pages": 7,
+            "unreadable_pages": 7,
+            "empty_reason": 7,
+        },  # fmt: skip
     ),
     # Every distinct payload fetched from a URL; bytes live in the WARC files.
     Table(
@@ -256,6 +269,8 @@ TABLES: tuple[Table, ...] = (
             "last_seen": str,
             "run_id": int,
             "content_sha256": str,  # fingerprint of what was extracted (versions differ in it)
+            # where the year came from: title | period (统计期限) | body | list_date | url_date | published
+            "year_source": str,
         },
         pk="id",
         not_null=frozenset({"url"}),
@@ -268,7 +283,7 @@ TABLES: tuple[Table, ...] = (
             Index("reports_page_sha256", ("page_sha256",), since=2),
             Index("reports_content_sha256", ("content_sha256",), since=2),
         ),
-        added={"content_sha256": 2},
+        added={"content_sha256": 2, "year_source": 7},
     ),
     # Every URL under which a report was seen (wap twins, repeated columns …).
     Table(
@@ -345,9 +360,9 @@ TABLES: tuple[Table, ...] = (
         references={"report_id": "reports"},
         indexes=(
             Index("checks_report", ("report_id",)),
-            Index("checks_compared", ("compared_report_id",), since=7),
+            Index("checks_compared", ("compared_report_id",), since=8),
         ),
-        added={"compared_report_id": 7},
+        added={"compared_report_id": 8},
     ),
     Table(
         "sections",
@@ -459,6 +474,29 @@ TABLES: tuple[Table, ...] = (
             Index("cell_changes_report", ("report_id",), since=3),
         ),
         since=3,
+    ),
+    # Whether a fetched document page is a report, and why (pages about reports stay in the WARC files,
+    # never in `reports`): one row per page and payload.
+    Table(
+        "page_verdicts",
+        {
+            "id": int,
+            "url": str,
+            "sha256": str,  # of the page judged
+            "snapshot_id": int,
+            "verdict": str,  # report | not_report
+            "reason": str,  # what decided it (template sections and tables, 统计期限, attachment, body …)
+            "title": str,
+            "portal": str,
+            "run_id": int,
+            "at": str,
+        },
+        pk="id",
+        not_null=frozenset({"url", "verdict", "reason"}),
+        references={"snapshot_id": "snapshots"},
+        unique=(("url", "sha256"),),
+        indexes=(Index("page_verdicts_portal", ("portal", "verdict"), since=7),),
+        since=7,
     ),
     # Every WARC record whose effect is in this database (written in the same transaction), so a
     # session that was killed between the WARC write and the commit can be completed on restart.
@@ -586,8 +624,8 @@ TABLES: tuple[Table, ...] = (
         pk="report_id",
         not_null=frozenset({"report_id"}),
         references={"report_id": "reports"},
-        indexes=(Index("report_offices_key", ("office_key", "year"), since=7),),
-        since=7,
+        indexes=(Index("report_offices_key", ("office_key", "year"), since=8),),
+        since=8,
     ),
     # Near-duplicate sections across reports (archive.publish.copies): one row per pair, the later
     # section first (by id), with the similarity and the longest passage they share.
@@ -614,11 +652,11 @@ TABLES: tuple[Table, ...] = (
         },  # fmt: skip
         unique=(("section_id", "other_section_id"),),
         indexes=(
-            Index("section_copies_report", ("report_id",), since=7),
-            Index("section_copies_other_report", ("other_report_id",), since=7),
-            Index("section_copies_other_section", ("other_section_id",), since=7),
+            Index("section_copies_report", ("report_id",), since=8),
+            Index("section_copies_other_report", ("other_report_id",), since=8),
+            Index("section_copies_other_section", ("other_section_id",), since=8),
         ),
-        since=7,
+        since=8,
     ),
     # The locality-sensitive index of section texts (MinHash bands) that finds copies without comparing
     # every pair; rebuilt from the sections when lost (archive.publish.copies).
@@ -627,8 +665,8 @@ TABLES: tuple[Table, ...] = (
         {"band_key": int, "section_id": int},
         pk=("band_key", "section_id"),
         not_null=frozenset({"band_key", "section_id"}),
-        indexes=(Index("section_lsh_section", ("section_id",), since=7),),
-        since=7,
+        indexes=(Index("section_lsh_section", ("section_id",), since=8),),
+        since=8,
     ),
     # Refusal and other outcome rates per current report, with ranks within county and province
     # (archive.publish.refusals): what 不予公开率 and the charts read.
@@ -671,10 +709,10 @@ TABLES: tuple[Table, ...] = (
         not_null=frozenset({"report_id"}),
         references={"report_id": "reports"},
         indexes=(
-            Index("refusal_rates_county", ("province", "county", "year"), since=7),
-            Index("refusal_rates_year", ("year", "refusal_rate"), since=7),
+            Index("refusal_rates_county", ("province", "county", "year"), since=8),
+            Index("refusal_rates_year", ("year", "refusal_rate"), since=8),
         ),
-        since=7,
+        since=8,
     ),
     # Rates per year for the country, each province and each county (archive.publish.refusals): pooled
     # (Σ 不予公开 ÷ Σ 办理结果总计 over the reports with a rate) and the median of the reports' rates.
@@ -705,7 +743,7 @@ TABLES: tuple[Table, ...] = (
         },
         pk=("scope", "province", "county", "year"),
         not_null=frozenset({"scope", "province", "county", "year"}),
-        since=7,
+        since=8,
     ),
     # The eight grounds of 不予公开 ranked per county and year (the view 不予公开理由排行).
     Table(
@@ -722,7 +760,7 @@ TABLES: tuple[Table, ...] = (
         },
         pk=("province", "county", "year", "ground"),
         not_null=frozenset({"province", "county", "year", "ground"}),
-        since=7,
+        since=8,
     ),
 )
 TABLE_BY_NAME = {t.name: t for t in TABLES}
@@ -742,7 +780,7 @@ _R8_CHINESE = {
 
 
 def _checks_in_chinese(db: Database) -> None:
-    """Version 7: the English details of checks written before it, in Chinese (as extraction writes them now)."""
+    """Version 8: the English details of checks written before it, in Chinese (as extraction writes them now)."""
     conn = db.conn
     conn.execute(
         "UPDATE checks SET detail = '不可校验：缺少' || CASE WHEN detail LIKE 'not checkable: row %' THEN '行 ' "
@@ -778,7 +816,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "scale-out: the merges table (the merge log of queue workers' shards); "
                  "crawl_runs.shard/shard_run (a merged shard's runs)"),
     Migration(6, "the division register: the regions, region_history and office_divisions tables"),
-    Migration(7, "the stories: checks.compared_report_id (R5–R7 across years), the report_offices, "
+    Migration(7, "portals nobody tuned the crawler for: reports.year_source, the page_verdicts table, "
+                 "crawl_portal_stats.wasted_requests/checked_pages/unreadable_pages/empty_reason"),
+    Migration(8, "the stories: checks.compared_report_id (R5–R7 across years), the report_offices, "
                  "section_copies, section_lsh, refusal_rates, refusal_summary and refusal_grounds tables; "
                  "check details in Chinese",
               steps=_checks_in_chinese),

@@ -38,9 +38,11 @@ from archive.store.rebuild import (
     ReplayStats,
     apply_exchange,
     apply_listing,
+    apply_verdict,
     archive_lock,
     input_ref,
     replay,
+    report_verdict_of,
 )
 from archive.store.warc import WARC_SUBDIR, RecoveredFile, WarcWriter, WrittenExchange, WrittenRecord, recover, utc_now
 
@@ -60,8 +62,15 @@ class Captured:
     not_modified: bool  # a 304 answer
     exchange: WrittenExchange
 
-    def ingest_input(self, data: bytes, link_text: str | None = None, content_type: str | None = None) -> IngestInput:
-        """The :class:`IngestInput` of this fetch (``data`` = the payload bytes)."""
+    def ingest_input(
+        self,
+        data: bytes,
+        link_text: str | None = None,
+        content_type: str | None = None,
+        year_hint: dict | None = None,
+    ) -> IngestInput:
+        """The :class:`IngestInput` of this fetch (``data`` = the payload bytes; ``year_hint`` the
+        year the crawler read from the list entry or URL, for a document that states none)."""
         return IngestInput(
             url=self.url,
             data=data,
@@ -69,6 +78,7 @@ class Captured:
             snapshot_id=self.snapshot_id,
             fetched=self.date,
             link_text=link_text,
+            year_hint=year_hint,
         )
 
 
@@ -291,12 +301,15 @@ class ArchiveSession:
         *,
         portal: str | None = None,
         run_id: int | None = None,
+        reason: str | None = None,
+        title: str | None = None,
     ) -> IngestResult:
         """Record the decision "this page is a report with these attachments" and ingest it.
 
         Every input must come from :meth:`capture` (its ``snapshot_id``): the decision record
         refers to the archived bytes, so ``rebuild`` can replay it.  In a shard that defers
         extraction the decision is only recorded (status ``deferred``): its merge ingests it.
+        ``reason`` (why the page is a report) goes into the same record and into ``page_verdicts``.
         """
         page_ref = input_ref(self.conn, page)
         refs = [input_ref(self.conn, a) for a in attachments]
@@ -304,6 +317,8 @@ class ArchiveSession:
         page = replace(page, fetched=page_ref["fetched"])
         attachments = [replace(a, fetched=ref["fetched"]) for a, ref in zip(attachments, refs)]
         data = {"type": "report", "portal": portal, "run_id": run_id, "page": page_ref, "attachments": refs}
+        if reason:
+            data["verdict"] = {"reason": reason, "title": title}
         if self.defer_reports:
             data["deferred"] = True
             record = self._decision(page.url, data, page_ref["fetched"])
@@ -314,8 +329,39 @@ class ArchiveSession:
         record = self._decision(page.url, data, page_ref["fetched"])
         with db.transaction(self.conn):
             result = write_report(self.conn, prepared, portal=portal, run_id=run_id)
+            if reason:
+                apply_verdict(self.conn, report_verdict_of(data, page.sha256))
             self._index([record])
         return result
+
+    def record_verdict(
+        self,
+        run_id: int | None,
+        portal: str | None,
+        captured: Captured,
+        verdict: str,
+        reason: str,
+        title: str | None = None,
+    ) -> int | None:
+        """Whether an archived page is a report, and why (``page_verdicts``); a decision the archive
+        already holds for these bytes is not written again (None)."""
+        if verdict not in ("report", "not_report"):
+            raise ValueError(f"a page verdict is report or not_report, not {verdict!r}")
+        if not reason:
+            raise ValueError("a page verdict needs a reason")
+        held = self.conn.execute(
+            "SELECT verdict, reason FROM page_verdicts WHERE url = ? AND sha256 = ?", (captured.url, captured.sha256)
+        ).fetchone()
+        if held is not None and (held[0], held[1]) == (verdict, reason):
+            return None
+        at = db.timestamp()
+        data = {"type": "verdict", "run_id": run_id, "portal": portal, "url": captured.url, "sha256": captured.sha256,
+                "verdict": verdict, "reason": reason, "title": title, "at": at}  # fmt: skip
+        record = self._decision(captured.url, data, at)
+        with db.transaction(self.conn):
+            verdict_id = apply_verdict(self.conn, data)
+            self._index([record])
+        return verdict_id
 
     def mark_removed(self, doc_key_or_url: str, when: datetime | str | None = None) -> int:
         """The portal no longer serves this report: set ``removed_at`` on its rows."""

@@ -797,17 +797,143 @@ def resolve_revisit(archive_dir: Path, stored: StoredRecord) -> StoredRecord:
     return stored
 
 
-def iter_file(archive_dir: Path, path: Path, *, payloads: bool = True, start: int = 0) -> Iterator[StoredRecord]:
-    """Every record of one WARC file from byte ``start`` on, in offset order (revisits unresolved)."""
+@dataclass
+class Damage:
+    """A stretch of a WARC file that holds no readable record (cut, corrupt gzip, bad headers)."""
+
+    warc_file: str
+    offset: int  # where the damaged record starts
+    length: int  # bytes skipped up to the next intact record (or the end of the file)
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.warc_file}@{self.offset}: damaged record ({self.reason}; {self.length} bytes skipped)"
+
+
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+
+
+def _members(fh, start: int, size: int) -> Iterator[tuple[int, int, bytes | None, str | None]]:
+    """``(offset, length, data, problem)`` of each gzip member from ``start``: ``data`` the member
+    decompressed, or None with the ``problem`` when it is damaged; after a damaged member the
+    scan goes on at the next gzip header that starts a readable member."""
+    pos = start
+    while pos < size:
+        fh.seek(pos)
+        decomp = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        out: list[bytes] = []
+        consumed = 0
+        problem: str | None = None
+        while not decomp.eof:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                problem = "truncated or corrupt: the file ends inside this record"
+                break
+            try:
+                out.append(decomp.decompress(chunk))
+            except zlib.error as exc:
+                problem = f"truncated or corrupt gzip data ({exc})"
+                break
+            consumed += len(chunk) - len(decomp.unused_data)
+        if problem is None:
+            yield pos, consumed, b"".join(out), None
+            pos += consumed
+            continue
+        following = _next_member(fh, pos + 1, size)
+        yield pos, following - pos, None, problem
+        pos = following
+
+
+def _next_member(fh, pos: int, size: int) -> int:
+    """Offset of the next gzip header at or after ``pos`` whose member decompresses (or ``size``)."""
+    while pos < size:
+        fh.seek(pos)
+        window = fh.read(1 << 20)
+        if not window:
+            return size
+        found = window.find(_GZIP_MAGIC)
+        if found < 0:
+            pos += max(1, len(window) - len(_GZIP_MAGIC) + 1)
+            continue
+        candidate = pos + found
+        fh.seek(candidate)
+        head = fh.read(4096)
+        try:
+            zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head, 64)
+            if head:
+                return candidate
+        except zlib.error:
+            pass
+        pos = candidate + 1
+    return size
+
+
+def iter_file(
+    archive_dir: Path,
+    path: Path,
+    *,
+    payloads: bool = True,
+    start: int = 0,
+    on_damage: Callable[[Damage], None] | None = None,
+) -> Iterator[StoredRecord]:
+    """Every record of one WARC file from byte ``start`` on, in offset order (revisits unresolved).
+
+    A damaged record (file cut inside it, corrupt gzip member, unreadable headers, payload digest
+    mismatch) raises :class:`WarcError` naming its offset, or, with ``on_damage``, is handed to it
+    and the records after it are read on (each record is its own gzip member: every intact one is
+    salvaged).
+    """
     rel = _relative(path, archive_dir)
+    if not path.name.endswith(".gz"):
+        yield from _iter_plain(rel, path, payloads, start)
+        return
+
+    def damaged(offset: int, length: int, reason: str) -> None:
+        damage = Damage(rel, offset, length, reason)
+        if on_damage is None:
+            raise WarcError(str(damage))
+        on_damage(damage)
+
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        for offset, length, data, problem in _members(fh, start, size):
+            if data is None:
+                damaged(offset, length, problem or "unreadable")
+                continue
+            try:
+                record = next(ArchiveIterator(io.BytesIO(data)))
+                if not record.rec_headers.get_header("WARC-Record-ID"):
+                    raise WarcError("no WARC-Record-ID")
+                stored = _stored(record, rel, offset, read_payload=payloads)
+            except StopIteration:
+                damaged(offset, length, "no WARC record in this gzip member")
+                continue
+            except WarcError as exc:
+                damaged(offset, length, str(exc).removeprefix(f"{rel}@{offset}: "))
+                continue
+            except Exception as exc:  # warcio raises several exception types on bad input
+                damaged(offset, length, f"unreadable WARC headers ({type(exc).__name__}: {exc})")
+                continue
+            stored.length = length
+            yield stored
+
+
+def _iter_plain(rel: str, path: Path, payloads: bool, start: int) -> Iterator[StoredRecord]:
+    """Records of an uncompressed WARC file (no member boundaries: a damaged record ends the file)."""
     with open(path, "rb") as fh:
         fh.seek(start)
         iterator = ArchiveIterator(fh)
-        for record in iterator:
-            stored = _stored(record, rel, 0, read_payload=payloads)  # reads the payload first
-            stored.offset = iterator.get_record_offset()
-            stored.length = iterator.get_record_length()
-            yield stored
+        offset = start
+        try:
+            for record in iterator:
+                offset = iterator.get_record_offset()
+                stored = _stored(record, rel, offset, read_payload=payloads)
+                stored.length = iterator.get_record_length()
+                yield stored
+        except WarcError:
+            raise
+        except Exception as exc:
+            raise WarcError(f"{rel}@{offset}: damaged record ({type(exc).__name__}: {exc})") from exc
 
 
 def iter_records(archive_dir: Path, *, resolve_revisits: bool = False, payloads: bool = True) -> Iterator[StoredRecord]:

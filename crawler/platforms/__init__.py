@@ -10,19 +10,36 @@ home page) is covered page by page.
 from __future__ import annotations
 
 from crawler.discovery import Fetch, ListResult, Page
-from crawler.platforms.base import PlatformParser
+from crawler.platforms.base import PlatformParser, UnreadablePage
 from crawler.platforms.generic import GenericParser
 from crawler.platforms.gkmlpt import GkmlptParser
 from crawler.platforms.hanweb import HanwebParser
+from crawler.platforms.jyh import JyhParser
 from crawler.platforms.trs import TrsParser
 from crawler.platforms.trs_dynamic import TrsDynamicParser
 
 GENERIC = GenericParser()
-PARSERS: tuple[PlatformParser, ...] = (TrsDynamicParser(), HanwebParser(), GkmlptParser(), TrsParser(), GENERIC)
+PARSERS: tuple[PlatformParser, ...] = (
+    TrsDynamicParser(),
+    HanwebParser(),
+    GkmlptParser(),
+    TrsParser(),
+    JyhParser(),
+    GENERIC,
+)
 FAMILIES: tuple[str, ...] = tuple(p.name for p in PARSERS)  # the CMS families, in the order they are tried
 _BY_NAME = {p.name: p for p in PARSERS}
 
-__all__ = ["FAMILIES", "GENERIC", "PARSERS", "PlatformParser", "extra_links", "parser_named", "read_list"]
+__all__ = [
+    "FAMILIES",
+    "GENERIC",
+    "PARSERS",
+    "PlatformParser",
+    "UnreadablePage",
+    "extra_links",
+    "parser_named",
+    "read_list",
+]
 
 
 def parser_named(name: str | None) -> PlatformParser | None:
@@ -32,15 +49,24 @@ def parser_named(name: str | None) -> PlatformParser | None:
 
 def read_list(page: Page, data: dict) -> ListResult:
     """What a list page holds, read by the first family parser that recognises it, with the
-    generic pager's pages (and stated page count) added; the generic result alone otherwise."""
+    generic pager's pages (and stated page count) added; the generic result alone otherwise (with
+    ``unreadable`` set when a family recognised the page but could not read its data)."""
     result = None
+    unreadable = None
     for parser in PARSERS[:-1]:
         if parser.detect(page):
-            result = parser.list_page(page, dict(data))
+            try:
+                result = parser.list_page(page, dict(data))
+            except UnreadablePage as exc:
+                unreadable = unreadable or exc
+                continue
             if result is not None:
                 break
     generic = GENERIC.list_page(page, {})
     if result is None:
+        if unreadable is not None:
+            generic.unreadable = str(unreadable)
+            generic.unreadable_family = unreadable.family
         return generic
     result.pages += generic.pages
     result.stated_pages = result.stated_pages or generic.stated_pages

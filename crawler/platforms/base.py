@@ -5,6 +5,15 @@ from __future__ import annotations
 from crawler.discovery import Fetch, ListResult, Page
 
 
+class UnreadablePage(ValueError):
+    """A page recognised as a family's list page whose inline data cannot be read."""
+
+    def __init__(self, family: str, reason: str) -> None:
+        super().__init__(f"{family} page recognised but its data cannot be read: {reason}")
+        self.family = family
+        self.reason = reason
+
+
 class PlatformParser:
     """The list markup of one CMS family.  Subclasses override what their family has."""
 
@@ -15,7 +24,8 @@ class PlatformParser:
         return False
 
     def list_page(self, page: Page, data: dict) -> ListResult | None:
-        """Items, further pages and sub-columns of a list page of this family."""
+        """Items, further pages and sub-columns of a list page of this family (None: not one after
+        all); :class:`UnreadablePage` when the page is one but its data cannot be read."""
         return None
 
     def answer(self, page: Page, data: dict) -> ListResult:

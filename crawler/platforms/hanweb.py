@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from crawler.detection import REPORT, title_verdict
 from crawler.discovery import Fetch, Link, ListResult, Page, query_param
+from crawler.jsdata import InlineDataError, call_argument
 from crawler.platforms.base import PlatformParser
 
 _RECORD_RE = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
@@ -49,15 +50,35 @@ def record_links(xml: str, base_url: str) -> list[Link]:
     return out
 
 
+def _jpage_literal(text: str) -> dict:
+    """The object literal passed to ``jpage({…})`` (JavaScript syntax); {} when absent or unreadable
+    (the regular expressions below then read what they can)."""
+    try:
+        value = call_argument(text, "jpage")
+    except InlineDataError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _int(value: object) -> int | None:
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() else None
+
+
 def jpage_config(page: Page) -> dict | None:
     """totalRecord, perPage, groupSize, the proxy URL and the POST form of a jpage column."""
     text = page.text
     if "<datastore" not in text.lower() and "jpage" not in text:
         return None
-    cfg: dict = {k: (int(m.group(1)) if (m := rx.search(text)) else None) for k, rx in _NUM_RE.items()}
+    literal = _jpage_literal(text)
+    cfg: dict = {
+        k: _int(literal.get(k)) or (int(m.group(1)) if (m := rx.search(text)) else None) for k, rx in _NUM_RE.items()
+    }
     form: dict[str, str] = {}
-    m = _AJAX_RE.search(text)
-    if m:
+    ajax = literal.get("ajaxParam")
+    if isinstance(ajax, dict):
+        form.update({str(k): str(v) for k, v in ajax.items() if isinstance(v, (str, int, float))})
+    elif m := _AJAX_RE.search(text):
         for key, q1, q2, bare in _PAIR_RE.findall(m.group(1)):
             form[key] = q1 or q2 or bare
     nxt = _NEXTGROUP_RE.search(text)
@@ -71,7 +92,9 @@ def jpage_config(page: Page) -> dict | None:
                 if key in FORM_ORDER and key not in form:
                     form[key] = value
     m = _PROXY_RE.search(text)
-    if m:
+    if isinstance(literal.get("proxyUrl"), str) and literal["proxyUrl"].startswith("/"):
+        proxy = literal["proxyUrl"]
+    elif m:
         proxy = m.group(1)
     if "columnid" not in form and (m := _COL_RE.search(urlsplit(page.url).path)):
         form["columnid"] = m.group(1)
@@ -130,7 +153,7 @@ class HanwebParser(PlatformParser):
         embedded = len(_RECORD_RE.findall(page.text))
         pages = (
             proxy_fetches(cfg, embedded + 1, total)
-            if total
+            if total is not None  # 0: an empty column, nothing to ask
             else proxy_fetches(cfg, embedded + 1, embedded + per * (cfg.get("groupSize") or 3))
         )
         # stated in requests, as walked: this page plus one POST per group of records

@@ -11,7 +11,8 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 from crawler.discovery import Fetch, ListResult, Page
-from crawler.platforms.base import PlatformParser
+from crawler.jsdata import assigned_scalar
+from crawler.platforms.base import PlatformParser, UnreadablePage
 
 _CREATE_PAGE_RE = re.compile(
     r"createPageHTML\(\s*(?:['\"][\w-]*['\"]\s*,\s*)?(\w+)\s*,\s*(\w+)\s*,\s*['\"]([\w-]+)['\"]\s*,\s*['\"](\w+)['\"]"
@@ -19,11 +20,11 @@ _CREATE_PAGE_RE = re.compile(
 
 
 def _number(text: str, token: str) -> int | None:
-    """A literal, or the value a ``var countPage = 5`` assignment gives the variable."""
+    """A literal, or the value a ``var countPage = 5`` (``= '5'``, ``= 5//共多少页``) assignment gives the variable."""
     if token.isdigit():
         return int(token)
-    m = re.search(rf"\b{re.escape(token)}\s*=\s*(\d+)", text)
-    return int(m.group(1)) if m else None
+    value = assigned_scalar(text, token)
+    return int(value) if value is not None and value.isdigit() else None
 
 
 def trs_pages(page: Page) -> tuple[list[str], int] | None:
@@ -33,7 +34,9 @@ def trs_pages(page: Page) -> tuple[list[str], int] | None:
         return None
     count, current = _number(page.text, m.group(1)), _number(page.text, m.group(2))
     if count is None:
-        return None
+        raise UnreadablePage(
+            "trs", f"createPageHTML names its page count {m.group(1)!r}, which the page does not assign"
+        )
     current = current or 0
     name, ext = m.group(3), m.group(4)
     base = page.base_url

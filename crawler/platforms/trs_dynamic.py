@@ -11,15 +11,16 @@ import re
 from urllib.parse import urlencode, urljoin
 
 from crawler.discovery import Fetch, ListResult, Page
-from crawler.platforms.base import PlatformParser
+from crawler.jsdata import assigned_scalar
+from crawler.platforms.base import PlatformParser, UnreadablePage
 
-_SEARCH_ID_RE = re.compile(r"searchId\s*:\s*['\"]?(\d+)")
-_SEARCH_URL_RE = re.compile(r"searchUrl\s*:\s*['\"]([^'\"]+)['\"]")
-_CHANNEL_RE = re.compile(r"channelid\s*:\s*['\"]?(\d+)")
-_CLASSSQL_RE = re.compile(r"classsql\s*:\s*([^\n]+)")
-_SORT_RE = re.compile(r"sortfield\s*:\s*['\"]([^'\"]*)['\"]")
-_PREPAGE_RE = re.compile(r"prepage\s*:\s*['\"]?(\d+)")
-_RECORDS_RE = re.compile(r"recordCount\s*:\s*['\"]?(\d+)")
+_SEARCH_ID_RE = re.compile(r"['\"]?searchId['\"]?\s*:\s*['\"]?(\d+)")
+_SEARCH_URL_RE = re.compile(r"['\"]?searchUrl['\"]?\s*:\s*['\"]([^'\"]+)['\"]")
+_CHANNEL_RE = re.compile(r"['\"]?channelid['\"]?\s*:\s*['\"]?(\d+)")
+_CLASSSQL_RE = re.compile(r"['\"]?classsql['\"]?\s*:\s*([^\n]+)")
+_SORT_RE = re.compile(r"['\"]?sortfield['\"]?\s*:\s*['\"]([^'\"]*)['\"]")
+_PREPAGE_RE = re.compile(r"['\"]?prepage['\"]?\s*:\s*['\"]?(\d+)")
+_RECORDS_RE = re.compile(r"['\"]?recordCount['\"]?\s*:\s*['\"]?(\d+)")
 DEFAULT_SEARCH_PATH = "/fjdzapp/search"
 RECORD_KEYS = ("data", "docs", "list", "datas", "records")
 
@@ -39,9 +40,12 @@ def search_config(page: Page) -> dict | None:
     classsql = ""
     m = _CLASSSQL_RE.search(text)
     if m:
-        quoted = [q for q in re.findall(r"['\"]([^'\"]*)['\"]", m.group(1)) if q]
+        value = re.split(r",\s*['\"]?\w+['\"]?\s*:", m.group(1))[0]  # up to the next key (one-line configs)
+        quoted = [q for q in re.findall(r"['\"]([^'\"]*)['\"]", value) if q]
         classsql = quoted[-1] if quoted else ""
-    if not classsql and page.meta.get("ChnlId"):
+        if classsql.endswith("=") and (var := re.search(r"\+\s*([A-Za-z_$][\w$]*)", value)):
+            classsql += assigned_scalar(text, var.group(1)) or ""  # "chnlid=" + chnlid
+    if (not classsql or classsql.endswith("=")) and page.meta.get("ChnlId"):
         classsql = f"chnlid={page.meta['ChnlId']}"
     m = _SEARCH_URL_RE.search(text)
     search_url = urljoin(page.url, m.group(1) if m else DEFAULT_SEARCH_PATH)
@@ -86,6 +90,8 @@ class TrsDynamicParser(PlatformParser):
     def list_page(self, page: Page, data: dict) -> ListResult | None:
         cfg = search_config(page)
         if cfg is None:
+            if re.search(r"listModel\s*\(", page.text):
+                raise UnreadablePage(self.name, "the list2.trsapi arguments name no channel id")
             return None
         if not cfg["records"]:  # no record count on the page: ask page 1, its answer states the rest
             cfg["planned"] = 1

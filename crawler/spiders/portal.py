@@ -43,17 +43,17 @@ from twisted.python.failure import Failure
 from archive.store.urls import canonical_url
 from crawler import detection, discovery
 from crawler.assembly import ReportAssembly, content_type_of
-from crawler.content import report_verdict
+from crawler.content import ReportVerdict, file_verdict, report_verdict
 from crawler.discovery import Fetch, ListResult, Page
 from crawler.failures import describe_failure
 from crawler.frontier import Frontier
 from crawler.items import Fetched, ReportItem, ReportState
-from crawler.listings import RunMemory, page_number
+from crawler.listings import RunMemory, dates_in, page_number
 from crawler.meta import META_KEY, CrawlMeta, meta_of
 from crawler.platforms import extra_links, parser_named, read_list
 from crawler.registry import Portal, crawl_target, load_registry
 from crawler.run import PortalRun
-from crawler.stats import SITE_NAME, CrawlStats
+from crawler.stats import SITE_NAME, UNREADABLE, CrawlStats
 from extract.encoding import decode_bytes
 from extract.sniff import sniff_kind
 
@@ -69,6 +69,7 @@ class PortalSpider(scrapy.Spider):
     portal: Portal  # resolved from the arguments (read by the archive extension)
     area_depth: int
     early_stop: bool
+    deny_hosts: list[str]
     memory: RunMemory
     # set when the crawl starts with the archive open
     stats: CrawlStats
@@ -89,6 +90,8 @@ class PortalSpider(scrapy.Spider):
         self.registry_path = registry
         self.run: PortalRun | None = None
         self.rechecked = False
+        self.deferred: dict[str, Fetch] = {}  # year-less reports waiting for a list to show their date
+        self.list_dates: dict[str, str] = {}  # canonical URL → the date its list entry shows
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -97,6 +100,7 @@ class PortalSpider(scrapy.Spider):
         settings = crawler.settings
         registry = load_registry(spider.registry_path or settings.get("NIANBAO_REGISTRY"))
         spider.portal = crawl_target(registry, **spider.target)
+        spider.deny_hosts = list(registry.deny_hosts)
         spider.area_depth = settings.getint("NIANBAO_AREA_DEPTH", 3)
         spider.early_stop = settings.getbool("NIANBAO_EARLY_STOP", False)
         spider.memory = RunMemory(
@@ -119,14 +123,15 @@ class PortalSpider(scrapy.Spider):
         )
         settings = self.crawler.settings
         self.stats = run.stats
+        run.scope.deny = sorted(set(run.scope.deny) | set(self.deny_hosts))
         self.frontier = Frontier(
-            set(self.portal.hosts),
+            run.scope,
             self.stats,
             self.memory,
             depth_limit=settings.getint("DEPTH_LIMIT", 8),
             max_list_pages=settings.getint("NIANBAO_MAX_LIST_PAGES", 300),
         )
-        self.assembly = ReportAssembly(run, self.parse_attachment, self.attachment_error)
+        self.assembly = ReportAssembly(run, self.parse_attachment, self.attachment_error, self.frontier.came_to_nothing)
         self.run = run
         for url in self.portal.start_urls:
             request = self.request(Fetch(url, discovery.start_role(url)), depth=0)
@@ -136,6 +141,9 @@ class PortalSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         if self.run is None:
             return
+        wasted = self.frontier.wasted_urls()
+        if wasted:
+            logger.info("%s: %d requests led to nothing, e.g. %s", self.portal.id, len(wasted), ", ".join(wasted[:8]))
         for key, walk in self.frontier.short_walks():
             logger.warning(
                 "%s: list %s walked %d of the %d pages its pager states", self.portal.id, key, walk.walked, walk.stated
@@ -149,7 +157,16 @@ class PortalSpider(scrapy.Spider):
         incremental early stop only the reports that left the walked part of their list are
         re-checked; the others wait for the next full walk.
         """
-        if self.rechecked or self.run is None or not self.stats.get("ok_pages"):
+        if self.run is None or not self.stats.get("ok_pages"):
+            return
+        if self.deferred:  # no list showed them: ingested without a list date after all
+            waiting, self.deferred = list(self.deferred.values()), {}
+            again = [r for f in waiting if (r := self.request(f, 0)) is not None]
+            for pending in again:
+                self.crawler.engine.crawl(pending)
+            if again:
+                raise DontCloseSpider
+        if self.rechecked:
             return
         self.rechecked = True
         missing = self.memory.unlisted(self.run.current_report_urls(), self.frontier.requested_urls())
@@ -234,11 +251,14 @@ class PortalSpider(scrapy.Spider):
             yield from self.follow([fetch], meta.depth, meta)
         elif verdict is not None and verdict.kind == detection.SOFT404 and meta.recheck:
             self.run_of().mark_removed(response.url, verdict.reason)
+            self.frontier.checked(meta)
         elif verdict is None or verdict.ok:
             page = self.page_of(response)
             if page is None:
                 ctype = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
                 self.run_of().fetch_error(response.url, "error", f"not an HTML page ({ctype})", response.status)
+        if page is not None and not self.on_the_portal(page):
+            page = None
         if page is not None:
             self.stats.inc("ok_pages")
             if not self.stats.get(SITE_NAME, None) and page.meta.get("SiteName"):
@@ -249,6 +269,23 @@ class PortalSpider(scrapy.Spider):
                 return
             yield from self.handle_list(response, page)
         yield from self.assembly.release(waiting)
+
+    def on_the_portal(self, page: Page) -> bool:
+        """Own-host pages teach the scope the government's identity; a probed host's first page must
+        prove it is the government's; a page on a platform that declares another government is
+        not read."""
+        scope = self.run_of().scope
+        if scope.own_host(page.url):
+            scope.learn(page.meta, page.text)
+            return True
+        belongs = scope.belongs(page.url, page.meta, page.text)
+        if belongs is False or (belongs is None and scope.foreign(page.url, page.meta)):
+            self.stats.inc("foreign_pages")
+            return False
+        if belongs:
+            self.stats.inc("platform_hosts")
+            self.stats.set("hosts_found", sorted(scope.admitted))
+        return True
 
     def parse_file(self, response: Response) -> Output:
         """A report published as a file only (a PDF/DOC… linked straight from a list)."""
@@ -266,6 +303,12 @@ class PortalSpider(scrapy.Spider):
             )
             return
         self.stats.inc("ok_pages")
+        decision = file_verdict(body, content_type_of(response), response.url, meta.title)
+        self.stats.inc("content_checks")
+        self.note_verdict(meta, decision)
+        if not decision.is_report:
+            self.stats.inc("non_reports")
+            return
         self.stats.inc("reports_seen")
         self.note_report(response.url)
         yield ReportItem(
@@ -274,6 +317,8 @@ class PortalSpider(scrapy.Spider):
             title=meta.title,
             year=detection.year_of(meta.title),
             link_title=meta.title,
+            year_hint=self.year_hint(meta, response.url, meta.title),
+            reason=decision.reason,
         )
 
     def parse_api(self, response: Response) -> Output:
@@ -288,14 +333,22 @@ class PortalSpider(scrapy.Spider):
         try:
             result = parser.answer(page, dict(meta.data))
         except (ValueError, KeyError, TypeError) as exc:
-            reason = f"{parser.name} list API answer not understood: {exc}"
-            self.run_of().fetch_error(response.url, "error", reason, response.status)
+            self.unreadable(
+                response.url, parser.name, f"{parser.name} list API answer not understood: {exc}", response.status
+            )
             return
         yield from self.emit_list(response, page, result, in_column=True)
 
     def parse_attachment(self, response: Response) -> Output:
         body = self.archived_body(response) if response.status == 304 else response.body
         yield from self.assembly.attachment_answered(response, body)
+
+    def unreadable(self, url: str, family: str, reason: str, status: int | None = None) -> None:
+        """A page of a recognised platform whose data cannot be read: an error of the run, never silent."""
+        self.stats.inc("unreadable_pages")
+        self.stats.inc(UNREADABLE + family)
+        logger.warning("%s: %s (%s)", self.portal.id, reason, url)
+        self.run_of().fetch_error(url, "unreadable", reason, status)
 
     def attachment_error(self, failure: Failure) -> Output:
         reason = describe_failure(failure, self.run_of())
@@ -317,6 +370,16 @@ class PortalSpider(scrapy.Spider):
             or bool(discovery.COLUMN_TEXT_RE.search(detection.squash(page.meta.get("ColumnName", ""))))
         )
         result = read_list(page, meta.data)
+        if result.unreadable:
+            self.unreadable(response.url, result.unreadable_family or "platform", result.unreadable, response.status)
+        if meta.role == "area":
+            self.stats.inc("area_pages")
+        if meta.role in ("home", "area") and not in_column:
+            # a home or area page is no list to walk: its numbered links (a calendar widget, a news
+            # pager) lead away from the reports; a platform's list requests (API pages) still go
+            walked = [f for f in result.pages if f.role != "page"]
+            self.stats.inc("pagers_not_walked", len(result.pages) - len(walked))
+            result.pages = walked
         if in_column:
             result.columns += discovery.sub_columns(page, {f.url for f in result.pages})
         result.items += discovery.report_candidates(page, in_column)
@@ -337,9 +400,20 @@ class PortalSpider(scrapy.Spider):
         items = result.items + [f for f in extra if f.role == "detail"]
         for fetch in items:
             fetch.data.setdefault("in_column", in_column)
+            self.deferred.pop(canonical_url(fetch.url), None)  # its list shows it now: asked for again from here
         self.memory.note_listed([canonical_url(f.url) for f in items])
         self.stats.set("reports_listed", self.memory.reports_listed)
         entries = self.note_listing(response, page, list_key, items)
+        for fetch in items:
+            dates = dates_in(entries.get(canonical_url(fetch.url), ""))
+            if dates and "list_date" not in fetch.data:
+                fetch.data["list_date"] = dates[0]
+                self.list_dates.setdefault(canonical_url(fetch.url), dates[0])
+        if in_column:
+            self.stats.inc("column_pages")
+            self.stats.inc("items_listed", len(items))
+        if items or meta.role in ("page", "api"):  # a list of documents, or a further page of one
+            self.frontier.useful(meta)
         fresh = items
         if self.memory.incremental:
             # archived items whose list entry reads as before are not asked for (the list vouches for them)
@@ -385,8 +459,13 @@ class PortalSpider(scrapy.Spider):
         decision = report_verdict(page, response.body, ctype, meta.title, meta.in_column)
         if decision.content_read:
             self.stats.inc("content_checks")
+        self.note_verdict(meta, decision)
         if not decision.is_report:
             self.stats.inc("non_reports")
+            yield from self.assembly.release(waiting)
+            return
+        title = decision.title
+        if self.defer_for_a_list(meta, decision, response.url):
             yield from self.assembly.release(waiting)
             return
         self.stats.inc("reports_seen")
@@ -398,15 +477,16 @@ class PortalSpider(scrapy.Spider):
             yield from self.assembly.release(waiting)
             return
         self.note_report(response.url)
-        title = decision.title
         item = ReportItem(
             portal=self.portal.id,
             page=Fetched(response.url, captured, response.body, ctype),
             title=title,
             year=detection.year_of(title),
             link_title=meta.title,
+            year_hint=self.year_hint(meta, response.url, title),
+            reason=decision.reason,
         )
-        state = self.assembly.start(item, discovery.attachment_links(page, title), meta.depth, waiting)
+        state = self.assembly.start(item, decision.files, meta.depth, waiting)
         canonical = self.assembly.canonical_of(page, response.url)
         if canonical is not None and not meta.alias_of:
             if self.assembly.wait_for(canonical, state):  # the canonical page is on its way: continue after it
@@ -420,6 +500,46 @@ class PortalSpider(scrapy.Spider):
                 yield request
                 return
         yield from self.assembly.proceed(state)
+
+    def note_verdict(self, meta: CrawlMeta, decision: ReportVerdict) -> None:
+        """Count the request; keep a decision that a page is not a report with its reason
+        (``page_verdicts``; a report's reason goes with its ingestion)."""
+        if decision.is_report:
+            self.frontier.useful(meta)
+            return
+        self.frontier.checked(meta)
+        if meta.captured is not None and decision.reason:
+            self.run_of().record_verdict(meta.captured, decision.verdict, decision.reason, decision.title)
+
+    def defer_for_a_list(self, meta: CrawlMeta, decision: ReportVerdict, url: str) -> bool:
+        """A report that states no year, reached from a page that is not its list (a related-reports
+        box, a 汇总 page) and with no date in its URL: left until a list shows it with its date (the
+        year covered then comes from the list entry); asked for again when discovery ends otherwise."""
+        if (
+            decision.year is not None
+            or meta.recheck
+            or meta.data.get("deferred")
+            or self.year_hint(meta, url, decision.title) is not None
+        ):
+            return False
+        fetch = Fetch(meta.url, "detail", title=meta.title, data={**meta.data, "deferred": True})
+        self.deferred[canonical_url(url)] = fetch
+        self.frontier.forget(meta)
+        self.stats.inc("deferred_reports")
+        return True
+
+    def year_hint(self, meta: CrawlMeta, url: str, title: str) -> dict | None:
+        """For a report whose title names no year: the year its list entry's date or its URL's date
+        suggests (publication year − 1), used only when the document itself states none."""
+        if detection.year_of(title) is not None:
+            return None
+        listed = meta.data.get("list_date") or self.list_dates.get(canonical_url(url))
+        if listed:
+            return {"year": int(str(listed)[:4]) - 1, "source": "list_date"}
+        published = detection.url_date(url)
+        if published:
+            return {"year": int(published[:4]) - 1, "source": "url_date"}
+        return None
 
     def note_report(self, url: str) -> None:
         self.memory.note_report(url)
@@ -442,7 +562,7 @@ class PortalSpider(scrapy.Spider):
         except (UnicodeDecodeError, LookupError):
             return None
         headers = {k.decode("latin-1"): v[-1].decode("latin-1") for k, v in response.headers.items() if v}
-        return Page(response.url, text, response.status, headers, meta_of(response).fragment)
+        return Page(response.url, text, response.status, headers, meta_of(response).fragment, self.portal.hosts)
 
     def archived_response(self, response: Response) -> Response | None:
         """The archived answer behind a 304 (a 200 response built from the archive), or None."""

@@ -136,13 +136,28 @@ def test_settings_and_summary_formatting():
                 "attachments": 5,
                 "errors": 1,
                 "blocks": 0,
-            }
+                "requests": 40,
+                "wasted_requests": 2,
+                "checked_pages": 3,
+                "traps_avoided": 9,
+                "hosts_found": ["zwgk.example.gov.cn"],
+            },
+            "350102": {
+                "outcome": "ok",
+                "requests": 4,
+                "empty_reason": "no annual-report column (年报) found in the disclosure area",
+            },
         },
         3.25,
     )
     assert format_summary(summary) == (
         "crawl run 7: ok in 3.2 s\n  350128: ok — 40 responses, 3 list pages of 4, 12 reports found (2 new, 1 changed), "
-        "5 attachments, 1 errors, 0 blocks"
+        "5 attachments, 1 errors, 0 blocks\n"
+        "    wasted 2 of 40 requests (5.0%); 3 pages judged not reports; 9 trap links not followed\n"
+        "    platform hosts found: zwgk.example.gov.cn\n"
+        "  350102: ok — 0 responses, 0 list pages, 0 reports found (0 new, 0 changed), 0 attachments, 0 errors, 0 blocks\n"
+        "    wasted 0 of 4 requests (0.0%); 0 pages judged not reports\n"
+        "    no report: no annual-report column (年报) found in the disclosure area"
     )
     assert (
         summary.exit_code == 0

@@ -282,13 +282,16 @@ def test_notice_page_is_not_a_report_even_from_a_report_link():
     )
 
 
-def test_a_page_whose_titles_say_nothing_is_undecided_in_a_column():
+def test_a_page_whose_titles_say_nothing_is_undecided():
+    """Titles that say nothing (or a report title without a year) leave it to the content (crawler.content)."""
     page = Page(
         "http://www.x.gov.cn/public/1741/23672205.html",
         "<title>详细信息</title><h1>详细信息</h1><div id='zoom'><p>……</p></div>",
     )
     assert discovery.decide_report(page, "北城街道", True) == ("unknown", "详细信息")
-    assert discovery.decide_report(page, "北城街道", False) == ("not_report", "详细信息")
+    assert discovery.decide_report(page, "北城街道", False) == ("unknown", "详细信息")
+    yearless = Page("http://www.x.gov.cn/a/1.html", "<h1>城关镇人民政府政府信息公开工作年度报告</h1>")
+    assert discovery.decide_report(yearless, "", False) == ("unknown", "城关镇人民政府政府信息公开工作年度报告")
 
 
 def test_attachment_links():

@@ -8,8 +8,10 @@ from scrapy.utils.test import get_crawler
 
 from crawler.discovery import Fetch
 from crawler.frontier import Frontier, folder_key
+from crawler.hosts import HostScope
 from crawler.listings import RunMemory
 from crawler.meta import CrawlMeta
+from crawler.registry import Portal
 from crawler.stats import COUNTERS, RUN_TOTALS, CrawlStats, portal_outcome, run_outcome
 
 HOST = "www.x.gov.cn"
@@ -21,7 +23,10 @@ def stats() -> CrawlStats:
 
 
 def frontier(memory: RunMemory | None = None, **limits) -> Frontier:
-    return Frontier({HOST}, stats(), memory or RunMemory(), **limits)
+    scope = HostScope(
+        Portal(id="430529", name="城步苗族自治县人民政府", code="430529", hosts=[HOST], start_urls=[URL + "/"])
+    )
+    return Frontier(scope, stats(), memory or RunMemory(), **limits)
 
 
 def test_each_canonical_url_once():

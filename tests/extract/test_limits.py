@@ -120,3 +120,20 @@ def test_deadline_is_visible_to_converters():
     assert remaining(30.0) == 30.0  # not in a limited child
     left = run_limited(_remaining_inside, timeout_s=20)
     assert 15.0 < left <= 18.0  # the child's deadline minus a 2 s margin
+
+
+def _spin():
+    while True:
+        pass
+
+
+def test_processor_time_limit_is_not_the_wall_clock():
+    """A parser that computes is stopped by its processor-time budget; one that waits only by the
+    wall clock (a loaded machine slows a parser, it does not make it use more processor time)."""
+    from extract.limits import last_usage
+
+    with pytest.raises(ExtractionError, match=r"_spin used up its 1 s of processor time"):
+        run_limited(_spin, timeout_s=60, cpu_s=1)
+    assert 0.9 <= last_usage().cpu_seconds < 10
+    with pytest.raises(ExtractionError, match=r"_sleep timed out after 2 s"):
+        run_limited(_sleep, 60, timeout_s=2, cpu_s=1)

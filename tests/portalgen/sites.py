@@ -37,7 +37,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
-from crawler.platforms import FAMILIES
+from crawler.platforms import FAMILIES as PARSER_FAMILIES
 from portalgen import shells
 from portalgen.sample import SampleCell, SampleReport, generate_report
 from portalgen.shells import Chrome, DetailDoc, ListEntry, esc, rel
@@ -2929,7 +2929,9 @@ FAMILY_CLASSES: dict[str, type[Site]] = {
     "generic": GenericSite,
     "mirror": MirrorSite,
 }
-# one site class per CMS family the crawler reads (crawler.platforms.FAMILIES), and the spam mirror
+# the families these sites model (each one the crawler reads: crawler.platforms.FAMILIES), and the spam
+# mirror; the families of the varied portals (portalgen.varied) are generated there
+FAMILIES: tuple[str, ...] = tuple(f for f in PARSER_FAMILIES if f in FAMILY_CLASSES)
 assert set(FAMILY_CLASSES) == {*FAMILIES, "mirror"}, sorted(FAMILY_CLASSES)
 
 

@@ -11,16 +11,21 @@ import argparse
 import json
 import logging
 import resource
+import socket
+import sqlite3
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.live import Live
 
+from archive.cli.errors import CommandError
 from archive.store.paths import db_path as db_path_of
 from archive.store.rebuild import ArchiveBusy
-from crawler.registry import RegistryError, load_registry
+from crawler.registry import RegistryError, crawl_target, load_registry
 
 if TYPE_CHECKING:
     from crawler.runner import CrawlSummary, Progress
@@ -106,6 +111,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--quiet", action="store_true", help="log warnings only")
     parser.add_argument(
+        "-v", "--verbose", action="store_true", help="also log Scrapy's start-up and shutdown dumps (settings, stats)"
+    )
+    parser.add_argument(
         "--summary-json", type=Path, default=None, help="also write the run summary (with peak memory) as JSON"
     )
 
@@ -137,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
     if archive is None and args.db is not None:
         archive = args.db.parent
     archive_dir = Path(archive if archive is not None else "data")
+    check_paths(archive_dir, args.db)
     mode = "incremental" if args.incremental else "full"
     portals = list(args.portals)
     live = LiveLine() if sys.stderr.isatty() and not args.quiet else None
@@ -147,6 +156,11 @@ def run(args: argparse.Namespace) -> int:
             portals = sorted(load_registry(args.registry).portals)
             if not portals:
                 raise RegistryError("the registry lists no portal")
+        unreachable = unreachable_portals(portals, args.start_url, args.registry, args.name)
+        if unreachable and not any(k.startswith("RETRY_") for k in overrides):
+            # every portal refuses connections or has no address: a failed run is recorded in
+            # seconds instead of after a minute of retries
+            overrides["RETRY_ENABLED"] = False
         if args.full_every is not None:
             if not args.incremental:
                 raise ValueError("--full-every goes with --incremental")
@@ -179,9 +193,92 @@ def run(args: argparse.Namespace) -> int:
         if live is not None:
             live.close()
     print(format_summary(summary))
+    for line in failure_lines(summary, db_path_of(archive_dir, args.db)):
+        print(f"nianbao crawl: {line}", file=sys.stderr)
     if args.summary_json is not None:
         args.summary_json.write_text(json.dumps(summary_dict(summary), ensure_ascii=False, indent=2), encoding="utf-8")
     return summary.exit_code
+
+
+def check_paths(archive_dir: Path, db: Path | None) -> None:
+    """One-line refusals of an archive path that cannot be one (before Scrapy starts)."""
+    if archive_dir.exists() and not archive_dir.is_dir():
+        raise CommandError(f"archive directory {archive_dir} is not a directory", EXIT_USAGE)
+    for parent in archive_dir.parents:
+        if parent.exists() and not parent.is_dir():
+            raise CommandError(f"archive directory {archive_dir}: {parent} is not a directory", EXIT_USAGE)
+    path = db_path_of(archive_dir, db)
+    if path.exists() and not path.is_file():
+        raise CommandError(f"archive database {path} is not a file", EXIT_USAGE)
+
+
+def _start_urls(portals: list[str], start_url: str | None, registry: Path | None, name: str | None) -> list[str]:
+    if not portals:
+        return [start_url] if start_url else []
+    reg = load_registry(registry)
+    urls: list[str] = []
+    for pid in portals:
+        urls += crawl_target(reg, pid, start_url, name=name).start_urls
+    return urls
+
+
+def _probe(url: str, timeout: float) -> str | None:
+    """Why ``url``'s host cannot be reached (no address, connection refused), or None."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None  # a bad port is the crawler's to report
+    if not parts.hostname:
+        return None
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return None
+    except socket.gaierror as exc:
+        return f"{parts.hostname} has no address ({exc.strerror})"
+    except ConnectionRefusedError:
+        return f"{parts.netloc} refuses connections"
+    except OSError:
+        return None  # a timeout or a routing problem may pass: the crawl retries those
+
+
+PROBED_URLS = 8  # a crawl of more start URLs (--all, scheduled runs) is not probed
+
+
+def unreachable_portals(
+    portals: list[str], start_url: str | None, registry: Path | None, name: str | None, timeout: float = 5.0
+) -> list[str]:
+    """Reasons, when *every* start URL's host refuses connections or has no address; else [].
+
+    Only for a crawl of a few start URLs: one TCP connection each (no request), in parallel."""
+    urls = _start_urls(portals, start_url, registry, name) if len(portals) <= PROBED_URLS else []
+    if not urls or len(urls) > PROBED_URLS:
+        return []
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        reasons = list(pool.map(lambda u: _probe(u, timeout), urls))
+    return [r for r in reasons if r] if all(reasons) else []
+
+
+def failure_lines(summary: CrawlSummary, db: Path) -> list[str]:
+    """One line per portal whose crawl failed: the first error of its run (what is wrong)."""
+    failed = [pid for pid, s in summary.portals.items() if s.get("outcome") == "failed"]
+    if not failed or summary.run_id is None or not db.is_file():
+        return []
+    lines: list[str] = []
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        for pid in failed:
+            row = conn.execute(
+                "SELECT url, reason FROM fetch_errors WHERE run_id = ? AND portal = ? ORDER BY id LIMIT 1",
+                (summary.run_id, pid),
+            ).fetchone()
+            reason = f"{row[0]}: {row[1]}" if row else "no usable page"
+            lines.append(f"portal {pid} failed: {reason}")
+    except sqlite3.Error:
+        return []
+    finally:
+        conn.close()
+    return lines
 
 
 def parse_setting(text: str) -> tuple[str, object]:
@@ -234,7 +331,27 @@ def format_summary(summary: CrawlSummary) -> str:
             f"{s.get('errors', 0)} errors, {s.get('blocks', 0)} blocks"
             + (f", {s['early_stops']} lists stopped early" if s.get("early_stops") else "")
         )
+        lines.append("    " + waste_line(s))
+        if s.get("hosts_found"):
+            lines.append(f"    platform hosts found: {', '.join(s['hosts_found'])}")
+        if s.get("unreadable_pages"):
+            lines.append(
+                f"    {s['unreadable_pages']} pages of a recognised platform could not be read (see fetch_errors)"
+            )
+        if s.get("empty_reason"):
+            lines.append(f"    no report: {s['empty_reason']}")
     return "\n".join(lines)
+
+
+def waste_line(s: dict) -> str:
+    """Requests that led to no list, report or attachment (the rest were lists, reports, attachments,
+    or pages judged not to be reports), and the traps not entered."""
+    requests, wasted = int(s.get("requests") or 0), int(s.get("wasted_requests") or 0)
+    share = f"{wasted / requests:.1%}" if requests else "0.0%"
+    line = f"wasted {wasted} of {requests} requests ({share}); {s.get('checked_pages', 0)} pages judged not reports"
+    if s.get("traps_avoided"):
+        line += f"; {s['traps_avoided']} trap links not followed"
+    return line
 
 
 def peak_rss_mb() -> float:

@@ -26,7 +26,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("json", "table"), default="json", help="output format (default: json)")
     p.add_argument("--content-type", help="the document's Content-Type, if known (e.g. 'text/html; charset=gbk')")
     p.add_argument("--url", help="the URL the document was published at (for relative links and provenance)")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds allowed for one binary document (default 120)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds allowed for the document (default: its budget, scaled to its kind and size)",
+    )
     p.set_defaults(func=run)
 
 
@@ -44,8 +49,8 @@ def _read(source: str, timeout: float) -> tuple[bytes, str | None, str | None]:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        data, ctype, final_url = _read(args.source, args.timeout)
-    except OSError as exc:
+        data, ctype, final_url = _read(args.source, args.timeout or 60.0)
+    except (OSError, ValueError) as exc:  # ValueError: a URL urllib cannot use
         print(f"nianbao extract: cannot read {args.source}: {exc}", file=sys.stderr)
         return 2
     try:

@@ -50,11 +50,18 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for name in stats.recovered:
         print(f"repaired truncated WARC file {name}")
+    for name in stats.stale_removed:
+        print(f"removed {name}, left behind by a rebuild that was killed")
     print(
         f"rebuilt {stats.db_path} from {stats.files} WARC files ({stats.records} records) in {stats.seconds:.1f} s: "
         f"{stats.snapshots} snapshots, {stats.fetches} fetches, {stats.reports} report rows, {stats.cells} cells, "
         f"{stats.runs} runs, {stats.portals} portals"
     )
+    if stats.damaged:
+        print(
+            f"nianbao rebuild: {stats.damaged} damaged WARC record(s) skipped, every intact record was read",
+            file=sys.stderr,
+        )
     for message in stats.errors:
         print(f"error: {message}", file=sys.stderr)
     return 1 if stats.errors else 0

@@ -75,7 +75,7 @@ def format_table(rows: list[dict]) -> str:
         pages = f"{r['list_pages']}/{r['list_pages_expected']}" if r["list_pages_expected"] else str(r["list_pages"])
         if r["list_pages_skipped"]:
             pages += f" (+{r['list_pages_skipped']} stopped)"
-        monitors = ", ".join(f"{m} ({MONITOR_BY_ID[m].label})" for m in r["monitors"]) or "ok"
+        monitors = ", ".join(_monitor(m, r) for m in r["monitors"]) or "ok"
         lines.append([r["portal"], _cell(r["name"]), str(r["run_id"]), _cell(r["started"]), _cell(r["mode"]), _cell(r["outcome"]),
                       str(r["requests"]), f"{r['new_reports']}/{r['changed_reports']}/{r['removed_reports']}", str(r["errors"]),
                       str(r["blocks"]), _cell(r["duration"]), pages, str(r["reports_archived"]), _cell(r["last_new_report"]),
@@ -84,6 +84,16 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(
         "  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(line, widths)).rstrip() for line in lines
     )
+
+
+def _monitor(monitor: str, row: dict) -> str:
+    """A monitor that fires, with why the portal yielded nothing when it did (an operator acts on that)."""
+    text = f"{monitor} ({MONITOR_BY_ID[monitor].label}"
+    if monitor in ("zero_reports", "dead") and row.get("empty_reason"):
+        text += f": {row['empty_reason']}"
+    elif monitor == "unreadable_platform":
+        text += f": {row['unreadable_pages']} pages"
+    return text + ")"
 
 
 def _width(text: str) -> int:
@@ -118,5 +128,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_table(rows))
         for a in fired:
-            print(f"ALERT {a['portal']} {a['monitor']} ({a['label']}): {a['rule']}")
+            why = f" — {a['why']}" if a.get("why") else ""
+            print(f"ALERT {a['portal']} {a['monitor']} ({a['label']}): {a['rule']}{why}")
     return EXIT_ALERT if fired else EXIT_HEALTHY

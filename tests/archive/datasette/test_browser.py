@@ -177,3 +177,27 @@ def test_gbk_snapshot_and_cell_provenance(browser_site):
     assert page.locator("dd.raw").inner_text() == f"“{raw}”"
     assert page.locator("dd.locator").inner_text().startswith("t1/r")
     _shot(page, "08-provenance")
+
+
+def test_site_pages_run_under_their_content_security_policy(browser_site):
+    """The site's own pages send a CSP (issue 12); none of their scripts, styles or images is refused."""
+    fixture, server, page, leak, failed = browser_site
+    refused: list[str] = []
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    page.on("console", on_console)
+    try:
+        report = fixture.report("gbk")
+        for path in ("/", "/archive", "/archive/reports", "/archive?sql=select+count(*)+from+reports",
+                     "/archive/search?q=公开", f"/archive/-/report/{report.id}", "/archive/-/chart",
+                     f"/archive/-/snapshot/{report.snapshot_id}"):  # fmt: skip
+            response = page.goto(server.url + path)
+            assert response is not None and response.status == 200, path
+            assert "default-src 'self'" in response.headers["content-security-policy"], path
+            page.wait_for_load_state("networkidle")
+    finally:
+        page.remove_listener("console", on_console)
+    assert refused == []

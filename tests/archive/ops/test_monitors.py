@@ -104,6 +104,27 @@ def test_dead_and_zero_reports(history):
     assert health["b"]["monitors"] == ["zero_reports"]
 
 
+def test_why_a_portal_yielded_nothing_and_unreadable_platforms(history, tmp_path):
+    history.run({"a": {"new_reports": 1}, "b": {"new_reports": 1}})
+    reason = "platform recognised but its data could not be read (gkmlpt)"
+    history.run({"a": {"reports_listed": 0, "reports_seen": 0, "unreadable_pages": 3, "empty_reason": reason},
+                 "b": {"reports_listed": 0, "reports_seen": 0, "empty_reason": "no annual-report column (年报) found in the disclosure area"}})  # fmt: skip
+    health = history.health()
+    assert health["a"]["monitors"] == ["zero_reports", "unreadable_platform"] and health["a"]["empty_reason"] == reason
+    assert health["b"]["monitors"] == ["zero_reports"]
+    fired = {(a["portal"], a["monitor"]): a["why"] for a in alerts(list(health.values()))}
+    assert fired == {("a", "zero_reports"): reason, ("a", "unreadable_platform"): None,
+                     ("b", "zero_reports"): "no annual-report column (年报) found in the disclosure area"}  # fmt: skip
+    table = subprocess.run([*STATUS, "--db", str(history.path)], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert table.returncode == 1
+    assert f"zero_reports (未发现报告: {reason})" in table.stdout
+    assert "unreadable_platform (平台数据无法读取: 3 pages)" in table.stdout
+    assert (
+        "ALERT b zero_reports (未发现报告): the portal answered, but its lists showed no report — no annual-report column"
+        in table.stdout
+    )
+
+
 def test_pagination_short_but_not_for_early_stops(history):
     history.run(
         {

@@ -135,7 +135,7 @@ def test_new_report_from_an_html_page(conn: sqlite3.Connection) -> None:
         "edited": 0, "removed_at": None, "page_sha256": sha, "snapshot_id": None, "source_snapshot_id": None,
         "carrier": "html", "content_type": HTML, "canonical_url": None, "level": "town", "cell_count": 200,
         "checks_failed": failed, "warning_count": 0, "last_seen": "2025-03-01T08:00:00Z", "run_id": None,
-        "content_sha256": None,
+        "content_sha256": None, "year_source": "title",
     }  # fmt: skip
     assert len(row["content_sha256"]) == 64
     stored = {

@@ -1,0 +1,174 @@
+"""Benchmark: the public site under hostile queries, and the extraction budgets on hostile documents.
+
+Site (a ``nianbao serve`` process on a 24-report archive):
+
+* ``select randomblob(1000000000)`` and an answer of 2,000 rows × 1 MB: status, seconds, bytes
+  answered, the server's peak memory (issue 12 measured 66 s, 1.3 GB, 7.2 GB before the bounds);
+* six slow visitor queries at once (each runs into the SQL time limit) while the home page and
+  a table page are fetched in a loop: their latency under that load next to idle.
+
+Extraction: seconds and the verdict for hostile documents (50 MB of text, 5 million ``<td>``,
+255 nested ``<div>``, a million-row XLSX) — each must fail fast or be read, never hang.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import httpx
+from publish_fixtures import Server, build_archive
+
+from extract import ExtractionError, extract_document
+
+SLOW_SQL = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+BIG_ANSWER_SQL = (
+    "with recursive c(x) as (select 1 union all select x + 1 from c where x < 2000) select randomblob(1000000) from c"
+)
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def _query(client: httpx.Client, base: str, sql: str) -> dict:
+    started = time.perf_counter()
+    size = 0
+    with client.stream("GET", f"{base}/archive.json", params={"sql": sql}, timeout=120) as response:
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+        status = response.status_code
+    return {"status": status, "seconds": round(time.perf_counter() - started, 2), "bytes": size}
+
+
+def _latencies(client: httpx.Client, urls: list[str], stop: threading.Event, out: list[float], log: list) -> None:
+    began = time.perf_counter()
+    while not stop.is_set():
+        for url in urls:
+            started = time.perf_counter()
+            client.get(url, timeout=60)
+            out.append(time.perf_counter() - started)
+            log.append((round(started - began, 2), url, round(out[-1], 3)))
+
+
+def _summary(times: list[float]) -> dict:
+    if not times:
+        return {"requests": 0}
+    ordered = sorted(times)
+    return {
+        "requests": len(times),
+        "median_ms": round(statistics.median(ordered) * 1000, 1),
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
+    }
+
+
+def site_figures() -> dict:
+    with TemporaryDirectory() as tmp:
+        fixture = build_archive(Path(tmp), n_reports=24, seed=7)
+        server = Server(["--db", str(fixture.db_path)])
+        try:
+            base = server.url
+            pages = [base + "/", base + "/archive/reports"]
+            with httpx.Client() as client:
+                idle: list[float] = []
+                for _ in range(10):
+                    for url in pages:
+                        started = time.perf_counter()
+                        client.get(url, timeout=60)
+                        idle.append(time.perf_counter() - started)
+                blob = _query(client, base, "select randomblob(1000000000)")
+                big = _query(client, base, BIG_ANSWER_SQL)
+                loaded: list[float] = []
+                log: list = []
+                stop = threading.Event()
+                watcher = threading.Thread(target=_latencies, args=(client, pages, stop, loaded, log))
+                with ThreadPoolExecutor(6) as pool:
+                    started = time.perf_counter()
+                    futures = [pool.submit(_query, httpx.Client(), base, SLOW_SQL) for _ in range(6)]
+                    watcher.start()
+                    slow = [f.result() for f in futures]
+                    slow_seconds = time.perf_counter() - started
+                stop.set()
+                watcher.join()
+            figures = {
+                "randomblob_1e9": blob,
+                "answer_2000_x_1MB": big,
+                "six_slow_queries": {
+                    "statuses": sorted(q["status"] for q in slow),
+                    "seconds_each": sorted(q["seconds"] for q in slow),
+                    "all_done_s": round(slow_seconds, 2),
+                },
+                "pages_idle": _summary(idle),
+                "pages_during_six_slow_queries": _summary(loaded),
+                "slowest_pages": sorted(log, key=lambda x: -x[2])[:3],
+                "server_peak_rss_mb": _rss_mb(server.proc.pid),
+            }
+        finally:
+            server.stop()
+    return figures
+
+
+def _hostile_documents() -> dict[str, tuple[bytes, str]]:
+    import openpyxl
+
+    deep = b"<html><body>" + b"<div>" * 255 + b"<table><tr><td>1</td></tr></table></body></html>"
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    for i in range(1_000_000):
+        sheet.append([i])
+    xlsx = io.BytesIO()
+    book.save(xlsx)
+    return {
+        "text_50MB": (b"\xe6\x8a\xa5\xe5\x91\x8a 1\t2\n" * 4_000_000, "text/plain"),
+        "td_5_million": (
+            b"<html><body><table><tr>" + b"<td>1</td>" * 5_000_000 + b"</tr></table></body></html>",
+            "text/html",
+        ),
+        "td_200_thousand": (
+            b"<html><body><table><tr>" + b"<td>1</td>" * 200_000 + b"</tr></table></body></html>",
+            "text/html",
+        ),
+        "div_255_deep": (deep, "text/html"),
+        "xlsx_million_rows": (xlsx.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    }
+
+
+def extraction_figures() -> dict:
+    out: dict = {}
+    for name, (data, ctype) in _hostile_documents().items():
+        started = time.perf_counter()
+        try:
+            report = extract_document(data, content_type=ctype)
+            verdict = f"read: {len(report.cells)} cells, {len(report.warnings)} warnings"
+        except ExtractionError as exc:
+            verdict = f"refused: {exc}"
+        out[name] = {
+            "mb": round(len(data) / 1e6, 1),
+            "seconds": round(time.perf_counter() - started, 2),
+            "verdict": verdict,
+        }
+    return out
+
+
+def run() -> dict:
+    figures = {"site": site_figures(), "extraction": extraction_figures()}
+    for section, values in figures.items():
+        for k, v in values.items():
+            print(f"  {section}.{k:32s} {v}")
+    return figures
+
+
+if __name__ == "__main__":
+    run()
