@@ -21,7 +21,7 @@ from archive.store.schema import SCHEMA_VERSION, TABLES, Migration, SchemaError,
 from archive.store.session import ArchiveSession
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "fixtures" / "archive" / "schemas"
-OLD_VERSIONS = (1, 2, 3, 6)
+OLD_VERSIONS = (1, 2, 3, 6, 7)
 ROWS_PER_TABLE = 2
 
 
