@@ -81,11 +81,10 @@ def _shown(sentence: str, limit: int = 160) -> str:
 
 def quoted_figures(text: str) -> list[Quote]:
     """Every figure of :data:`KINDS` the text states, in order (a kind and value once)."""
-    text = unicodedata.normalize("NFKC", text or "")
     found: list[Quote] = []
     seen: set[tuple[str, int]] = set()
-    for sentence in _SENTENCE.findall(text):
-        for clause in _CLAUSE.findall(sentence):
+    for sentence in _SENTENCE.findall(text or ""):  # shown as printed; matched in its NFKC form
+        for clause in _CLAUSE.findall(unicodedata.normalize("NFKC", sentence)):
             if _NOT_THIS_YEAR.search(clause):
                 continue
             taken: list[tuple[int, int]] = []
