@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from archive.datasette import refusal_pages
 from archive.datasette.chart import Series, trend_svg
 from archive.datasette.snapshots import is_inline, mime_of
 from archive.publish.rules import CHECK_STATUS, OK_LABELS, RULE_TEXT, RULES, STATUS_MEANINGS
@@ -258,6 +259,7 @@ async def report_context(db, report_id: int) -> dict | None:
     not_checkable = [c for c in checks if c["ok"] is None]
     outcome = check_outcome(checks)
     copies = await section_copies(db, report_id)
+    refusals = await refusal_pages.report_refusals(db, report_id)
     for s in sections:
         s["copies"] = copies.get(s["id"], [])
     level = report.get("level") or report.get("portal_level")
@@ -272,6 +274,7 @@ async def report_context(db, report_id: int) -> dict | None:
         "check_outcome": outcome,
         "check_rules": sorted({c["rule"] for c in checks}),
         "copied_sections": sum(1 for s in sections if s["copies"]),
+        "refusals": refusals,
         "sections": sections,
         "attachments": attachments,
         "warnings": warnings,
@@ -407,12 +410,17 @@ WHERE r.is_current = 1 AND r.year IS NOT NULL AND {where}
 GROUP BY r.year ORDER BY r.year"""
 
 
-async def chart_data(db, organ: str | None = None, county: str | None = None) -> dict:
-    """Applications received and refused (不予公开) per year for an organ or a county."""
+async def chart_data(db, organ: str | None = None, county: str | None = None, province: str | None = None) -> dict:
+    """Applications received and refused (不予公开) per year for an organ, a county or a province
+    (sums over the reports archived: the number of reports is part of each point)."""
     if organ:
         where, params, subject = "r.organ = ?", [organ], organ
+    elif county and province:
+        where, params, subject = "p.county = ? AND p.province = ?", [county, province], f"{province}{county}"
     elif county:
         where, params, subject = "p.county = ?", [county], county
+    elif province:
+        where, params, subject = "p.province = ?", [province], province
     else:
         where, params, subject = "1", [], "全部机关"
     rows = (await db.execute(_chart_sql(where), params)).rows

@@ -452,8 +452,24 @@ def test_trend_chart_for_a_county(site):
     data = client.get("/archive/-/chart.json", params={"county": county}).json()
     assert data["subject"] == county
     assert {p["year"]: {k: p[k] for k in ("received", "refused", "reports")} for p in data["points"]} == dict(expected)
+    # rates, not sums: Σ不予公开 ÷ Σ办理结果总计 over the county's reports with a 办理结果总计
+    rates = defaultdict(lambda: [0, 0, 0])
+    for report in fixture.reports:
+        v = values_of(report)
+        handled = v.get(("applications", "total", "total"))
+        if report.county == county and report.sample.template in ("2019", "2021") and handled:
+            rate = rates[report.sample.year]
+            rate[0] += nsum(v[("applications", k, "total")] for k in DENIED) or 0
+            rate[1] += handled
+            rate[2] += 1
+    assert rates
+    got = {p["year"]: (p["refusal_rate"], p["reports"]) for p in data["rate_points"]}
+    assert got == {y: (round(100 * d / h, 1), n) for y, (d, h, n) in rates.items()}
     html = client.get("/archive/-/chart", params={"county": county}).text
-    assert html.count('<rect class="bar"') == 2 * len(expected)
+    counts = html[html.index('class="nianbao-chart"') :]
+    assert counts[: counts.index("</svg>")].count('<rect class="bar"') == 2 * len(expected)
+    rated = html[html.index('class="nianbao-rate-chart"') :]
+    assert rated[: rated.index("</svg>")].count('<rect class="bar"') == 3 * len(rates)
     assert not re.search(r'<script[^>]+src="(https?:)?//', html)
     assert not re.search(r'<link[^>]+href="(https?:)?//', html)
     assert 'href="/-/static-plugins/nianbao/nianbao.css"' in html
