@@ -190,6 +190,10 @@ def test_demo_tells_the_planted_stories(demo_archive):
         assert len(ranking) == want[latest][2] and ranking[0]["percent"] >= ranking[-1]["percent"]
         html = httpx.get(f"{server.url}/nianbao/-/chart", params={"county": county}).text
         assert 'class="nianbao-rate-chart"' in html and "年各机关不予公开率排名" in html
+        top = ranking[0]
+        page = httpx.get(f"{server.url}/nianbao/-/report/{top['report_id']}").text
+        assert f'<span class="rate">{top["percent"]}%</span>' in page
+        assert f"{county} {latest}年第 1 高（共 {len(ranking)} 份报告）" in page
     finally:
         server.stop()
     assert "stories: failed checks by rule: R5 2, R8 2, R9 1" in stdout
