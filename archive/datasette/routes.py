@@ -4,11 +4,12 @@ crawl health, dump downloads (registered by the ``register_routes`` hook)."""
 from __future__ import annotations
 
 import markupsafe
-from datasette.utils.asgi import AsgiFileDownload, BadRequest, Forbidden, NotFound, Response
+from datasette.utils.asgi import BadRequest, Forbidden, NotFound, Response
 
 from archive.datasette import coverage_pages, pages
 from archive.datasette.archives import DUMPS_ROUTE, archive_dir, archives, dumps_dir
 from archive.datasette.compat import ensure_can_view_table
+from archive.datasette.downloads import RangedFile
 from archive.datasette.snapshots import (
     SECURITY_HEADERS,
     SnapshotError,
@@ -145,18 +146,20 @@ async def coverage_page(datasette, request):
 
 
 async def dump_download(datasette, request):
+    if request.method not in ("GET", "HEAD"):
+        raise Forbidden("read-only")
     name = request.url_vars["name"]
     folder = dumps_dir(datasette)
     if folder is None:
         raise NotFound("no dumps published")
-    allowed = {f.name for f in read_sums(folder)} | {SUMS_NAME}
-    if name not in allowed:
-        raise NotFound("no such dump file")
+    digests = {f.name: f.sha256 for f in read_sums(folder)}
     if name == SUMS_NAME:
-        return Response((folder / name).read_text(encoding="utf-8"), content_type="text/plain; charset=utf-8")
+        return RangedFile(folder / name, "text/plain; charset=utf-8", "", request.method, dict(request.headers))
+    if name not in digests:
+        raise NotFound("no such dump file")
     suffix = name[name.rfind(".") :] if "." in name else ""
     content_type = DUMP_TYPES.get(suffix, "application/octet-stream")
-    return AsgiFileDownload(folder / name, filename=name, content_type=content_type)
+    return RangedFile(folder / name, content_type, digests[name], request.method, dict(request.headers), name)
 
 
 ROUTES = [
