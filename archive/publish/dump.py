@@ -275,9 +275,16 @@ def write_wacz(db_path: Path, archive_dir: Path, dest: Path) -> tuple[int, int]:
 # ----------------------------------------------------------------------------- dump
 
 
-def dump(db_path: Path | str, out_dir: Path | str | None = None, archive_dir: Path | str | None = None) -> DumpResult:
+def dump(
+    db_path: Path | str,
+    out_dir: Path | str | None = None,
+    archive_dir: Path | str | None = None,
+    *,
+    record: bool = True,
+) -> DumpResult:
     """Write ``nianbao.db``, ``nianbao-snapshots.wacz`` and ``SHA256SUMS`` into ``out_dir``
-    (default ``DB_DIR/dumps``) and record that directory in the archive (``meta.dumps_dir``)."""
+    (default ``DB_DIR/dumps``) and, with ``record``, note that directory in the archive
+    (``meta.dumps_dir``: where ``nianbao serve`` finds the latest dump)."""
     started = time.perf_counter()
     db_path = Path(db_path)
     if not db_path.is_file():
@@ -305,6 +312,7 @@ def dump(db_path: Path | str, out_dir: Path | str | None = None, archive_dir: Pa
     sums_tmp = out / f".{SUMS_NAME}.tmp"
     sums_tmp.write_text("".join(f"{f.sha256}  {f.name}\n" for f in result.files), encoding="utf-8")
     os.replace(sums_tmp, out / SUMS_NAME)
-    _record_dumps_dir(db_path, out)
+    if record:
+        _record_dumps_dir(db_path, out)
     result.seconds = time.perf_counter() - started
     return result
