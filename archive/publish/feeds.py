@@ -64,11 +64,9 @@ class FeedScope:
 
     def where(self) -> tuple[str, list]:
         clauses, args = [], []
-        if self.county:
-            if _CODE_RE.match(self.county):
-                clauses.append("p.code = ?")
-            else:
-                clauses.append("p.county = ?")
+        if self.county:  # the county's portals first: the reports then come by (portal, fetched)
+            column = "code" if _CODE_RE.match(self.county) else "county"
+            clauses.append(f"r.portal IN (SELECT id FROM portals WHERE {column} = ?)")
             args.append(self.county)
         if self.organ:
             clauses.append("r.organ = ?")
@@ -141,7 +139,7 @@ def _corrections(conn: sqlite3.Connection, scope: FeedScope, limit: int) -> list
         f"""{_SELECT}, c.kind AS change_kind, c.cells_changed, c.cells_added, c.cells_removed,
             c.sections_changed, c.detected, c.previous_id
         {_FROM} LEFT JOIN report_changes c ON c.report_id = r.id
-        WHERE r.version > 1{where} ORDER BY coalesce(c.detected, r.fetched) DESC, r.id DESC LIMIT ?""",
+        WHERE r.version > 1{where} ORDER BY r.fetched DESC, r.id DESC LIMIT ?""",
         (*args, limit),
     )
     out = []
@@ -183,7 +181,7 @@ def _failed_checks(conn: sqlite3.Connection, scope: FeedScope, limit: int) -> li
     rows = _rows(
         conn,
         f"""{_SELECT} {_FROM}
-        WHERE r.is_current = 1 AND EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok = 0){where}
+        WHERE +r.is_current = 1 AND EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok = 0){where}
         ORDER BY r.fetched DESC, r.id DESC LIMIT ?""",
         (*args, limit),
     )

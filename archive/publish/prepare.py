@@ -15,6 +15,7 @@ from pathlib import Path
 from archive.publish.coverage import build_coverage, store_registry
 from archive.publish.offices import match_offices
 from archive.publish.search import IndexStats, update_search_index
+from archive.publish.summary import build_summary
 from archive.publish.views import create_views
 from archive.store.divisions import RegionsError
 from archive.store.regions import LoadStats, Register, ensure_register
@@ -91,6 +92,7 @@ def prepare_for_serving(
                 store_registry(conn, registry)
             _coverage(conn, stats)
             stats.views = create_views(conn)
+            build_summary(conn)  # the about page's figures
             # planner statistics for the views' joins (approximate, so it stays fast on big archives)
             conn.execute("PRAGMA analysis_limit = 1000")
             conn.execute("ANALYZE")
