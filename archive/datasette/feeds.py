@@ -159,14 +159,12 @@ async def feed_response(datasette, request, name: str, db) -> Response:
 async def feeds_context(datasette, name: str, db, county: str | None) -> dict:
     """The page of feeds: the archive's, then every county's with its offices (of one county when
     ``county`` is given)."""
-    counties = await db.execute_fn(followable)
-    if county:
-        counties = [c for c in counties if county in (c["county"], c["code"])]
+    counties = await db.execute_fn(lambda conn: followable(conn, county))
     db_url = datasette.urls.database(name)
     kinds = [{"kind": k, "zh": zh, "en": en} for k, (zh, en) in FEED_KINDS.items()]
     for c in counties:
         c["feeds"] = {k: feed_path(db_url, k, c["county"] or c["code"]) for k in FEED_KINDS}
-        for office in c["offices"]:
+        for office in c.get("offices", []):
             office["feeds"] = {k: feed_path(db_url, k, None, office["organ"]) for k in FEED_KINDS}
     return {
         "kinds": kinds,

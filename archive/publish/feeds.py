@@ -18,6 +18,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 
+from archive.publish.summary import read_summary
 from archive.publish.views import LEVEL_LABELS, RULE_TEXT
 
 FEED_KINDS = {
@@ -225,24 +226,21 @@ def last_change(conn: sqlite3.Connection) -> str:
     return row[0] if row and row[0] else "1970-01-01T00:00:00Z"
 
 
-def followable(conn: sqlite3.Connection) -> list[dict]:
-    """The counties of the archive with their offices (report counts), for the page of feeds."""
-    rows = _rows(
-        conn,
-        """SELECT p.province, p.city, p.county, p.code, r.organ, count(*) AS reports
-        FROM reports r LEFT JOIN portals p ON p.id = r.portal WHERE r.is_current = 1
-        GROUP BY p.province, p.city, p.county, p.code, r.organ
-        ORDER BY p.code, p.county, count(*) DESC, r.organ""",
-    )
-    counties: dict[tuple, dict] = {}
-    for row in rows:
-        key = (row["province"], row["city"], row["county"], row["code"])
-        county = counties.setdefault(
-            key,
-            {"province": row["province"], "city": row["city"], "county": row["county"], "code": row["code"],
-             "reports": 0, "offices": []},
-        )  # fmt: skip
-        county["reports"] += row["reports"]
-        if row["organ"]:
-            county["offices"].append({"organ": row["organ"], "reports": row["reports"]})
-    return list(counties.values())
+def followable(conn: sqlite3.Connection, county: str | None = None) -> list[dict]:
+    """The counties of the archive (from the publish-time summary), or only ``county`` (a name or
+    code) with its offices and their current reports, for the page of feeds."""
+    counties = read_summary(conn, ("counties",))["counties"]
+    if not county:
+        return counties
+    chosen = [c for c in counties if county in (c["county"], c["code"])]
+    for c in chosen:
+        column, value = ("code", c["code"]) if c["code"] else ("county", c["county"])
+        offices = _rows(
+            conn,
+            f"""SELECT r.organ, count(*) AS reports FROM reports r
+            WHERE r.portal IN (SELECT id FROM portals WHERE {column} = ?) AND +r.is_current = 1 AND r.organ IS NOT NULL
+            GROUP BY r.organ ORDER BY count(*) DESC, r.organ""",
+            (value,),
+        )
+        c["offices"] = [{"organ": o["organ"], "reports": o["reports"]} for o in offices]
+    return chosen

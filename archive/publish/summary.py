@@ -1,7 +1,8 @@
 """What the archive holds, in figures, for the about page: counted once at publish time.
 
 ``archive_summary`` (``key``, ``value`` JSON) holds ``figures`` (reports, offices, counties,
-years, crawls, snapshots …) and ``checks`` (per rule: reports checked, failing, not checkable).
+years, crawls, snapshots …), ``checks`` (per rule: reports checked, failing, not checkable) and
+``counties`` (every county with its reports: the page of feeds).
 On a national archive the counts take tens of seconds, far too long for a page; publishing
 (:func:`archive.publish.prepare.prepare_for_serving`) rebuilds the table only when what it counts
 changed (``meta.archive_summary_basis``), like the deadline table.  The about page reads it, or
@@ -105,6 +106,16 @@ def check_figures(conn: sqlite3.Connection) -> list[dict]:
     return out
 
 
+def county_figures(conn: sqlite3.Connection) -> list[dict]:
+    """Every county (portal division) with its current reports, for the page of feeds."""
+    rows = conn.execute(
+        """SELECT p.province, p.city, p.county, p.code, count(r.id)
+        FROM portals p LEFT JOIN reports r ON r.portal = p.id AND r.is_current = 1
+        GROUP BY p.province, p.city, p.county, p.code ORDER BY p.code, p.county"""
+    ).fetchall()
+    return [{"province": a, "city": b, "county": c, "code": d, "reports": n} for a, b, c, d, n in rows]
+
+
 def _basis(conn: sqlite3.Connection) -> str:
     parts = [
         # reports change by new rows (new versions flip is_current) and removals; one C-level pass
@@ -134,22 +145,29 @@ def build_summary(conn: sqlite3.Connection) -> bool:
     )
     if row is not None and row[0] == basis and _exists(conn, SUMMARY_TABLE):
         return False
-    figures, checks = archive_figures(conn), check_figures(conn)
+    figures, checks, counties = archive_figures(conn), check_figures(conn), county_figures(conn)
     with conn:
         conn.execute(f"CREATE TABLE IF NOT EXISTS {SUMMARY_TABLE} (key TEXT PRIMARY KEY, value TEXT)")
         conn.execute(f"DELETE FROM {SUMMARY_TABLE}")
         conn.executemany(
             f"INSERT INTO {SUMMARY_TABLE}(key, value) VALUES (?, ?)",
-            [("figures", json.dumps(figures, ensure_ascii=False)), ("checks", json.dumps(checks, ensure_ascii=False))],
+            [
+                (key, json.dumps(value, ensure_ascii=False))
+                for key, value in (("figures", figures), ("checks", checks), ("counties", counties))
+            ],  # fmt: skip
         )
         conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (BASIS_KEY, basis))
     return True
 
 
-def read_summary(conn: sqlite3.Connection) -> dict:
-    """``{"figures": …, "checks": …}`` as publishing stored them, else counted now."""
+SUMMARIES = {"figures": archive_figures, "checks": check_figures, "counties": county_figures}
+
+
+def read_summary(conn: sqlite3.Connection, keys: tuple[str, ...] = ("figures", "checks")) -> dict:
+    """The summaries ``keys`` (of :data:`SUMMARIES`) as publishing stored them, else counted now."""
+    stored: dict = {}
     if _exists(conn, SUMMARY_TABLE):
-        stored = {k: json.loads(v) for k, v in conn.execute(f"SELECT key, value FROM {SUMMARY_TABLE}")}
-        if {"figures", "checks"} <= set(stored):
-            return stored
-    return {"figures": archive_figures(conn), "checks": check_figures(conn)}
+        marks = ", ".join("?" for _ in keys)
+        query = f"SELECT key, value FROM {SUMMARY_TABLE} WHERE key IN ({marks})"
+        stored = {k: json.loads(v) for k, v in conn.execute(query, keys)}
+    return {key: stored[key] if key in stored else SUMMARIES[key](conn) for key in keys}
