@@ -56,17 +56,13 @@ async def _context_page(datasette, request, table: str, load, template: str, mis
     return await _page(datasette, request, template, context)
 
 
-def _absolute(datasette, request, path: str) -> str:
-    return datasette.absolute_url(request, path)
-
-
 async def report_page(datasette, request):
     async def load(db, report_id: int) -> dict | None:
         context = await pages.report_context(db, report_id)
         if context is not None:
             report, db_url = context["report"], datasette.urls.database(db.name)
             snapshot = report.get("snapshot_id")
-            snapshot_url = _absolute(datasette, request, f"{db_url}/-/snapshot/{snapshot}") if snapshot else None
+            snapshot_url = datasette.absolute_url(request, f"{db_url}/-/snapshot/{snapshot}") if snapshot else None
             context["citation"] = about.citation(report, snapshot_url)
             context["feed_links"] = feeds.feed_links(db_url, county=report.get("county"), organ=report.get("organ"))
         return context
@@ -81,7 +77,7 @@ async def about_page(datasette, request):
     example = context.get("example")
     if example:
         snapshot = example.get("snapshot_id")
-        link = _absolute(datasette, request, f"{db_url}/-/snapshot/{snapshot}") if snapshot else None
+        link = datasette.absolute_url(request, f"{db_url}/-/snapshot/{snapshot}") if snapshot else None
         context["example_citation"] = about.citation(example, link)
     context.update(database=name, db_url=db_url, feed_links=feeds.feed_links(db_url))
     return await _page(datasette, request, "nianbao_about.html", context)
