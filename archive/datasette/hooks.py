@@ -94,6 +94,8 @@ def menu_links(datasette, actor, request):
         {"href": base + "/-/chart", "label": "趋势图 Trends"},
         {"href": base + "/-/status", "label": "抓取健康状况 Crawl health"},
         {"href": datasette.urls.path("/") + "#downloads", "label": "下载 Downloads"},
+        {"href": base + "/-/feeds", "label": "订阅 Feeds"},
+        {"href": base + "/-/about", "label": "关于 About"},
     ]
 
 

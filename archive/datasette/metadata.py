@@ -891,6 +891,18 @@ TABLES["refusal_grounds"] = {
         "reports": "汇总的报告数",
     },
 }
+TABLES["archive_summary"] = {
+    "title": "archive_summary：档案概况（汇总表）",
+    "description": "“关于本档案”页面的数字（报告、机关、县区、年度、抓取、各规则的校验结果）与订阅页的县区列表，"
+    "发布时生成（内容有变化时重建）。",
+    "hidden": True,
+    "columns": {"key": "figures（概况）、checks（各规则的校验结果）、counties（县区及报告数）", "value": "JSON"},
+}
+TABLES["nianbao_readme"] = {
+    "title": "nianbao_readme：下载说明",
+    "description": "只在下载的数据库中：文件内容，以及如何用 sqlite3 检索（两字切分的检索索引）。",
+    "columns": {"topic": "主题", "zh": "说明", "en": "English", "example_sql": "可直接运行的 SQL（:q 为检索词）"},
+}
 TABLES.update(region_metadata.TABLES)
 VIEWS.update(region_metadata.VIEWS)
 

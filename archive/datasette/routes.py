@@ -4,11 +4,12 @@ crawl health, dump downloads (registered by the ``register_routes`` hook)."""
 from __future__ import annotations
 
 import markupsafe
-from datasette.utils.asgi import AsgiFileDownload, BadRequest, Forbidden, NotFound, Response
+from datasette.utils.asgi import BadRequest, Forbidden, NotFound, Response
 
-from archive.datasette import coverage_pages, pages, refusal_pages
+from archive.datasette import about, coverage_pages, feeds, pages, refusal_pages
 from archive.datasette.archives import DUMPS_ROUTE, archive_dir, archives, dumps_dir
 from archive.datasette.compat import ensure_can_view_table
+from archive.datasette.downloads import RangedFile
 from archive.datasette.snapshots import (
     SECURITY_HEADERS,
     SnapshotError,
@@ -56,9 +57,37 @@ async def _context_page(datasette, request, table: str, load, template: str, mis
 
 
 async def report_page(datasette, request):
-    return await _context_page(
-        datasette, request, "reports", pages.report_context, "nianbao_report.html", "report not found"
-    )
+    async def load(db, report_id: int) -> dict | None:
+        context = await pages.report_context(db, report_id)
+        if context is not None:
+            report, db_url = context["report"], datasette.urls.database(db.name)
+            snapshot = report.get("snapshot_id")
+            snapshot_url = datasette.absolute_url(request, f"{db_url}/-/snapshot/{snapshot}") if snapshot else None
+            context["citation"] = about.citation(report, snapshot_url)
+            context["feed_links"] = feeds.feed_links(db_url, county=report.get("county"), organ=report.get("organ"))
+        return context
+
+    return await _context_page(datasette, request, "reports", load, "nianbao_report.html", "report not found")
+
+
+async def about_page(datasette, request):
+    name, db = await _archive_db(datasette, request, "reports")
+    context = await about.about_context(db)
+    db_url = datasette.urls.database(name)
+    example = context.get("example")
+    if example:
+        snapshot = example.get("snapshot_id")
+        link = datasette.absolute_url(request, f"{db_url}/-/snapshot/{snapshot}") if snapshot else None
+        context["example_citation"] = about.citation(example, link)
+    context.update(database=name, db_url=db_url, feed_links=feeds.feed_links(db_url))
+    return await _page(datasette, request, "nianbao_about.html", context)
+
+
+async def about_redirect(datasette, request):
+    found = sorted(archives(datasette).by_name)
+    if not found:
+        raise NotFound("no archive database")
+    return Response.redirect(datasette.urls.database(found[0]) + "/-/about")
 
 
 async def cell_page(datasette, request):
@@ -90,6 +119,19 @@ async def snapshot_raw(datasette, request):
     return Response(record.payload, status=200, headers=headers, content_type=content_type)
 
 
+async def feed_atom(datasette, request):
+    name, db = await _archive_db(datasette, request, "reports")
+    return await feeds.feed_response(datasette, request, name, db)
+
+
+async def feeds_page(datasette, request):
+    name, db = await _archive_db(datasette, request, "reports")
+    county = (request.args.get("county") or "").strip() or None
+    context = await feeds.feeds_context(datasette, name, db, county)
+    context.update(database=name, db_url=datasette.urls.database(name))
+    return await _page(datasette, request, "nianbao_feeds.html", context)
+
+
 async def chart_page(datasette, request):
     name, db = await _archive_db(datasette, request, "reports")
     organ = (request.args.get("organ") or "").strip() or None
@@ -105,6 +147,7 @@ async def chart_page(datasette, request):
         return Response.json({k: v for k, v in data.items() if not k.endswith("svg")})
     context = dict(data, **await pages.chart_options(db), **await refusal_pages.places(db))
     context.update(organ=organ or "", county=county or "", province=province or "")
+    context["feed_links"] = feeds.feed_links(datasette.urls.database(name), county=county, organ=organ)
     context["svg"] = markupsafe.Markup(data["svg"])
     context["rate_svg"] = markupsafe.Markup(data["rate_svg"])
     context.update(database=name, db_url=datasette.urls.database(name))
@@ -162,18 +205,20 @@ async def rules_page(datasette, request):
 
 
 async def dump_download(datasette, request):
+    if request.method not in ("GET", "HEAD"):
+        raise Forbidden("read-only")
     name = request.url_vars["name"]
     folder = dumps_dir(datasette)
     if folder is None:
         raise NotFound("no dumps published")
-    allowed = {f.name for f in read_sums(folder)} | {SUMS_NAME}
-    if name not in allowed:
-        raise NotFound("no such dump file")
+    digests = {f.name: f.sha256 for f in read_sums(folder)}
     if name == SUMS_NAME:
-        return Response((folder / name).read_text(encoding="utf-8"), content_type="text/plain; charset=utf-8")
+        return RangedFile(folder / name, "text/plain; charset=utf-8", "", request.method, dict(request.headers))
+    if name not in digests:
+        raise NotFound("no such dump file")
     suffix = name[name.rfind(".") :] if "." in name else ""
     content_type = DUMP_TYPES.get(suffix, "application/octet-stream")
-    return AsgiFileDownload(folder / name, filename=name, content_type=content_type)
+    return RangedFile(folder / name, content_type, digests[name], request.method, dict(request.headers), name)
 
 
 ROUTES = [
@@ -183,6 +228,10 @@ ROUTES = [
     (r"^/(?P<database>[^/]+)/-/snapshot/(?P<id>\d+)$", snapshot_page),
     (r"^/(?P<database>[^/]+)/-/snapshot/(?P<id>\d+)/raw$", snapshot_raw),
     (r"^/(?P<database>[^/]+)/-/chart(\.(?P<format>json))?$", chart_page),
+    (r"^/(?P<database>[^/]+)/-/feeds$", feeds_page),
+    (r"^/-/about$", about_redirect),
+    (r"^/(?P<database>[^/]+)/-/about$", about_page),
+    (r"^/(?P<database>[^/]+)/-/feeds/(?P<kind>[a-z]+)\.atom$", feed_atom),
     (r"^/(?P<database>[^/]+)/-/status(\.(?P<format>json))?$", status_page),
     (r"^/(?P<database>[^/]+)/-/rules(\.(?P<format>json))?$", rules_page),
     (r"^/(?P<database>[^/]+)/-/coverage(\.(?P<format>json))?$", coverage_page),

@@ -18,6 +18,7 @@ from archive.publish.coverage import build_coverage, store_registry
 from archive.publish.offices import match_offices
 from archive.publish.refusals import RefusalStats, update_refusals
 from archive.publish.search import IndexStats, update_search_index
+from archive.publish.summary import build_summary
 from archive.publish.views import create_views
 from archive.store.crossyear import update_cross_year
 from archive.store.divisions import RegionsError
@@ -117,6 +118,8 @@ def prepare_for_serving(
                 stats.refusals = update_refusals(conn)
             with _timed(stats, "views"):
                 stats.views = create_views(conn)
+            with _timed(stats, "summary"):
+                build_summary(conn)  # the about page's figures
             # planner statistics for the views' joins (approximate, so it stays fast on big archives)
             conn.execute("PRAGMA analysis_limit = 1000")
             conn.execute("ANALYZE")

@@ -721,6 +721,10 @@ SUPPORT_INDEXES = (
     'CREATE INDEX IF NOT EXISTS publish_cells_lookup ON cells(report_id, table_name, "row", col)',
     "CREATE INDEX IF NOT EXISTS publish_checks_report_rule ON checks(report_id, rule, ok)",
     "CREATE INDEX IF NOT EXISTS publish_reports_current ON reports(is_current, year)",
+    # the Atom feeds (archive/publish/feeds.py): newest first, for the archive, a county's portals, an office
+    "CREATE INDEX IF NOT EXISTS publish_reports_fetched ON reports(fetched)",
+    "CREATE INDEX IF NOT EXISTS publish_reports_portal_fetched ON reports(portal, fetched)",
+    "CREATE INDEX IF NOT EXISTS publish_reports_organ_fetched ON reports(organ, fetched)",
 )
 
 

@@ -532,7 +532,7 @@ def test_archive_directory_resolution(site, tmp_path):
     copy = bare / "copy.db"
     source = sqlite3.connect(fixture.db_path)
     source.execute("VACUUM INTO ?", (str(copy),))
-    sqlite3.connect(copy).execute("DELETE FROM meta WHERE key = 'archive_dir'").connection.commit()
+    sqlite3.connect(copy).execute("DELETE FROM meta WHERE key IN ('archive_dir', 'dumps_dir')").connection.commit()
     default = build_datasette(copy)
     assert set(archives(default).by_name) == {"copy"}
     assert archive_dir(default, "copy") == bare.resolve()
