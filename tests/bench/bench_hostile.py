@@ -4,8 +4,9 @@ Site (a ``nianbao serve`` process on a 24-report archive):
 
 * ``select randomblob(1000000000)`` and an answer of 2,000 rows × 1 MB: status, seconds, bytes
   answered, the server's peak memory (issue 12 measured 66 s, 1.3 GB, 7.2 GB before the bounds);
-* six slow visitor queries at once (each runs into the SQL time limit) while the home page and
-  a table page are fetched in a loop: their latency under that load next to idle.
+* six slow visitor queries at once (each runs into the SQL time limit) while the home page, a
+  table page, a report page and a journalist view are fetched in a loop: their latency under
+  that load next to idle, overall and for the report page alone.
 
 Extraction: seconds and the verdict for hostile documents (50 MB of text, 5 million ``<td>``,
 255 nested ``<div>``, a million-row XLSX) — each must fail fast or be read, never hang.
@@ -80,14 +81,17 @@ def site_figures() -> dict:
         server = Server(["--db", str(fixture.db_path)])
         try:
             base = server.url
-            pages = [base + "/", base + "/archive/reports"]
+            report_page = f"{base}/archive/-/report/{fixture.reports[0].id}"
+            pages = [base + "/", base + "/archive/reports", report_page, base + "/archive/依申请办理情况"]
             with httpx.Client() as client:
                 idle: list[float] = []
+                idle_log: list = []
                 for _ in range(10):
                     for url in pages:
                         started = time.perf_counter()
                         client.get(url, timeout=60)
                         idle.append(time.perf_counter() - started)
+                        idle_log.append((0, url, idle[-1]))
                 blob = _query(client, base, "select randomblob(1000000000)")
                 big = _query(client, base, BIG_ANSWER_SQL)
                 loaded: list[float] = []
@@ -112,6 +116,8 @@ def site_figures() -> dict:
                 },
                 "pages_idle": _summary(idle),
                 "pages_during_six_slow_queries": _summary(loaded),
+                "report_page_idle": _summary([t for _s, url, t in idle_log if url == report_page]),
+                "report_page_during_six_slow_queries": _summary([t for _s, url, t in log if url == report_page]),
                 "slowest_pages": sorted(log, key=lambda x: -x[2])[:3],
                 "server_peak_rss_mb": _rss_mb(server.proc.pid),
             }

@@ -129,6 +129,19 @@ def test_read_only_settings_and_limits(site):
     values = datasette_json.query(client, "archive", "select key, value from meta", _shape="array").json()
     assert {v["key"] for v in values} >= {"archive_dir", "schema_version"}
     assert all(v["value"] is None for v in values)
+    listed = datasette_json.query(client, "archive", "select * from pragma_database_list", _shape="array").json()
+    assert [(d["name"], d["file"]) for d in listed] == [("main", None)]
+    assert str(fixture.db_path.parent) not in client.get("/archive?sql=select+*+from+pragma_database_list").text
+
+
+def test_debug_pages_are_not_public(site):
+    _fixture, _server, client = site
+    for page in ("/-/threads", "/-/messages", "/-/patterns", "/-/actor", "/-/allow-debug", "/-/permissions",
+                 "/-/databases", "/-/create-token", "/-/logout"):  # fmt: skip
+        for path in (page, page + ".json"):
+            assert client.get(path).status_code == 404, path
+    assert client.get("/-/threads.json/").status_code == 404
+    assert client.get("/-/versions.json").status_code == 200 and client.get("/-/plugins.json").status_code == 200
 
 
 # ----------------------------------------------------------------------------- views
