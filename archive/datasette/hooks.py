@@ -9,6 +9,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from archive.datasette import cells, compat, errors, limits, pages, routes
+from archive.datasette.facets import YearFacet
 from archive.datasette.archives import PLUGIN, archives, dump_files
 from archive.datasette.metadata import VIEWS
 from archive.publish.search import register_functions
@@ -39,6 +40,11 @@ def prepare_connection(conn, database, datasette):
 @hookimpl
 def get_metadata(datasette, key, database, table):
     return archives(datasette).metadata  # Datasette 0.65 (1.0 has no such hook: see startup)
+
+
+@hookimpl
+def register_facet_classes():
+    return [YearFacet]
 
 
 @hookimpl
