@@ -9,8 +9,8 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from archive.datasette import cells, compat, errors, limits, pages, routes
-from archive.datasette.facets import YearFacet
 from archive.datasette.archives import PLUGIN, archives, dump_files
+from archive.datasette.facets import YearFacet
 from archive.datasette.metadata import VIEWS
 from archive.publish.search import register_functions
 
