@@ -184,7 +184,7 @@ def asgi_wrapper(datasette):
                 await app(scope, receive, send)
                 return
             gates = [sql_gate, data_gate] if kind == "sql" else [data_gate]
-            held = []
+            held: list[limits.QueryGate] = []
             for gate in gates:
                 if not await gate.acquire():
                     for other in held:

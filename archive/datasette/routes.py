@@ -6,7 +6,7 @@ from __future__ import annotations
 import markupsafe
 from datasette.utils.asgi import AsgiFileDownload, BadRequest, Forbidden, NotFound, Response
 
-from archive.datasette import coverage_pages, pages
+from archive.datasette import coverage_pages, pages, sources
 from archive.datasette.archives import DUMPS_ROUTE, archive_dir, archives, dumps_dir
 from archive.datasette.compat import ensure_can_view_table
 from archive.datasette.snapshots import (
@@ -62,7 +62,43 @@ async def report_page(datasette, request):
 
 
 async def cell_page(datasette, request):
-    return await _context_page(datasette, request, "cells", pages.cell_context, "nianbao_cell.html", "cell not found")
+    base = datasette.urls.database(request.url_vars["database"])
+
+    async def load(db, cell_id: int) -> dict | None:
+        context = await pages.cell_context(db, cell_id)
+        if context is not None:
+            context["source_view"] = sources.source_view(context["cell"], context["report"], context["snapshot"], base)
+        return context
+
+    return await _context_page(datasette, request, "cells", load, "nianbao_cell.html", "cell not found")
+
+
+async def cell_source(datasette, request):
+    """The cell's source page as PNG, its box outlined: the excerpt around it, or ``?page=1`` the
+    whole page (:mod:`archive.datasette.sources`); a plain-text reason when it cannot be shown."""
+    name, db = await _archive_db(datasette, request, "cells")
+    context = await pages.cell_context(db, _id(request))
+    if context is None:
+        raise NotFound("cell not found")
+    snap = context["snapshot"]
+    if snap is None:
+        return Response.text("没有数值来源文件的存档快照 (no archived source)", status=404)
+
+    async def load() -> bytes:
+        try:
+            record = await load_snapshot(
+                archive_dir(datasette, name), snap["warc_file"], int(snap["warc_offset"]), snap["url"], snap["sha256"]
+            )
+        except SnapshotError as exc:
+            raise sources.RenderError(f"存档内容无法读取 (archived content unavailable): {exc}") from None
+        return record.payload
+
+    variant = "page" if request.args.get("page") else "cell"
+    try:
+        png = await sources.renderer_for(datasette).image(snap["sha256"], context["cell"]["where"] or "", variant, load)
+    except sources.RenderError as exc:
+        return Response.text(str(exc), status=503 if "busy" in str(exc) else 404)
+    return Response(png, status=200, content_type="image/png", headers={"cache-control": "private, max-age=86400"})
 
 
 async def snapshot_page(datasette, request):
@@ -163,6 +199,7 @@ ROUTES = [
     (rf"^{DUMPS_ROUTE}(?P<name>[A-Za-z0-9_.-]+)$", dump_download),
     (r"^/(?P<database>[^/]+)/-/report/(?P<id>\d+)$", report_page),
     (r"^/(?P<database>[^/]+)/-/cell/(?P<id>\d+)$", cell_page),
+    (r"^/(?P<database>[^/]+)/-/cell/(?P<id>\d+)/source\.png$", cell_source),
     (r"^/(?P<database>[^/]+)/-/snapshot/(?P<id>\d+)$", snapshot_page),
     (r"^/(?P<database>[^/]+)/-/snapshot/(?P<id>\d+)/raw$", snapshot_raw),
     (r"^/(?P<database>[^/]+)/-/chart(\.(?P<format>json))?$", chart_page),
