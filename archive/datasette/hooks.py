@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from archive.datasette import cells, compat, errors, limits, pages, routes
+from archive.datasette import cells, compat, errors, limits, pages, routes, search_page
 from archive.datasette.archives import PLUGIN, archives, dump_files
 from archive.datasette.facets import YearFacet
 from archive.datasette.metadata import VIEWS
@@ -63,6 +63,7 @@ def startup(datasette):
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
     env.filters["nianbao_value"] = pages.fmt_value
+    env.filters["nianbao_snippet"] = search_page.snippet_markup
 
 
 @hookimpl
@@ -101,7 +102,7 @@ def menu_links(datasette, actor, request):
         return []
     base = datasette.urls.database(sorted(found)[0])
     return [
-        {"href": base + "/search", "label": "全文检索 Search"},
+        {"href": base + "/search", "label": "检索 Search"},
         {"href": base + "/-/chart", "label": "趋势图 Trends"},
         {"href": base + "/-/status", "label": "抓取健康状况 Crawl health"},
         {"href": datasette.urls.path("/") + "#downloads", "label": "下载 Downloads"},

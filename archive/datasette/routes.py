@@ -6,7 +6,7 @@ from __future__ import annotations
 import markupsafe
 from datasette.utils.asgi import AsgiFileDownload, BadRequest, Forbidden, NotFound, Response
 
-from archive.datasette import coverage_pages, pages, sources
+from archive.datasette import coverage_pages, pages, search_page, sources
 from archive.datasette.archives import DUMPS_ROUTE, archive_dir, archives, dumps_dir
 from archive.datasette.compat import ensure_can_view_table
 from archive.datasette.snapshots import (
@@ -126,6 +126,15 @@ async def snapshot_raw(datasette, request):
     return Response(record.payload, status=200, headers=headers, content_type=content_type)
 
 
+async def search(datasette, request):
+    """The search page: the template's figures a query names, report titles, report text."""
+    name, db = await _archive_db(datasette, request, "sections")
+    base = datasette.urls.database(name)
+    context = await search_page.search_context(db, request.args, base, lambda table: datasette.urls.table(name, table))
+    context.update(database=name, db_url=base)
+    return await _page(datasette, request, "nianbao_search.html", context)
+
+
 async def chart_page(datasette, request):
     name, db = await _archive_db(datasette, request, "reports")
     organ = (request.args.get("organ") or "").strip() or None
@@ -197,6 +206,7 @@ async def dump_download(datasette, request):
 
 ROUTES = [
     (rf"^{DUMPS_ROUTE}(?P<name>[A-Za-z0-9_.-]+)$", dump_download),
+    (r"^/(?P<database>[^/]+)/search$", search),  # the page; /{db}/search.json stays the canned query
     (r"^/(?P<database>[^/]+)/-/report/(?P<id>\d+)$", report_page),
     (r"^/(?P<database>[^/]+)/-/cell/(?P<id>\d+)$", cell_page),
     (r"^/(?P<database>[^/]+)/-/cell/(?P<id>\d+)/source\.png$", cell_source),

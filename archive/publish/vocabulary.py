@@ -61,6 +61,7 @@ class Figure:
     columns: tuple[FigureColumn, ...]
     view: str | None = None
     view_args: tuple[tuple[str, str], ...] = ()
+    also: tuple[str, ...] = ()  # other views that show it
     note: str = ""
     normalised: tuple[str, ...] = field(default=(), compare=False)
 
@@ -124,7 +125,7 @@ def _application_figures() -> list[Figure]:
             columns.append(FigureColumn("其他处理（2019年版为一行）", "applications", ("other",), "total"))
         extra = {}
         if rows == tuple(DENIED_ROWS):
-            extra["note"] = "各项理由在各县区各年度的排名见“不予公开理由排行”。"
+            extra["also"] = ("不予公开理由排行",)
         out.append(
             _figure(
                 f"applications:{group}",
@@ -174,7 +175,9 @@ def _review_figures() -> list[Figure]:
             )
         )
     litigation = ("litigation_direct", "litigation_after_review")
-    columns = [FigureColumn(f"诉讼{col_label}", "review_litigation", litigation, col) for col, col_label in REVIEW_COLUMNS]
+    columns = [
+        FigureColumn(f"诉讼{col_label}", "review_litigation", litigation, col) for col, col_label in REVIEW_COLUMNS
+    ]
     out.append(
         _figure(
             "review:行政诉讼",
