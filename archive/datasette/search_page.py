@@ -101,15 +101,15 @@ async def _figure(db, figure: Figure, filters: Filters, table_url: Callable[[str
     where, params = filters.sql()
     values_sql, value_params = _sum_sql(figure.columns[0], "f")
     params = {**params, **value_params}
-    body = f"FROM ({values_sql}) v JOIN reports r ON r.id = v.rid LEFT JOIN portals p ON p.id = r.portal WHERE {where}"
-    total = (await db.execute(f"SELECT count(*) AS n, sum(v.v) AS total {body}", params)).first()
     ranked = (
         await db.execute(
-            f"SELECT r.id, r.title, r.organ, r.year, p.county, v.v {body} "
-            f"ORDER BY v.v IS NULL, v.v DESC, r.year DESC, r.id LIMIT {FIGURE_ROWS}",
+            "SELECT r.id, r.title, r.organ, r.year, p.county, v.v, count(*) OVER () AS n, sum(v.v) OVER () AS total "
+            f"FROM ({values_sql}) v JOIN reports r ON r.id = v.rid LEFT JOIN portals p ON p.id = r.portal "
+            f"WHERE {where} ORDER BY v.v IS NULL, v.v DESC, r.year DESC, r.id LIMIT {FIGURE_ROWS}",
             params,
         )
     ).rows
+    total = ranked[0] if ranked else None
     reports = [dict(r) for r in ranked]
     cells = await _cells_of(db, figure, [r["id"] for r in reports])
     for report in reports:
