@@ -18,6 +18,7 @@ from archive.datasette.snapshots import (
 )
 from archive.ops.monitors import DEFAULT_BASELINE_RUNS, DEFAULT_STALE_RUNS, MONITORS, alerts, portal_health
 from archive.publish.dump import SUMS_NAME, read_sums
+from archive.publish.views import CARRIER_LABELS, TEMPLATE_LABELS
 
 DUMP_TYPES = {".db": "application/vnd.sqlite3", ".wacz": "application/wacz+zip"}
 
@@ -56,9 +57,15 @@ async def _context_page(datasette, request, table: str, load, template: str, mis
 
 
 async def report_page(datasette, request):
-    return await _context_page(
-        datasette, request, "reports", pages.report_context, "nianbao_report.html", "report not found"
-    )
+    async def load(db, report_id: int) -> dict | None:
+        context = await pages.report_context(db, report_id)
+        if context is not None:  # codes as words: 2021年版, 2019年前, 未识别; 网页, PDF, Word …
+            report = context["report"]
+            context["template_label"] = TEMPLATE_LABELS.get(report.get("template") or "", report.get("template"))
+            context["carrier_label"] = CARRIER_LABELS.get(report.get("carrier") or "", report.get("carrier"))
+        return context
+
+    return await _context_page(datasette, request, "reports", load, "nianbao_report.html", "report not found")
 
 
 async def cell_page(datasette, request):
