@@ -6,7 +6,7 @@ from __future__ import annotations
 import markupsafe
 from datasette.utils.asgi import AsgiFileDownload, BadRequest, Forbidden, NotFound, Response
 
-from archive.datasette import coverage_pages, pages, search_page, sources
+from archive.datasette import coverage_pages, pages, refusal_pages, search_page, sources
 from archive.datasette.archives import DUMPS_ROUTE, archive_dir, archives, dumps_dir
 from archive.datasette.compat import ensure_can_view_table
 from archive.datasette.snapshots import (
@@ -146,11 +146,19 @@ async def chart_page(datasette, request):
     name, db = await _archive_db(datasette, request, "reports")
     organ = (request.args.get("organ") or "").strip() or None
     county = (request.args.get("county") or "").strip() or None
-    data = await pages.chart_data(db, organ=organ, county=county)
+    province = (request.args.get("province") or "").strip() or None
+    data = await pages.chart_data(db, organ=organ, county=county, province=province)
+    data.update(await refusal_pages.rate_chart(db, organ=organ, county=county, province=province))
+    if county and not organ:
+        data.update(await refusal_pages.county_ranking(db, county, province))
+    if organ:
+        data["organ_ranks"] = await refusal_pages.organ_ranks(db, organ)
     if request.url_vars.get("format") == "json":
-        return Response.json({k: v for k, v in data.items() if k != "svg"})
-    context = dict(data, **await pages.chart_options(db), organ=organ or "", county=county or "")
+        return Response.json({k: v for k, v in data.items() if not k.endswith("svg")})
+    context = dict(data, **await pages.chart_options(db), **await refusal_pages.places(db))
+    context.update(organ=organ or "", county=county or "", province=province or "")
     context["svg"] = markupsafe.Markup(data["svg"])
+    context["rate_svg"] = markupsafe.Markup(data["rate_svg"])
     context.update(database=name, db_url=datasette.urls.database(name))
     return await _page(datasette, request, "nianbao_chart.html", context)
 
@@ -196,6 +204,15 @@ async def coverage_page(datasette, request):
     return await _page(datasette, request, template, context)
 
 
+async def rules_page(datasette, request):
+    name, db = await _archive_db(datasette, request, "checks")
+    context = await pages.rules_context(db)
+    if request.url_vars.get("format") == "json":
+        return Response.json(context)
+    context.update(database=name, db_url=datasette.urls.database(name))
+    return await _page(datasette, request, "nianbao_rules.html", context)
+
+
 async def dump_download(datasette, request):
     name = request.url_vars["name"]
     folder = dumps_dir(datasette)
@@ -221,6 +238,7 @@ ROUTES = [
     (r"^/(?P<database>[^/]+)/-/snapshot/(?P<id>\d+)/raw$", snapshot_raw),
     (r"^/(?P<database>[^/]+)/-/chart(\.(?P<format>json))?$", chart_page),
     (r"^/(?P<database>[^/]+)/-/status(\.(?P<format>json))?$", status_page),
+    (r"^/(?P<database>[^/]+)/-/rules(\.(?P<format>json))?$", rules_page),
     (r"^/(?P<database>[^/]+)/-/coverage(\.(?P<format>json))?$", coverage_page),
     (r"^/(?P<database>[^/]+)/-/coverage/(?P<code>\d\d(?:0000)?)(\.(?P<format>json))?$", coverage_page),
 ]

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from archive.ops.monitors import health_view_sql
 from archive.publish.coverage import PORTAL_STATUS_LABELS, STATUS_LABELS, create_coverage_tables, reports_digest
 from archive.publish.offices import METHOD_LABELS
+from archive.publish.rules import CHECK_STATUS, RULE_TEXT
 from archive.store.transaction import database, transaction
+from extract.quoted import KINDS as QUOTED_KINDS
 from extract.schema import (
     ACTIVE_2019,
     ACTIVE_2021,
@@ -111,77 +113,14 @@ CARRIER_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Rule:
-    """A consistency rule of docs/report-format.md §7."""
-
-    rule: str
-    zh: str
-    en: str
-    status: str
-
-
-RULES: tuple[Rule, ...] = (
-    Rule(
-        "R1",
-        "每个申请人列：本年新收 + 上年结转 = 办理结果总计 + 结转下年度继续办理",
-        "new_received + carried_over = total + carried_forward, per applicant column",
-        "官方（表格表头印有此勾稽关系）",
-    ),
-    Rule(
-        "R2", "每一行：总计列 = 六类申请人之和", "total column = sum of the six applicant columns, per row", "表格隐含"
-    ),
-    Rule(
-        "R3",
-        "每个申请人列：（七）总计 = 各项办理结果（叶子行）之和",
-        "row total (七) = sum of the outcome leaf rows, per applicant column",
-        "表格隐含",
-    ),
-    Rule(
-        "R4",
-        "复议、诉讼每一行：总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结",
-        "total = upheld + corrected + other + pending, per review/litigation row",
-        "表格隐含",
-    ),
-    Rule(
-        "R5",
-        "上年结转（N年）= 结转下年度（N−1年），同一机关",
-        "carried_over(N) = carried_forward(N−1), same organ",
-        "跨报告启发式",
-    ),
-    Rule(
-        "R6",
-        "2021模板：现行有效件数（N）= 现行有效件数（N−1）+ 本年制发 − 本年废止",
-        "2021: in_force(N) = in_force(N−1) + issued − repealed",
-        "跨报告启发式",
-    ),
-    Rule(
-        "R7",
-        "2019模板：上一年项目数量（N）= 上一年项目数量（N−1）+ 本年增/减（N−1）",
-        "2019: previous_count(N) = previous_count(N−1) + change(N−1)",
-        "跨报告启发式",
-    ),
-    Rule(
-        "R8",
-        "件数为非负整数，只有本年增/减可为负；金额可为小数；设区的市以下通常不制定规章",
-        "counts are integers ≥ 0; only change may be negative; amounts decimal",
-        "启发式",
-    ),
-    Rule(
-        "R9",
-        "正文“一、总体情况”中引用的数字与表三、表四一致",
-        "figures quoted in section 一 match tables 三/四",
-        "启发式",
-    ),
-)
-RULE_TEXT = {r.rule: r.zh for r in RULES}
-
 # Labels of checks.column values (applicant column keys, application row keys, review row keys).
 CHECK_COLUMN_LABELS: dict[str, str] = {}
 CHECK_COLUMN_LABELS.update({r.key: r.label for r in APPLICATION_ROWS_2021})
 CHECK_COLUMN_LABELS["other"] = "其他处理"
 CHECK_COLUMN_LABELS.update(dict(REVIEW_ROW_LABELS.items()))
 CHECK_COLUMN_LABELS.update(APPLICANT_LABELS)
+CHECK_COLUMN_LABELS.update({k: v for k, v in ACTIVE_ROW_LABELS.items() if k not in CHECK_COLUMN_LABELS})
+CHECK_COLUMN_LABELS.update(QUOTED_KINDS)
 
 
 # ----------------------------------------------------------------------------- SQL helpers
@@ -248,13 +187,21 @@ TAIL_COLUMNS = f"""
     {LEVEL_SQL} AS 层级,
     {TEMPLATE_SQL} AS 模板"""
 REPORT_FROM = "reports r LEFT JOIN portals p ON p.id = r.portal"
-FAILED_R1_R4 = (
-    "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok = 0 AND c.rule IN ('R1', 'R2', 'R3', 'R4'))"
-)
-HAS_R1_R4 = "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.rule IN ('R1', 'R2', 'R3', 'R4'))"
+FAILED = "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok = 0)"
+HAS_CHECKS = "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id)"
 # a check stored as not checkable (ok NULL: a cell it needs is missing) is no failure, and no pass either
-OPEN_R1_R4 = (
-    "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok IS NULL AND c.rule IN ('R1', 'R2', 'R3', 'R4'))"
+OPEN = "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok IS NULL)"
+CHECK_OUTCOME_SQL = (
+    f"CASE WHEN {FAILED} THEN {_lit(CHECK_STATUS['fail'])} WHEN {OPEN} THEN {_lit(CHECK_STATUS['open'])} "
+    f"WHEN {HAS_CHECKS} THEN {_lit(CHECK_STATUS['pass'])} ELSE {_lit(CHECK_STATUS['none'])} END"
+)
+FAILED_RULES_SQL = (
+    "(SELECT group_concat(rule, '、') FROM (SELECT DISTINCT c.rule FROM checks c "
+    "WHERE c.report_id = r.id AND c.ok = 0 ORDER BY c.rule))"
+)
+COPIES_SQL = (
+    "(SELECT count(*) FROM section_copies sc WHERE sc.report_id = r.id) + "
+    "(SELECT count(*) FROM section_copies sc WHERE sc.other_report_id = r.id)"
 )
 
 # Statutory deadline (条例 2019 第四十九条; 2008 条例 第三十一条 for years before 2019).
@@ -273,9 +220,10 @@ def _report_overview() -> str:
     return f"""SELECT {REPORT_COLUMNS},
     r.published AS 发布日期,
     r.fetched AS 抓取时间,
-    CASE WHEN {FAILED_R1_R4} THEN '未通过' WHEN {OPEN_R1_R4} THEN '不可校验' WHEN {HAS_R1_R4} THEN '通过'
-    ELSE '无校验' END AS 校验结果,
+    {CHECK_OUTCOME_SQL} AS 校验结果,
     (SELECT count(*) FROM checks c WHERE c.report_id = r.id AND c.ok = 0) AS 未通过校验数,
+    {FAILED_RULES_SQL} AS 未通过规则,
+    {COPIES_SQL} AS 雷同段落数,
     r.cell_count AS 数值单元格数,
     {_case("r.carrier", CARRIER_LABELS, "r.carrier")} AS 载体,
     r.url AS 原始链接,
@@ -335,24 +283,95 @@ WHERE r.is_current = 1
 
 def _refusal_grounds() -> str:
     labels = {k: v.split("_", 1)[1] for k, v in APPLICATION_ROW_NAMES.items() if k in DENIED_ROWS}
-    in_list = ", ".join(_lit(k) for k in DENIED_ROWS)
-    return f"""WITH g AS (
-    SELECT p.province AS province, coalesce(p.county, '（未知）') AS county, r.year AS year, c."row" AS row_key,
-           sum(c.value) AS n, count(DISTINCT r.id) AS reports
-    FROM cells c JOIN reports r ON r.id = c.report_id LEFT JOIN portals p ON p.id = r.portal
-    WHERE c.table_name = 'applications' AND c.col = 'total' AND c."row" IN ({in_list}) AND r.is_current = 1
-    GROUP BY p.province, coalesce(p.county, '（未知）'), r.year, c."row"
-)
-SELECT province AS 省份, county AS 县区, year AS 年度,
-    rank() OVER (PARTITION BY province, county, year ORDER BY n DESC) AS 排名,
-    {_case("row_key", labels)} AS 不予公开理由,
-    n AS 件数,
-    round(100.0 * n / sum(n) OVER (PARTITION BY province, county, year), 1) AS 占比百分比,
-    reports AS 报告数,
-    row_key AS 行键
-FROM g
-WHERE n > 0
-ORDER BY 省份, 县区, 年度 DESC, 排名"""
+    return f"""SELECT g.province AS 省份, g.county AS 县区, g.year AS 年度,
+    g.rank AS 排名,
+    {_case("g.ground", labels)} AS 不予公开理由,
+    g.n AS 件数,
+    g.share AS 占比百分比,
+    g.reports AS 报告数,
+    g.ground AS 行键
+FROM refusal_grounds g
+ORDER BY g.province, g.county, g.year DESC, g.rank"""
+
+
+def _pct(expr: str) -> str:
+    return f"round(100.0 * {expr}, 1)"
+
+
+def _refusal_rates() -> str:
+    grounds = ",\n".join(f"    rr.{k} AS {_q(APPLICATION_ROW_NAMES[k])}" for k in DENIED_ROWS)
+    return f"""SELECT rr.report_id AS 报告ID,
+    rr.organ AS 发布机关,
+    rr.province AS 省份,
+    rr.city AS 城市,
+    rr.county AS 县区,
+    {_case("rr.level", LEVEL_LABELS, "rr.level")} AS 层级,
+    rr.year AS 年度,
+    rr.handled AS 办理结果总计,
+    rr.denied AS 不予公开,
+    {_pct("rr.refusal_rate")} AS 不予公开率,
+    rr.unavailable AS 无法提供,
+    {_pct("rr.unavailable_rate")} AS 无法提供率,
+    rr.not_processed AS 不予处理,
+    {_pct("rr.not_processed_rate")} AS 不予处理率,
+    rr.county_rank AS 县区内排名,
+    rr.county_offices AS 县区内参与排名报告数,
+    rr.province_rank AS 省内排名,
+    rr.province_offices AS 省内参与排名报告数,
+{grounds},
+    rr.new_received AS 本年新收申请,
+    rr.granted AS 予以公开,
+    rr.partially_granted AS 部分公开
+FROM refusal_rates rr"""
+
+
+SCOPE_LABELS = {"country": "全国", "province": "省份", "county": "县区"}
+
+
+def _refusal_summary() -> str:
+    grounds = ",\n".join(f"    s.{k} AS {_q(APPLICATION_ROW_NAMES[k])}" for k in DENIED_ROWS)
+    return f"""SELECT {_case("s.scope", SCOPE_LABELS)} AS 范围,
+    s.province AS 省份,
+    s.county AS 县区,
+    s.year AS 年度,
+    s.reports AS 报告数,
+    s.handled AS 办理结果总计,
+    s.denied AS 不予公开,
+    {_pct("s.refusal_rate")} AS 不予公开率,
+    {_pct("s.median_refusal_rate")} AS 不予公开率中位数,
+    s.unavailable AS 无法提供,
+    {_pct("s.unavailable_rate")} AS 无法提供率,
+    s.not_processed AS 不予处理,
+    {_pct("s.not_processed_rate")} AS 不予处理率,
+{grounds}
+FROM refusal_summary s"""
+
+
+def _copied_sections() -> str:
+    return """SELECT sc.id AS 编号,
+    sc.report_id AS 报告ID,
+    r.organ AS 发布机关,
+    r.year AS 年度,
+    p.province AS 省份,
+    p.county AS 县区,
+    s.heading AS 章节标题,
+    sc.other_report_id AS 雷同报告ID,
+    o.organ AS 雷同机关,
+    o.year AS 雷同年度,
+    os.heading AS 雷同章节标题,
+    round(100.0 * sc.similarity, 1) AS 相似度,
+    sc.shared_chars AS 相同段落字数,
+    sc.shared AS 相同段落,
+    CASE WHEN sc.same_office = 1 THEN '同一机关（另一年度）' ELSE '不同机关' END AS 关系,
+    sc.section_id AS 章节ID,
+    sc.other_section_id AS 雷同章节ID
+FROM section_copies sc
+JOIN reports r ON r.id = sc.report_id
+JOIN reports o ON o.id = sc.other_report_id
+JOIN sections s ON s.id = sc.section_id
+JOIN sections os ON os.id = sc.other_section_id
+LEFT JOIN portals p ON p.id = r.portal
+WHERE r.is_current = 1 AND o.is_current = 1"""
 
 
 def _review_litigation() -> str:
@@ -381,6 +400,7 @@ WHERE c.table_name = 'active_disclosure' AND r.is_current = 1"""
 
 
 def _failed_checks() -> str:
+    fallback = "'应为 ' || coalesce(ch.expected, '（空）') || '，实际 ' || coalesce(ch.actual, '（空）')"
     return f"""SELECT {REPORT_COLUMNS},
     ch.rule AS 规则,
     {_case("ch.rule", RULE_TEXT)} AS 规则说明,
@@ -389,12 +409,14 @@ def _failed_checks() -> str:
     {_case('ch."column"', CHECK_COLUMN_LABELS, default='ch."column"')} AS 列名,
     ch.expected AS 应为,
     ch.actual AS 实际,
-    ch.actual - ch.expected AS 差额,
-    ch.detail AS 说明,
+    CASE WHEN typeof(ch.actual) IN ('integer', 'real') AND typeof(ch.expected) IN ('integer', 'real')
+         THEN ch.actual - ch.expected END AS 差额,
+    coalesce(ch.detail, {fallback}) AS 说明,
+    ch.compared_report_id AS 对照报告ID,
     coalesce(r.source_snapshot_id, r.snapshot_id) AS 数据来源快照,
     r.url AS 原始链接
 FROM checks ch JOIN reports r ON r.id = ch.report_id LEFT JOIN portals p ON p.id = r.portal
-WHERE ch.ok = 0 AND ch.rule IN ('R1', 'R2', 'R3', 'R4') AND r.is_current = 1"""
+WHERE ch.ok = 0 AND r.is_current = 1"""
 
 
 def _coverage(years: list[int]) -> str:
@@ -484,7 +506,7 @@ LEFT JOIN portals p ON p.id = r.portal"""
 DEADLINE_STATUS = {
     "on_time": "按时",
     "late": "逾期",
-    "missing": "缺失",
+    "missing": "存档中未找到",
     "unknown": "发布日期不详",
     "not_crawled": "门户未抓取",
 }
@@ -629,7 +651,8 @@ VIEWS: tuple[View, ...] = (
     View(
         "报告一览",
         "Reports",
-        "每份报告（当前版本）一行：机关、地区、层级、年度、模板、R1–R4 校验结果、原始链接与存档快照。",
+        "每份报告（当前版本）一行：机关、地区、层级、年度、模板、校验结果（R1–R9：通过、未通过、不可校验、无校验）、"
+        "未通过的规则、雷同段落数、原始链接与存档快照。",
     ),
     View(
         "依申请办理情况",
@@ -639,7 +662,7 @@ VIEWS: tuple[View, ...] = (
     View(
         "不予公开理由排行",
         "Top refusal grounds",
-        "按县区和年度汇总表三“不予公开”各项理由的件数，排名第1的是该县区该年度最常用的理由。",
+        "按县区和年度汇总表三“不予公开”各项理由的件数，排名第1的是该县区该年度最常用的理由（发布时汇总）。",
     ),
     View(
         "复议诉讼情况",
@@ -654,13 +677,31 @@ VIEWS: tuple[View, ...] = (
     View(
         "校验未通过",
         "Failed checks",
-        "数值未通过 R1–R4 勾稽校验的报告：规则、失败的列、应为、实际与差额（实际 − 应为）。",
+        "未通过校验的每一项（R1–R9，含跨年度的 R5–R7 和正文与表格对照的 R9）：规则、失败的列、应为、实际、差额"
+        "（实际 − 应为）与中文说明；规则的含义见规则说明页。",
     ),
     View("发布覆盖", "Coverage", "每个机关一行、每个年度一列（该年度报告数）：哪些机关发布了哪些年度的报告。"),
     View(
         "逾期发布",
         "Late reports",
         "发布日期晚于法定期限的报告：2019年起部门和乡镇街道为次年1月31日，各级人民政府为次年3月31日；2019年以前统一为次年3月31日。转载或补发的报告也会出现在这里。",
+    ),
+    View(
+        "不予公开率",
+        "Refusal rates",
+        "每份报告一行：不予公开率（不予公开 ÷ 办理结果总计）、八项不予公开理由、无法提供率、不予处理率，"
+        "以及在本县区、本省同年度报告中的排名（按不予公开率从高到低）。",
+    ),
+    View(
+        "不予公开率汇总",
+        "Refusal rates by year",
+        "全国、各省、各县区每年一行：合并不予公开率（Σ不予公开 ÷ Σ办理结果总计）、各报告不予公开率的中位数、"
+        "无法提供率、不予处理率与八项理由的件数；只算办理结果总计大于 0 的报告。",
+    ),
+    View(
+        "雷同段落",
+        "Copied sections",
+        "不同报告中几乎相同的章节（相似度 ≥ 60%）：不同机关之间，或同一机关不同年度之间；列出相似度和两者共有的最长段落。",
     ),
     View("章节检索", "Section search", "报告各章节的正文，附报告信息；搜索框支持中文全文检索。"),
     View(
@@ -672,7 +713,7 @@ VIEWS: tuple[View, ...] = (
         "区划发布覆盖",
         "Coverage by division",
         "全国每个省、地级和县级行政区划每个年度一行（按区划代码名录）：登记门户及其抓取情况、本级政府报告是否发布"
-        "（已发布、未发布＝门户在截止日后抓取过但没有报告、门户未抓取、无登记门户、未到期），本级政府、部门、乡镇街道报告数，"
+        "（已发布、存档中未找到＝门户在截止日后抓取过但存档中没有报告、门户未抓取、无登记门户、未到期），本级政府、部门、乡镇街道报告数，"
         "下辖县级单位和乡镇街道中已发布的数量。",
     ),
     View(
@@ -683,7 +724,8 @@ VIEWS: tuple[View, ...] = (
     View(
         "年报期限",
         "Deadlines",
-        "每个机关每个年度：报告按时、逾期（天数）、缺失（门户在截止日后抓取过，没有找到报告）还是门户未抓取（截止日后没有抓取过该门户，"
+        "每个机关每个年度：报告按时、逾期（天数）、存档中未找到（门户在截止日后抓取过，存档中没有这份报告；不等于没有发布）"
+        "还是门户未抓取（截止日后没有抓取过该门户，"
         "不能说没有发布）；法定期限：部门和乡镇街道次年1月31日，人民政府次年3月31日。",
     ),
     View(
@@ -714,6 +756,9 @@ def view_sql(conn: sqlite3.Connection) -> dict[str, str]:
         "校验未通过": _failed_checks(),
         "发布覆盖": _coverage(_years(conn)),
         "逾期发布": _late_reports(),
+        "不予公开率": _refusal_rates(),
+        "不予公开率汇总": _refusal_summary(),
+        "雷同段落": _copied_sections(),
         "章节检索": _section_search(),
         "发布后修改的报告": _edited_reports(),
         "年报期限": f"SELECT * FROM {DEADLINES_TABLE}",

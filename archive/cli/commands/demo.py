@@ -69,6 +69,11 @@ def _summary(db: Path) -> dict:
             "snapshots": one("SELECT count(*) FROM snapshots"),
             "errors": one("SELECT count(*) FROM fetch_errors"),
             "years": one("SELECT min(year) || '–' || max(year) FROM reports WHERE is_current = 1"),
+            "failed_by_rule": conn.execute(
+                "SELECT c.rule, count(*) FROM checks c JOIN reports r ON r.id = c.report_id "
+                "WHERE c.ok = 0 AND r.is_current = 1 GROUP BY c.rule ORDER BY c.rule"
+            ).fetchall(),
+            "copies": one("SELECT count(*) FROM section_copies WHERE same_office = 0"),
         }
     finally:
         conn.close()
@@ -128,6 +133,11 @@ def run(args: argparse.Namespace) -> int:
         f"archive {db}: {s['reports']} reports ({s['years']}), {s['with_cells']} with tables, {s['cells']} cells, "
         f"{s['failed_checks']} failed checks, {s['attachments']} attachments, {s['snapshots']} snapshots, "
         f"{s['errors']} fetch errors/blocks; search index {stats.search.sections_indexed} sections"
+    )
+    by_rule = ", ".join(f"{rule} {n}" for rule, n in s["failed_by_rule"]) or "none"
+    print(
+        f"stories: failed checks by rule: {by_rule} (view 校验未通过); {s['copies']} sections copied across "
+        "offices (view 雷同段落); refusal rates and ranks (view 不予公开率, /-/chart)"
     )
     if args.no_serve:
         return 0

@@ -336,7 +336,8 @@ def test_report_page_shows_values_checks_and_links(site):
     report = next(r for r in fixture.reports if r.broken)
     html = client.get(f"/archive/-/report/{report.id}").text
     assert f'<h1 class="nianbao-report-title">{report.sample.title}</h1>' in html
-    assert "未通过（R1–R4）" in html and "每一行：总计列 = 六类申请人之和" in html
+    assert '<span class="check-outcome">未通过</span>' in html and "每一行：总计列 = 六类申请人之和" in html
+    assert 'href="/archive/-/rules#R2"' in html  # the rule's meaning one click away
     conn = sqlite3.connect(fixture.db_path)
     cell_ids = [r[0] for r in conn.execute("SELECT id FROM cells WHERE report_id = ?", (report.id,))]
     assert all(f'href="/archive/-/cell/{cid}"' in html for cid in cell_ids)
@@ -344,6 +345,21 @@ def test_report_page_shows_values_checks_and_links(site):
     assert "/archive/-/chart?organ=" in html
     assert client.get("/archive/-/report/999999").status_code == 404
     assert client.get("/nosuchdb/-/report/1").status_code == 404
+
+
+def test_rules_page_explains_every_rule_and_status(site):
+    fixture, server, client = site
+    html = client.get("/archive/-/rules").text
+    for rule in ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9"):
+        assert f'<tr id="{rule}"><th>{rule}</th>' in html
+    assert all(word in html for word in ("<dt>通过</dt>", "<dt>未通过</dt>", "<dt>不可校验</dt>", "<dt>无校验</dt>"))
+    assert "上年结转（N年）= 结转下年度继续办理（N−1年）" in html
+    link = f"/archive/{tilde_encode('校验未通过')}?%E8%A7%84%E5%88%99=R2"
+    assert f'href="{link}"' in html
+    failures = client.get(link.replace("?", ".json?") + "&_shape=array").json()
+    assert failures and {f["规则"] for f in failures} == {"R2"}
+    data = client.get("/archive/-/rules.json").json()
+    assert [r["rule"] for r in data["rules"]] == [f"R{i}" for i in range(1, 10)]
 
 
 def test_cell_provenance_page(site):
@@ -474,8 +490,24 @@ def test_trend_chart_for_a_county(site):
     data = client.get("/archive/-/chart.json", params={"county": county}).json()
     assert data["subject"] == county
     assert {p["year"]: {k: p[k] for k in ("received", "refused", "reports")} for p in data["points"]} == dict(expected)
+    # rates, not sums: Σ不予公开 ÷ Σ办理结果总计 over the county's reports with a 办理结果总计
+    rates = defaultdict(lambda: [0, 0, 0])
+    for report in fixture.reports:
+        v = values_of(report)
+        handled = v.get(("applications", "total", "total"))
+        if report.county == county and report.sample.template in ("2019", "2021") and handled:
+            rate = rates[report.sample.year]
+            rate[0] += nsum(v[("applications", k, "total")] for k in DENIED) or 0
+            rate[1] += handled
+            rate[2] += 1
+    assert rates
+    got = {p["year"]: (p["refusal_rate"], p["reports"]) for p in data["rate_points"]}
+    assert got == {y: (round(100 * d / h, 1), n) for y, (d, h, n) in rates.items()}
     html = client.get("/archive/-/chart", params={"county": county}).text
-    assert html.count('<rect class="bar"') == 2 * len(expected)
+    counts = html[html.index('class="nianbao-chart"') :]
+    assert counts[: counts.index("</svg>")].count('<rect class="bar"') == 2 * len(expected)
+    rated = html[html.index('class="nianbao-rate-chart"') :]
+    assert rated[: rated.index("</svg>")].count('<rect class="bar"') == 3 * len(rates)
     assert not re.search(r'<script[^>]+src="(https?:)?//', html)
     assert not re.search(r'<link[^>]+href="(https?:)?//', html)
     assert 'href="/-/static-plugins/nianbao/nianbao.css"' in html
