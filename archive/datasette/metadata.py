@@ -9,6 +9,7 @@ plugin installed shows the same metadata as ``nianbao serve``.
 from __future__ import annotations
 
 from archive.datasette import region_metadata
+from archive.datasette.facets import typed_facets
 from archive.ops.monitors import MONITORS
 from archive.publish.rules import CHECK_STATUS, RULES
 from archive.publish.views import (
@@ -43,6 +44,7 @@ _STATUS_TEXT = (
     f"{CHECK_STATUS['none']}＝没有可校验的表格"
 )
 _LEVELS_TEXT = "、".join(f"{k}={v}" for k, v in LEVEL_LABELS.items())
+_LEVEL_NAMES = "、".join(LEVEL_LABELS.values())
 _TABLES_TEXT = "、".join(f"{k}={v}" for k, v in TABLE_LABELS.items())
 
 REPORT_COLUMN_DESCRIPTIONS = {
@@ -52,9 +54,9 @@ REPORT_COLUMN_DESCRIPTIONS = {
     "省份": "门户所在省份（portals.province）",
     "城市": "门户所在地级市（portals.city）",
     "县区": "门户所在县区（portals.county）",
-    "层级": f"报告机关层级（{_LEVELS_TEXT}）",
+    "层级": f"报告机关层级：{_LEVEL_NAMES}",
     "年度": "报告所涵盖的年度（不是发布年份）",
-    "模板": "表格模板：2019（国办公开办函〔2019〕60号）、2021（国办公开办函〔2021〕30号）、pre2019（旧统计表）、none（无统计表）",
+    "模板": "表格模板：2019年版（国办公开办函〔2019〕60号）、2021年版（国办公开办函〔2021〕30号）、2019年前（旧统计表）、未识别（没有国家模板的统计表）",
 }
 
 # ----------------------------------------------------------------------------- tables
@@ -449,7 +451,7 @@ VIEWS: dict[str, dict] = {
             "未通过规则": "未通过的规则编号（规则含义见规则说明页）",
             "雷同段落数": "本报告与其他报告几乎相同的章节对数（见视图“雷同段落”）",
             "数值单元格数": "提取到的数值单元格数（个）；完整报告为 200（2021）或 198（2019）",
-            "载体": "数值来源的载体（html、pdf、docx …）",
+            "载体": "数值来源的载体（网页、PDF、Word、Excel、图片 …）",
             "原始链接": "报告的原始网址",
             "存档快照": _SNAPSHOT,
             "数据来源快照": "数值来源文档（网页或附件）的存档快照",
@@ -616,7 +618,7 @@ VIEWS["发布后修改的报告"] = {
         "省份": "省份",
         "城市": "地级市",
         "县区": "县区",
-        "层级": f"报告机关层级（{_LEVELS_TEXT}）",
+        "层级": f"报告机关层级：{_LEVEL_NAMES}",
         "年度": "报告所涵盖的年度",
         "版本": "旧版本号 → 新版本号",
         "上一版本抓取时间": "旧版本的抓取时间（UTC）",
@@ -649,7 +651,7 @@ VIEWS["年报期限"] = {
         "省份": "省份",
         "城市": "地级市",
         "县区": "县区",
-        "层级": f"机关层级（{_LEVELS_TEXT}；按该机关报告中最常见的层级）",
+        "层级": f"机关层级：{_LEVEL_NAMES}（按该机关报告中最常见的层级）",
         "年度": "报告年度",
         "法定截止日期": "该年度报告的法定最晚发布日期",
         "状态": "按时、逾期、存档中未找到（截止日后抓取过门户，存档中没有找到，不等于没有发布）、门户未抓取（截止日后未抓取，不能说没有发布）、发布日期不详",
@@ -670,8 +672,8 @@ VIEWS["抓取健康状况"] = {
         "告警": "触发的告警（见表说明）",
         "最近批次": "最近一次抓取批次（crawl_runs.id）",
         "开始时间": "该批次开始时间（UTC）",
-        "抓取方式": "full（全量）或 incremental（增量）",
-        "结果": "ok、failed、interrupted",
+        "抓取方式": "全量（full）或增量（incremental）",
+        "结果": "成功、失败、中断（ok、failed、interrupted）",
         "请求数": "请求数（次）",
         "未修改响应数": "条件请求得到 304 的次数",
         "新报告": "新报告数（份）",
@@ -972,11 +974,13 @@ class SharedDict(dict):
         return self
 
 
+def _with_typed_facets(meta: dict) -> dict:
+    return {**meta, "facets": typed_facets(meta["facets"])} if "facets" in meta else meta
+
+
 def build_database_metadata() -> dict:
     """Metadata of one archive database: tables, views, canned queries."""
-    tables = {name: SharedDict(meta) for name, meta in TABLES.items()}
-    for name, meta in VIEWS.items():
-        tables[name] = SharedDict(meta)
+    tables = {name: SharedDict(_with_typed_facets(meta)) for name, meta in {**TABLES, **VIEWS}.items()}
     return {
         "description": DESCRIPTION,
         "source": SOURCE,
@@ -997,7 +1001,7 @@ def table_settings() -> dict:
     """The ``tables:`` configuration of an archive database for Datasette 1.0 (facets, sort, search …)."""
     settings = {}
     for name, meta in {**TABLES, **VIEWS}.items():
-        chosen = {key: value for key, value in meta.items() if key in TABLE_SETTINGS}
+        chosen = {key: value for key, value in _with_typed_facets(meta).items() if key in TABLE_SETTINGS}
         if chosen:
             settings[name] = chosen
     return settings

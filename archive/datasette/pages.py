@@ -25,6 +25,8 @@ from archive.publish.views import (
 from extract.schema import (
     ACTIVE_SUBTABLES,
     APPLICANT_COLUMNS,
+    APPLICATION_GROUPS,
+    APPLICATION_LEVEL1,
     APPLICATION_ROWS,
     REVIEW_COLUMNS,
     REVIEW_ROWS,
@@ -55,6 +57,8 @@ class GridRow:
     label: str
     cells: list[dict | None] = field(default_factory=list)
     failed: bool = False
+    depth: int = 0  # indentation under the form's parent rows
+    heading: bool = False  # a parent row of the printed form (三、本年度办理结果, （三）不予公开 …): no cells
 
 
 @dataclass
@@ -72,6 +76,27 @@ def _template_of(template: str | None, rows: set[str]) -> str:
     if rows & {"other_no_correction", "other_no_fee", "other_misc"}:
         return "2021"
     return "2019"
+
+
+def _with_parent_rows(g: Grid, template: str) -> None:
+    """Table 三 as printed: 三、本年度办理结果 above its rows, and （三）不予公开, （四）无法提供,
+    （五）不予处理, (2021) （六）其他处理 above their numbered rows 1., 2. …, which are indented."""
+    official = {r.key: r for r in APPLICATION_ROWS[template]}
+    ordinals = {name: ordinal for ordinal, name in APPLICATION_GROUPS.items()}
+    rows: list[GridRow] = []
+    level1: str | None = None
+    group: str | None = None
+    for gr in g.rows:
+        row = official.get(gr.key)
+        if row is not None and row.level1 and row.level1 != level1:
+            rows.append(GridRow(f"level1:{row.level1}", f"{row.level1}、{APPLICATION_LEVEL1}", heading=True))
+        if row is not None and row.group and row.group != group:
+            rows.append(GridRow(f"group:{row.group}", ordinals[row.group] + row.group, depth=1, heading=True))
+        level1 = row.level1 if row is not None else None
+        group = row.group if row is not None else None
+        gr.depth = (1 if row.level1 else 0) + (1 if row.group else 0) if row is not None else 0
+        rows.append(gr)
+    g.rows = rows
 
 
 def build_grids(template: str | None, cells: list[dict], checks: list[dict]) -> tuple[list[Grid], list[dict]]:
@@ -111,6 +136,7 @@ def build_grids(template: str | None, cells: list[dict], checks: list[dict]) -> 
     if "applications" in tables_present:
         rows = [(r.key, (r.ordinal or "") + r.label) for r in APPLICATION_ROWS[tpl]]
         g = grid("applications", TABLE_LABELS["applications"], rows, list(APPLICANT_COLUMNS))
+        _with_parent_rows(g, tpl)
         for chk in failed:
             if chk["rule"] in ("R1", "R3"):
                 g.failed_columns.add(chk["column"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import markupsafe
 from datasette.utils.asgi import BadRequest, Forbidden, NotFound, Response
 
-from archive.datasette import about, coverage_pages, feeds, pages, refusal_pages
+from archive.datasette import about, coverage_pages, feeds, pages, refusal_pages, search_page, sources
 from archive.datasette.archives import DUMPS_ROUTE, archive_dir, archives, dumps_dir
 from archive.datasette.compat import ensure_can_view_table
 from archive.datasette.downloads import RangedFile
@@ -19,6 +19,7 @@ from archive.datasette.snapshots import (
 )
 from archive.ops.monitors import DEFAULT_BASELINE_RUNS, DEFAULT_STALE_RUNS, MONITORS, alerts, portal_health
 from archive.publish.dump import SUMS_NAME, read_sums
+from archive.publish.views import CARRIER_LABELS, TEMPLATE_LABELS
 
 DUMP_TYPES = {".db": "application/vnd.sqlite3", ".wacz": "application/wacz+zip"}
 
@@ -59,10 +60,12 @@ async def _context_page(datasette, request, table: str, load, template: str, mis
 async def report_page(datasette, request):
     async def load(db, report_id: int) -> dict | None:
         context = await pages.report_context(db, report_id)
-        if context is not None:
+        if context is not None:  # codes as words: 2021年版, 2019年前, 未识别; 网页, PDF, Word …
             report, db_url = context["report"], datasette.urls.database(db.name)
             snapshot = report.get("snapshot_id")
             snapshot_url = datasette.absolute_url(request, f"{db_url}/-/snapshot/{snapshot}") if snapshot else None
+            context["template_label"] = TEMPLATE_LABELS.get(report.get("template") or "", report.get("template"))
+            context["carrier_label"] = CARRIER_LABELS.get(report.get("carrier") or "", report.get("carrier"))
             context["citation"] = about.citation(report, snapshot_url)
             context["feed_links"] = feeds.feed_links(db_url, county=report.get("county"), organ=report.get("organ"))
         return context
@@ -91,7 +94,43 @@ async def about_redirect(datasette, request):
 
 
 async def cell_page(datasette, request):
-    return await _context_page(datasette, request, "cells", pages.cell_context, "nianbao_cell.html", "cell not found")
+    base = datasette.urls.database(request.url_vars["database"])
+
+    async def load(db, cell_id: int) -> dict | None:
+        context = await pages.cell_context(db, cell_id)
+        if context is not None:
+            context["source_view"] = sources.source_view(context["cell"], context["report"], context["snapshot"], base)
+        return context
+
+    return await _context_page(datasette, request, "cells", load, "nianbao_cell.html", "cell not found")
+
+
+async def cell_source(datasette, request):
+    """The cell's source page as PNG, its box outlined: the excerpt around it, or ``?page=1`` the
+    whole page (:mod:`archive.datasette.sources`); a plain-text reason when it cannot be shown."""
+    name, db = await _archive_db(datasette, request, "cells")
+    context = await pages.cell_context(db, _id(request))
+    if context is None:
+        raise NotFound("cell not found")
+    snap = context["snapshot"]
+    if snap is None:
+        return Response.text("没有数值来源文件的存档快照 (no archived source)", status=404)
+
+    async def load() -> bytes:
+        try:
+            record = await load_snapshot(
+                archive_dir(datasette, name), snap["warc_file"], int(snap["warc_offset"]), snap["url"], snap["sha256"]
+            )
+        except SnapshotError as exc:
+            raise sources.RenderError(f"存档内容无法读取 (archived content unavailable): {exc}") from None
+        return record.payload
+
+    variant = "page" if request.args.get("page") else "cell"
+    try:
+        png = await sources.renderer_for(datasette).image(snap["sha256"], context["cell"]["where"] or "", variant, load)
+    except sources.RenderError as exc:
+        return Response.text(str(exc), status=503 if "busy" in str(exc) else 404)
+    return Response(png, status=200, content_type="image/png", headers={"cache-control": "private, max-age=86400"})
 
 
 async def snapshot_page(datasette, request):
@@ -130,6 +169,15 @@ async def feeds_page(datasette, request):
     context = await feeds.feeds_context(datasette, name, db, county)
     context.update(database=name, db_url=datasette.urls.database(name))
     return await _page(datasette, request, "nianbao_feeds.html", context)
+
+
+async def search(datasette, request):
+    """The search page: the template's figures a query names, report titles, report text."""
+    name, db = await _archive_db(datasette, request, "sections")
+    base = datasette.urls.database(name)
+    context = await search_page.search_context(db, request.args, base, lambda table: datasette.urls.table(name, table))
+    context.update(database=name, db_url=base)
+    return await _page(datasette, request, "nianbao_search.html", context)
 
 
 async def chart_page(datasette, request):
@@ -223,8 +271,10 @@ async def dump_download(datasette, request):
 
 ROUTES = [
     (rf"^{DUMPS_ROUTE}(?P<name>[A-Za-z0-9_.-]+)$", dump_download),
+    (r"^/(?P<database>[^/]+)/search$", search),  # the page; /{db}/search.json stays the canned query
     (r"^/(?P<database>[^/]+)/-/report/(?P<id>\d+)$", report_page),
     (r"^/(?P<database>[^/]+)/-/cell/(?P<id>\d+)$", cell_page),
+    (r"^/(?P<database>[^/]+)/-/cell/(?P<id>\d+)/source\.png$", cell_source),
     (r"^/(?P<database>[^/]+)/-/snapshot/(?P<id>\d+)$", snapshot_page),
     (r"^/(?P<database>[^/]+)/-/snapshot/(?P<id>\d+)/raw$", snapshot_raw),
     (r"^/(?P<database>[^/]+)/-/chart(\.(?P<format>json))?$", chart_page),

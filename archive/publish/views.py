@@ -98,7 +98,19 @@ TABLE_LABELS = {
     "legacy_indicators": "2019年以前的统计指标",
 }
 
-LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级", "town": "乡镇街道", "department": "部门"}
+LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级", "town": "乡镇（街道）", "department": "部门"}
+TEMPLATE_LABELS = {"2019": "2019年版", "2021": "2021年版", "pre2019": "2019年前", "none": "未识别"}
+CARRIER_LABELS = {
+    "html": "网页",
+    "text": "纯文本",
+    "pdf": "PDF",
+    "docx": "Word（docx）",
+    "doc": "Word（doc）",
+    "wps": "WPS",
+    "xls": "Excel（xls）",
+    "xlsx": "Excel（xlsx）",
+    "image": "图片",
+}
 
 
 # Labels of checks.column values (applicant column keys, application row keys, review row keys).
@@ -145,16 +157,35 @@ def _cell_sum(report: str, table: str, rows: list[str], col: str) -> str:
     )
 
 
-REPORT_COLUMNS = """
+def level_label(expr: str) -> str:
+    """SQL: the Chinese label of the level code ``expr`` (县级, 乡镇（街道）, 部门 …)."""
+    return _case(expr, LEVEL_LABELS, expr)
+
+
+LEVEL_SQL = level_label("coalesce(r.level, p.level)")
+TEMPLATE_SQL = _case("r.template", TEMPLATE_LABELS, "r.template")
+REPORT_COLUMNS = f"""
     r.id AS 报告ID,
     r.title AS 标题,
     r.organ AS 发布机关,
     p.province AS 省份,
     p.city AS 城市,
     p.county AS 县区,
-    coalesce(r.level, p.level) AS 层级,
+    {LEVEL_SQL} AS 层级,
     r.year AS 年度,
-    r.template AS 模板"""
+    {TEMPLATE_SQL} AS 模板"""
+# the per-report figure views: who and when first, the figures, then the rest of the report's details
+LEAD_COLUMNS = """
+    r.id AS 报告ID,
+    r.organ AS 发布机关,
+    p.county AS 县区,
+    r.year AS 年度"""
+TAIL_COLUMNS = f"""
+    r.title AS 标题,
+    p.province AS 省份,
+    p.city AS 城市,
+    {LEVEL_SQL} AS 层级,
+    {TEMPLATE_SQL} AS 模板"""
 REPORT_FROM = "reports r LEFT JOIN portals p ON p.id = r.portal"
 FAILED = "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok = 0)"
 HAS_CHECKS = "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id)"
@@ -194,7 +225,7 @@ def _report_overview() -> str:
     {FAILED_RULES_SQL} AS 未通过规则,
     {COPIES_SQL} AS 雷同段落数,
     r.cell_count AS 数值单元格数,
-    r.carrier AS 载体,
+    {_case("r.carrier", CARRIER_LABELS, "r.carrier")} AS 载体,
     r.url AS 原始链接,
     r.snapshot_id AS 存档快照,
     coalesce(r.source_snapshot_id, r.snapshot_id) AS 数据来源快照,
@@ -206,27 +237,42 @@ FROM {REPORT_FROM}
 WHERE r.is_current = 1"""
 
 
+APPLICATION_SUBTOTALS = {
+    "不予公开合计": DENIED_ROWS,
+    "无法提供合计": UNAVAILABLE_ROWS,
+    "不予处理合计": NOT_PROCESSED_ROWS,
+    "其他处理合计": OTHER_ROWS,
+}
+# 依申请办理情况: the figures a reader compares first (received, granted, refused …), then every row
+APPLICATION_KEY_COLUMNS = (
+    "new_received",
+    "carried_over",
+    "granted",
+    "partially_granted",
+    "不予公开合计",
+    "无法提供合计",
+    "不予处理合计",
+    "其他处理合计",
+    "total",
+    "carried_forward",
+)
+
+
 def _applications() -> str:
-    subtotals = {
-        DENIED_ROWS[-1]: ("不予公开合计", DENIED_ROWS),
-        UNAVAILABLE_ROWS[-1]: ("无法提供合计", UNAVAILABLE_ROWS),
-        NOT_PROCESSED_ROWS[-1]: ("不予处理合计", NOT_PROCESSED_ROWS),
-        OTHER_ROWS[-1]: ("其他处理合计", OTHER_ROWS),
-    }
-    cols = []
-    for key, name in APPLICATION_ROW_NAMES.items():
-        cols.append(f"    {_cell('r.id', 'applications', key, 'total')} AS {_q(name)}")
-        if key in subtotals:
-            label, rows = subtotals[key]
-            cols.append(f"    {_cell_sum('r.id', 'applications', rows, 'total')} AS {_q(label)}")
-    return _per_report(cols, "applications")
+    def column(key: str) -> str:
+        if key in APPLICATION_SUBTOTALS:
+            return f"    {_cell_sum('r.id', 'applications', APPLICATION_SUBTOTALS[key], 'total')} AS {_q(key)}"
+        return f"    {_cell('r.id', 'applications', key, 'total')} AS {_q(APPLICATION_ROW_NAMES[key])}"
+
+    details = [k for k in APPLICATION_ROW_NAMES if k not in APPLICATION_KEY_COLUMNS]
+    return _per_report([column(k) for k in (*APPLICATION_KEY_COLUMNS, *details)], "applications")
 
 
 def _per_report(cols: list[str], table: str) -> str:
-    """One row per current report that has cells of ``table``: the report columns plus ``cols``."""
+    """One row per current report that has cells of ``table``: who and when, ``cols``, the report's details."""
     body = ",\n".join(cols)
-    return f"""SELECT {REPORT_COLUMNS},
-{body},
+    return f"""SELECT {LEAD_COLUMNS},
+{body},{TAIL_COLUMNS},
     r.url AS 原始链接,
     r.snapshot_id AS 存档快照,
     r.removed_at AS 下线时间
@@ -329,11 +375,14 @@ WHERE r.is_current = 1 AND o.is_current = 1"""
 
 
 def _review_litigation() -> str:
-    cols = []
-    for row, _ in REVIEW_ROWS:
-        for col, col_label in REVIEW_COLUMNS:
-            name = f"{REVIEW_ROW_SHORT[row]}_{col_label}"
-            cols.append(f"    {_cell('r.id', 'review_litigation', row, col)} AS {_q(name)}")
+    """The three totals first (复议, 直接起诉, 复议后起诉), then every outcome of each."""
+    cells = [(row, col) for row, _ in REVIEW_ROWS for col, _ in REVIEW_COLUMNS]
+    ordered = [c for c in cells if c[1] == "total"] + [c for c in cells if c[1] != "total"]
+    col_labels = dict(REVIEW_COLUMNS)
+    cols = [
+        f"    {_cell('r.id', 'review_litigation', row, col)} AS {_q(f'{REVIEW_ROW_SHORT[row]}_{col_labels[col]}')}"
+        for row, col in ordered
+    ]
     return _per_report(cols, "review_litigation")
 
 
@@ -377,13 +426,15 @@ def _coverage(years: list[int]) -> str:
     coalesce(r.organ, '（未识别机关）') AS 发布机关,
     p.province AS 省份,
     p.county AS 县区,
-    coalesce(r.level, p.level) AS 层级,
+    {LEVEL_SQL} AS 层级,
     r.portal AS 门户,
     count(*) AS 报告数,
     count(DISTINCT r.year) AS 年份数,
     min(r.year) AS 最早年度,
     max(r.year) AS 最晚年度,
-    group_concat(DISTINCT r.year) AS 已发布年度,
+    (SELECT group_concat(y, ',') FROM (SELECT DISTINCT r2.year AS y FROM reports r2
+        WHERE r2.is_current = 1 AND r2.portal IS r.portal AND coalesce(r2.organ, '（未识别机关）') = coalesce(r.organ, '（未识别机关）')
+        AND r2.year IS NOT NULL ORDER BY y)) AS 已发布年度,
     (SELECT o.code FROM office_divisions o WHERE o.portal = coalesce(r.portal, '') AND o.organ = coalesce(r.organ, ''))
         AS 区划代码,
     (SELECT {_case("o.method", METHOD_LABELS, "o.method")} FROM office_divisions o
@@ -427,7 +478,7 @@ def _edited_reports() -> str:
     p.province AS 省份,
     p.city AS 城市,
     p.county AS 县区,
-    coalesce(r.level, p.level) AS 层级,
+    {LEVEL_SQL} AS 层级,
     r.year AS 年度,
     old.version || ' → ' || r.version AS 版本,
     old.fetched AS 上一版本抓取时间,
@@ -515,7 +566,7 @@ SELECT
     p.province AS 省份,
     p.city AS 城市,
     p.county AS 县区,
-    j.level AS 层级,
+    {level_label("j.level")} AS 层级,
     j.year AS 年度,
     j.deadline AS 法定截止日期,
     CASE WHEN j.report_id IS NULL AND coalesce(substr(c.last_crawled, 1, 10), '') <= j.deadline

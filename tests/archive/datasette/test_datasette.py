@@ -129,6 +129,19 @@ def test_read_only_settings_and_limits(site):
     values = datasette_json.query(client, "archive", "select key, value from meta", _shape="array").json()
     assert {v["key"] for v in values} >= {"archive_dir", "schema_version"}
     assert all(v["value"] is None for v in values)
+    listed = datasette_json.query(client, "archive", "select * from pragma_database_list", _shape="array").json()
+    assert [(d["name"], d["file"]) for d in listed] == [("main", None)]
+    assert str(fixture.db_path.parent) not in client.get("/archive?sql=select+*+from+pragma_database_list").text
+
+
+def test_debug_pages_are_not_public(site):
+    _fixture, _server, client = site
+    for page in ("/-/threads", "/-/messages", "/-/patterns", "/-/actor", "/-/allow-debug", "/-/permissions",
+                 "/-/databases", "/-/create-token", "/-/logout"):  # fmt: skip
+        for path in (page, page + ".json"):
+            assert client.get(path).status_code == 404, path
+    assert client.get("/-/threads.json/").status_code == 404
+    assert client.get("/-/versions.json").status_code == 200 and client.get("/-/plugins.json").status_code == 200
 
 
 # ----------------------------------------------------------------------------- views
@@ -164,8 +177,33 @@ def test_applications_view_one_row_per_report(site):
         assert row["不予公开合计"] == nsum(v[("applications", k, "total")] for k in DENIED)
         assert row["办理结果总计"] == v[("applications", "total", "total")]
         assert row["县区"] == report.county and row["年度"] == report.sample.year
+        assert row["模板"] == f"{report.sample.template}年版" and row["层级"] in ("县级", "乡镇（街道）", "部门")
         if report.sample.template == "2019":
             assert row["其他处理_2019"] == v[("applications", "other", "total")] and row["其他处理_逾期不补正"] is None
+
+
+def test_figure_views_show_the_key_columns_first(site):
+    _fixture, _server, client = site
+    [first] = rows(client, "依申请办理情况", _size=1)
+    assert list(first)[:14] == ["报告ID", "发布机关", "县区", "年度", "本年新收申请", "上年结转申请", "予以公开", "部分公开",
+                                "不予公开合计", "无法提供合计", "不予处理合计", "其他处理合计", "办理结果总计", "结转下年度继续办理"]  # fmt: skip
+    [review] = rows(client, "复议诉讼情况", _size=1)
+    assert list(review)[4:7] == ["复议_总计", "直接起诉_总计", "复议后起诉_总计"]
+    page = client.get(f"/archive/{tilde_encode('依申请办理情况')}").text
+    glossary = re.search(r'<details class="nianbao-glossary">(.*?)</details>', page, re.S)
+    assert glossary and "<dt>不予公开合计</dt>" in glossary[1] and "列说明" in glossary[1]
+
+
+def test_year_facets_list_years_newest_first(site):
+    fixture, _server, client = site
+    for view in ("报告一览", "依申请办理情况", "校验未通过"):
+        years = [
+            v["value"]
+            for v in datasette_json.table(client, f"/archive/{tilde_encode(view)}.json")["facets"]["年度"]["results"]
+        ]
+        assert years == sorted(years, reverse=True) and len(years) > 1, view
+    listed = [r["已发布年度"] for r in rows(client, "发布覆盖")]
+    assert all(y.split(",") == sorted(y.split(",")) for y in listed) and any("," in y for y in listed)
 
 
 def test_failed_checks_view_names_column_and_difference(site):

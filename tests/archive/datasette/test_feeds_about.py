@@ -15,7 +15,7 @@ import pytest
 from fixtures.archive.site import T_RUN1, T_RUN2, RunningSite, build_site, crawl, edit_report, report_keys
 from publish_fixtures import COUNTIES, PORTAL_CODES, Server, build_archive
 
-from archive.publish.views import RULES
+from archive.publish.rules import RULES
 from archive.store.session import ArchiveSession
 
 pytestmark = pytest.mark.xdist_group("feeds")

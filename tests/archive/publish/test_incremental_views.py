@@ -187,7 +187,7 @@ def test_deadline_view(tmp_path):
     assert got[(dept, 2018)]["门户最近抓取"] == "2025-06-01T00:00:00Z"
     row = got[(town, 2021)]
     assert (row["层级"], row["法定截止日期"], row["省份"], row["县区"], row["门户"]) == (
-        "town",
+        "乡镇（街道）",
         "2022-01-31",
         "湖南省",
         "城步苗族自治县",
