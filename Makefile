@@ -17,7 +17,7 @@ PYWB_DIR   := $(VENV)/share/nianbao/pywb
 PYWB_REQ   := pywb>=2.9.1,<2.11
 PYWB_STAMP := $(PYWB_DIR)/.installed
 
-.PHONY: install regions-data replay-env system-deps demo sample-site test fuzz lint bench serve clean
+.PHONY: install regions-data replay-env system-deps demo sample-site test fuzz lint bench bench-national serve clean
 
 install: $(STAMP) $(REGIONS_STAMP) $(PYWB_STAMP)
 
@@ -78,6 +78,13 @@ lint: install
 
 bench: install system-deps
 	$(BIN)/python tests/bench/run.py
+
+# Serving a national archive (issue 17): synthetic archives of 50,000 and 200,000 reports built and
+# published, then search, views, report pages timed over HTTP; bench-output/national.json.
+# `make bench-national REPORTS=2000000` scales it to the whole country (~100 GB of disk).
+REPORTS ?= 200000
+bench-national: install
+	REPORTS=$(REPORTS) $(BIN)/python tests/bench/bench_national.py
 
 serve: install
 	$(BIN)/nianbao serve --port $(PORT)

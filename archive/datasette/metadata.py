@@ -8,7 +8,8 @@ plugin installed shows the same metadata as ``nianbao serve``.
 
 from __future__ import annotations
 
-from archive.datasette import region_metadata
+from archive.datasette import region_metadata, summary_metadata
+from archive.datasette.database import COUNT_LIMIT
 from archive.datasette.facets import typed_facets
 from archive.ops.monitors import MONITORS
 from archive.publish.rules import CHECK_STATUS, RULES
@@ -907,13 +908,26 @@ TABLES["nianbao_readme"] = {
 }
 TABLES.update(region_metadata.TABLES)
 VIEWS.update(region_metadata.VIEWS)
+TABLES.update(summary_metadata.tables(VIEWS))
 
-SEARCH_SQL = """WITH hits AS (
-  SELECT rowid, rank FROM sections_fts
-  WHERE sections_fts MATCH escape_fts(:q)
-  ORDER BY rank
-  LIMIT 200
-)
+
+def _ranked_hits(index: str) -> str:
+    """The 200 best matches of :q by BM25 — or, for a query matching more than COUNT_LIMIT rows (a
+    word in most reports: BM25 reads every match to weigh it), the 200 latest matches (rank NULL)."""
+    match = f"FROM {index} WHERE {index} MATCH escape_fts(:q)"
+    return f"""matched AS (
+  SELECT count(*) AS n FROM (SELECT 1 {match} LIMIT {COUNT_LIMIT + 1})
+),
+hits AS (
+  SELECT * FROM (SELECT rowid, rank {match}
+                 ORDER BY rank LIMIT CASE WHEN (SELECT n FROM matched) <= {COUNT_LIMIT} THEN 200 ELSE 0 END)
+  UNION ALL
+  SELECT * FROM (SELECT rowid, NULL AS rank {match}
+                 ORDER BY rowid DESC LIMIT CASE WHEN (SELECT n FROM matched) > {COUNT_LIMIT} THEN 200 ELSE 0 END)
+)"""
+
+
+SEARCH_SQL = f"""WITH {_ranked_hits("sections_fts")}
 SELECT
   s.id AS 章节ID,
   r.id AS 报告ID,
@@ -927,14 +941,9 @@ FROM hits
 JOIN sections s ON s.id = hits.rowid
 JOIN reports r ON r.id = s.report_id
 WHERE r.is_current = 1
-ORDER BY hits.rank"""
+ORDER BY hits.rank, hits.rowid DESC"""
 
-SEARCH_TITLES_SQL = """WITH hits AS (
-  SELECT rowid, rank FROM reports_fts
-  WHERE reports_fts MATCH escape_fts(:q)
-  ORDER BY rank
-  LIMIT 200
-)
+SEARCH_TITLES_SQL = f"""WITH {_ranked_hits("reports_fts")}
 SELECT
   r.id AS 报告ID,
   r.title AS 标题,
@@ -945,18 +954,19 @@ SELECT
   r.snapshot_id AS 存档快照
 FROM hits JOIN reports r ON r.id = hits.rowid
 WHERE r.is_current = 1
-ORDER BY hits.rank"""
+ORDER BY hits.rank, hits.rowid DESC"""
 
 QUERIES = {
     "search": {
         "title": "全文检索（按相关度排序） Ranked full-text search",
-        "description": "在报告章节中检索，按相关度（BM25）排序，最多 200 条；摘要中«»标出命中的文字。多个词用空格分隔（同时包含），加引号表示整个短语。",
+        "description": "在报告章节中检索，按相关度（BM25）排序，最多 200 条；摘要中«»标出命中的文字。多个词用空格分隔（同时包含），加引号表示整个短语。"
+        "命中超过一万条的常用词（政府、公开 …）不计算相关度，列出最新存档的 200 条。",
         "sql": SEARCH_SQL,
         "hide_sql": True,
     },
     "search_titles": {
         "title": "标题检索（按相关度排序） Ranked title search",
-        "description": "在报告标题中检索，按相关度排序，最多 200 条。",
+        "description": "在报告标题中检索，按相关度排序，最多 200 条；命中超过一万条的常用词列出最新存档的 200 条。",
         "sql": SEARCH_TITLES_SQL,
         "hide_sql": True,
     },

@@ -399,6 +399,13 @@ def prepare_report(conn: sqlite3.Connection, *, page: IngestInput, attachments: 
     return prepared
 
 
+def prepared_extraction(page: IngestInput, report: Report) -> PreparedReport:
+    """An ingest of ``page`` whose extraction was made elsewhere (``report``): :func:`write_report`
+    then writes exactly the rows an ingest of the page's bytes extracting to ``report`` writes (a
+    bulk load of extracted reports, the national-scale benchmark)."""
+    return PreparedReport(page, [], doc_key(page.url), [_Extracted(0, page, report, None)])
+
+
 def _add_url(conn: sqlite3.Connection, report_id: int, url: str, when: str) -> None:
     """Note a URL of the report (raw SQL: every unchanged report of a recrawl or rebuild passes here)."""
     conn.execute(

@@ -1,6 +1,7 @@
 """`make bench`: run every benchmark module (tests/bench/bench_*.py) and print its figures.
 
 Each module exposes ``run() -> dict``.  ``python tests/bench/run.py extract pdf`` runs a subset.
+The benchmarks in :data:`SEPARATE` (long ones with a make target of their own) run only when named.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+SEPARATE = frozenset({"national"})  # `make bench-national`: builds archives of national size (tens of minutes)
 sys.path.insert(0, str(HERE.parent))  # tests/ (fixtures helpers)
 sys.path.insert(0, str(HERE))
 # the repository before tests/: tests/extract, tests/archive, tests/crawler … (test folders) must not stand in for the packages
@@ -20,7 +22,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 
 def main(argv: list[str]) -> int:
     names = sorted(p.stem[len("bench_") :] for p in HERE.glob("bench_*.py"))
-    chosen = [n for n in names if not argv or n in argv]
+    chosen = [n for n in names if n in argv or (not argv and n not in SEPARATE)]
     results: dict[str, dict] = {}
     failed = 0
     for name in chosen:

@@ -16,8 +16,7 @@ from paths import SEED_REPORT
 from portalgen.sample import PHRASES, PROBLEMS
 from publish_fixtures import TRADITIONAL_TEXT, Server, build_archive
 
-from archive.datasette.compat import is_datasette_1
-from archive.datasette.database import index_count_sql
+from archive.datasette.database import capped_count_sql, first_page_sql, index_count_sql
 from archive.datasette.server import build_datasette
 from archive.publish.prepare import prepare_for_serving
 from archive.publish.search import (
@@ -337,18 +336,15 @@ def test_search_count_is_answered_from_the_index(served):
     count = data["filtered_table_rows_count"] if "filtered_table_rows_count" in data else data["count"]
     assert count == _like(conn, ["heading", "text"], ["复议"], "sections") > 0
     counts = [t["sql"] for t in data["_trace"]["traces"] if t["sql"].startswith("select count(*)")]
-    if is_datasette_1(ds):  # Datasette 1.0 stops counting at 10,001 rows; so does the index count
-        match = "select rowid from sections_fts where sections_fts match escape_fts(:search)"
-        assert counts == [f"select count(*) from ({match} limit 10001)"]
-    else:
-        assert counts == ["select count(*) from sections_fts where sections_fts match escape_fts(:search)"]
+    match = "select rowid from sections_fts where sections_fts match escape_fts(:search)"
+    assert counts == [f"select count(*) from ({match} limit 10001)"]  # the index alone, up to 10,001 rows
 
 
 def test_index_count_sql_rewrites_only_datasettes_search_counts():
     match = "rowid in (select rowid from sections_fts where sections_fts match escape_fts(:search))"
     fts = "select rowid from sections_fts where sections_fts match escape_fts(:search)"
     assert index_count_sql(f"select count(*) from sections where {match} ") == (
-        "select count(*) from sections_fts where sections_fts match escape_fts(:search)"
+        f"select count(*) from ({fts} limit 10001)"
     )
     assert index_count_sql(f"select count(*) from (select * from sections where {match}  limit 10001)") == (
         f"select count(*) from ({fts} limit 10001)"
@@ -360,3 +356,79 @@ def test_index_count_sql_rewrites_only_datasettes_search_counts():
         f"select count(*) from (select * from sections where {match} and year = 1 limit 10001)",
     ):
         assert index_count_sql(other) is None
+    # any other count of search results stops at 10,001 rows; counts without a search are left alone
+    view = "select count(*) from [章节检索] where [章节ID] in (select rowid from [sections_fts] where [sections_fts] match escape_fts(:search)) "
+    assert capped_count_sql(view) == f"select count(*) from (select 1 {view[len('select count(*) ') : -1]} limit 10001)"
+    assert capped_count_sql(f"select count(*) from sections where {match} and report_id = :p0 ").endswith(
+        "and report_id = :p0 limit 10001)"
+    )
+    for other in ("select count(*) from [报告一览] ", "select count(*) from sections where report_id = :p0 "):
+        assert capped_count_sql(other) is None
+
+
+def _counting_archive(path) -> None:
+    """Sections with 甲乙 in 10,001 of them, 丙丁 in exactly 10,000."""
+    conn = sqlite3.connect(path)
+    create_schema(conn)
+    conn.execute(
+        "INSERT INTO reports(id, url, title, doc_key, year) VALUES (1, 'http://x/1.html', '甲乙报告', 'x', 2024)"
+    )
+    texts = [f"第{i}段：" + ("甲乙" if i < 10_001 else "") + ("丙丁" if i < 10_000 else "") for i in range(10_050)]
+    conn.executemany("INSERT INTO sections(report_id, number, text) VALUES (1, 1, ?)", [(t,) for t in texts])
+    conn.commit()
+    conn.close()
+    prepare_for_serving(path)
+
+
+def test_search_counts_are_exact_up_to_ten_thousand_then_shown_as_more(tmp_path):
+    path = tmp_path / "counting.db"
+    _counting_archive(path)
+    ds = build_datasette(path)
+
+    async def get(url: str):
+        await ds.invoke_startup()
+        return await ds.client.get(url)
+
+    def count(url: str) -> int:
+        data = asyncio.run(get(url + "&_size=0&_extra=count")).json()
+        return data["filtered_table_rows_count"] if "filtered_table_rows_count" in data else data["count"]
+
+    assert count("/counting/sections.json?_search=丙丁") == 10_000  # exact at the bound
+    assert count("/counting/sections.json?_search=甲乙") == 10_001  # beyond it: 10,001 = more than 10,000
+    assert count("/counting/sections.json?_search=甲乙&number=1") == 10_001  # with a filter too
+    view = f"/counting/{tilde_encode('章节检索')}.json?_search=甲乙"
+    assert count(view) == 10_001 and count(view.replace("甲乙", "丙丁")) == 10_000
+    assert count("/counting/sections.json?_search=第10049段") == 1
+    page = asyncio.run(get("/counting/sections?_search=甲乙")).text
+    assert "10,000+ rows" in page and "10,001" not in page
+    assert "10,000 rows" in asyncio.run(get("/counting/sections?_search=丙丁")).text
+    # ranked search: BM25 up to 10,000 matches; beyond, the latest 200 matches, unranked
+    ranked = asyncio.run(get("/counting/search.json?q=丙丁&_shape=objects")).json()["rows"]
+    assert len(ranked) == 200 and all(r["相关度"] is not None for r in ranked)
+    scores = [r["相关度"] for r in ranked]
+    assert scores == sorted(scores, reverse=True)
+    latest = asyncio.run(get("/counting/search.json?q=甲乙&_shape=objects")).json()["rows"]
+    assert [r["章节ID"] for r in latest] == list(range(10_001, 10_001 - 200, -1))
+    assert all(r["相关度"] is None for r in latest)
+
+
+def test_a_search_pages_rows_are_read_from_the_index_in_order(tmp_path):
+    """The first page (and the next ones) of a table search, the limit taken into the index match,
+    gives the rows Datasette's own statement gives."""
+    path = tmp_path / "counting.db"
+    _counting_archive(path)
+    conn = sqlite3.connect(path)
+    register_functions(conn)
+    cols = "id, report_id, number, heading, text"
+    match = "rowid in (select rowid from sections_fts where sections_fts match escape_fts(:search))"
+    for query in ("甲乙", "丙丁", "第1", "第10049段", "无此词"):
+        for after in (None, "0", "9990", "10040"):
+            where = match + (" and ((id > :p1))" if after is not None else "")
+            original = f"select {cols} from sections where {where} order by id limit 51"
+            rewritten = first_page_sql(original)
+            assert rewritten is not None and "order by rowid limit 51)" in rewritten
+            params = {"search": query, "p1": after}
+            assert conn.execute(rewritten, params).fetchall() == conn.execute(original, params).fetchall()
+    assert first_page_sql(f"select {cols} from sections where {match} order by report_id limit 51") is None
+    assert first_page_sql(f"select {cols} from sections where {match} and [number] = :p0 order by id limit 51") is None
+    assert first_page_sql(f"select {cols} from cells where {match} order by id limit 51") is None
