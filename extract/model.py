@@ -144,7 +144,7 @@ class Check:
     """One consistency check result (docs/report-format.md §7).
 
     ``ok`` is True (holds), False (fails) or None: *not checkable* — a cell the rule needs is
-    missing; ``detail`` then says which (``"not checkable: row total missing"``).
+    missing; ``detail`` then says which in Chinese (``"不可校验：缺少行 total"``).
     """
 
     rule: str

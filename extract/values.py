@@ -62,7 +62,9 @@ class ParsedValue:
 
 _WS_RE = re.compile(r"[\s\u00a0\u200b\u3000\ufeff]+")
 # visible whitespace between two parts of numbers: "418 1509", "1 2 3", "12\n9"
-_SPLIT_NUMBER_RE = re.compile(r"[0-9.,，][\s\u00a0\u3000]+[0-9.,，]")
+# a space between digits (zero-width characters beside it count for nothing: "1 \u200b0" is two numbers)
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+_SPLIT_NUMBER_RE = re.compile(rf"[0-9.,，][{_INVISIBLE}]*[\s\u00a0\u3000][\s\u00a0\u3000{_INVISIBLE}]*[0-9.,，]")
 
 
 def clean_number_text(raw: str) -> str:

@@ -12,6 +12,7 @@ report's values come from a PDF attachment, one section is in traditional charac
 from __future__ import annotations
 
 import html
+import os
 import random
 import socket
 import sqlite3
@@ -437,9 +438,12 @@ def free_port() -> int:
 class Server:
     """A ``nianbao serve`` subprocess on a random free port (``--port 0``)."""
 
-    def __init__(self, args: list[str], cwd: Path | None = None, timeout: float = 60.0):
+    def __init__(self, args: list[str], cwd: Path | None = None, timeout: float = 60.0, env: dict | None = None):
         cmd = [sys.executable, "-m", "archive", "serve", "--host", "127.0.0.1", "--port", "0", *args]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd)
+        environment = {**os.environ, **env} if env else None
+        self.proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd, env=environment
+        )
         self.url = ""
         self.output: list[str] = []
         started = threading.Event()

@@ -7,15 +7,18 @@ plugin's pages) and the assets in ``static/`` (served at ``/-/static-plugins/nia
 * ``escape_fts`` override (registered ``trylast`` so it replaces Datasette's own), the
   ``nianbao_snippet`` and ``nianbao_tokenize`` SQL functions (docs: search design);
 * metadata of every archive database (titles, descriptions, units, facets, canned queries);
-* pages (:mod:`archive.datasette.routes`): report (``/{db}/-/report/{id}``), cell provenance
-  (``/{db}/-/cell/{id}``), snapshot viewer (``/{db}/-/snapshot/{id}``) and the archived bytes
+* pages (:mod:`archive.datasette.routes`): search (``/{db}/search``: the template's figures a
+  query names, titles, ranked text, :mod:`archive.datasette.search_page`), report
+  (``/{db}/-/report/{id}``), cell provenance (``/{db}/-/cell/{id}``, with the source page of a PDF
+  or Word cell outlined: ``…/source.png``, :mod:`archive.datasette.sources`), snapshot viewer (``/{db}/-/snapshot/{id}``) and the archived bytes
   (``…/raw``, sandboxed), trend chart (``/{db}/-/chart``), crawl health with the monitors
   (``/{db}/-/status``, ``.json``: the same JSON as ``nianbao status --json``), dumps
   (``/-/nianbao/dumps/…``);
 * links from cells to those pages, snippets with highlighted matches, download links on the
   home page, menu links;
-* read-only hygiene: ``meta`` values are not readable through SQL, ``/-/databases`` (server file
-  paths) is not served, blank ``_search`` arguments are dropped (an empty search box shows every
+* read-only hygiene: ``meta`` values and ``pragma_database_list.file`` are not readable through
+  SQL, Datasette's debugging and account pages (``/-/databases``, ``/-/threads`` …) are not served,
+  data pages are gated so report pages always find an SQL thread (:mod:`archive.datasette.limits`), blank ``_search`` arguments are dropped (an empty search box shows every
   row instead of failing); error pages without rich tracebacks (:mod:`archive.datasette.errors`).
 
 Plugin configuration (``plugins: nianbao:``): ``archive_dir`` (a path, or ``{db: path}``) and
@@ -38,6 +41,7 @@ from archive.datasette.hooks import (
     menu_links,
     prepare_connection,
     prepare_jinja2_environment,
+    register_facet_classes,
     register_routes,
     render_cell,
     startup,
@@ -52,6 +56,7 @@ __all__ = [
     "menu_links",
     "prepare_connection",
     "prepare_jinja2_environment",
+    "register_facet_classes",
     "register_routes",
     "render_cell",
     "startup",

@@ -3,8 +3,9 @@
 An *archive database* is any attached SQLite file with ``reports`` and ``sections`` tables.
 Where its WARC files are: the plugin configuration ``archive_dir`` (a path, or ``{db: path}``),
 else ``meta.archive_dir`` in the database, else the database's directory.  The published dumps:
-``dumps_dir`` in the plugin configuration, else ``dumps/`` next to an archive database, else its
-directory — the first folder holding ``SHA256SUMS``.
+``dumps_dir`` in the plugin configuration, else the directory of the archive's latest ``nianbao
+dump`` (``meta.dumps_dir``), else ``dumps/`` next to an archive database, else its directory — the
+first folder holding ``SHA256SUMS``.
 
 The plugin configuration is Datasette's own (``plugins: nianbao:`` in the metadata of Datasette
 0.65, ``datasette.yaml`` of Datasette 1.0), read with :meth:`datasette.plugin_config`; server paths
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.datasette.metadata import build_metadata
-from archive.publish.dump import SUMS_NAME, read_sums
+from archive.publish.dump import SUMS_NAME, dumps_candidates, read_sums
 
 PLUGIN = "nianbao"
 ARCHIVE_DIR_ENV = "NIANBAO_ARCHIVE_DIR"
@@ -117,8 +118,7 @@ def dumps_dir(datasette) -> Path | None:
     configured = plugin_config(datasette).get("dumps_dir")
     candidates = [Path(configured)] if configured else []
     for archive in archives(datasette).by_name.values():
-        parent = archive.path.resolve().parent
-        candidates += [parent / "dumps", parent]
+        candidates += dumps_candidates(archive.path)  # meta.dumps_dir read afresh: a dump may be newer
     for folder in candidates:
         if (folder / SUMS_NAME).is_file():
             return folder

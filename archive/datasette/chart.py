@@ -34,18 +34,27 @@ def _nice_max(value: float) -> float:
 def _fmt(value: float | None) -> str:
     if value is None:
         return "—"
-    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def trend_svg(years: list[int], series: list[Series], title: str, width: int = 760, height: int = 340) -> str:
-    """An SVG bar chart of ``series`` over ``years`` (text escaped; safe to inline)."""
+def trend_svg(
+    years: list[int],
+    series: list[Series],
+    title: str,
+    width: int = 760,
+    height: int = 340,
+    unit: str = "",
+    css_class: str = "nianbao-chart",
+) -> str:
+    """An SVG bar chart of ``series`` over ``years`` (text escaped; safe to inline); ``unit`` is
+    printed after the axis ticks and value labels (``%`` for rates)."""
     left, right, top, bottom = 56, 16, 40, 46
     plot_w = width - left - right
     plot_h = height - top - bottom
     peak = max([v for s in series for v in s.values.values() if v is not None] or [0])
     ymax = _nice_max(float(peak))
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="nianbao-chart" role="img" viewBox="0 0 {width} {height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{escape(css_class)}" role="img" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" aria-label="{escape(title)}">',
         f'<text x="{left}" y="22" class="chart-title" font-size="15" font-weight="bold">{escape(title)}</text>',
     ]
@@ -54,7 +63,7 @@ def trend_svg(years: list[int], series: list[Series], title: str, width: int = 7
         tick = ymax * i / ticks
         y = top + plot_h - plot_h * i / ticks
         out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd" stroke-width="1"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{_fmt(tick)}</text>')
+        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{_fmt(tick)}{unit}</text>')
     out.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" stroke="#555"/>')
     out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#555"/>')
     if not years:
@@ -71,7 +80,7 @@ def trend_svg(years: list[int], series: list[Series], title: str, width: int = 7
             h = 0 if value is None else plot_h * float(value) / ymax
             y = top + plot_h - h
             color = COLORS[si % len(COLORS)]
-            tip = f"{year}年 {s.name}：{_fmt(value)}"
+            tip = f"{year}年 {s.name}：{_fmt(value)}{unit if value is not None else ''}"
             out.append(
                 f'<rect class="bar" data-year="{year}" data-series="{escape(s.name)}" data-value="{_fmt(value)}" '
                 f'x="{x:.1f}" y="{y:.1f}" width="{bar_w - 1:.1f}" height="{h:.1f}" fill="{color}">'
@@ -79,7 +88,7 @@ def trend_svg(years: list[int], series: list[Series], title: str, width: int = 7
             )
             if value is not None and len(years) <= 16:
                 out.append(
-                    f'<text x="{x + (bar_w - 1) / 2:.1f}" y="{y - 3:.1f}" font-size="10" text-anchor="middle">{_fmt(value)}</text>'
+                    f'<text x="{x + (bar_w - 1) / 2:.1f}" y="{y - 3:.1f}" font-size="10" text-anchor="middle">{_fmt(value)}{unit}</text>'
                 )
         out.append(
             f'<text x="{left + gi * group_w + group_w / 2:.1f}" y="{top + plot_h + 16}" font-size="12" '

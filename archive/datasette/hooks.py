@@ -8,17 +8,23 @@ from urllib.parse import parse_qsl, urlencode
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from archive.datasette import cells, compat, errors, limits, pages, routes
+from archive.datasette import cells, compat, errors, limits, pages, routes, search_page
 from archive.datasette.archives import PLUGIN, archives, dump_files
+from archive.datasette.facets import YearFacet
 from archive.datasette.metadata import VIEWS
 from archive.publish.search import register_functions
 
 # ----------------------------------------------------------------------------- SQL
 
 
+# Columns that read as NULL through Datasette: meta holds server settings (archive paths), the
+# table-valued pragma_database_list the database file's path (Datasette's own ``PRAGMA
+# database_list`` statement is not a read of it and keeps working).
+HIDDEN_COLUMNS = frozenset({("meta", "value"), ("pragma_database_list", "file")})
+
+
 def _authorizer(action, arg1, arg2, db_name, trigger):
-    # meta holds server settings (archive paths): its values read as NULL through Datasette
-    if action == sqlite3.SQLITE_READ and arg1 == "meta" and arg2 == "value":
+    if action == sqlite3.SQLITE_READ and (arg1, arg2) in HIDDEN_COLUMNS:
         return sqlite3.SQLITE_IGNORE
     return sqlite3.SQLITE_OK
 
@@ -37,6 +43,11 @@ def get_metadata(datasette, key, database, table):
 
 
 @hookimpl
+def register_facet_classes():
+    return [YearFacet]
+
+
+@hookimpl
 def startup(datasette):
     async def publish():
         if compat.is_datasette_1(datasette):
@@ -52,6 +63,7 @@ def startup(datasette):
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
     env.filters["nianbao_value"] = pages.fmt_value
+    env.filters["nianbao_snippet"] = search_page.snippet_markup
 
 
 @hookimpl
@@ -90,10 +102,12 @@ def menu_links(datasette, actor, request):
         return []
     base = datasette.urls.database(sorted(found)[0])
     return [
-        {"href": base + "/search", "label": "全文检索 Search"},
+        {"href": base + "/search", "label": "检索 Search"},
         {"href": base + "/-/chart", "label": "趋势图 Trends"},
         {"href": base + "/-/status", "label": "抓取健康状况 Crawl health"},
         {"href": datasette.urls.path("/") + "#downloads", "label": "下载 Downloads"},
+        {"href": base + "/-/feeds", "label": "订阅 Feeds"},
+        {"href": base + "/-/about", "label": "关于 About"},
     ]
 
 
@@ -119,20 +133,48 @@ def _drop_blank_search(query_string: bytes) -> bytes | None:
     return urlencode(kept, encoding="latin-1").encode("latin-1")
 
 
-HIDDEN_PATHS = frozenset({"/-/databases", "/-/databases.json"})  # they list server file paths
+# Datasette's debugging and account pages: file paths (databases), the server's threads and tasks,
+# the permission checks made, the actor; none is for the public.  Each with or without ``.json``.
+HIDDEN_PAGES = frozenset(
+    {
+        "/-/databases",
+        "/-/threads",
+        "/-/messages",
+        "/-/patterns",
+        "/-/actor",
+        "/-/allow-debug",
+        "/-/permissions",
+        "/-/allowed",
+        "/-/rules",
+        "/-/check",
+        "/-/actions",
+        "/-/create-token",
+        "/-/auth-token",
+        "/-/logout",
+        "/-/debug",
+    }
+)
+
+
+def is_hidden(path: str) -> bool:
+    """Whether ``path`` is one of :data:`HIDDEN_PAGES` (or below one, or its ``.json``)."""
+    base = path.rstrip("/").removesuffix(".json")
+    return base in HIDDEN_PAGES or any(base.startswith(p + "/") for p in HIDDEN_PAGES)
 
 
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
-        gate = limits.QueryGate()
+        sql_gate = limits.QueryGate(limits.MAX_CONCURRENT_QUERIES)
+        data_gate = limits.QueryGate(limits.MAX_CONCURRENT_DATA_PAGES)
 
         async def nianbao_asgi(scope, receive, send):
             if scope.get("type") != "http":
                 await app(scope, receive, send)
                 return
             send = limits.with_csp(send)
-            if scope.get("path") in HIDDEN_PATHS:
+            path = scope.get("path") or ""
+            if is_hidden(path):
                 await Response.text("Not found", status=404).asgi_send(send)
                 return
             query = scope.get("query_string") or b""
@@ -140,18 +182,26 @@ def asgi_wrapper(datasette):
                 cleaned = _drop_blank_search(query)
                 if cleaned is not None:
                     scope = dict(scope, query_string=cleaned)
-            if not limits.writes_sql(query):
+            kind = limits.request_kind(path, query)
+            if kind == "light":
                 await app(scope, receive, send)
                 return
-            if not await gate.acquire():
-                busy = Response.text("Too many queries are running; try again in a few seconds.", status=503)
-                busy.headers["Retry-After"] = "5"
-                await busy.asgi_send(send)
-                return
+            gates = [sql_gate, data_gate] if kind == "sql" else [data_gate]
+            held: list[limits.QueryGate] = []
+            for gate in gates:
+                if not await gate.acquire():
+                    for other in held:
+                        other.release()
+                    busy = Response.text("Too many queries are running; try again in a few seconds.", status=503)
+                    busy.headers["Retry-After"] = "5"
+                    await busy.asgi_send(send)
+                    return
+                held.append(gate)
             try:
                 await app(scope, receive, send)
             finally:
-                gate.release()
+                for gate in held:
+                    gate.release()
 
         return nianbao_asgi
 

@@ -12,9 +12,11 @@ gigabytes.  On every connection the site opens (:func:`bound_connection`):
   :data:`MAX_ANSWER_BYTES` (:class:`AnswerTooLarge`, shown as the query's error).
 
 Queries a visitor writes (``?sql=``, ``_where=``) run at most :data:`MAX_CONCURRENT_QUERIES` at a
-time (:class:`QueryGate`): Datasette has ``num_sql_threads`` threads, so the site's own pages
-always find one free, however many slow queries arrive.  A query that waits longer than
-:data:`QUEUE_WAIT_S` is answered 503 with ``Retry-After``.
+time (:class:`QueryGate`), and every page that queries the data at large (tables, views, canned
+queries, search, charts: :func:`request_kind` ``"data"``) at most :data:`MAX_CONCURRENT_DATA_PAGES`:
+Datasette has ``num_sql_threads`` = :data:`SQL_THREADS` threads, so a report, cell or snapshot page
+(``"light"``) always finds one free, however many slow queries or pages arrive.  A request that
+waits longer than :data:`QUEUE_WAIT_S` is answered 503 with ``Retry-After``.
 
 Every page the site renders carries :data:`SITE_CSP` (archived snapshots keep their stricter
 sandbox policy, :mod:`archive.datasette.snapshots`).
@@ -23,6 +25,7 @@ sandbox policy, :mod:`archive.datasette.snapshots`).
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import weakref
 from urllib.parse import parse_qsl
@@ -30,7 +33,9 @@ from urllib.parse import parse_qsl
 MAX_VALUE_BYTES = 8 * 1024 * 1024
 MAX_SQL_CHARS = 100_000
 MAX_ANSWER_BYTES = 16 * 1024 * 1024
-MAX_CONCURRENT_QUERIES = 2  # of SETTINGS["num_sql_threads"] = 3: one thread stays for the site's pages
+SQL_THREADS = 4  # SETTINGS["num_sql_threads"]
+MAX_CONCURRENT_QUERIES = 2  # visitor SQL: at most two threads
+MAX_CONCURRENT_DATA_PAGES = SQL_THREADS - 1  # every data page (visitor SQL included): one thread stays for report pages
 QUEUE_WAIT_S = 10.0
 SITE_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
@@ -38,6 +43,8 @@ SITE_CSP = (
     "base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
 )
 USER_SQL_PARAMS = frozenset({"sql", "_where"})
+# pages of one row or one archived file: a few indexed lookups each, never gated
+_LIGHT_PAGE_RE = re.compile(r"^/[^/]+/-/(?:report|cell|snapshot)/\d+(?:/[a-z]+(?:\.png)?)?$")
 
 
 class AnswerTooLarge(sqlite3.OperationalError):
@@ -81,6 +88,17 @@ def writes_sql(query_string: bytes) -> bool:
         return False
     names = {k for k, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)}
     return any(k in USER_SQL_PARAMS or k.startswith("_where") for k in names)
+
+
+def request_kind(path: str, query_string: bytes) -> str:
+    """``"sql"`` (a visitor's own SQL), ``"light"`` (the instance's pages and static files, the home
+    page, a report, cell or snapshot page) or ``"data"`` (every other page: tables, views, queries,
+    search, charts, status)."""
+    if writes_sql(query_string):
+        return "sql"
+    if path == "/" or path.startswith("/-/") or _LIGHT_PAGE_RE.match(path):
+        return "light"
+    return "data"
 
 
 class QueryGate:

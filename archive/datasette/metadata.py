@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from archive.datasette import region_metadata, summary_metadata
 from archive.datasette.database import COUNT_LIMIT
+from archive.datasette.facets import typed_facets
 from archive.ops.monitors import MONITORS
+from archive.publish.rules import CHECK_STATUS, RULES
 from archive.publish.views import (
     APPLICATION_ROW_NAMES,
     DENIED_ROWS,
@@ -19,7 +21,6 @@ from archive.publish.views import (
     OTHER_ROWS,
     REVIEW_ROW_LABELS,
     REVIEW_ROW_SHORT,
-    RULES,
     TABLE_LABELS,
     UNAVAILABLE_ROWS,
 )
@@ -30,7 +31,7 @@ DESCRIPTION = (
     "各级人民政府及其部门发布的《政府信息公开工作年度报告》的开放档案：报告原文存档（WARC），"
     "表格数值按国家模板（2019、2021年格式）逐格提取，并做勾稽校验。"
     " Open archive of Chinese government information-disclosure annual reports: archived originals,"
-    " every table cell extracted to canonical keys, consistency checks R1–R4."
+    " every table cell extracted to canonical keys, consistency checks R1–R9."
 )
 SOURCE = "各级人民政府及其部门门户网站“政府信息公开”专栏（依《中华人民共和国政府信息公开条例》主动公开）"
 LICENSE = "原文为行政机关主动公开的政府信息；本档案的整理数据以 CC BY 4.0 提供（raw documents: public government information; compiled data: CC BY 4.0）"
@@ -38,7 +39,13 @@ LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/deed.zh-hans"
 ABOUT = "数值的含义见 report-format / contract 说明；每个数值都可追溯到存档快照与原文位置。"
 
 _RULES_TEXT = "；".join(f"{r.rule}：{r.zh}（{r.status}）" for r in RULES)
+_STATUS_TEXT = (
+    f"{CHECK_STATUS['pass']}＝全部校验通过；{CHECK_STATUS['fail']}＝至少一项未通过；"
+    f"{CHECK_STATUS['open']}＝没有未通过的，但有校验因缺少单元格（或上一年度有多份可能的报告）而无法进行；"
+    f"{CHECK_STATUS['none']}＝没有可校验的表格"
+)
 _LEVELS_TEXT = "、".join(f"{k}={v}" for k, v in LEVEL_LABELS.items())
+_LEVEL_NAMES = "、".join(LEVEL_LABELS.values())
 _TABLES_TEXT = "、".join(f"{k}={v}" for k, v in TABLE_LABELS.items())
 
 REPORT_COLUMN_DESCRIPTIONS = {
@@ -48,9 +55,9 @@ REPORT_COLUMN_DESCRIPTIONS = {
     "省份": "门户所在省份（portals.province）",
     "城市": "门户所在地级市（portals.city）",
     "县区": "门户所在县区（portals.county）",
-    "层级": f"报告机关层级（{_LEVELS_TEXT}）",
+    "层级": f"报告机关层级：{_LEVEL_NAMES}",
     "年度": "报告所涵盖的年度（不是发布年份）",
-    "模板": "表格模板：2019（国办公开办函〔2019〕60号）、2021（国办公开办函〔2021〕30号）、pre2019（旧统计表）、none（无统计表）",
+    "模板": "表格模板：2019年版（国办公开办函〔2019〕60号）、2021年版（国办公开办函〔2021〕30号）、2019年前（旧统计表）、未识别（没有国家模板的统计表）",
 }
 
 # ----------------------------------------------------------------------------- tables
@@ -341,17 +348,21 @@ TABLES: dict[str, dict] = {
     },
     "checks": {
         "title": "checks：勾稽校验",
-        "description": "每份报告的校验结果。规则：" + _RULES_TEXT + "。",
+        "description": "每份报告的校验结果（R5–R7 比较同一机关相邻两年的报告，记在后一年的报告上）。规则："
+        + _RULES_TEXT
+        + "。",
+        "facets": ["rule", "ok"],
         "columns": {
             "id": "编号",
             "report_id": "报告",
-            "rule": "规则编号 R1–R9（见表说明）",
-            "column": "R1/R3：申请人列键；R2：行键；R4：复议诉讼行键",
-            "ok": "1 = 通过，0 = 未通过",
-            "expected": "按规则应得的数值（件）",
-            "actual": "报告中的数值（件）",
+            "rule": "规则编号 R1–R9（见表说明与规则说明页 /-/rules）",
+            "column": "R1/R3/R5：申请人列键；R2：行键；R4：复议诉讼行键；R6/R7：表二的行键；R8：表.行.列；R9：正文引用的是什么",
+            "ok": "1 = 通过，0 = 未通过，空 = 不可校验（缺少所需的单元格，或上一年度有多份可能的报告）",
+            "expected": "按规则应得的数值（R9：表格中的数值）",
+            "actual": "报告中的数值（R9：正文引用的数字）",
             "table_name": "所校验的表",
-            "detail": "说明",
+            "detail": "中文说明：为什么未通过或不可校验；R9 附正文原句",
+            "compared_report_id": "R5–R7：对照的上一年度报告（reports.id）",
         },
     },
     "sections": {
@@ -427,7 +438,7 @@ _VALUE = "件数（表三“总计”列，单位：件）"
 
 VIEWS: dict[str, dict] = {
     "报告一览": {
-        "description": "每份报告（当前版本）一行：地区、层级、年度、模板、R1–R4 校验结果、原始链接与存档快照。搜索框检索标题。Reports, current versions.",
+        "description": "每份报告（当前版本）一行：地区、层级、年度、模板、校验结果（R1–R9）、未通过的规则、雷同段落数、原始链接与存档快照。搜索框检索标题。Reports, current versions.",
         "facets": ["省份", "县区", "层级", "年度", "模板", "校验结果"],
         "fts_table": "reports_fts",
         "fts_pk": "报告ID",
@@ -436,10 +447,12 @@ VIEWS: dict[str, dict] = {
             **REPORT_COLUMN_DESCRIPTIONS,
             "发布日期": "门户显示的发布日期",
             "抓取时间": "抓取时间（UTC）",
-            "校验结果": "通过 = R1–R4 全部通过；未通过 = 至少一条未通过；不可校验 = 无未通过，但有校验因缺少单元格而无法进行；无校验 = 没有可校验的表格",
-            "未通过校验数": "未通过的校验条数（含 R5–R9 启发式规则）",
+            "校验结果": "R1–R9 的校验结果：" + _STATUS_TEXT,
+            "未通过校验数": "未通过的校验条数（R1–R9）",
+            "未通过规则": "未通过的规则编号（规则含义见规则说明页）",
+            "雷同段落数": "本报告与其他报告几乎相同的章节对数（见视图“雷同段落”）",
             "数值单元格数": "提取到的数值单元格数（个）；完整报告为 200（2021）或 198（2019）",
-            "载体": "数值来源的载体（html、pdf、docx …）",
+            "载体": "数值来源的载体（网页、PDF、Word、Excel、图片 …）",
             "原始链接": "报告的原始网址",
             "存档快照": _SNAPSHOT,
             "数据来源快照": "数值来源文档（网页或附件）的存档快照",
@@ -455,7 +468,7 @@ VIEWS: dict[str, dict] = {
         "columns": {**REPORT_COLUMN_DESCRIPTIONS},
     },
     "不予公开理由排行": {
-        "description": "按县区和年度汇总表三“（三）不予公开”各项理由的件数；排名 1 为该县区该年度最常用的理由。Top refusal grounds by county and year.",
+        "description": "按县区和年度汇总表三“（三）不予公开”各项理由的件数（发布时汇总，空白按 0 计）；排名 1 为该县区该年度最常用的理由。Top refusal grounds by county and year.",
         "facets": ["省份", "县区", "年度", "不予公开理由"],
         "columns": {
             "省份": "省份",
@@ -489,7 +502,8 @@ VIEWS: dict[str, dict] = {
         },
     },
     "校验未通过": {
-        "description": "数值未通过 R1–R4 勾稽校验的报告，列出规则、失败的列、应为、实际与差额（实际 − 应为，单位：件）。规则："
+        "description": "未通过校验的每一项（R1–R9），列出规则、失败的列、应为、实际、差额（实际 − 应为，单位：件）与中文说明；"
+        "R5–R7 比较同一机关相邻两年的报告（对照报告ID 为上一年度的报告），R9 比较正文引用的数字与表格。规则（点击规则编号看详细说明）："
         + _RULES_TEXT,
         "facets": ["规则", "省份", "县区", "年度", "模板"],
         "columns": {
@@ -502,7 +516,8 @@ VIEWS: dict[str, dict] = {
             "应为": "按规则应得的数值",
             "实际": "报告中的数值",
             "差额": "实际 − 应为",
-            "说明": "校验说明",
+            "说明": "中文说明：哪些数字对不上；R9 附正文原句",
+            "对照报告ID": "R5–R7：对照的上一年度报告；点击打开报告页",
             "数据来源快照": "数值来源文档的存档快照",
             "原始链接": "报告的原始网址",
         },
@@ -604,7 +619,7 @@ VIEWS["发布后修改的报告"] = {
         "省份": "省份",
         "城市": "地级市",
         "县区": "县区",
-        "层级": f"报告机关层级（{_LEVELS_TEXT}）",
+        "层级": f"报告机关层级：{_LEVEL_NAMES}",
         "年度": "报告所涵盖的年度",
         "版本": "旧版本号 → 新版本号",
         "上一版本抓取时间": "旧版本的抓取时间（UTC）",
@@ -627,7 +642,7 @@ VIEWS["发布后修改的报告"] = {
 }
 VIEWS["年报期限"] = {
     "description": "每个机关（门户上的发布机关）从其最早存档年度起、到法定期限已过的最近年度为止，每年一行："
-    "按时、逾期（天数）、缺失（门户在截止日后抓取过而没有报告）、门户未抓取（截止日后没有抓取过该门户），"
+    "按时、逾期（天数）、存档中未找到（门户在截止日后抓取过，存档中没有这份报告；不等于没有发布）、门户未抓取（截止日后没有抓取过该门户），"
     "或发布日期不详（门户未显示日期且首次存档晚于期限）。法定期限：《政府信息公开条例》"
     "（2019年修订）第四十九条，部门和乡镇街道为次年1月31日，各级人民政府为次年3月31日；2019年以前为次年3月31日。Deadlines.",
     "facets": ["状态", "省份", "县区", "层级", "年度"],
@@ -637,10 +652,10 @@ VIEWS["年报期限"] = {
         "省份": "省份",
         "城市": "地级市",
         "县区": "县区",
-        "层级": f"机关层级（{_LEVELS_TEXT}；按该机关报告中最常见的层级）",
+        "层级": f"机关层级：{_LEVEL_NAMES}（按该机关报告中最常见的层级）",
         "年度": "报告年度",
         "法定截止日期": "该年度报告的法定最晚发布日期",
-        "状态": "按时、逾期、缺失（截止日后抓取过门户，没有找到）、门户未抓取（截止日后未抓取，不能说没有发布）、发布日期不详",
+        "状态": "按时、逾期、存档中未找到（截止日后抓取过门户，存档中没有找到，不等于没有发布）、门户未抓取（截止日后未抓取，不能说没有发布）、发布日期不详",
         "逾期天数": "发布日期晚于截止日期的天数（天）",
         "发布日期": "门户显示的发布日期（同一年度有多份时取最早的）",
         "首次存档日期": "该报告首次存档的日期（UTC）",
@@ -658,8 +673,8 @@ VIEWS["抓取健康状况"] = {
         "告警": "触发的告警（见表说明）",
         "最近批次": "最近一次抓取批次（crawl_runs.id）",
         "开始时间": "该批次开始时间（UTC）",
-        "抓取方式": "full（全量）或 incremental（增量）",
-        "结果": "ok、failed、interrupted",
+        "抓取方式": "全量（full）或增量（incremental）",
+        "结果": "成功、失败、中断（ok、failed、interrupted）",
         "请求数": "请求数（次）",
         "未修改响应数": "条件请求得到 304 的次数",
         "新报告": "新报告数（份）",
@@ -694,6 +709,202 @@ TABLES["deadline_status"] = {
     "description": "视图“年报期限”的内容，发布时生成（报告或抓取有变化时重建），以免每次访问都重新计算。",
     "hidden": True,
     "columns": VIEWS["年报期限"]["columns"],
+}
+_GROUND_COLUMNS = {
+    APPLICATION_ROW_NAMES[k]: f"不予公开理由：{APPLICATION_ROW_NAMES[k].split('_', 1)[1]}（件）" for k in DENIED_ROWS
+}
+_RATE = "（%，以办理结果总计为分母；办理结果总计为 0 或缺失时为空）"
+VIEWS["不予公开率"] = {
+    "description": "每份报告（当前版本、有表三）一行：不予公开率＝不予公开（八项理由之和）÷ 办理结果总计，无法提供率、不予处理率，"
+    "以及按不予公开率在本县区、本省同年度报告中的排名（1 = 最高）。发布时计算（refusal_rates），空白单元格按 0 计。"
+    "按省份、县区、年度筛选后按不予公开率排序即得排行。Refusal rates and ranks.",
+    "facets": ["省份", "县区", "年度", "层级"],
+    "sort_desc": "不予公开率",
+    "columns": {
+        "报告ID": "reports.id；点击打开报告页",
+        "发布机关": "发布机关",
+        "省份": "省份",
+        "城市": "地级市",
+        "县区": "县区",
+        "层级": "机关层级",
+        "年度": "报告年度",
+        "办理结果总计": "表三（七）总计，“总计”列（件）：比率的分母",
+        "不予公开": "表三（三）不予公开八项之和（件）",
+        "不予公开率": "不予公开 ÷ 办理结果总计" + _RATE,
+        "无法提供": "表三（四）无法提供三项之和（件）",
+        "无法提供率": "无法提供 ÷ 办理结果总计" + _RATE,
+        "不予处理": "表三（五）不予处理五项之和（件）",
+        "不予处理率": "不予处理 ÷ 办理结果总计" + _RATE,
+        "县区内排名": "按不予公开率在本县区同年度报告中的排名（1 = 最高，并列同名次）",
+        "县区内参与排名报告数": "本县区同年度有不予公开率的报告数",
+        "省内排名": "按不予公开率在本省同年度报告中的排名",
+        "省内参与排名报告数": "本省同年度有不予公开率的报告数",
+        **_GROUND_COLUMNS,
+        "本年新收申请": "表三 一、本年新收政府信息公开申请数量（总计，件）",
+        "予以公开": "表三（一）予以公开（件）",
+        "部分公开": "表三（二）部分公开（件）",
+    },
+}
+VIEWS["不予公开率汇总"] = {
+    "description": "全国、各省、各县区每年一行：合并不予公开率（Σ不予公开 ÷ Σ办理结果总计）和各报告不予公开率的中位数，"
+    "无法提供率、不予处理率与八项理由的件数。只算办理结果总计大于 0 的报告；比率不受存档报告多少的影响，"
+    "报告数一栏说明以多少份报告为据。趋势图读的就是这张表。Refusal rates by year.",
+    "facets": ["范围", "省份", "年度"],
+    "columns": {
+        "范围": "全国、省份或县区",
+        "省份": "省份（全国为空）",
+        "县区": "县区（全国、省份为空）",
+        "年度": "报告年度",
+        "报告数": "有不予公开率的报告数（份）",
+        "办理结果总计": "办理结果总计之和（件）",
+        "不予公开": "不予公开之和（件）",
+        "不予公开率": "Σ不予公开 ÷ Σ办理结果总计（%）",
+        "不予公开率中位数": "各报告不予公开率的中位数（%）",
+        "无法提供": "无法提供之和（件）",
+        "无法提供率": "Σ无法提供 ÷ Σ办理结果总计（%）",
+        "不予处理": "不予处理之和（件）",
+        "不予处理率": "Σ不予处理 ÷ Σ办理结果总计（%）",
+        **_GROUND_COLUMNS,
+    },
+}
+VIEWS["雷同段落"] = {
+    "description": "不同报告中几乎相同的章节：每对一行，相似度（两段文字5字片段的 Jaccard 相似度，数字不计）不低于60%，"
+    "列出两者共有的最长段落。关系为“不同机关”的是不同机关之间的雷同，“同一机关”的是同一机关不同年度沿用的文字；"
+    "同一份报告的转载、同一报告的不同版本不算。发布时用 MinHash 分段索引增量计算（section_copies）。Copied sections.",
+    "facets": ["关系", "省份", "县区", "年度"],
+    "sort_desc": "相似度",
+    "columns": {
+        "编号": "section_copies.id",
+        "报告ID": "后存档的一方的报告；点击打开报告页",
+        "发布机关": "该报告的发布机关",
+        "年度": "该报告的年度",
+        "省份": "省份",
+        "县区": "县区",
+        "章节标题": "雷同的章节",
+        "雷同报告ID": "与之雷同的（先存档的）报告；点击打开报告页",
+        "雷同机关": "该报告的发布机关",
+        "雷同年度": "该报告的年度",
+        "雷同章节标题": "该报告中雷同的章节",
+        "相似度": "两段文字的相似度（%）",
+        "相同段落字数": "两者共有的最长段落的字数（去掉空白）",
+        "相同段落": "两者共有的最长段落（最多显示400字）",
+        "关系": "不同机关，或同一机关（另一年度）",
+        "章节ID": "sections.id",
+        "雷同章节ID": "sections.id",
+    },
+}
+TABLES["report_offices"] = {
+    "title": "report_offices：报告所属机关",
+    "description": "每份当前报告的机关标识：经区划名录确定的人民政府（gov:区划代码:层级），否则门户加规范化的机关名（name:门户:名称）；"
+    "R5–R7 据此比较同一机关相邻两年的报告。",
+    "columns": {
+        "report_id": "报告",
+        "office_key": "机关标识（空 = 报告没有机关名或年度）",
+        "year": "报告年度",
+        "portal": "门户编号",
+        "organ": "规范化的机关名（人民政府 → 政府，街道办事处 → 街道 …）",
+        "division": "所用的区划匹配（代码:层级:方式，见 office_divisions）",
+    },
+}
+TABLES["section_copies"] = {
+    "title": "section_copies：雷同章节",
+    "description": "几乎相同的两个章节一行（视图“雷同段落”读它）：相似度、共有的最长段落、是否同一机关。",
+    "columns": {
+        "id": "编号",
+        "section_id": "后存档的章节",
+        "report_id": "其报告",
+        "other_section_id": "与之雷同的章节",
+        "other_report_id": "其报告",
+        "similarity": "5字片段的 Jaccard 相似度（0–1，数字不计）",
+        "shared": "共有的最长段落（最多400字）",
+        "shared_chars": "该段落的字数",
+        "same_office": "1 = 同一机关（另一年度）",
+    },
+}
+TABLES["section_lsh"] = {
+    "hidden": True,
+    "description": "章节文字的 MinHash 分段索引（发现雷同章节用），由 nianbao 生成。",
+    "columns": {"band_key": "一个分段的键（该段各最小哈希值的摘要）", "section_id": "章节（sections.id）"},
+}
+_RATE_TABLE_COLUMNS = {
+    "report_id": "报告（reports.id）",
+    "portal": "门户编号",
+    "organ": "发布机关",
+    "province": "省份",
+    "city": "地级市",
+    "county": "县区",
+    "level": "机关层级",
+    "year": "报告年度",
+    "template": "模板",
+    "new_received": "表三本年新收（总计列，件）",
+    "handled": "表三办理结果总计（总计列，件）：比率的分母",
+    "granted": "予以公开（件）",
+    "partially_granted": "部分公开（件）",
+    "denied": "不予公开八项之和（件）",
+    **{k: f"不予公开理由：{APPLICATION_ROW_NAMES[k].split('_', 1)[1]}（件）" for k in DENIED_ROWS},
+    "unavailable": "无法提供三项之和（件）",
+    "not_processed": "不予处理五项之和（件）",
+    "refusal_rate": "不予公开率（0–1）；办理结果总计为 0 或缺失时为空",
+    "unavailable_rate": "无法提供率（0–1）",
+    "not_processed_rate": "不予处理率（0–1）",
+    "county_rank": "按不予公开率在本县区同年度报告中的排名（1 = 最高）",
+    "county_offices": "本县区同年度参与排名的报告数",
+    "province_rank": "按不予公开率在本省同年度报告中的排名",
+    "province_offices": "本省同年度参与排名的报告数",
+}
+TABLES["refusal_rates"] = {
+    "title": "refusal_rates：不予公开率（汇总表）",
+    "description": "视图“不予公开率”的内容，发布时增量生成。",
+    "hidden": True,
+    "columns": _RATE_TABLE_COLUMNS,
+}
+TABLES["refusal_summary"] = {
+    "title": "refusal_summary：不予公开率年度汇总",
+    "description": "视图“不予公开率汇总”的内容与趋势图的数据，发布时增量生成。",
+    "hidden": True,
+    "columns": {
+        "scope": "范围：country（全国）、province（省份）、county（县区）",
+        "province": "省份（全国为空字符串）",
+        "county": "县区（全国、省份为空字符串）",
+        "year": "报告年度",
+        "reports": "有不予公开率的报告数",
+        "handled": "办理结果总计之和（件）",
+        "denied": "不予公开之和（件）",
+        "unavailable": "无法提供之和（件）",
+        "not_processed": "不予处理之和（件）",
+        "refusal_rate": "合并不予公开率 Σ不予公开 ÷ Σ办理结果总计（0–1）",
+        "unavailable_rate": "合并无法提供率（0–1）",
+        "not_processed_rate": "合并不予处理率（0–1）",
+        "median_refusal_rate": "各报告不予公开率的中位数（0–1）",
+        **{k: _RATE_TABLE_COLUMNS[k] for k in DENIED_ROWS},
+    },
+}
+TABLES["refusal_grounds"] = {
+    "title": "refusal_grounds：不予公开理由排行（汇总表）",
+    "description": "视图“不予公开理由排行”的内容，发布时增量生成。",
+    "hidden": True,
+    "columns": {
+        "province": "省份",
+        "county": "县区",
+        "year": "报告年度",
+        "ground": "不予公开理由（表三的行键）",
+        "n": "件数（总计列之和）",
+        "share": "占该县区该年度不予公开件数的百分比",
+        "rank": "排名（1 = 最常用）",
+        "reports": "汇总的报告数",
+    },
+}
+TABLES["archive_summary"] = {
+    "title": "archive_summary：档案概况（汇总表）",
+    "description": "“关于本档案”页面的数字（报告、机关、县区、年度、抓取、各规则的校验结果）与订阅页的县区列表，"
+    "发布时生成（内容有变化时重建）。",
+    "hidden": True,
+    "columns": {"key": "figures（概况）、checks（各规则的校验结果）、counties（县区及报告数）", "value": "JSON"},
+}
+TABLES["nianbao_readme"] = {
+    "title": "nianbao_readme：下载说明",
+    "description": "只在下载的数据库中：文件内容，以及如何用 sqlite3 检索（两字切分的检索索引）。",
+    "columns": {"topic": "主题", "zh": "说明", "en": "English", "example_sql": "可直接运行的 SQL（:q 为检索词）"},
 }
 TABLES.update(region_metadata.TABLES)
 VIEWS.update(region_metadata.VIEWS)
@@ -773,11 +984,13 @@ class SharedDict(dict):
         return self
 
 
+def _with_typed_facets(meta: dict) -> dict:
+    return {**meta, "facets": typed_facets(meta["facets"])} if "facets" in meta else meta
+
+
 def build_database_metadata() -> dict:
     """Metadata of one archive database: tables, views, canned queries."""
-    tables = {name: SharedDict(meta) for name, meta in TABLES.items()}
-    for name, meta in VIEWS.items():
-        tables[name] = SharedDict(meta)
+    tables = {name: SharedDict(_with_typed_facets(meta)) for name, meta in {**TABLES, **VIEWS}.items()}
     return {
         "description": DESCRIPTION,
         "source": SOURCE,
@@ -798,7 +1011,7 @@ def table_settings() -> dict:
     """The ``tables:`` configuration of an archive database for Datasette 1.0 (facets, sort, search …)."""
     settings = {}
     for name, meta in {**TABLES, **VIEWS}.items():
-        chosen = {key: value for key, value in meta.items() if key in TABLE_SETTINGS}
+        chosen = {key: value for key, value in _with_typed_facets(meta).items() if key in TABLE_SETTINGS}
         if chosen:
             settings[name] = chosen
     return settings

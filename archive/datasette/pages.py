@@ -6,10 +6,13 @@ context (plain dicts and lists), or None when the row does not exist.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
+from archive.datasette import refusal_pages
 from archive.datasette.chart import Series, trend_svg
 from archive.datasette.snapshots import is_inline, mime_of
+from archive.publish.rules import CHECK_STATUS, OK_LABELS, RULE_TEXT, RULES, STATUS_MEANINGS
 from archive.publish.views import (
     ACTIVE_COL_LABELS,
     ACTIVE_ROW_LABELS,
@@ -17,12 +20,13 @@ from archive.publish.views import (
     CHECK_COLUMN_LABELS,
     DENIED_ROWS,
     LEVEL_LABELS,
-    RULE_TEXT,
     TABLE_LABELS,
 )
 from extract.schema import (
     ACTIVE_SUBTABLES,
     APPLICANT_COLUMNS,
+    APPLICATION_GROUPS,
+    APPLICATION_LEVEL1,
     APPLICATION_ROWS,
     REVIEW_COLUMNS,
     REVIEW_ROWS,
@@ -53,6 +57,8 @@ class GridRow:
     label: str
     cells: list[dict | None] = field(default_factory=list)
     failed: bool = False
+    depth: int = 0  # indentation under the form's parent rows
+    heading: bool = False  # a parent row of the printed form (三、本年度办理结果, （三）不予公开 …): no cells
 
 
 @dataclass
@@ -70,6 +76,27 @@ def _template_of(template: str | None, rows: set[str]) -> str:
     if rows & {"other_no_correction", "other_no_fee", "other_misc"}:
         return "2021"
     return "2019"
+
+
+def _with_parent_rows(g: Grid, template: str) -> None:
+    """Table 三 as printed: 三、本年度办理结果 above its rows, and （三）不予公开, （四）无法提供,
+    （五）不予处理, (2021) （六）其他处理 above their numbered rows 1., 2. …, which are indented."""
+    official = {r.key: r for r in APPLICATION_ROWS[template]}
+    ordinals = {name: ordinal for ordinal, name in APPLICATION_GROUPS.items()}
+    rows: list[GridRow] = []
+    level1: str | None = None
+    group: str | None = None
+    for gr in g.rows:
+        row = official.get(gr.key)
+        if row is not None and row.level1 and row.level1 != level1:
+            rows.append(GridRow(f"level1:{row.level1}", f"{row.level1}、{APPLICATION_LEVEL1}", heading=True))
+        if row is not None and row.group and row.group != group:
+            rows.append(GridRow(f"group:{row.group}", ordinals[row.group] + row.group, depth=1, heading=True))
+        level1 = row.level1 if row is not None else None
+        group = row.group if row is not None else None
+        gr.depth = (1 if row.level1 else 0) + (1 if row.group else 0) if row is not None else 0
+        rows.append(gr)
+    g.rows = rows
 
 
 def build_grids(template: str | None, cells: list[dict], checks: list[dict]) -> tuple[list[Grid], list[dict]]:
@@ -109,6 +136,7 @@ def build_grids(template: str | None, cells: list[dict], checks: list[dict]) -> 
     if "applications" in tables_present:
         rows = [(r.key, (r.ordinal or "") + r.label) for r in APPLICATION_ROWS[tpl]]
         g = grid("applications", TABLE_LABELS["applications"], rows, list(APPLICANT_COLUMNS))
+        _with_parent_rows(g, tpl)
         for chk in failed:
             if chk["rule"] in ("R1", "R3"):
                 g.failed_columns.add(chk["column"])
@@ -136,6 +164,45 @@ def build_grids(template: str | None, cells: list[dict], checks: list[dict]) -> 
         grids.append(g)
     leftover = [c for c in cells if c["id"] not in used]
     return grids, leftover
+
+
+def check_outcome(checks: list[dict]) -> str:
+    """A report's 校验结果 in the site's one vocabulary (archive.publish.rules)."""
+    if any(c["ok"] == 0 for c in checks):
+        return CHECK_STATUS["fail"]
+    if any(c["ok"] is None for c in checks):
+        return CHECK_STATUS["open"]
+    return CHECK_STATUS["pass"] if checks else CHECK_STATUS["none"]
+
+
+async def section_copies(db, report_id: int) -> dict[int, list[dict]]:
+    """Section id → the sections of other reports it nearly repeats (both directions of ``section_copies``)."""
+    sql = """SELECT sc.section_id AS own, sc.other_section_id AS other_section, sc.other_report_id AS other_report,
+  sc.similarity, sc.shared_chars, sc.same_office, r.organ, r.year, r.title
+FROM section_copies sc JOIN reports r ON r.id = sc.other_report_id
+WHERE sc.report_id = ? AND r.is_current = 1
+UNION ALL
+SELECT sc.other_section_id, sc.section_id, sc.report_id, sc.similarity, sc.shared_chars, sc.same_office,
+  r.organ, r.year, r.title
+FROM section_copies sc JOIN reports r ON r.id = sc.report_id
+WHERE sc.other_report_id = ? AND r.is_current = 1
+ORDER BY similarity DESC"""
+    out: dict[int, list[dict]] = {}
+    for row in (await db.execute(sql, [report_id, report_id])).rows:
+        item = dict(row)
+        item["percent"] = round(100 * item["similarity"], 1)
+        out.setdefault(item["own"], []).append(item)
+    return out
+
+
+async def rules_context(db) -> dict:
+    """The rules page: every rule R1–R9 and the four words of a check's result."""
+    return {
+        "rules": [dataclasses.asdict(r) for r in RULES],
+        "statuses": [{"key": k, "label": CHECK_STATUS[k], "meaning": STATUS_MEANINGS[k]} for k in CHECK_STATUS],
+        "failed_view": "校验未通过",
+        "rule_column": "规则",
+    }
 
 
 async def report_context(db, report_id: int) -> dict | None:
@@ -204,6 +271,7 @@ async def report_context(db, report_id: int) -> dict | None:
     for c in checks:
         c["rule_text"] = RULE_TEXT.get(c["rule"], "")
         c["column_label"] = CHECK_COLUMN_LABELS.get(c["column"] or "", c["column"] or "")
+        c["status"] = OK_LABELS.get(c["ok"], OK_LABELS[None])
         try:
             c["difference"] = (
                 fmt_value(c["actual"] - c["expected"]) if c["actual"] is not None and c["expected"] is not None else ""
@@ -214,10 +282,12 @@ async def report_context(db, report_id: int) -> dict | None:
         c["display"] = fmt_value(c["value"])
     grids, leftover = build_grids(report.get("template"), cells, checks)
     failed = [c for c in checks if c["ok"] == 0]  # ok NULL: not checkable, no failure
-    core_failed = [c for c in failed if c["rule"] in ("R1", "R2", "R3", "R4")]
-    core = [c for c in checks if c["rule"] in ("R1", "R2", "R3", "R4")]
-    core_open = [c for c in core if c["ok"] is None]
-    outcome = "未通过" if core_failed else ("不可校验" if core_open else ("通过" if core else "无校验"))
+    not_checkable = [c for c in checks if c["ok"] is None]
+    outcome = check_outcome(checks)
+    copies = await section_copies(db, report_id)
+    refusals = await refusal_pages.report_refusals(db, report_id)
+    for s in sections:
+        s["copies"] = copies.get(s["id"], [])
     level = report.get("level") or report.get("portal_level")
     return {
         "report": report,
@@ -226,7 +296,11 @@ async def report_context(db, report_id: int) -> dict | None:
         "leftover": leftover,
         "checks": checks,
         "failed_checks": failed,
+        "open_checks": not_checkable,
         "check_outcome": outcome,
+        "check_rules": sorted({c["rule"] for c in checks}),
+        "copied_sections": sum(1 for s in sections if s["copies"]),
+        "refusals": refusals,
         "sections": sections,
         "attachments": attachments,
         "warnings": warnings,
@@ -274,14 +348,27 @@ async def cell_context(db, cell_id: int) -> dict | None:
     if cell["table_name"] == "applications":
         sql = (
             "SELECT * FROM checks WHERE report_id = ? AND ((rule IN ('R1', 'R3') AND \"column\" = ?) "
-            "OR (rule = 'R2' AND \"column\" = ?)) ORDER BY rule"
+            "OR (rule = 'R2' AND \"column\" = ?) OR (rule = 'R5' AND \"column\" = ? AND ? = 'carried_over')) "
+            "UNION ALL SELECT * FROM checks WHERE rule = 'R5' AND compared_report_id = ? AND \"column\" = ? "
+            "AND ? = 'carried_forward' ORDER BY rule"
         )
-        checks = [dict(r) for r in (await db.execute(sql, [cell["report_id"], cell["col"], cell["row"]])).rows]
+        args = [
+            cell["report_id"],
+            cell["col"],
+            cell["row"],
+            cell["col"],
+            cell["row"],
+            cell["report_id"],
+            cell["col"],
+            cell["row"],
+        ]
+        checks = [dict(r) for r in (await db.execute(sql, args)).rows]
     elif cell["table_name"] == "review_litigation":
         sql = "SELECT * FROM checks WHERE report_id = ? AND rule = 'R4' AND \"column\" = ?"
         checks = [dict(r) for r in (await db.execute(sql, [cell["report_id"], cell["row"]])).rows]
     for c in checks:
         c["rule_text"] = RULE_TEXT.get(c["rule"], "")
+        c["status"] = OK_LABELS.get(c["ok"], OK_LABELS[None])
     return {
         "cell": cell,
         "display": fmt_value(cell["value"]),
@@ -349,12 +436,17 @@ WHERE r.is_current = 1 AND r.year IS NOT NULL AND {where}
 GROUP BY r.year ORDER BY r.year"""
 
 
-async def chart_data(db, organ: str | None = None, county: str | None = None) -> dict:
-    """Applications received and refused (不予公开) per year for an organ or a county."""
+async def chart_data(db, organ: str | None = None, county: str | None = None, province: str | None = None) -> dict:
+    """Applications received and refused (不予公开) per year for an organ, a county or a province
+    (sums over the reports archived: the number of reports is part of each point)."""
     if organ:
         where, params, subject = "r.organ = ?", [organ], organ
+    elif county and province:
+        where, params, subject = "p.county = ? AND p.province = ?", [county, province], f"{province}{county}"
     elif county:
         where, params, subject = "p.county = ?", [county], county
+    elif province:
+        where, params, subject = "p.province = ?", [province], province
     else:
         where, params, subject = "1", [], "全部机关"
     rows = (await db.execute(_chart_sql(where), params)).rows

@@ -13,6 +13,7 @@ from datasette.app import Datasette
 from archive.datasette.archives import ARCHIVE_DIR_ENV, DUMPS_DIR_ENV
 from archive.datasette.compat import datasette_arguments
 from archive.datasette.database import SearchCountDatabase
+from archive.datasette.limits import SQL_THREADS
 
 # Read-only serving: no write endpoints exist in Datasette core or in the nianbao plugin; the file
 # is opened with mode=ro.  Limits keep one visitor from hogging the server.
@@ -26,7 +27,7 @@ SETTINGS = {
     "allow_csv_stream": True,
     "max_csv_mb": 100,
     "truncate_cells_html": 400,
-    "num_sql_threads": 3,
+    "num_sql_threads": SQL_THREADS,  # see archive.datasette.limits: one stays free for report pages
     "cache_size_kb": 32768,  # SQLite page cache per connection: search counts seek many rows
     "default_cache_ttl": 60,
     "template_debug": False,

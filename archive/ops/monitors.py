@@ -155,8 +155,9 @@ def health_view_sql() -> str:
     rtrim({flags}, '；') AS 告警,
     run_id AS 最近批次,
     started AS 开始时间,
-    mode AS 抓取方式,
-    outcome AS 结果,
+    CASE mode WHEN 'full' THEN '全量' WHEN 'incremental' THEN '增量' ELSE mode END AS 抓取方式,
+    CASE outcome WHEN 'ok' THEN '成功' WHEN 'failed' THEN '失败' WHEN 'interrupted' THEN '中断'
+        WHEN 'running' THEN '进行中' ELSE outcome END AS 结果,
     requests AS 请求数,
     not_modified AS 未修改响应数,
     new_reports AS 新报告,

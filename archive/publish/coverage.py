@@ -41,7 +41,7 @@ FIRST_YEAR = 2008  # 《政府信息公开条例》 in force from 1 May 2008: th
 STATUSES = ("published", "not_published", "not_crawled", "no_portal", "not_due")
 STATUS_LABELS = {
     "published": "已发布",
-    "not_published": "未发布",
+    "not_published": "存档中未找到",
     "not_crawled": "门户未抓取",
     "no_portal": "无登记门户",
     "not_due": "未到期",

@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from archive.publish.copies import CopiesStats, update_copies
 from archive.publish.coverage import build_coverage, store_registry
 from archive.publish.offices import match_offices
+from archive.publish.refusals import RefusalStats, update_refusals
 from archive.publish.search import IndexStats, update_search_index
+from archive.publish.summary import build_summary
 from archive.publish.views import create_views
+from archive.store.crossyear import update_cross_year
 from archive.store.divisions import RegionsError
 from archive.store.regions import LoadStats, Register, ensure_register
 from archive.store.schema import SchemaError, create_schema
+from archive.store.transaction import transaction
 
 REQUIRED_TABLES = ("reports", "sections", "cells", "checks", "snapshots", "portals")
 
@@ -38,6 +44,10 @@ class PublishStats:
     offices_matched: int = 0
     coverage_rows: int | None = None  # None: the coverage tables were current
     register_error: str | None = None  # why coverage against the register was skipped
+    cross_year: int = 0  # reports whose R5–R7 checks were redone (their office changed)
+    copies: CopiesStats = field(default_factory=CopiesStats)  # sections indexed for copied text
+    refusals: RefusalStats = field(default_factory=RefusalStats)  # refusal rates added and groups redone
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step
 
 
 def _coverage(conn: sqlite3.Connection, stats: PublishStats) -> None:
@@ -56,6 +66,13 @@ def _coverage(conn: sqlite3.Connection, stats: PublishStats) -> None:
 
     stats.offices_matched = match_offices(conn, register)
     stats.coverage_rows = build_coverage(conn, register)
+
+
+@contextmanager
+def _timed(stats: PublishStats, step: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    stats.timings[step] = time.perf_counter() - started
 
 
 def check_archive(conn: sqlite3.Connection, db_path: Path | str) -> None:
@@ -85,12 +102,24 @@ def prepare_for_serving(
         check_archive(conn, path)
         try:
             create_schema(conn)  # an archive of an older version gains the tables the views read
+            clock = time.perf_counter()
             search = update_search_index(conn, force=force_reindex)
             stats = PublishStats(search=search)
+            stats.timings["search"] = time.perf_counter() - clock
             if registry is not None:
                 store_registry(conn, registry)
-            _coverage(conn, stats)
-            stats.views = create_views(conn)
+            with _timed(stats, "coverage"):
+                _coverage(conn, stats)
+            with _timed(stats, "cross_year"), transaction(conn):
+                stats.cross_year = update_cross_year(conn)  # offices now matched to the register
+            with _timed(stats, "copies"):
+                stats.copies = update_copies(conn)
+            with _timed(stats, "refusals"):
+                stats.refusals = update_refusals(conn)
+            with _timed(stats, "views"):
+                stats.views = create_views(conn)
+            with _timed(stats, "summary"):
+                build_summary(conn)  # the about page's figures
             # planner statistics for the views' joins (approximate, so it stays fast on big archives)
             conn.execute("PRAGMA analysis_limit = 1000")
             conn.execute("ANALYZE")

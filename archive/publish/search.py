@@ -132,17 +132,39 @@ def tokenize(text: str | None) -> str:
 # ----------------------------------------------------------------------------- query rewrite
 
 _TERM_RE = re.compile(r'"([^"]*)"?|(\S+)')
+OR_OPERATORS = frozenset({"OR", "or", "或", "|"})
 
 
-def query_terms(query: str | None) -> list[list[Run]]:
-    """The terms of a typed query: whitespace separates terms, a quoted string is one term."""
+def query_alternatives(query: str | None) -> list[str]:
+    """The query split at its OR operators: ``OR``, ``或`` or ``|`` standing alone (outside quotes);
+    an operator with nothing on one side is dropped.  A query of operators only is its own one
+    alternative (``或`` alone searches for 或)."""
+    tokens = [(m.group(1) is None and m.group(2) in OR_OPERATORS, m.group(0)) for m in _TERM_RE.finditer(query or "")]
+    if all(is_operator for is_operator, _text in tokens):
+        return [query or ""]
+    groups: list[list[str]] = [[]]
+    for is_operator, text in tokens:
+        if is_operator:
+            groups.append([])
+        else:
+            groups[-1].append(text)
+    return [" ".join(g) for g in groups if g]
+
+
+def _terms(query: str) -> list[list[Run]]:
     terms = []
-    for m in _TERM_RE.finditer(query or ""):
+    for m in _TERM_RE.finditer(query):
         text = m.group(1) if m.group(1) is not None else m.group(2)
         term = runs(text)
         if term:
             terms.append(term)
     return terms
+
+
+def query_terms(query: str | None) -> list[list[Run]]:
+    """The terms of a typed query: whitespace separates terms, a quoted string is one term;
+    OR operators are not terms (:func:`query_alternatives`)."""
+    return [term for alternative in query_alternatives(query) for term in _terms(alternative)]
 
 
 def _phrase(term: list[Run]) -> str:
@@ -166,11 +188,14 @@ def escape_fts(query: str | None) -> str:
     A CJK run of 2+ characters becomes a bigram phrase (``扶贫资金`` → ``"扶贫 贫资 资金"``), a
     single character a prefix query (``"贫"*``), a trailing run of digits or letters a prefix
     (``2019年`` → ``"2019 年"*``); terms separated by spaces are ANDed; a quoted string stays one
-    phrase.  A query without any letter, digit or CJK character becomes ``""``, which matches
-    nothing (and is not an error).
+    phrase; ``OR`` (or ``或``) between terms joins alternatives (``(a b) OR (c)``).  A query without
+    any letter, digit or CJK character becomes ``""``, which matches nothing (and is not an error).
     """
-    phrases = [_phrase(term) for term in query_terms(query)]
-    return " ".join(phrases) if phrases else '""'
+    alternatives = [" ".join(_phrase(t) for t in _terms(a)) for a in query_alternatives(query)]
+    alternatives = [a for a in alternatives if a]
+    if len(alternatives) > 1:
+        return " OR ".join(f"({a})" for a in alternatives)
+    return alternatives[0] if alternatives else '""'
 
 
 # ----------------------------------------------------------------------------- snippet

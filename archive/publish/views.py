@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from archive.ops.monitors import health_view_sql
 from archive.publish.coverage import PORTAL_STATUS_LABELS, STATUS_LABELS, create_coverage_tables, reports_digest
 from archive.publish.offices import METHOD_LABELS
-from archive.publish.summaries import Definition, refresh_summaries
+from archive.publish.rules import CHECK_STATUS, RULE_TEXT
+from archive.publish.summaries import refresh_summaries
 from archive.store.transaction import database, transaction
+from extract.quoted import KINDS as QUOTED_KINDS
 from extract.schema import (
     ACTIVE_2019,
     ACTIVE_2021,
@@ -97,73 +99,20 @@ TABLE_LABELS = {
     "legacy_indicators": "2019年以前的统计指标",
 }
 
-LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级", "town": "乡镇街道", "department": "部门"}
+LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级", "town": "乡镇（街道）", "department": "部门"}
+TEMPLATE_LABELS = {"2019": "2019年版", "2021": "2021年版", "pre2019": "2019年前", "none": "未识别"}
+CARRIER_LABELS = {
+    "html": "网页",
+    "text": "纯文本",
+    "pdf": "PDF",
+    "docx": "Word（docx）",
+    "doc": "Word（doc）",
+    "wps": "WPS",
+    "xls": "Excel（xls）",
+    "xlsx": "Excel（xlsx）",
+    "image": "图片",
+}
 
-
-@dataclass(frozen=True)
-class Rule:
-    """A consistency rule of docs/report-format.md §7."""
-
-    rule: str
-    zh: str
-    en: str
-    status: str
-
-
-RULES: tuple[Rule, ...] = (
-    Rule(
-        "R1",
-        "每个申请人列：本年新收 + 上年结转 = 办理结果总计 + 结转下年度继续办理",
-        "new_received + carried_over = total + carried_forward, per applicant column",
-        "官方（表格表头印有此勾稽关系）",
-    ),
-    Rule(
-        "R2", "每一行：总计列 = 六类申请人之和", "total column = sum of the six applicant columns, per row", "表格隐含"
-    ),
-    Rule(
-        "R3",
-        "每个申请人列：（七）总计 = 各项办理结果（叶子行）之和",
-        "row total (七) = sum of the outcome leaf rows, per applicant column",
-        "表格隐含",
-    ),
-    Rule(
-        "R4",
-        "复议、诉讼每一行：总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结",
-        "total = upheld + corrected + other + pending, per review/litigation row",
-        "表格隐含",
-    ),
-    Rule(
-        "R5",
-        "上年结转（N年）= 结转下年度（N−1年），同一机关",
-        "carried_over(N) = carried_forward(N−1), same organ",
-        "跨报告启发式",
-    ),
-    Rule(
-        "R6",
-        "2021模板：现行有效件数（N）= 现行有效件数（N−1）+ 本年制发 − 本年废止",
-        "2021: in_force(N) = in_force(N−1) + issued − repealed",
-        "跨报告启发式",
-    ),
-    Rule(
-        "R7",
-        "2019模板：上一年项目数量（N）= 上一年项目数量（N−1）+ 本年增/减（N−1）",
-        "2019: previous_count(N) = previous_count(N−1) + change(N−1)",
-        "跨报告启发式",
-    ),
-    Rule(
-        "R8",
-        "件数为非负整数，只有本年增/减可为负；金额可为小数；设区的市以下通常不制定规章",
-        "counts are integers ≥ 0; only change may be negative; amounts decimal",
-        "启发式",
-    ),
-    Rule(
-        "R9",
-        "正文“一、总体情况”中引用的数字与表三、表四一致",
-        "figures quoted in section 一 match tables 三/四",
-        "启发式",
-    ),
-)
-RULE_TEXT = {r.rule: r.zh for r in RULES}
 
 # Labels of checks.column values (applicant column keys, application row keys, review row keys).
 CHECK_COLUMN_LABELS: dict[str, str] = {}
@@ -171,6 +120,8 @@ CHECK_COLUMN_LABELS.update({r.key: r.label for r in APPLICATION_ROWS_2021})
 CHECK_COLUMN_LABELS["other"] = "其他处理"
 CHECK_COLUMN_LABELS.update(dict(REVIEW_ROW_LABELS.items()))
 CHECK_COLUMN_LABELS.update(APPLICANT_LABELS)
+CHECK_COLUMN_LABELS.update({k: v for k, v in ACTIVE_ROW_LABELS.items() if k not in CHECK_COLUMN_LABELS})
+CHECK_COLUMN_LABELS.update(QUOTED_KINDS)
 
 
 # ----------------------------------------------------------------------------- SQL helpers
@@ -207,24 +158,51 @@ def _cell_sum(report: str, table: str, rows: list[str], col: str) -> str:
     )
 
 
-REPORT_COLUMNS = """
+def level_label(expr: str) -> str:
+    """SQL: the Chinese label of the level code ``expr`` (县级, 乡镇（街道）, 部门 …)."""
+    return _case(expr, LEVEL_LABELS, expr)
+
+
+LEVEL_SQL = level_label("coalesce(r.level, p.level)")
+TEMPLATE_SQL = _case("r.template", TEMPLATE_LABELS, "r.template")
+REPORT_COLUMNS = f"""
     r.id AS 报告ID,
     r.title AS 标题,
     r.organ AS 发布机关,
     p.province AS 省份,
     p.city AS 城市,
     p.county AS 县区,
-    coalesce(r.level, p.level) AS 层级,
+    {LEVEL_SQL} AS 层级,
     r.year AS 年度,
-    r.template AS 模板"""
+    {TEMPLATE_SQL} AS 模板"""
+# the per-report figure views: who and when first, the figures, then the rest of the report's details
+LEAD_COLUMNS = """
+    r.id AS 报告ID,
+    r.organ AS 发布机关,
+    p.county AS 县区,
+    r.year AS 年度"""
+TAIL_COLUMNS = f"""
+    r.title AS 标题,
+    p.province AS 省份,
+    p.city AS 城市,
+    {LEVEL_SQL} AS 层级,
+    {TEMPLATE_SQL} AS 模板"""
 REPORT_FROM = "reports r LEFT JOIN portals p ON p.id = r.portal"
-FAILED_R1_R4 = (
-    "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok = 0 AND c.rule IN ('R1', 'R2', 'R3', 'R4'))"
-)
-HAS_R1_R4 = "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.rule IN ('R1', 'R2', 'R3', 'R4'))"
+FAILED = "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok = 0)"
+HAS_CHECKS = "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id)"
 # a check stored as not checkable (ok NULL: a cell it needs is missing) is no failure, and no pass either
-OPEN_R1_R4 = (
-    "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok IS NULL AND c.rule IN ('R1', 'R2', 'R3', 'R4'))"
+OPEN = "EXISTS (SELECT 1 FROM checks c WHERE c.report_id = r.id AND c.ok IS NULL)"
+CHECK_OUTCOME_SQL = (
+    f"CASE WHEN {FAILED} THEN {_lit(CHECK_STATUS['fail'])} WHEN {OPEN} THEN {_lit(CHECK_STATUS['open'])} "
+    f"WHEN {HAS_CHECKS} THEN {_lit(CHECK_STATUS['pass'])} ELSE {_lit(CHECK_STATUS['none'])} END"
+)
+FAILED_RULES_SQL = (
+    "(SELECT group_concat(rule, '、') FROM (SELECT DISTINCT c.rule FROM checks c "
+    "WHERE c.report_id = r.id AND c.ok = 0 ORDER BY c.rule))"
+)
+COPIES_SQL = (
+    "(SELECT count(*) FROM section_copies sc WHERE sc.report_id = r.id) + "
+    "(SELECT count(*) FROM section_copies sc WHERE sc.other_report_id = r.id)"
 )
 
 # Statutory deadline (条例 2019 第四十九条; 2008 条例 第三十一条 for years before 2019).
@@ -243,11 +221,12 @@ def _report_overview() -> str:
     return f"""SELECT {REPORT_COLUMNS},
     r.published AS 发布日期,
     r.fetched AS 抓取时间,
-    CASE WHEN {FAILED_R1_R4} THEN '未通过' WHEN {OPEN_R1_R4} THEN '不可校验' WHEN {HAS_R1_R4} THEN '通过'
-    ELSE '无校验' END AS 校验结果,
+    {CHECK_OUTCOME_SQL} AS 校验结果,
     (SELECT count(*) FROM checks c WHERE c.report_id = r.id AND c.ok = 0) AS 未通过校验数,
+    {FAILED_RULES_SQL} AS 未通过规则,
+    {COPIES_SQL} AS 雷同段落数,
     r.cell_count AS 数值单元格数,
-    r.carrier AS 载体,
+    {_case("r.carrier", CARRIER_LABELS, "r.carrier")} AS 载体,
     r.url AS 原始链接,
     r.snapshot_id AS 存档快照,
     coalesce(r.source_snapshot_id, r.snapshot_id) AS 数据来源快照,
@@ -259,27 +238,42 @@ FROM {REPORT_FROM}
 WHERE r.is_current = 1"""
 
 
+APPLICATION_SUBTOTALS = {
+    "不予公开合计": DENIED_ROWS,
+    "无法提供合计": UNAVAILABLE_ROWS,
+    "不予处理合计": NOT_PROCESSED_ROWS,
+    "其他处理合计": OTHER_ROWS,
+}
+# 依申请办理情况: the figures a reader compares first (received, granted, refused …), then every row
+APPLICATION_KEY_COLUMNS = (
+    "new_received",
+    "carried_over",
+    "granted",
+    "partially_granted",
+    "不予公开合计",
+    "无法提供合计",
+    "不予处理合计",
+    "其他处理合计",
+    "total",
+    "carried_forward",
+)
+
+
 def _applications() -> str:
-    subtotals = {
-        DENIED_ROWS[-1]: ("不予公开合计", DENIED_ROWS),
-        UNAVAILABLE_ROWS[-1]: ("无法提供合计", UNAVAILABLE_ROWS),
-        NOT_PROCESSED_ROWS[-1]: ("不予处理合计", NOT_PROCESSED_ROWS),
-        OTHER_ROWS[-1]: ("其他处理合计", OTHER_ROWS),
-    }
-    cols = []
-    for key, name in APPLICATION_ROW_NAMES.items():
-        cols.append(f"    {_cell('r.id', 'applications', key, 'total')} AS {_q(name)}")
-        if key in subtotals:
-            label, rows = subtotals[key]
-            cols.append(f"    {_cell_sum('r.id', 'applications', rows, 'total')} AS {_q(label)}")
-    return _per_report(cols, "applications")
+    def column(key: str) -> str:
+        if key in APPLICATION_SUBTOTALS:
+            return f"    {_cell_sum('r.id', 'applications', APPLICATION_SUBTOTALS[key], 'total')} AS {_q(key)}"
+        return f"    {_cell('r.id', 'applications', key, 'total')} AS {_q(APPLICATION_ROW_NAMES[key])}"
+
+    details = [k for k in APPLICATION_ROW_NAMES if k not in APPLICATION_KEY_COLUMNS]
+    return _per_report([column(k) for k in (*APPLICATION_KEY_COLUMNS, *details)], "applications")
 
 
 def _per_report(cols: list[str], table: str) -> str:
-    """One row per current report that has cells of ``table``: the report columns plus ``cols``."""
+    """One row per current report that has cells of ``table``: who and when, ``cols``, the report's details."""
     body = ",\n".join(cols)
-    return f"""SELECT {REPORT_COLUMNS},
-{body},
+    return f"""SELECT {LEAD_COLUMNS},
+{body},{TAIL_COLUMNS},
     r.url AS 原始链接,
     r.snapshot_id AS 存档快照,
     r.removed_at AS 下线时间
@@ -288,36 +282,109 @@ WHERE r.is_current = 1
   AND EXISTS (SELECT 1 FROM cells c WHERE c.report_id = r.id AND c.table_name = {_lit(table)})"""
 
 
-def _refusal_grounds(where: str = "") -> str:
-    """``where``: further conditions on ``reports r`` / ``portals p`` (``AND …``) restricting the
-    reports summed (:mod:`archive.publish.summaries` recomputes one county and year so)."""
+def _refusal_grounds() -> str:
+    """「不予公开理由排行」 over ``refusal_grounds`` (built and kept current by :mod:`archive.publish.refusals`)."""
     labels = {k: v.split("_", 1)[1] for k, v in APPLICATION_ROW_NAMES.items() if k in DENIED_ROWS}
-    in_list = ", ".join(_lit(k) for k in DENIED_ROWS)
-    return f"""WITH g AS (
-    SELECT p.province AS province, coalesce(p.county, '（未知）') AS county, r.year AS year, c."row" AS row_key,
-           sum(c.value) AS n, count(DISTINCT r.id) AS reports
-    FROM cells c JOIN reports r ON r.id = c.report_id LEFT JOIN portals p ON p.id = r.portal
-    WHERE c.table_name = 'applications' AND c.col = 'total' AND c."row" IN ({in_list}) AND r.is_current = 1 {where}
-    GROUP BY p.province, coalesce(p.county, '（未知）'), r.year, c."row"
-)
-SELECT province AS 省份, county AS 县区, year AS 年度,
-    rank() OVER (PARTITION BY province, county, year ORDER BY n DESC) AS 排名,
-    {_case("row_key", labels)} AS 不予公开理由,
-    n AS 件数,
-    round(100.0 * n / sum(n) OVER (PARTITION BY province, county, year), 1) AS 占比百分比,
-    reports AS 报告数,
-    row_key AS 行键
-FROM g
-WHERE n > 0
-ORDER BY 省份, 县区, 年度 DESC, 排名"""
+    return f"""SELECT g.province AS 省份, g.county AS 县区, g.year AS 年度,
+    g.rank AS 排名,
+    {_case("g.ground", labels)} AS 不予公开理由,
+    g.n AS 件数,
+    g.share AS 占比百分比,
+    g.reports AS 报告数,
+    g.ground AS 行键
+FROM refusal_grounds g
+ORDER BY g.province, g.county, g.year DESC, g.rank"""
+
+
+def _pct(expr: str) -> str:
+    return f"round(100.0 * {expr}, 1)"
+
+
+def _refusal_rates() -> str:
+    grounds = ",\n".join(f"    rr.{k} AS {_q(APPLICATION_ROW_NAMES[k])}" for k in DENIED_ROWS)
+    return f"""SELECT rr.report_id AS 报告ID,
+    rr.organ AS 发布机关,
+    rr.province AS 省份,
+    rr.city AS 城市,
+    rr.county AS 县区,
+    {_case("rr.level", LEVEL_LABELS, "rr.level")} AS 层级,
+    rr.year AS 年度,
+    rr.handled AS 办理结果总计,
+    rr.denied AS 不予公开,
+    {_pct("rr.refusal_rate")} AS 不予公开率,
+    rr.unavailable AS 无法提供,
+    {_pct("rr.unavailable_rate")} AS 无法提供率,
+    rr.not_processed AS 不予处理,
+    {_pct("rr.not_processed_rate")} AS 不予处理率,
+    rr.county_rank AS 县区内排名,
+    rr.county_offices AS 县区内参与排名报告数,
+    rr.province_rank AS 省内排名,
+    rr.province_offices AS 省内参与排名报告数,
+{grounds},
+    rr.new_received AS 本年新收申请,
+    rr.granted AS 予以公开,
+    rr.partially_granted AS 部分公开
+FROM refusal_rates rr"""
+
+
+SCOPE_LABELS = {"country": "全国", "province": "省份", "county": "县区"}
+
+
+def _refusal_summary() -> str:
+    grounds = ",\n".join(f"    s.{k} AS {_q(APPLICATION_ROW_NAMES[k])}" for k in DENIED_ROWS)
+    return f"""SELECT {_case("s.scope", SCOPE_LABELS)} AS 范围,
+    s.province AS 省份,
+    s.county AS 县区,
+    s.year AS 年度,
+    s.reports AS 报告数,
+    s.handled AS 办理结果总计,
+    s.denied AS 不予公开,
+    {_pct("s.refusal_rate")} AS 不予公开率,
+    {_pct("s.median_refusal_rate")} AS 不予公开率中位数,
+    s.unavailable AS 无法提供,
+    {_pct("s.unavailable_rate")} AS 无法提供率,
+    s.not_processed AS 不予处理,
+    {_pct("s.not_processed_rate")} AS 不予处理率,
+{grounds}
+FROM refusal_summary s"""
+
+
+def _copied_sections() -> str:
+    return """SELECT sc.id AS 编号,
+    sc.report_id AS 报告ID,
+    r.organ AS 发布机关,
+    r.year AS 年度,
+    p.province AS 省份,
+    p.county AS 县区,
+    s.heading AS 章节标题,
+    sc.other_report_id AS 雷同报告ID,
+    o.organ AS 雷同机关,
+    o.year AS 雷同年度,
+    os.heading AS 雷同章节标题,
+    round(100.0 * sc.similarity, 1) AS 相似度,
+    sc.shared_chars AS 相同段落字数,
+    sc.shared AS 相同段落,
+    CASE WHEN sc.same_office = 1 THEN '同一机关（另一年度）' ELSE '不同机关' END AS 关系,
+    sc.section_id AS 章节ID,
+    sc.other_section_id AS 雷同章节ID
+FROM section_copies sc
+JOIN reports r ON r.id = sc.report_id
+JOIN reports o ON o.id = sc.other_report_id
+JOIN sections s ON s.id = sc.section_id
+JOIN sections os ON os.id = sc.other_section_id
+LEFT JOIN portals p ON p.id = r.portal
+WHERE r.is_current = 1 AND o.is_current = 1"""
 
 
 def _review_litigation() -> str:
-    cols = []
-    for row, _ in REVIEW_ROWS:
-        for col, col_label in REVIEW_COLUMNS:
-            name = f"{REVIEW_ROW_SHORT[row]}_{col_label}"
-            cols.append(f"    {_cell('r.id', 'review_litigation', row, col)} AS {_q(name)}")
+    """The three totals first (复议, 直接起诉, 复议后起诉), then every outcome of each."""
+    cells = [(row, col) for row, _ in REVIEW_ROWS for col, _ in REVIEW_COLUMNS]
+    ordered = [c for c in cells if c[1] == "total"] + [c for c in cells if c[1] != "total"]
+    col_labels = dict(REVIEW_COLUMNS)
+    cols = [
+        f"    {_cell('r.id', 'review_litigation', row, col)} AS {_q(f'{REVIEW_ROW_SHORT[row]}_{col_labels[col]}')}"
+        for row, col in ordered
+    ]
     return _per_report(cols, "review_litigation")
 
 
@@ -335,6 +402,7 @@ WHERE c.table_name = 'active_disclosure' AND r.is_current = 1"""
 
 
 def _failed_checks() -> str:
+    fallback = "'应为 ' || coalesce(ch.expected, '（空）') || '，实际 ' || coalesce(ch.actual, '（空）')"
     return f"""SELECT {REPORT_COLUMNS},
     ch.rule AS 规则,
     {_case("ch.rule", RULE_TEXT)} AS 规则说明,
@@ -343,12 +411,14 @@ def _failed_checks() -> str:
     {_case('ch."column"', CHECK_COLUMN_LABELS, default='ch."column"')} AS 列名,
     ch.expected AS 应为,
     ch.actual AS 实际,
-    ch.actual - ch.expected AS 差额,
-    ch.detail AS 说明,
+    CASE WHEN typeof(ch.actual) IN ('integer', 'real') AND typeof(ch.expected) IN ('integer', 'real')
+         THEN ch.actual - ch.expected END AS 差额,
+    coalesce(ch.detail, {fallback}) AS 说明,
+    ch.compared_report_id AS 对照报告ID,
     coalesce(r.source_snapshot_id, r.snapshot_id) AS 数据来源快照,
     r.url AS 原始链接
 FROM checks ch JOIN reports r ON r.id = ch.report_id LEFT JOIN portals p ON p.id = r.portal
-WHERE ch.ok = 0 AND ch.rule IN ('R1', 'R2', 'R3', 'R4') AND r.is_current = 1"""
+WHERE ch.ok = 0 AND r.is_current = 1"""
 
 
 def _coverage(years: list[int]) -> str:
@@ -358,13 +428,15 @@ def _coverage(years: list[int]) -> str:
     coalesce(r.organ, '（未识别机关）') AS 发布机关,
     p.province AS 省份,
     p.county AS 县区,
-    coalesce(r.level, p.level) AS 层级,
+    {LEVEL_SQL} AS 层级,
     r.portal AS 门户,
     count(*) AS 报告数,
     count(DISTINCT r.year) AS 年份数,
     min(r.year) AS 最早年度,
     max(r.year) AS 最晚年度,
-    group_concat(DISTINCT r.year) AS 已发布年度,
+    (SELECT group_concat(y, ',') FROM (SELECT DISTINCT r2.year AS y FROM reports r2
+        WHERE r2.is_current = 1 AND r2.portal IS r.portal AND coalesce(r2.organ, '（未识别机关）') = coalesce(r.organ, '（未识别机关）')
+        AND r2.year IS NOT NULL ORDER BY y)) AS 已发布年度,
     (SELECT o.code FROM office_divisions o WHERE o.portal = coalesce(r.portal, '') AND o.organ = coalesce(r.organ, ''))
         AS 区划代码,
     (SELECT {_case("o.method", METHOD_LABELS, "o.method")} FROM office_divisions o
@@ -408,7 +480,7 @@ def _edited_reports() -> str:
     p.province AS 省份,
     p.city AS 城市,
     p.county AS 县区,
-    coalesce(r.level, p.level) AS 层级,
+    {LEVEL_SQL} AS 层级,
     r.year AS 年度,
     old.version || ' → ' || r.version AS 版本,
     old.fetched AS 上一版本抓取时间,
@@ -436,7 +508,7 @@ LEFT JOIN portals p ON p.id = r.portal"""
 DEADLINE_STATUS = {
     "on_time": "按时",
     "late": "逾期",
-    "missing": "缺失",
+    "missing": "存档中未找到",
     "unknown": "发布日期不详",
     "not_crawled": "门户未抓取",
 }
@@ -496,7 +568,7 @@ SELECT
     p.province AS 省份,
     p.city AS 城市,
     p.county AS 县区,
-    j.level AS 层级,
+    {level_label("j.level")} AS 层级,
     j.year AS 年度,
     j.deadline AS 法定截止日期,
     CASE WHEN j.report_id IS NULL AND coalesce(substr(c.last_crawled, 1, 10), '') <= j.deadline
@@ -581,7 +653,8 @@ VIEWS: tuple[View, ...] = (
     View(
         "报告一览",
         "Reports",
-        "每份报告（当前版本）一行：机关、地区、层级、年度、模板、R1–R4 校验结果、原始链接与存档快照。",
+        "每份报告（当前版本）一行：机关、地区、层级、年度、模板、校验结果（R1–R9：通过、未通过、不可校验、无校验）、"
+        "未通过的规则、雷同段落数、原始链接与存档快照。",
     ),
     View(
         "依申请办理情况",
@@ -591,7 +664,7 @@ VIEWS: tuple[View, ...] = (
     View(
         "不予公开理由排行",
         "Top refusal grounds",
-        "按县区和年度汇总表三“不予公开”各项理由的件数，排名第1的是该县区该年度最常用的理由。",
+        "按县区和年度汇总表三“不予公开”各项理由的件数，排名第1的是该县区该年度最常用的理由（发布时汇总）。",
     ),
     View(
         "复议诉讼情况",
@@ -606,13 +679,31 @@ VIEWS: tuple[View, ...] = (
     View(
         "校验未通过",
         "Failed checks",
-        "数值未通过 R1–R4 勾稽校验的报告：规则、失败的列、应为、实际与差额（实际 − 应为）。",
+        "未通过校验的每一项（R1–R9，含跨年度的 R5–R7 和正文与表格对照的 R9）：规则、失败的列、应为、实际、差额"
+        "（实际 − 应为）与中文说明；规则的含义见规则说明页。",
     ),
     View("发布覆盖", "Coverage", "每个机关一行、每个年度一列（该年度报告数）：哪些机关发布了哪些年度的报告。"),
     View(
         "逾期发布",
         "Late reports",
         "发布日期晚于法定期限的报告：2019年起部门和乡镇街道为次年1月31日，各级人民政府为次年3月31日；2019年以前统一为次年3月31日。转载或补发的报告也会出现在这里。",
+    ),
+    View(
+        "不予公开率",
+        "Refusal rates",
+        "每份报告一行：不予公开率（不予公开 ÷ 办理结果总计）、八项不予公开理由、无法提供率、不予处理率，"
+        "以及在本县区、本省同年度报告中的排名（按不予公开率从高到低）。",
+    ),
+    View(
+        "不予公开率汇总",
+        "Refusal rates by year",
+        "全国、各省、各县区每年一行：合并不予公开率（Σ不予公开 ÷ Σ办理结果总计）、各报告不予公开率的中位数、"
+        "无法提供率、不予处理率与八项理由的件数；只算办理结果总计大于 0 的报告。",
+    ),
+    View(
+        "雷同段落",
+        "Copied sections",
+        "不同报告中几乎相同的章节（相似度 ≥ 60%）：不同机关之间，或同一机关不同年度之间；列出相似度和两者共有的最长段落。",
     ),
     View("章节检索", "Section search", "报告各章节的正文，附报告信息；搜索框支持中文全文检索。"),
     View(
@@ -624,7 +715,7 @@ VIEWS: tuple[View, ...] = (
         "区划发布覆盖",
         "Coverage by division",
         "全国每个省、地级和县级行政区划每个年度一行（按区划代码名录）：登记门户及其抓取情况、本级政府报告是否发布"
-        "（已发布、未发布＝门户在截止日后抓取过但没有报告、门户未抓取、无登记门户、未到期），本级政府、部门、乡镇街道报告数，"
+        "（已发布、存档中未找到＝门户在截止日后抓取过但存档中没有报告、门户未抓取、无登记门户、未到期），本级政府、部门、乡镇街道报告数，"
         "下辖县级单位和乡镇街道中已发布的数量。",
     ),
     View(
@@ -635,7 +726,8 @@ VIEWS: tuple[View, ...] = (
     View(
         "年报期限",
         "Deadlines",
-        "每个机关每个年度：报告按时、逾期（天数）、缺失（门户在截止日后抓取过，没有找到报告）还是门户未抓取（截止日后没有抓取过该门户，"
+        "每个机关每个年度：报告按时、逾期（天数）、存档中未找到（门户在截止日后抓取过，存档中没有这份报告；不等于没有发布）"
+        "还是门户未抓取（截止日后没有抓取过该门户，"
         "不能说没有发布）；法定期限：部门和乡镇街道次年1月31日，人民政府次年3月31日。",
     ),
     View(
@@ -666,6 +758,9 @@ def view_sql(conn: sqlite3.Connection) -> dict[str, str]:
         "校验未通过": _failed_checks(),
         "发布覆盖": _coverage(_years(conn)),
         "逾期发布": _late_reports(),
+        "不予公开率": _refusal_rates(),
+        "不予公开率汇总": _refusal_summary(),
+        "雷同段落": _copied_sections(),
         "章节检索": _section_search(),
         "发布后修改的报告": _edited_reports(),
         "年报期限": f"SELECT * FROM {DEADLINES_TABLE}",
@@ -676,9 +771,17 @@ def view_sql(conn: sqlite3.Connection) -> dict[str, str]:
 
 
 SUPPORT_INDEXES = (
+    # 「不予公开理由排行」 over refusal_grounds: its facets read indexes
+    "CREATE INDEX IF NOT EXISTS publish_refusal_grounds_county ON refusal_grounds(county, year)",
+    "CREATE INDEX IF NOT EXISTS publish_refusal_grounds_year ON refusal_grounds(year)",
+    "CREATE INDEX IF NOT EXISTS publish_refusal_grounds_ground ON refusal_grounds(ground)",
     'CREATE INDEX IF NOT EXISTS publish_cells_lookup ON cells(report_id, table_name, "row", col)',
     "CREATE INDEX IF NOT EXISTS publish_checks_report_rule ON checks(report_id, rule, ok)",
     "CREATE INDEX IF NOT EXISTS publish_reports_current ON reports(is_current, year)",
+    # the Atom feeds (archive/publish/feeds.py): newest first, for the archive, a county's portals, an office
+    "CREATE INDEX IF NOT EXISTS publish_reports_fetched ON reports(fetched)",
+    "CREATE INDEX IF NOT EXISTS publish_reports_portal_fetched ON reports(portal, fetched)",
+    "CREATE INDEX IF NOT EXISTS publish_reports_organ_fetched ON reports(organ, fetched)",
 )
 
 
@@ -721,10 +824,9 @@ def build_deadline_table(conn: sqlite3.Connection) -> bool:
     return True
 
 
-def summary_definitions(conn: sqlite3.Connection, statements: dict[str, str] | None = None) -> dict[str, Definition]:
-    """The views' definitions as :func:`archive.publish.summaries.refresh_summaries` takes them
-    (「不予公开理由排行」 as a function of the conditions restricting it to one county and year)."""
-    return {**(statements or view_sql(conn)), "不予公开理由排行": _refusal_grounds}
+def summary_definitions(conn: sqlite3.Connection, statements: dict[str, str] | None = None) -> dict[str, str]:
+    """The views' definitions as :func:`archive.publish.summaries.refresh_summaries` takes them."""
+    return dict(statements or view_sql(conn))
 
 
 def create_views(conn: sqlite3.Connection) -> list[str]:

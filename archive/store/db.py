@@ -311,6 +311,14 @@ def record_fetch_error(
         return insert_row(conn, "fetch_errors", row)
 
 
+def snapshot_record_id(conn: sqlite3.Connection, snapshot_id: int | None) -> str | None:
+    """The ``WARC-Record-ID`` of a snapshot's response or revisit record (None when unknown)."""
+    if snapshot_id is None:
+        return None
+    row = conn.execute("SELECT warc_record_id FROM snapshots WHERE id = ?", (snapshot_id,)).fetchone()
+    return row[0] if row is not None else None
+
+
 def payload_location(conn: sqlite3.Connection, sha256: str) -> RevisitTarget | None:
     """The response record that first stored this payload (``known_payload`` for the writer)."""
     row = conn.execute(

@@ -36,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 
 from archive.store import extraction_cache
+from archive.store.crossyear import refresh_reports
 from archive.store.db import insert_row, record_fetch_error, timestamp, transaction
 from archive.store.transaction import database
 from archive.store.urls import doc_key
@@ -455,7 +456,10 @@ def write_report(
             known = _url_known(conn, match["id"], page.url)
             return _seen(conn, match, page, "unchanged" if known else "duplicate")
         current = _current(conn, key)
-        return _insert(conn, prepared, carrier, merged, fingerprint, current, portal, run_id)
+        result = _insert(conn, prepared, carrier, merged, fingerprint, current, portal, run_id)
+        # R5–R7: this version against the previous year's report of its office, and the next year's against it
+        refresh_reports(conn, [result.report_id, result.supersedes])
+        return result
 
 
 def ingest_report(

@@ -352,12 +352,17 @@ TABLES: tuple[Table, ...] = (
             "actual": NUMERIC,
             "table_name": str,
             "detail": str,
+            "compared_report_id": int,  # R5–R7: the previous year's report compared with (archive.store.crossyear)
         },
         pk="id",
         # ok NULL: not checkable (a cell the rule needs is missing; detail says which), since version 4
         not_null=frozenset({"report_id", "rule"}),
         references={"report_id": "reports"},
-        indexes=(Index("checks_report", ("report_id",)),),
+        indexes=(
+            Index("checks_report", ("report_id",)),
+            Index("checks_compared", ("compared_report_id",), since=8),
+        ),
+        added={"compared_report_id": 8},
     ),
     Table(
         "sections",
@@ -602,6 +607,161 @@ TABLES: tuple[Table, ...] = (
         indexes=(Index("office_divisions_code", ("code",), since=6),),
         since=6,
     ),
+    # The office of every current report (archive.store.crossyear): reports of one office in
+    # consecutive years are compared by R5–R7.
+    Table(
+        "report_offices",
+        {
+            "report_id": int,
+            # gov:{division code}:{level} (a government found in the register through office_divisions) or
+            # name:{portal}:{normalised organ}; NULL when the report names no organ or no year
+            "office_key": str,
+            "year": int,
+            "portal": str,
+            "organ": str,  # the organ's name normalised (人民政府 → 政府, 街道办事处 → 街道 …)
+            "division": str,  # the office_divisions match the key was made with (code:level:method), '' without
+        },
+        pk="report_id",
+        not_null=frozenset({"report_id"}),
+        references={"report_id": "reports"},
+        indexes=(Index("report_offices_key", ("office_key", "year"), since=8),),
+        since=8,
+    ),
+    # Near-duplicate sections across reports (archive.publish.copies): one row per pair, the later
+    # section first (by id), with the similarity and the longest passage they share.
+    Table(
+        "section_copies",
+        {
+            "id": int,
+            "section_id": int,
+            "report_id": int,
+            "other_section_id": int,  # the earlier section it resembles
+            "other_report_id": int,
+            "similarity": float,  # Jaccard similarity of the two texts' 5-character shingles (digits folded)
+            "shared": str,  # the longest passage both texts contain (at most 400 characters shown)
+            "shared_chars": int,  # its full length in characters
+            "same_office": int,  # 1: the same office (another year), 0: another office
+        },
+        pk="id",
+        not_null=frozenset({"section_id", "report_id", "other_section_id", "other_report_id", "similarity"}),
+        references={
+            "section_id": "sections",
+            "report_id": "reports",
+            "other_section_id": "sections",
+            "other_report_id": "reports",
+        },  # fmt: skip
+        unique=(("section_id", "other_section_id"),),
+        indexes=(
+            Index("section_copies_report", ("report_id",), since=8),
+            Index("section_copies_other_report", ("other_report_id",), since=8),
+            Index("section_copies_other_section", ("other_section_id",), since=8),
+        ),
+        since=8,
+    ),
+    # The locality-sensitive index of section texts (MinHash bands) that finds copies without comparing
+    # every pair; rebuilt from the sections when lost (archive.publish.copies).
+    Table(
+        "section_lsh",
+        {"band_key": int, "section_id": int},
+        pk=("band_key", "section_id"),
+        not_null=frozenset({"band_key", "section_id"}),
+        indexes=(Index("section_lsh_section", ("section_id",), since=8),),
+        since=8,
+    ),
+    # Refusal and other outcome rates per current report, with ranks within county and province
+    # (archive.publish.refusals): what 不予公开率 and the charts read.
+    Table(
+        "refusal_rates",
+        {
+            "report_id": int,
+            "portal": str,
+            "organ": str,
+            "province": str,
+            "city": str,
+            "county": str,
+            "level": str,
+            "year": int,
+            "template": str,
+            "new_received": NUMERIC,  # 本年新收 (总计)
+            "handled": NUMERIC,  # 办理结果总计 (（七）总计, 总计 column): the denominator of the rates
+            "granted": NUMERIC,  # 予以公开
+            "partially_granted": NUMERIC,
+            "denied": NUMERIC,  # 不予公开, the eight grounds together
+            "denied_state_secret": NUMERIC,
+            "denied_prohibited_by_law": NUMERIC,
+            "denied_security_stability": NUMERIC,
+            "denied_third_party": NUMERIC,
+            "denied_internal_affairs": NUMERIC,
+            "denied_process_information": NUMERIC,
+            "denied_enforcement_files": NUMERIC,
+            "denied_query_matters": NUMERIC,
+            "unavailable": NUMERIC,  # 无法提供
+            "not_processed": NUMERIC,  # 不予处理
+            "refusal_rate": float,  # denied ÷ handled (NULL when handled is 0 or missing)
+            "unavailable_rate": float,
+            "not_processed_rate": float,
+            "county_rank": int,  # by refusal_rate within the county and year (1 = highest)
+            "county_offices": int,  # reports with a rate in the county and year
+            "province_rank": int,
+            "province_offices": int,
+        },
+        pk="report_id",
+        not_null=frozenset({"report_id"}),
+        references={"report_id": "reports"},
+        indexes=(
+            Index("refusal_rates_county", ("province", "county", "year"), since=8),
+            Index("refusal_rates_year", ("year", "refusal_rate"), since=8),
+        ),
+        since=8,
+    ),
+    # Rates per year for the country, each province and each county (archive.publish.refusals): pooled
+    # (Σ 不予公开 ÷ Σ 办理结果总计 over the reports with a rate) and the median of the reports' rates.
+    Table(
+        "refusal_summary",
+        {
+            "scope": str,  # country | province | county
+            "province": str,  # '' for the country
+            "county": str,  # '' for the country and a province
+            "year": int,
+            "reports": int,  # reports with a rate (办理结果总计 > 0)
+            "handled": NUMERIC,
+            "denied": NUMERIC,
+            "unavailable": NUMERIC,
+            "not_processed": NUMERIC,
+            "refusal_rate": float,
+            "unavailable_rate": float,
+            "not_processed_rate": float,
+            "median_refusal_rate": float,
+            "denied_state_secret": NUMERIC,
+            "denied_prohibited_by_law": NUMERIC,
+            "denied_security_stability": NUMERIC,
+            "denied_third_party": NUMERIC,
+            "denied_internal_affairs": NUMERIC,
+            "denied_process_information": NUMERIC,
+            "denied_enforcement_files": NUMERIC,
+            "denied_query_matters": NUMERIC,
+        },
+        pk=("scope", "province", "county", "year"),
+        not_null=frozenset({"scope", "province", "county", "year"}),
+        since=8,
+    ),
+    # The eight grounds of 不予公开 ranked per county and year (the view 不予公开理由排行).
+    Table(
+        "refusal_grounds",
+        {
+            "province": str,
+            "county": str,
+            "year": int,
+            "ground": str,  # the row key (denied_…)
+            "n": NUMERIC,  # applications refused on this ground
+            "share": float,  # of all refused in the county and year (%)
+            "rank": int,  # 1 = the ground used most
+            "reports": int,  # reports summed
+        },
+        pk=("province", "county", "year", "ground"),
+        not_null=frozenset({"province", "county", "year", "ground"}),
+        since=8,
+    ),
 )
 TABLE_BY_NAME = {t.name: t for t in TABLES}
 
@@ -609,6 +769,29 @@ TABLE_BY_NAME = {t.name: t for t in TABLES}
 def _checks_ok_nullable(db: Database) -> None:
     """Version 4: drop NOT NULL from ``checks.ok`` (the table is rebuilt, rows and indexes kept)."""
     db.table("checks").transform(not_null={"ok": False}, types={"expected": NUMERIC, "actual": NUMERIC})
+
+
+_R8_CHINESE = {
+    "negative amount": "金额为负数",
+    "count is not an integer": "件数不是整数",
+    "negative count": "件数为负数（只有“本年增/减”可为负）",
+    "规章 reported by an organ below 设区的市": "设区的市以下的机关填报了规章",
+}
+
+
+def _checks_in_chinese(db: Database) -> None:
+    """Version 8: the English details of checks written before it, in Chinese (as extraction writes them now)."""
+    conn = db.conn
+    conn.execute(
+        "UPDATE checks SET detail = '不可校验：缺少' || CASE WHEN detail LIKE 'not checkable: row %' THEN '行 ' "
+        "ELSE '列 ' END || replace(substr(detail, instr(substr(detail, 17), ' ') + 17, "
+        "length(detail) - instr(substr(detail, 17), ' ') - 24), ', ', '、') "
+        "WHERE detail LIKE 'not checkable: % missing'"
+    )
+    for english, chinese in _R8_CHINESE.items():
+        conn.execute(
+            "UPDATE checks SET detail = ?, expected = NULL WHERE rule = 'R8' AND detail = ?", (chinese, english)
+        )
 
 
 @dataclass(frozen=True)
@@ -635,6 +818,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "the division register: the regions, region_history and office_divisions tables"),
     Migration(7, "portals nobody tuned the crawler for: reports.year_source, the page_verdicts table, "
                  "crawl_portal_stats.wasted_requests/checked_pages/unreadable_pages/empty_reason"),
+    Migration(8, "the stories: checks.compared_report_id (R5–R7 across years), the report_offices, "
+                 "section_copies, section_lsh, refusal_rates, refusal_summary and refusal_grounds tables; "
+                 "check details in Chinese",
+              steps=_checks_in_chinese),
 )  # fmt: skip
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

@@ -146,6 +146,10 @@ class ArchiveSession:
     def _decision(self, target_uri: str, data: dict, when: str | None = None) -> WrittenRecord:
         return self.writer.write_metadata(target_uri, data, date=when or db.timestamp())
 
+    def _annotation(self, data: dict, when: str | None = None, refers_to: str | None = None) -> WrittenRecord:
+        """A decision about a page or URL: a metadata record with a target URI of its own."""
+        return self.writer.write_annotation(data, refers_to=refers_to, date=when or db.timestamp())
+
     # ------------------------------------------------------------------ runs and portals
 
     def start_run(self, portals: list[str], mode: str) -> int:
@@ -194,7 +198,7 @@ class ArchiveSession:
         at = db.timestamp()
         data = {"type": "listing", "run_id": run_id, "portal": portal, "list": list_key, "page": page_url,
                 "page_no": page_no, "at": at, "items": [list(i) for i in items]}  # fmt: skip
-        record = self._decision(page_url, data, at)
+        record = self._annotation(data, at)
         with db.transaction(self.conn):
             count = apply_listing(self.conn, data)
             self._index([record])
@@ -282,7 +286,7 @@ class ArchiveSession:
         at = db.timestamp()
         data = {"type": "fetch_error", "run_id": run_id, "portal": portal, "url": url, "kind": kind,
                 "reason": reason, "status": status, "at": at}  # fmt: skip
-        record = self._decision(url, data, at)
+        record = self._annotation(data, at)
         with db.transaction(self.conn):
             error_id = db.record_fetch_error(self.conn, run_id, portal, url, kind, reason, status, at=at)
             self._index([record])
@@ -319,14 +323,15 @@ class ArchiveSession:
         data = {"type": "report", "portal": portal, "run_id": run_id, "page": page_ref, "attachments": refs}
         if reason:
             data["verdict"] = {"reason": reason, "title": title}
+        page_record = db.snapshot_record_id(self.conn, page.snapshot_id)
         if self.defer_reports:
             data["deferred"] = True
-            record = self._decision(page.url, data, page_ref["fetched"])
+            record = self._annotation(data, page_ref["fetched"], page_record)
             with db.transaction(self.conn):
                 self._index([record])
             return IngestResult(status="deferred", report_id=0, doc_key=doc_key(page.url), version=0)
         prepared = prepare_report(self.conn, page=page, attachments=attachments)
-        record = self._decision(page.url, data, page_ref["fetched"])
+        record = self._annotation(data, page_ref["fetched"], page_record)
         with db.transaction(self.conn):
             result = write_report(self.conn, prepared, portal=portal, run_id=run_id)
             if reason:
@@ -357,7 +362,7 @@ class ArchiveSession:
         at = db.timestamp()
         data = {"type": "verdict", "run_id": run_id, "portal": portal, "url": captured.url, "sha256": captured.sha256,
                 "verdict": verdict, "reason": reason, "title": title, "at": at}  # fmt: skip
-        record = self._decision(captured.url, data, at)
+        record = self._annotation(data, at, captured.exchange.record_id)
         with db.transaction(self.conn):
             verdict_id = apply_verdict(self.conn, data)
             self._index([record])
@@ -367,7 +372,7 @@ class ArchiveSession:
         """The portal no longer serves this report: set ``removed_at`` on its rows."""
         key = doc_key(doc_key_or_url)
         stamp = db.timestamp(when)
-        record = self._decision(key, {"type": "removed", "doc_key": key, "when": stamp}, stamp)
+        record = self._annotation({"type": "removed", "doc_key": key, "when": stamp}, stamp)
         with db.transaction(self.conn):
             count = mark_removed(self.conn, key, stamp)
             self._index([record])

@@ -2,7 +2,11 @@
 
 * :class:`WarcWriter` writes every HTTP exchange as a ``request`` plus a ``response`` record, or a
   ``revisit`` record (profile *identical-payload-digest*) when the payload is already archived, and
-  ``metadata`` records (JSON bodies) for the crawler's decisions.  Each record is its own gzip
+  ``metadata`` records (JSON bodies) for the crawler's decisions.  Target URIs are valid URIs
+  (:func:`warc_uri`: spaces and non-ASCII percent-encoded); a metadata record never carries the
+  URL of a page as its target URI (replay tools would show the JSON instead of the page): it is
+  named ``urn:nianbao:{type}:{uuid}`` (:func:`annotation_uri`) and points at the record it
+  describes with ``WARC-Refers-To``.  Each record is its own gzip
   member; the records of one call go to disk in a single ``write`` followed by ``fsync`` so the
   caller may record them in SQLite afterwards.  Payload and block digests are SHA-256 (base32, as
   WARC writes them); :func:`sha256_hex` of a payload is what the archive tables store.
@@ -30,7 +34,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
@@ -225,6 +229,26 @@ def _digest(sha_hex: str) -> str:
 
 def _new_record_id() -> str:
     return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+_URI_KEPT = "!#$&'()*+,/:;=?@[]~%"  # RFC 3986 reserved characters, ``%`` of existing escapes
+_STRAY_PERCENT_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def warc_uri(url: str) -> str:
+    """``url`` as a valid ``WARC-Target-URI``: spaces, control characters, non-ASCII (as UTF-8)
+    and the characters a URI cannot hold (``"<>\\^`{|}``) percent-encoded; existing ``%XX``
+    escapes kept, a stray ``%`` encoded.  A URL that is already valid is returned unchanged."""
+    quoted = quote(url.strip(), safe=_URI_KEPT, errors="surrogatepass")
+    return _STRAY_PERCENT_RE.sub("%25", quoted)
+
+
+def annotation_uri(kind: str, record_id: str) -> str:
+    """The target URI of a metadata record of type ``kind``: ``urn:nianbao:{kind}:{uuid}`` (the
+    uuid of its own ``WARC-Record-ID``), never the URL of the page it is about."""
+    ident = record_id.strip("<>").removeprefix("urn:uuid:")
+    safe_kind = re.sub(r"[^A-Za-z0-9_.-]", "-", kind) or "note"
+    return f"urn:nianbao:{safe_kind}:{ident}"
 
 
 def _clean(value: str | bytes) -> str:
@@ -474,13 +498,26 @@ class WarcWriter:
         self._records_in_file += len(records)
         return out
 
-    def _metadata_record(self, target_uri: str, data: dict, date: str, concurrent_to: str | None) -> ArcWarcRecord:
+    def _metadata_record(
+        self,
+        target_uri: str | None,
+        data: dict,
+        date: str,
+        concurrent_to: str | None,
+        refers_to: str | None = None,
+    ) -> ArcWarcRecord:
+        """A metadata record; without ``target_uri`` it is named by :func:`annotation_uri`."""
         body = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode("utf-8")
-        headers = {"WARC-Date": date, "WARC-Record-ID": _new_record_id()}
+        record_id = _new_record_id()
+        headers = {"WARC-Date": date, "WARC-Record-ID": record_id}
         if concurrent_to:
             headers["WARC-Concurrent-To"] = concurrent_to
+        if refers_to:
+            headers["WARC-Refers-To"] = refers_to
+        if target_uri is None:
+            target_uri = annotation_uri(str(data.get("type") or "note"), record_id)
         return self._builder.create_warc_record(
-            target_uri,
+            warc_uri(target_uri),
             "metadata",
             payload=io.BytesIO(body),
             length=len(body),
@@ -518,6 +555,16 @@ class WarcWriter:
         record = self._metadata_record(target_uri, data, when, concurrent_to)
         return self._write([record])[0]
 
+    def write_annotation(
+        self, data: dict, *, refers_to: str | None = None, date: datetime | str | None = None
+    ) -> WrittenRecord:
+        """Write a decision about a page, a file or a URL as a ``metadata`` record of its own
+        (``urn:nianbao:{data["type"]}:{uuid}``; the URL it is about stays in ``data``), with
+        ``WARC-Refers-To`` the record it describes when there is one."""
+        when = date if isinstance(date, str) else format_warc_date(date or utc_now())
+        record = self._metadata_record(None, data, when, None, refers_to)
+        return self._write([record])[0]
+
     def write_exchange(
         self,
         url: str,
@@ -538,11 +585,13 @@ class WarcWriter:
         ``known_payload(sha256_hex)`` returns the original response of an already archived,
         identical payload; the exchange is then stored as a revisit record (headers only).
         Empty payloads are never deduplicated.  ``metadata`` (optional) is written as a metadata
-        record concurrent to the response in the same write.
+        record concurrent to the response in the same write.  ``url`` is written as
+        :func:`warc_uri` makes it (the exchange's ``url`` is that form).
         """
         if not isinstance(payload, (bytes, bytearray, memoryview)):
             raise TypeError("payload must be bytes")
         payload = bytes(payload)
+        url = warc_uri(url)
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"not an http(s) URL: {url!r}")
@@ -558,7 +607,7 @@ class WarcWriter:
         warc_headers = {"WARC-Date": date, "WARC-Record-ID": response_id}
         if target is not None:
             response = self._builder.create_revisit_record(
-                url, _digest(sha), target.uri, target.date, http_headers=http, warc_headers_dict=warc_headers
+                url, _digest(sha), warc_uri(target.uri), target.date, http_headers=http, warc_headers_dict=warc_headers
             )
             response.rec_headers.add_header("WARC-Refers-To", target.record_id)
             if target.warc_file is not None and target.offset is not None:
@@ -595,7 +644,8 @@ class WarcWriter:
         )
         records = [response, request]
         if metadata is not None:
-            records.append(self._metadata_record(url, metadata, date, response_id))
+            # the fetch's annotation: a target URI of its own, so replay never serves it for ``url``
+            records.append(self._metadata_record(None, metadata, date, response_id, refers_to=response_id))
         written = self._write(records)
         return WrittenExchange(
             warc_file=written[0].warc_file,

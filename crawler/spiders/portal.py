@@ -236,7 +236,7 @@ class PortalSpider(scrapy.Spider):
             if archived is None:  # nothing archived to read back: ask again without validators
                 assert response.request is not None
                 retry = response.request.replace(
-                    meta={**response.meta, META_KEY: replace(meta, unconditional=True)}, dont_filter=True
+                    meta={**response.meta, META_KEY: meta.again(unconditional=True)}, dont_filter=True
                 )
                 retry.headers.pop(b"If-None-Match", None)
                 retry.headers.pop(b"If-Modified-Since", None)

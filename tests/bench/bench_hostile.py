@@ -4,8 +4,12 @@ Site (a ``nianbao serve`` process on a 24-report archive):
 
 * ``select randomblob(1000000000)`` and an answer of 2,000 rows × 1 MB: status, seconds, bytes
   answered, the server's peak memory (issue 12 measured 66 s, 1.3 GB, 7.2 GB before the bounds);
-* six slow visitor queries at once (each runs into the SQL time limit) while the home page and
-  a table page are fetched in a loop: their latency under that load next to idle.
+* six slow visitor queries at once (each runs into the SQL time limit) while the home page, a
+  table page, a report page and a journalist view are fetched in a loop: their latency under
+  that load next to idle, overall and for the report page alone;
+* six slow journalist-view pages at once (依申请办理情况 sorted by 不予公开合计 on a copy of the
+  archive grown to :data:`SCALED_REPORTS` reports — no SQL of the visitor's, so only the data-page
+  gate of :mod:`archive.datasette.limits` holds them) while a report page is fetched in a loop.
 
 Extraction: seconds and the verdict for hostile documents (50 MB of text, 5 million ``<td>``,
 255 nested ``<div>``, a million-row XLSX) — each must fail fast or be read, never hang.
@@ -14,18 +18,23 @@ Extraction: seconds and the verdict for hostile documents (50 MB of text, 5 mill
 from __future__ import annotations
 
 import io
+import sqlite3
 import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from urllib.parse import quote
 
 import httpx
+from datasette.utils import tilde_encode
 from publish_fixtures import Server, build_archive
 
 from extract import ExtractionError, extract_document
 
+SCALED_REPORTS = 6000
+SLOW_VIEW = f"/archive/{tilde_encode('依申请办理情况')}?_sort_desc={quote('不予公开合计')}&_size=100"
 SLOW_SQL = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
 BIG_ANSWER_SQL = (
     "with recursive c(x) as (select 1 union all select x + 1 from c where x < 2000) select randomblob(1000000) from c"
@@ -74,20 +83,87 @@ def _summary(times: list[float]) -> dict:
     }
 
 
+def _grow(db_path: Path, reports: int) -> None:
+    """Copies of the archive's reports (with their cells and sections) until it has ``reports``."""
+    conn = sqlite3.connect(db_path)
+    with conn:
+        columns = {
+            t: [r[1] for r in conn.execute(f'PRAGMA table_info("{t}")')] for t in ("reports", "cells", "sections")
+        }
+        top = {t: conn.execute(f"SELECT max(id) FROM {t}").fetchone()[0] for t in columns}
+        n = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+        for k in range(1, max(1, reports // n)):
+            for table, names in columns.items():
+                shifted = {"id": f"id + {k * top[table]}", "report_id": f"report_id + {k * top['reports']}",
+                           "doc_key": f"doc_key || '#{k}'", "supersedes": f"supersedes + {k * top['reports']}"}  # fmt: skip
+                select = ", ".join(shifted.get(c, f'"{c}"') for c in names)
+                quoted = ", ".join(f'"{c}"' for c in names)
+                conn.execute(f"INSERT INTO {table}({quoted}) SELECT {select} FROM {table} WHERE id <= {top[table]}")
+    conn.close()
+
+
+def slow_view_figures() -> dict:
+    """A report page's latency while six slow journalist-view pages run (a grown archive)."""
+    with TemporaryDirectory() as tmp:
+        fixture = build_archive(Path(tmp), n_reports=24, seed=7)
+        _grow(fixture.db_path, SCALED_REPORTS)
+        server = Server(["--db", str(fixture.db_path)], timeout=300)
+        try:
+            base = server.url
+            report_page = f"{base}/archive/-/report/{fixture.reports[0].id}"
+            with httpx.Client() as client:
+                started = time.perf_counter()
+                alone = client.get(base + SLOW_VIEW, timeout=120).status_code, round(time.perf_counter() - started, 2)
+                idle = []
+                for _ in range(10):
+                    started = time.perf_counter()
+                    client.get(report_page, timeout=60)
+                    idle.append(time.perf_counter() - started)
+                loaded: list[float] = []
+                log: list = []
+                stop = threading.Event()
+                watcher = threading.Thread(target=_latencies, args=(client, [report_page], stop, loaded, log))
+                with ThreadPoolExecutor(6) as pool:
+                    futures = [pool.submit(_page_seconds, base + SLOW_VIEW) for _ in range(6)]
+                    watcher.start()
+                    slow = [f.result() for f in futures]
+                stop.set()
+                watcher.join()
+        finally:
+            server.stop()
+    return {
+        "reports": SCALED_REPORTS,
+        "slow_view_page_alone": {"status": alone[0], "seconds": alone[1]},
+        "six_slow_view_pages": {"statuses": sorted(s for s, _ in slow), "seconds_each": sorted(t for _, t in slow)},
+        "report_page_idle": _summary(idle),
+        "report_page_during_six_slow_view_pages": _summary(loaded),
+    }
+
+
+def _page_seconds(url: str) -> tuple[int, float]:
+    started = time.perf_counter()
+    with httpx.Client() as client:
+        status = client.get(url, timeout=120).status_code
+    return status, round(time.perf_counter() - started, 2)
+
+
 def site_figures() -> dict:
     with TemporaryDirectory() as tmp:
         fixture = build_archive(Path(tmp), n_reports=24, seed=7)
         server = Server(["--db", str(fixture.db_path)])
         try:
             base = server.url
-            pages = [base + "/", base + "/archive/reports"]
+            report_page = f"{base}/archive/-/report/{fixture.reports[0].id}"
+            pages = [base + "/", base + "/archive/reports", report_page, base + "/archive/依申请办理情况"]
             with httpx.Client() as client:
                 idle: list[float] = []
+                idle_log: list = []
                 for _ in range(10):
                     for url in pages:
                         started = time.perf_counter()
                         client.get(url, timeout=60)
                         idle.append(time.perf_counter() - started)
+                        idle_log.append((0, url, idle[-1]))
                 blob = _query(client, base, "select randomblob(1000000000)")
                 big = _query(client, base, BIG_ANSWER_SQL)
                 loaded: list[float] = []
@@ -112,6 +188,8 @@ def site_figures() -> dict:
                 },
                 "pages_idle": _summary(idle),
                 "pages_during_six_slow_queries": _summary(loaded),
+                "report_page_idle": _summary([t for _s, url, t in idle_log if url == report_page]),
+                "report_page_during_six_slow_queries": _summary([t for _s, url, t in log if url == report_page]),
                 "slowest_pages": sorted(log, key=lambda x: -x[2])[:3],
                 "server_peak_rss_mb": _rss_mb(server.proc.pid),
             }
@@ -163,7 +241,7 @@ def extraction_figures() -> dict:
 
 
 def run() -> dict:
-    figures = {"site": site_figures(), "extraction": extraction_figures()}
+    figures = {"site": site_figures(), "slow_views": slow_view_figures(), "extraction": extraction_figures()}
     for section, values in figures.items():
         for k, v in values.items():
             print(f"  {section}.{k:32s} {v}")

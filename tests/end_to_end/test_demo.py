@@ -12,9 +12,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from datasette.utils import tilde_encode
 from paths import TEST_OUTPUT
-from portalgen.portal import demo_expected_reports, start_demo
+from portalgen.portal import demo_expected_reports, demo_stories, start_demo
+from portalgen.sample import value_of
+from portalgen.stories import RECEIVED_SAID
 from publish_fixtures import Server
+
+from archive.publish.refusals import DENIED
 
 pytestmark = [pytest.mark.xdist_group("browser")]
 
@@ -96,6 +101,102 @@ def test_demo_archives_every_sample_report(demo_archive):
         [str(Path(sys.executable).parent / "warcio"), "check", *map(str, warcs)], capture_output=True, text=True
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def _ground_truth():
+    """The generator's reports of the shipped sample and the stories planted in them."""
+    site = start_demo(seed=0)
+    try:
+        return demo_expected_reports(site), demo_stories(site)
+    finally:
+        site.stop()
+
+
+def _view(server: Server, view: str, **params) -> list[dict]:
+    r = httpx.get(
+        f"{server.url}/nianbao/{tilde_encode(view)}.json", params={"_shape": "array", "_size": "max", **params}
+    )
+    assert r.status_code == 200, r.text[:300]
+    return r.json()
+
+
+def test_demo_tells_the_planted_stories(demo_archive):
+    """The carry-over mismatch (R5), the text–table mismatch (R9), the town that filed 规章 (R8) and
+    the copied section of the sample portal are what the site shows — and nothing else fails."""
+    archive, stdout = demo_archive
+    db = archive / "nianbao.db"
+    expected, stories = _ground_truth()
+    assert {s.rule for s in stories} == {"R5", "R8", "R9", "copy"}
+    doc = {e.doc_id: e for e in expected}
+    rid = {title: i for i, title in _rows(db, "SELECT id, title FROM reports WHERE is_current = 1")}
+    report_of = {int(d): rid[e.title] for d, e in doc.items()}
+    checks = [s for s in stories if s.rule != "copy"]
+    server = Server(["--db", str(db), "--archive", str(archive)])
+    try:
+        # 校验未通过: exactly the planted failures, with their values, across every rule R1–R9
+        failed = _view(server, "校验未通过")
+        got = sorted((f["报告ID"], f["规则"], f["列"], f["应为"], f["实际"]) for f in failed)
+        assert got == sorted((report_of[s.doc_id], s.rule, s.column, s.expected, s.actual) for s in checks)
+        r5 = [f for f in failed if f["规则"] == "R5"]
+        story = next(s for s in stories if s.rule == "R5")
+        assert {f["对照报告ID"] for f in r5} == {report_of[story.other_doc_id]}
+        assert all("本报告上年结转1件" in f["说明"] and "结转下年度继续办理3件" in f["说明"] for f in r5)
+        (r9,) = [f for f in failed if f["规则"] == "R9"]
+        assert f"全年共受理政府信息公开申请{RECEIVED_SAID}件" in r9["说明"] and "为0" in r9["说明"]
+        assert "设区的市以下的机关填报了规章" in next(f["说明"] for f in failed if f["规则"] == "R8")
+        # one status everywhere: the story reports 未通过 with their rules, every other checked report 通过
+        overview = {r["报告ID"]: r for r in _view(server, "报告一览")}
+        told = {report_of[s.doc_id]: s.rule for s in checks}
+        for report_id, row in overview.items():
+            if report_id in told:
+                assert (row["校验结果"], row["未通过规则"]) == ("未通过", told[report_id]), row
+            else:
+                assert row["校验结果"] in ("通过", "无校验") and row["未通过校验数"] == 0, row
+        assert any(r["校验结果"] == "通过" for r in overview.values())
+        page = httpx.get(f"{server.url}/nianbao/-/report/{report_of[story.doc_id]}").text
+        assert '<span class="check-outcome">未通过</span>' in page and 'href="/nianbao/-/rules#R5"' in page
+        assert f'href="/nianbao/-/report/{report_of[story.other_doc_id]}"' in page
+        # 雷同段落: the copied section, between two towns, on both report pages
+        copy = next(s for s in stories if s.rule == "copy")
+        pairs = {(r["报告ID"], r["雷同报告ID"]): r for r in _view(server, "雷同段落")}
+        target, source = report_of[copy.doc_id], report_of[copy.other_doc_id]
+        pair = pairs.get((target, source)) or pairs[(source, target)]
+        assert pair["关系"] == "不同机关" and pair["相似度"] >= 85 and len(pair["相同段落"]) >= 60
+        for own, other in ((target, source), (source, target)):
+            page = httpx.get(f"{server.url}/nianbao/-/report/{own}").text
+            assert 'class="nianbao-copy-mark"' in page and f'href="/nianbao/-/report/{other}#section-' in page
+        # refusal rates: the chart shows rates computed from the published tables, not sums
+        county = "城步苗族自治县"
+        chart = httpx.get(f"{server.url}/nianbao/-/chart.json", params={"county": county}).json()
+        want: dict[int, list[float]] = {}
+        for e in expected:
+            cells = e.sample.cells
+            if not any(k[0] == "applications" for k in cells):
+                continue
+            handled = value_of(e.sample, ("applications", "total", "total"))
+            denied = sum(value_of(e.sample, ("applications", k, "total")) for k in DENIED)
+            if handled:
+                totals = want.setdefault(e.year, [0, 0, 0])
+                totals[0] += denied
+                totals[1] += handled
+                totals[2] += 1
+        got_rates = {p["year"]: (p["refusal_rate"], p["reports"]) for p in chart["rate_points"]}
+        assert got_rates == {y: (round(100 * d / h, 1), n) for y, (d, h, n) in want.items()}
+        latest = max(want)
+        ranking = chart["ranking"]
+        assert chart["ranking_year"] == latest and [r["county_rank"] for r in ranking] == list(
+            range(1, len(ranking) + 1)
+        )
+        assert len(ranking) == want[latest][2] and ranking[0]["percent"] >= ranking[-1]["percent"]
+        html = httpx.get(f"{server.url}/nianbao/-/chart", params={"county": county}).text
+        assert 'class="nianbao-rate-chart"' in html and "年各机关不予公开率排名" in html
+        top = ranking[0]
+        page = httpx.get(f"{server.url}/nianbao/-/report/{top['report_id']}").text
+        assert f'<span class="rate">{top["percent"]}%</span>' in page
+        assert f"{county} {latest}年第 1 高（共 {len(ranking)} 份报告）" in page
+    finally:
+        server.stop()
+    assert "stories: failed checks by rule: R5 2, R8 2, R9 1" in stdout
 
 
 def test_demo_archive_served_and_used_in_a_browser(demo_archive):

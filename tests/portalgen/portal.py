@@ -29,6 +29,7 @@ from portalgen.sites import (
     build_site,
     copy_to_demo_mirror,
 )
+from portalgen.stories import Story
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -355,6 +356,11 @@ def start_demo(seed: int = 0, host: str = "127.0.0.1", port: int = 0, verbose: b
     trs_run.mirror = mirror_run
     copy_to_demo_mirror(trs, mirror_run.site)
     return trs_run
+
+
+def demo_stories(running: RunningSite) -> list[Story]:
+    """The stories planted in a demo county's reports (portalgen.stories)."""
+    return list(running.site.stories)
 
 
 def demo_expected_reports(running: RunningSite) -> list[ExpectedReport]:

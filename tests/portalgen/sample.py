@@ -9,6 +9,7 @@ in many markup styles.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -351,10 +352,11 @@ def generate_report(
         for kind in extras:
             report.extra_rows.append(_extra_row(rng, template, kind, style))
         return report
+    received = rng.randint(0, 9)
     sections = [
         ("一、概述", f"{year}年，{short_name}" + _paragraph(rng, 3)),
         ("二、主动公开政府信息情况", _paragraph(rng, 2)),
-        ("三、依申请公开政府信息情况", f"{year}年共受理政府信息公开申请{rng.randint(0, 9)}件。"),
+        ("三、依申请公开政府信息情况", f"{year}年共受理政府信息公开申请{received}件。"),
         ("四、政府信息公开的收费及减免情况", "未收取任何费用。"),
         (
             "五、因政府信息公开申请行政复议、提起行政诉讼的情况",
@@ -373,7 +375,32 @@ def generate_report(
                 "本年累计",
                 True,
             )
+        _agree_on_received(report, received)
     return report
+
+
+_LEGACY_RECEIVED = re.compile(r"^受理.*申请.*(总数|数)$")
+
+
+def _agree_on_received(report: SampleReport, received: int) -> None:
+    """The text and the statistics table state the same number of applications (R9 holds): a
+    table row without parts takes the text's figure, a row split into parts gives the text its own."""
+    rows = [r for r in report.legacy_rows if _LEGACY_RECEIVED.match(r.key)]
+    if len(rows) != 1:
+        return
+    row = rows[0]
+    if any(r.key.startswith(row.key + "/") for r in report.legacy_rows):
+        said = int(row.value.value or 0)
+    else:
+        said = received
+        row.value = SampleCell(str(received), received, row.unit)
+        row.cumulative = SampleCell(
+            str(max(received, int(row.cumulative.value or 0))), max(received, int(row.cumulative.value or 0)), row.unit
+        )
+    report.sections = [
+        (h, f"{report.year}年共受理政府信息公开申请{said}件。" if h.startswith("三、依申请公开") else t)
+        for h, t in report.sections
+    ]
 
 
 # Title wordings seen on portals (docs/report-format.md §8.7, docs/portals.md §6).
@@ -486,3 +513,82 @@ def _extra_row(rng: random.Random, template: str, kind: str, style: str) -> Extr
         else:
             values.append(_raw_int(rng, _small(rng, 0.4, 200), style))
     return ExtraRow("active_disclosure", sub.rows[-1][0], label, key, values, [c for c, _ in sub.columns])
+
+
+# ----------------------------------------------------------------------------- across years
+
+
+def set_value(report: SampleReport, key: Key, value: Number) -> None:
+    """Print ``value`` in the cell ``key`` (plainly)."""
+    report.cells[key] = SampleCell(str(value), value)
+
+
+def value_of(report: SampleReport, key: Key) -> Number:
+    """The value of the cell ``key`` (a blank or missing cell counts as 0)."""
+    cell = report.cells.get(key)
+    return 0 if cell is None or cell.value is None else cell.value
+
+
+def set_carried(report: SampleReport, row: str, col: str, value: int) -> None:
+    """Set 上年结转 (``carried_over``) or 结转下年度继续办理 (``carried_forward``) of one applicant
+    column with R1–R3 kept: 本年新收 follows, and when it would be negative 予以公开 and the
+    办理结果总计 take up the difference."""
+    set_value(report, ("applications", row, col), value)
+    total = value_of(report, ("applications", "total", col))
+    new = (
+        total
+        + value_of(report, ("applications", "carried_forward", col))
+        - value_of(report, ("applications", "carried_over", col))
+    )
+    if new < 0:
+        set_value(report, ("applications", "granted", col), value_of(report, ("applications", "granted", col)) - new)
+        set_value(report, ("applications", "total", col), total - new)
+        new = 0
+    set_value(report, ("applications", "new_received", col), new)
+    for r in ("new_received", "carried_over", "carried_forward", "granted", "total"):
+        set_value(
+            report,
+            ("applications", r, "total"),
+            sum(value_of(report, ("applications", r, c)) for c in APPLICANT_KEYS[:-1]),
+        )
+
+
+def continue_from(previous: SampleReport, report: SampleReport) -> None:
+    """Make ``report`` (year N) consistent with ``previous`` (year N−1) of the same office, as R5–R7
+    expect: 上年结转 = last year's 结转下年度继续办理 (本年新收 adjusted so that R1 and R2 still hold),
+    2021 现行有效件数 = last year's + 本年制发 − 本年废止, 2019 上一年项目数量 = last year's + 本年增/减.
+    Changes cells of ``report`` only, without drawing random numbers."""
+    if report.template not in ("2019", "2021") or previous.template not in ("2019", "2021"):
+        return
+    for col in APPLICANT_KEYS[:-1]:
+        carried = value_of(previous, ("applications", "carried_forward", col))
+        total = value_of(report, ("applications", "total", col))
+        forward = value_of(report, ("applications", "carried_forward", col))
+        if total + forward - carried < 0:  # more came over than was handled: the rest goes forward again
+            forward = carried - total
+            set_value(report, ("applications", "carried_forward", col), forward)
+        set_value(report, ("applications", "carried_over", col), carried)
+        set_value(report, ("applications", "new_received", col), total + forward - carried)
+    for row in ("new_received", "carried_over", "carried_forward"):
+        set_value(
+            report,
+            ("applications", row, "total"),
+            sum(value_of(report, ("applications", row, c)) for c in APPLICANT_KEYS[:-1]),
+        )
+    if report.template == "2021" and previous.template == "2021":
+        for row in ("regulations", "normative_documents"):
+            before = value_of(previous, ("active_disclosure", row, "in_force"))
+            issued = value_of(report, ("active_disclosure", row, "issued"))
+            repealed = min(value_of(report, ("active_disclosure", row, "repealed")), before + issued)
+            set_value(report, ("active_disclosure", row, "repealed"), repealed)
+            set_value(report, ("active_disclosure", row, "in_force"), before + issued - repealed)
+    if report.template == "2019" and previous.template == "2019":
+        for st in ACTIVE_SUBTABLES["2019"]:
+            if not any(col == "previous_count" for col, _ in st.columns):
+                continue
+            for row, _ in st.rows:
+                before = value_of(previous, ("active_disclosure", row, "previous_count"))
+                change = value_of(previous, ("active_disclosure", row, "change"))
+                set_value(report, ("active_disclosure", row, "previous_count"), max(before + change, 0))
+                if before + change < 0:  # a decrease larger than the count: last year's change is capped
+                    set_value(previous, ("active_disclosure", row, "change"), -before)

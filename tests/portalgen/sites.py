@@ -41,6 +41,7 @@ from crawler.platforms import FAMILIES as PARSER_FAMILIES
 from portalgen import shells
 from portalgen.sample import SampleCell, SampleReport, generate_report
 from portalgen.shells import Chrome, DetailDoc, ListEntry, esc, rel
+from portalgen.stories import DemoReport, Story, plant_demo_stories
 
 CST = timezone(timedelta(hours=8))
 BASE_TIME = datetime(2026, 1, 5, 9, 0, tzinfo=CST)  # Last-Modified of site chrome
@@ -588,6 +589,7 @@ class Site:
         self.site_name = f"{self.county}人民政府"
         self.columns: dict[str, Column] = {}
         self.docs: list[Doc] = []
+        self.stories: list[Story] = []  # the demo county's planted stories (portalgen.stories)
         self.origin = ""
         self.host = ""
         self.routes: dict[str, Route] = {}
@@ -2947,10 +2949,18 @@ def build_site(family: str, **options) -> Site:
 
 
 def build_demo_county(seed: int = 0, **options) -> tuple[Site, Site]:
-    """The bundled demo county (城步苗族自治县): its TRS portal and its Hanweb 信息公开 platform."""
+    """The bundled demo county (城步苗族自治县): its TRS portal and its Hanweb 信息公开 platform,
+    the stories of :mod:`portalgen.stories` planted in their reports (``trs.stories``)."""
     county = "城步苗族自治县"
     trs = TrsSite(SiteOptions(seed=seed, demo_part="trs", county=county, duplicates=True, soft404=True, **options))
     hanweb = HanwebSite(SiteOptions(seed=seed, demo_part="hanweb", county=county, **options))
+    reports = [
+        DemoReport(d.doc_id, d.carrier, d.sample)
+        for site in (trs, hanweb)
+        for d in site.docs
+        if d.is_report and d.sample is not None and not d.removed
+    ]
+    trs.stories = plant_demo_stories(reports)
     return trs, hanweb
 
 

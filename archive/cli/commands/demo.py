@@ -5,7 +5,8 @@
 2. crawl it with the real crawler (a subprocess: Scrapy's reactor runs once per process), with a
    progress display;
 3. build the archive (``data/nianbao.db`` + WARC files), its search index and views;
-4. serve it with Datasette on http://127.0.0.1:8001 (unless ``--no-serve``).
+4. write the downloads (``data/dumps/``: the database, the WACZ of every snapshot, SHA256SUMS);
+5. serve it with Datasette on http://127.0.0.1:8001 (unless ``--no-serve``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import sys
 from pathlib import Path
 
 from archive.cli.commands.serve import run_server
-from archive.publish.prepare import prepare_for_serving
+from archive.publish.dump import DumpError, dump
+from archive.publish.prepare import PublishError, prepare_for_serving
 from archive.sample.server import start_sample
 from archive.store.paths import db_path
 from crawler.registry import Registry, portal_from_dict
@@ -69,6 +71,11 @@ def _summary(db: Path) -> dict:
             "snapshots": one("SELECT count(*) FROM snapshots"),
             "errors": one("SELECT count(*) FROM fetch_errors"),
             "years": one("SELECT min(year) || '–' || max(year) FROM reports WHERE is_current = 1"),
+            "failed_by_rule": conn.execute(
+                "SELECT c.rule, count(*) FROM checks c JOIN reports r ON r.id = c.report_id "
+                "WHERE c.ok = 0 AND r.is_current = 1 GROUP BY c.rule ORDER BY c.rule"
+            ).fetchall(),
+            "copies": one("SELECT count(*) FROM section_copies WHERE same_office = 0"),
         }
     finally:
         conn.close()
@@ -129,6 +136,18 @@ def run(args: argparse.Namespace) -> int:
         f"{s['failed_checks']} failed checks, {s['attachments']} attachments, {s['snapshots']} snapshots, "
         f"{s['errors']} fetch errors/blocks; search index {stats.search.sections_indexed} sections"
     )
+    by_rule = ", ".join(f"{rule} {n}" for rule, n in s["failed_by_rule"]) or "none"
+    print(
+        f"stories: failed checks by rule: {by_rule} (view 校验未通过); {s['copies']} sections copied across "
+        "offices (view 雷同段落); refusal rates and ranks (view 不予公开率, /-/chart)"
+    )
+    try:
+        dumped = dump(db)
+    except (DumpError, PublishError) as exc:
+        print(f"nianbao demo: no downloads written: {exc}", file=sys.stderr)
+    else:
+        sizes = ", ".join(f"{f.name} {f.size:,} bytes" for f in dumped.files)
+        print(f"downloads {dumped.out_dir}: {sizes} ({dumped.pages} pages in the WACZ)")
     if args.no_serve:
         return 0
     print(f"serving on http://127.0.0.1:{args.port}/ (Ctrl-C to stop)", flush=True)

@@ -1,4 +1,5 @@
-"""``nianbao dump OUT_DIR``: nianbao.db, nianbao-snapshots.wacz and SHA256SUMS for download."""
+"""``nianbao dump [OUT_DIR]``: nianbao.db, nianbao-snapshots.wacz and SHA256SUMS for download
+(default ``DB_DIR/dumps``, where ``nianbao serve`` looks first after the last dump's directory)."""
 
 from __future__ import annotations
 
@@ -26,11 +27,14 @@ def _run(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "dump",
-        help="write nianbao.db, nianbao-snapshots.wacz and SHA256SUMS into OUT_DIR",
+        help="write nianbao.db, nianbao-snapshots.wacz and SHA256SUMS into OUT_DIR (default: DB_DIR/dumps)",
         description="Write the downloadable dumps: the vacuumed database with its search index, "
-        "every archived snapshot as WACZ (pages.jsonl, CDXJ index, datapackage digests), and SHA256SUMS.",
+        "every archived snapshot as WACZ (pages.jsonl, CDXJ index, datapackage digests), and SHA256SUMS. "
+        "The archive records where its latest dump is, so `nianbao serve` links it.",
     )
-    p.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    p.add_argument(
+        "out_dir", type=Path, metavar="OUT_DIR", nargs="?", default=None, help="where to write (default: DB_DIR/dumps)"
+    )
     p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"archive database (default: {DEFAULT_DB})")
     p.add_argument(
         "--archive",

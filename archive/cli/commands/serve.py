@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from archive.publish.dump import SUMS_NAME, find_dumps
 from archive.publish.prepare import PublishError, prepare_for_serving
 from archive.store.paths import DEFAULT_DB
 from crawler.registry import RegistryError, load_registry
@@ -57,9 +58,12 @@ def run_server(
             print(f"nianbao serve: {exc}", file=sys.stderr)
             return 2
     archive = Path(archive_dir) if archive_dir else None
-    dumps = Path(dumps_dir) if dumps_dir else None
-    if dumps is None and (db.resolve().parent / "dumps").is_dir():
-        dumps = db.resolve().parent / "dumps"
+    dumps = Path(dumps_dir) if dumps_dir else None  # else the plugin finds the latest dump per request
+    downloads = dumps or find_dumps(db)
+    if downloads is not None and (downloads / SUMS_NAME).is_file():
+        print(f"nianbao serve: downloads from {downloads}", flush=True)
+    else:
+        print("nianbao serve: no downloads yet (`nianbao dump` writes them into DB_DIR/dumps)", flush=True)
     # imported here: Datasette and uvicorn take 0.5–1 s to import, and every `nianbao` command
     # imports this module to register its options
     from archive.datasette import server
@@ -98,7 +102,10 @@ def register(subparsers) -> None:
         help="archive directory with the WARC files (default: DB meta or the DB's directory)",
     )
     p.add_argument(
-        "--dumps", type=Path, default=None, help="directory written by `nianbao dump` (default: DB_DIR/dumps)"
+        "--dumps",
+        type=Path,
+        default=None,
+        help="directory written by `nianbao dump` (default: where the last dump went, else DB_DIR/dumps)",
     )
     p.add_argument("--no-prepare", action="store_true", help="do not update the search index and views before serving")
     p.set_defaults(func=_run)

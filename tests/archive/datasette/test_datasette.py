@@ -129,6 +129,19 @@ def test_read_only_settings_and_limits(site):
     values = datasette_json.query(client, "archive", "select key, value from meta", _shape="array").json()
     assert {v["key"] for v in values} >= {"archive_dir", "schema_version"}
     assert all(v["value"] is None for v in values)
+    listed = datasette_json.query(client, "archive", "select * from pragma_database_list", _shape="array").json()
+    assert [(d["name"], d["file"]) for d in listed] == [("main", None)]
+    assert str(fixture.db_path.parent) not in client.get("/archive?sql=select+*+from+pragma_database_list").text
+
+
+def test_debug_pages_are_not_public(site):
+    _fixture, _server, client = site
+    for page in ("/-/threads", "/-/messages", "/-/patterns", "/-/actor", "/-/allow-debug", "/-/permissions",
+                 "/-/databases", "/-/create-token", "/-/logout"):  # fmt: skip
+        for path in (page, page + ".json"):
+            assert client.get(path).status_code == 404, path
+    assert client.get("/-/threads.json/").status_code == 404
+    assert client.get("/-/versions.json").status_code == 200 and client.get("/-/plugins.json").status_code == 200
 
 
 # ----------------------------------------------------------------------------- views
@@ -164,8 +177,33 @@ def test_applications_view_one_row_per_report(site):
         assert row["不予公开合计"] == nsum(v[("applications", k, "total")] for k in DENIED)
         assert row["办理结果总计"] == v[("applications", "total", "total")]
         assert row["县区"] == report.county and row["年度"] == report.sample.year
+        assert row["模板"] == f"{report.sample.template}年版" and row["层级"] in ("县级", "乡镇（街道）", "部门")
         if report.sample.template == "2019":
             assert row["其他处理_2019"] == v[("applications", "other", "total")] and row["其他处理_逾期不补正"] is None
+
+
+def test_figure_views_show_the_key_columns_first(site):
+    _fixture, _server, client = site
+    [first] = rows(client, "依申请办理情况", _size=1)
+    assert list(first)[:14] == ["报告ID", "发布机关", "县区", "年度", "本年新收申请", "上年结转申请", "予以公开", "部分公开",
+                                "不予公开合计", "无法提供合计", "不予处理合计", "其他处理合计", "办理结果总计", "结转下年度继续办理"]  # fmt: skip
+    [review] = rows(client, "复议诉讼情况", _size=1)
+    assert list(review)[4:7] == ["复议_总计", "直接起诉_总计", "复议后起诉_总计"]
+    page = client.get(f"/archive/{tilde_encode('依申请办理情况')}").text
+    glossary = re.search(r'<details class="nianbao-glossary">(.*?)</details>', page, re.S)
+    assert glossary and "<dt>不予公开合计</dt>" in glossary[1] and "列说明" in glossary[1]
+
+
+def test_year_facets_list_years_newest_first(site):
+    fixture, _server, client = site
+    for view in ("报告一览", "依申请办理情况", "校验未通过"):
+        years = [
+            v["value"]
+            for v in datasette_json.table(client, f"/archive/{tilde_encode(view)}.json")["facets"]["年度"]["results"]
+        ]
+        assert years == sorted(years, reverse=True) and len(years) > 1, view
+    listed = [r["已发布年度"] for r in rows(client, "发布覆盖")]
+    assert all(y.split(",") == sorted(y.split(",")) for y in listed) and any("," in y for y in listed)
 
 
 def test_failed_checks_view_names_column_and_difference(site):
@@ -298,7 +336,8 @@ def test_report_page_shows_values_checks_and_links(site):
     report = next(r for r in fixture.reports if r.broken)
     html = client.get(f"/archive/-/report/{report.id}").text
     assert f'<h1 class="nianbao-report-title">{report.sample.title}</h1>' in html
-    assert "未通过（R1–R4）" in html and "每一行：总计列 = 六类申请人之和" in html
+    assert '<span class="check-outcome">未通过</span>' in html and "每一行：总计列 = 六类申请人之和" in html
+    assert 'href="/archive/-/rules#R2"' in html  # the rule's meaning one click away
     conn = sqlite3.connect(fixture.db_path)
     cell_ids = [r[0] for r in conn.execute("SELECT id FROM cells WHERE report_id = ?", (report.id,))]
     assert all(f'href="/archive/-/cell/{cid}"' in html for cid in cell_ids)
@@ -306,6 +345,21 @@ def test_report_page_shows_values_checks_and_links(site):
     assert "/archive/-/chart?organ=" in html
     assert client.get("/archive/-/report/999999").status_code == 404
     assert client.get("/nosuchdb/-/report/1").status_code == 404
+
+
+def test_rules_page_explains_every_rule_and_status(site):
+    fixture, server, client = site
+    html = client.get("/archive/-/rules").text
+    for rule in ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9"):
+        assert f'<tr id="{rule}"><th>{rule}</th>' in html
+    assert all(word in html for word in ("<dt>通过</dt>", "<dt>未通过</dt>", "<dt>不可校验</dt>", "<dt>无校验</dt>"))
+    assert "上年结转（N年）= 结转下年度继续办理（N−1年）" in html
+    link = f"/archive/{tilde_encode('校验未通过')}?%E8%A7%84%E5%88%99=R2"
+    assert f'href="{link}"' in html
+    failures = client.get(link.replace("?", ".json?") + "&_shape=array").json()
+    assert failures and {f["规则"] for f in failures} == {"R2"}
+    data = client.get("/archive/-/rules.json").json()
+    assert [r["rule"] for r in data["rules"]] == [f"R{i}" for i in range(1, 10)]
 
 
 def test_cell_provenance_page(site):
@@ -436,8 +490,24 @@ def test_trend_chart_for_a_county(site):
     data = client.get("/archive/-/chart.json", params={"county": county}).json()
     assert data["subject"] == county
     assert {p["year"]: {k: p[k] for k in ("received", "refused", "reports")} for p in data["points"]} == dict(expected)
+    # rates, not sums: Σ不予公开 ÷ Σ办理结果总计 over the county's reports with a 办理结果总计
+    rates = defaultdict(lambda: [0, 0, 0])
+    for report in fixture.reports:
+        v = values_of(report)
+        handled = v.get(("applications", "total", "total"))
+        if report.county == county and report.sample.template in ("2019", "2021") and handled:
+            rate = rates[report.sample.year]
+            rate[0] += nsum(v[("applications", k, "total")] for k in DENIED) or 0
+            rate[1] += handled
+            rate[2] += 1
+    assert rates
+    got = {p["year"]: (p["refusal_rate"], p["reports"]) for p in data["rate_points"]}
+    assert got == {y: (round(100 * d / h, 1), n) for y, (d, h, n) in rates.items()}
     html = client.get("/archive/-/chart", params={"county": county}).text
-    assert html.count('<rect class="bar"') == 2 * len(expected)
+    counts = html[html.index('class="nianbao-chart"') :]
+    assert counts[: counts.index("</svg>")].count('<rect class="bar"') == 2 * len(expected)
+    rated = html[html.index('class="nianbao-rate-chart"') :]
+    assert rated[: rated.index("</svg>")].count('<rect class="bar"') == 3 * len(rates)
     assert not re.search(r'<script[^>]+src="(https?:)?//', html)
     assert not re.search(r'<link[^>]+href="(https?:)?//', html)
     assert 'href="/-/static-plugins/nianbao/nianbao.css"' in html
@@ -500,7 +570,7 @@ def test_archive_directory_resolution(site, tmp_path):
     copy = bare / "copy.db"
     source = sqlite3.connect(fixture.db_path)
     source.execute("VACUUM INTO ?", (str(copy),))
-    sqlite3.connect(copy).execute("DELETE FROM meta WHERE key = 'archive_dir'").connection.commit()
+    sqlite3.connect(copy).execute("DELETE FROM meta WHERE key IN ('archive_dir', 'dumps_dir')").connection.commit()
     default = build_datasette(copy)
     assert set(archives(default).by_name) == {"copy"}
     assert archive_dir(default, "copy") == bare.resolve()

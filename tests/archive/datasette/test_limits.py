@@ -11,7 +11,15 @@ import httpx
 import pytest
 from publish_fixtures import Server, build_archive
 
-from archive.datasette.limits import MAX_ANSWER_BYTES, SITE_CSP, QueryGate, writes_sql
+from archive.datasette.limits import (
+    MAX_ANSWER_BYTES,
+    MAX_CONCURRENT_DATA_PAGES,
+    SITE_CSP,
+    SQL_THREADS,
+    QueryGate,
+    request_kind,
+    writes_sql,
+)
 from archive.datasette.snapshots import SNAPSHOT_CSP
 
 SLOW_SQL = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
@@ -53,9 +61,10 @@ def test_pages_stay_served_while_slow_queries_queue(site):
         futures = [pool.submit(_sql, server.url, SLOW_SQL) for _ in range(6)]
         home = httpx.get(server.url + "/", timeout=120)
         table = httpx.get(server.url + "/archive/reports", timeout=120)
+        report = httpx.get(f"{server.url}/archive/-/report/{_fixture.reports[0].id}", timeout=120)
         pending = [i for i, f in enumerate(futures) if not f.done()]
         results = [f.result() for f in futures]
-    assert home.status_code == table.status_code == 200
+    assert home.status_code == table.status_code == report.status_code == 200
     assert pending, "the pages were served only after every slow query"
     assert {r.status_code for r in results} <= {400, 503}  # each stopped by the SQL time limit (or told to retry)
 
@@ -76,6 +85,18 @@ def test_site_pages_send_a_content_security_policy(site):
 def test_visitor_sql_is_recognised():
     assert writes_sql(b"sql=select+1") and writes_sql(b"_where=id%3E1&_size=10") and writes_sql(b"a=1&sql=")
     assert not writes_sql(b"_search=%E5%85%AC%E5%BC%80") and not writes_sql(b"_sort=id") and not writes_sql(b"q=sql=")
+
+
+def test_requests_are_told_apart_so_one_thread_stays_for_report_pages():
+    assert MAX_CONCURRENT_DATA_PAGES < SQL_THREADS
+    assert request_kind("/archive", b"sql=select+1") == "sql"
+    assert request_kind("/archive/reports", b"_where=1") == "sql"
+    for path in ("/", "/-/static/app.css", "/-/versions.json", "/archive/-/report/12", "/archive/-/cell/3",
+                 "/archive/-/snapshot/5/raw", "/archive/-/cell/3/source.png"):  # fmt: skip
+        assert request_kind(path, b"") == "light", path
+    for path in ("/archive", "/archive/reports", "/archive/依申请办理情况", "/archive/search", "/archive/-/chart",
+                 "/archive/-/report/x", "/archive/-/report/1/../../reports"):  # fmt: skip
+        assert request_kind(path, b"") == "data", path
 
 
 def test_the_gate_lets_a_limited_number_through():

@@ -227,7 +227,7 @@ def test_status_page_and_view_in_datasette(history):
         r[0]: r
         for r in sqlite3.connect(history.path).execute('SELECT 门户, 状态, 告警, 最近批次, 结果 FROM "抓取健康状况"')
     }
-    assert view == {"a": ("a", "告警", "门户无法访问", 2, "failed"), "b": ("b", "告警", "分页提前中断", 2, "ok")}
+    assert view == {"a": ("a", "告警", "门户无法访问", 2, "失败"), "b": ("b", "告警", "分页提前中断", 2, "成功")}
     server = Server(["--db", str(history.path)])
     try:
         client = httpx.Client(base_url=server.url, timeout=30)

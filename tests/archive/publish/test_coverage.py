@@ -160,7 +160,7 @@ def test_coverage_views_read_the_summary_table(archive, register):
     )  # fmt: skip
     assert row["乡镇街道发布率"] == round(100 * 2 / 12, 1)
     statuses = {r[0] for r in archive.execute("SELECT DISTINCT 状态 FROM 区划发布覆盖")}
-    assert statuses == {"已发布", "未发布", "门户未抓取", "无登记门户"}
+    assert statuses == {"已发布", "存档中未找到", "门户未抓取", "无登记门户"}
     province = archive.execute("SELECT * FROM 省份发布覆盖 WHERE 区划代码 = '430000' AND 年度 = 2024").fetchone()
     assert province["县级政府已发布数"] == 1 and province["县级政府发布率"] == round(100 / province["县级单位数"], 1)
     office = archive.execute("SELECT 区划代码, 区划匹配方式 FROM 发布覆盖 WHERE 发布机关 = '儒林镇人民政府'").fetchone()
@@ -172,8 +172,10 @@ def test_deadlines_tell_missing_from_not_crawled(archive):
     archive.row_factory = sqlite3.Row
     got = {(r["发布机关"], r["年度"]): r for r in archive.execute('SELECT * FROM "年报期限"')}
     county, minhou = "城步苗族自治县人民政府", "闽侯县人民政府"
-    assert got[(county, 2021)]["状态"] == "缺失"  # the portal was crawled after the deadline
-    assert got[(county, 2023)]["状态"] == "缺失" and got[(county, 2023)]["门户最近抓取"] == "2025-04-10T00:00:00Z"
+    assert got[(county, 2021)]["状态"] == "存档中未找到"  # the portal was crawled after the deadline
+    assert (
+        got[(county, 2023)]["状态"] == "存档中未找到" and got[(county, 2023)]["门户最近抓取"] == "2025-04-10T00:00:00Z"
+    )
     assert got[(minhou, 2021)]["状态"] == "门户未抓取"  # last crawled 2021-05-01, before 2022-03-31
     due = last_due_year(date.today())
     if due >= 2025:

@@ -17,11 +17,12 @@ from pathlib import Path
 import datasette_json
 import httpx
 import pytest
-from publish_fixtures import build_archive, free_port
+from publish_fixtures import Server, build_archive, free_port
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.publish.dump import DumpError, dump
 from archive.publish.search import register_functions
+from archive.store.warc import WarcWriter, iter_records
 
 pytestmark = pytest.mark.xdist_group("dump")
 
@@ -218,3 +219,62 @@ def test_dump_again_replaces_files_atomically(dumped, tmp_path):
     assert sorted(p.name for p in target.iterdir()) == ["SHA256SUMS", "nianbao-snapshots.wacz", "nianbao.db"]
     assert [f.name for f in second.files] == ["nianbao.db", "nianbao-snapshots.wacz"]
     assert second.pages == first.pages == len(_current_pages(fixture))
+
+
+def _cdx_entries(wacz: Path) -> list[dict]:
+    with zipfile.ZipFile(wacz) as zf:
+        cdx = gzip.GzipFile(fileobj=io.BytesIO(zf.read("indexes/index.cdx.gz"))).read().decode()
+    return [json.loads(line.split(" ", 2)[2]) for line in cdx.splitlines()]
+
+
+def test_wacz_index_lists_captures_only_also_for_archives_written_before_issue_14(dumped, tmp_path):
+    """Annotations (metadata records) stay in the WARC files but out of the WACZ index, even where an
+    older nianbao gave them the page's URL as target URI (replay answered the page with JSON)."""
+    fixture, out, _ = dumped
+    new = _cdx_entries(out / "nianbao-snapshots.wacz")
+    assert new and not any(e["url"].startswith("urn:") or e.get("mime") == "application/json" for e in new)
+    archive = tmp_path / "old"
+    shutil.copytree(fixture.archive_dir / "warc", archive / "warc")
+    shutil.copy(fixture.db_path, archive / "nianbao.db")
+    captures = [r for r in iter_records(archive) if r.record_type in ("response", "revisit")]
+    with WarcWriter(archive / "warc", prefix="old") as writer:  # fetch annotations as written before
+        for rec in captures:
+            writer.write_metadata(rec.url, {"type": "fetch", "kind": "detail"}, concurrent_to=rec.record_id)
+    old_notes = [r for r in iter_records(archive) if r.record_type == "metadata"]
+    assert {r.url for r in old_notes} >= set(_current_pages(fixture))  # the page URLs the annotations claimed
+    dump(archive / "nianbao.db", tmp_path / "out", archive_dir=archive)
+    entries = _cdx_entries(tmp_path / "out" / "nianbao-snapshots.wacz")
+    assert len(entries) == len(new)
+    assert not any(e.get("mime") == "application/json" for e in entries)
+    for url in _current_pages(fixture):
+        assert {e.get("mime") for e in entries if e["url"] == url} <= {"text/html", "warc/revisit"}, url
+
+
+def test_serve_links_the_latest_dump_wherever_it_was_written(dumped, tmp_path):
+    fixture, _, _ = dumped
+    archive = tmp_path / "data"
+    shutil.copytree(fixture.archive_dir / "warc", archive / "warc")
+    db = archive / "nianbao.db"
+    shutil.copy(fixture.db_path, db)
+    nianbao = [sys.executable, "-m", "archive", "dump", "--db", str(db), "--archive", str(archive)]
+    default = subprocess.run(nianbao, capture_output=True, text=True, timeout=300)
+    assert default.returncode == 0, default.stderr
+    assert sorted(p.name for p in (archive / "dumps").iterdir()) == [
+        "SHA256SUMS",
+        "nianbao-snapshots.wacz",
+        "nianbao.db",
+    ]
+    elsewhere = tmp_path / "published"
+    again = subprocess.run([*nianbao, str(elsewhere)], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    digest = {d: (d / "SHA256SUMS").read_text().split()[2] for d in (archive / "dumps", elsewhere)}
+    assert digest[archive / "dumps"] != digest[elsewhere]  # each WACZ records when it was made
+    server = Server(["--db", str(db), "--no-prepare"])
+    try:
+        assert f"nianbao serve: downloads from {elsewhere.resolve()}\n" in server.output
+        home = httpx.get(server.url + "/", timeout=30).text
+        assert digest[elsewhere] in home and digest[archive / "dumps"] not in home
+        wacz = httpx.get(server.url + "/-/nianbao/dumps/nianbao-snapshots.wacz", timeout=30)
+        assert wacz.content == (elsewhere / "nianbao-snapshots.wacz").read_bytes()
+    finally:
+        server.stop()

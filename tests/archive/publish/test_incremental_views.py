@@ -174,20 +174,20 @@ def test_deadline_view(tmp_path):
     assert set(got) == expected
     status = {k: (r["状态"], r["逾期天数"]) for k, r in got.items()}
     assert status[(town, 2020)] == ("按时", None) and status[(town, 2021)] == ("逾期", 10)
-    assert status[(town, 2022)] == ("缺失", None) and status[(town, 2023)] == ("按时", None)
+    assert status[(town, 2022)] == ("存档中未找到", None) and status[(town, 2023)] == ("按时", None)
     assert status[(town, 2024)] == ("发布日期不详", None)
     assert status[(county, 2018)] == ("按时", None) and status[(county, 2019)] == ("逾期", 2)
-    assert status[(dept, 2017)] == ("按时", None) and status[(dept, 2018)] == ("缺失", None)
+    assert status[(dept, 2017)] == ("按时", None) and status[(dept, 2018)] == ("存档中未找到", None)
     # missing when the portal was crawled after the deadline (last on 2025-06-01), else "not crawled"
     last_crawl = date(2025, 6, 1)
     assert all(
-        status[(dept, y)] == ("缺失" if _deadline(y, "department") < last_crawl else "门户未抓取", None)
+        status[(dept, y)] == ("存档中未找到" if _deadline(y, "department") < last_crawl else "门户未抓取", None)
         for y in _due_years(2018, "department")
     )
     assert got[(dept, 2018)]["门户最近抓取"] == "2025-06-01T00:00:00Z"
     row = got[(town, 2021)]
     assert (row["层级"], row["法定截止日期"], row["省份"], row["县区"], row["门户"]) == (
-        "town",
+        "乡镇（街道）",
         "2022-01-31",
         "湖南省",
         "城步苗族自治县",

@@ -72,7 +72,14 @@ def test_tokenize(text, tokens):
         ("   ", '""'),
         ("", '""'),
         ('"', '""'),
-        ("NEAR(扶贫) OR -", '"near 扶贫" "or"*'),
+        ("NEAR(扶贫) OR -", '"near 扶贫"'),  # FTS5 syntax stays text; OR with nothing after it is dropped
+        ("低保 OR 扶贫", '("低保") OR ("扶贫")'),
+        ("低保 或 扶贫 资金", '("低保") OR ("扶贫" "资金")'),
+        ("低保 | 2019年", '("低保") OR ("2019 年"*)'),
+        ("OR 扶贫", '"扶贫"'),
+        ('"或" 扶贫', '"或"* "扶贫"'),  # quoted: a term
+        ("或", '"或"*'),  # an operator alone is a term
+        ("AND OR NOT", '("and"*) OR ("not"*)'),
     ],
 )
 def test_escape_fts(query, fts):
@@ -232,6 +239,16 @@ def test_multi_term_query_is_and(served):
     assert _count(server, "/archive/sections.json", _search='"政府门户网站"') == _like(
         conn, ["text"], ["政府门户网站"], "sections"
     )
+
+
+def test_or_finds_either(served):
+    fixture, server = served
+    conn = sqlite3.connect(fixture.db_path)
+    both = _like(conn, ["heading", "text"], ["复议", "低保"], "sections")
+    either = sum(_like(conn, ["heading", "text"], [t], "sections") for t in ("复议", "低保")) - both
+    assert either > max(_like(conn, ["heading", "text"], [t], "sections") for t in ("复议", "低保"))
+    for query in ("复议 OR 低保", "复议 或 低保", "低保 or 复议"):
+        assert _count(server, "/archive/sections.json", _search=query) == either, query
 
 
 def test_title_search_on_reports_and_views(served):

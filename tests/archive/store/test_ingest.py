@@ -482,6 +482,6 @@ def test_a_check_that_cannot_run_is_stored_as_not_checkable(conn: sqlite3.Connec
     url = f"{BASE}/202201/t20220110_9.html"
     result = ingest_report(conn, page=page_input(url, data), attachments=[], portal="430529", run_id=None)
     r3 = rows(conn, "SELECT ok, detail FROM checks WHERE rule = 'R3'")
-    assert len(r3) == 7 and all(ok is None and detail.startswith("not checkable: row ") for ok, detail in r3)
+    assert len(r3) == 7 and all(ok is None and detail.startswith("不可校验：缺少行 ") for ok, detail in r3)
     assert result.checks_failed == rows(conn, "SELECT count(*) FROM checks WHERE ok = 0")[0][0]
     assert rows(conn, "SELECT checks_failed FROM reports") == [(result.checks_failed,)]

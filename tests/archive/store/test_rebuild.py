@@ -8,6 +8,7 @@ crawled again.  ``nianbao rebuild`` must produce the same rows from the WARC fil
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from fixtures.archive.compare import differences, table_rows
+from fixtures.archive.old_warc import rewrite_as_old
 from fixtures.archive.site import (
     T_RUN1,
     T_RUN2,
@@ -181,3 +183,47 @@ def test_rebuild_of_an_archive_with_a_damaged_decision_reports_it(tmp_path: Path
     stats = rebuild(root, tmp_path / "rebuilt.db")
     assert len(stats.errors) == 1 and "missing.warc.gz" in stats.errors[0]
     assert stats.reports == 4  # everything else was rebuilt
+
+
+LOCATION_COLUMNS = {"warc_offset", "warc_length", "payload_offset", "target_uri"}
+
+
+def rows_without_locations(db_path: Path) -> dict[str, list[tuple]]:
+    """Every table's rows without the byte offsets of WARC records (a rewritten file moves them)."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        out = {}
+        for table in table_rows(db_path):
+            cols = [r[1] for r in conn.execute(f"PRAGMA table_info([{table}])") if r[1] not in LOCATION_COLUMNS]
+            out[table] = sorted(
+                (tuple(r) for r in conn.execute(f"SELECT {', '.join(f'[{c}]' for c in cols)} FROM [{table}]")), key=repr
+            )
+        return out
+    finally:
+        conn.close()
+
+
+def test_rebuild_reads_archives_whose_annotations_carry_the_page_url(tmp_path: Path, site: RunningSite) -> None:
+    """Before issue 14 a metadata record about a page had the page's URL as its target URI (a POST
+    list page's: the URL, a space, the form): such archives rebuild to the same rows."""
+    root = tmp_path / "data"
+    post_page = site.base_url + "/module/web/jpage/dataproxy.jsp?startrecord=4&endrecord=6 col=1&webid=3"
+    with ArchiveSession(root) as s:
+        run = crawl(s, site, start=T_RUN1)
+        s.record_listing(1, "430529", "jpage:1", post_page, 2, [(next(iter(run.results)), "2024年报告 2025-01-20")])
+        s.mark_removed(next(iter(run.results)))
+        s.fetch_error(1, "430529", site.base_url + "/gone.html", "http", "HTTP 404", 404)
+        s.record_verdict(1, "430529", run.captured[0], "not_report", "a list of reports")
+    before = rows_without_locations(root / "nianbao.db")
+    assert before["listings"] and before["fetch_errors"] and before["reports"]
+    new_targets = Counter(r.url.split(":")[2] for r in iter_records(root) if r.record_type == "metadata")
+    about_pages = ("fetch", "listing", "fetch_error", "report", "removed", "verdict")
+    assert set(about_pages) <= set(new_targets), new_targets
+    assert rewrite_as_old(root) == sum(new_targets[k] for k in about_pages)
+    old = [r for r in iter_records(root) if r.record_type == "metadata"]
+    assert post_page.replace(" ", "%20") in {r.url for r in old}  # warcio reads the space as %20
+    assert sum(r.url.startswith("http") for r in old) == len(old) - new_targets["run"] - new_targets["portal"]
+    assert not any(r.warc_header("WARC-Refers-To") for r in old)
+    stats = rebuild(root, tmp_path / "rebuilt.db")
+    assert stats.errors == []
+    assert rows_without_locations(tmp_path / "rebuilt.db") == before

@@ -21,7 +21,7 @@ from archive.store.schema import SCHEMA_VERSION, TABLES, Migration, SchemaError,
 from archive.store.session import ArchiveSession
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "fixtures" / "archive" / "schemas"
-OLD_VERSIONS = (1, 2, 3)
+OLD_VERSIONS = (1, 2, 3, 6, 7)
 ROWS_PER_TABLE = 2
 
 
@@ -149,6 +149,35 @@ def rows_of(conn: sqlite3.Connection, sql: str, *params) -> list[tuple]:
 
 
 # --------------------------------------------------------------------------- upgrading in place
+
+
+def test_the_english_check_details_of_an_older_archive_are_rewritten_in_chinese(tmp_path: Path) -> None:
+    path = tmp_path / "nianbao.db"
+    old_archive(path, 7)
+    old = sqlite3.connect(path)
+    details = [
+        ("R3", "not checkable: row not_processed_repeated missing"),
+        ("R2", "not checkable: column natural_person, total missing"),
+        ("R8", "规章 reported by an organ below 设区的市"),
+        ("R8", "negative count"),
+        ("R1", "自然人：本年新收＋上年结转＝3，办理结果总计＋结转下年度继续办理＝4"),
+    ]
+    old.execute("DELETE FROM checks")
+    old.executemany(
+        "INSERT INTO checks (report_id, rule, \"column\", ok, expected, actual, detail) VALUES (1, ?, 'c', 0, ?, 2, ?)",
+        [(rule, detail if rule == "R8" else 1, detail) for rule, detail in details],
+    )
+    old.commit()
+    old.close()
+    conn = db.connect(path)
+    assert rows_of(conn, "SELECT rule, expected, detail FROM checks ORDER BY id") == [
+        ("R3", 1, "不可校验：缺少行 not_processed_repeated"),
+        ("R2", 1, "不可校验：缺少列 natural_person、total"),
+        ("R8", None, "设区的市以下的机关填报了规章"),
+        ("R8", None, "件数为负数（只有“本年增/减”可为负）"),
+        ("R1", 1, details[-1][1]),
+    ]
+    conn.close()
 
 
 @pytest.mark.parametrize("version", OLD_VERSIONS)

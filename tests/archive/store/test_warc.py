@@ -19,6 +19,7 @@ from archive.store.warc import (
     RevisitTarget,
     WarcError,
     WarcWriter,
+    annotation_uri,
     digest_to_hex,
     format_warc_date,
     iter_records,
@@ -27,6 +28,7 @@ from archive.store.warc import (
     recover,
     scan_members,
     warc_files,
+    warc_uri,
 )
 
 WARCIO = str(Path(sys.executable).parent / "warcio")
@@ -100,7 +102,7 @@ def test_exchange_records_pass_warcio_check_and_index(tmp_path: Path) -> None:
         ("warcinfo", None),
         ("response", a.url),
         ("request", a.url),
-        ("metadata", a.url),
+        ("metadata", annotation_uri("fetch", a.metadata.record_id)),
         ("response", b.url),
         ("request", b.url),
         ("metadata", "urn:nianbao:run:1"),
@@ -108,6 +110,10 @@ def test_exchange_records_pass_warcio_check_and_index(tmp_path: Path) -> None:
     assert [int(r["offset"]) for r in index][1::3] == [a.offset, b.offset]
     assert int(index[3]["offset"]) == a.metadata.offset and int(index[6]["offset"]) == m.offset
     assert a.length == a.request.offset - a.offset
+    # the fetch's annotation names the response it describes (and never claims the page's URL)
+    note = read_record(tmp_path, files[0], a.metadata.offset)
+    assert note.warc_header("WARC-Refers-To") == a.record_id == note.concurrent_to
+    assert note.url.startswith("urn:nianbao:fetch:") and note.json() == {"type": "fetch", "kind": "list"}
     # the opening warcinfo carries the session fields
     info = read_record(tmp_path, files[0], 0)
     assert info.record_type == "warcinfo"
@@ -286,6 +292,53 @@ def test_metadata_record_round_trip(tmp_path: Path) -> None:
     stored = read_record(tmp_path, rec.warc_file, rec.offset)
     assert stored.record_type == "metadata" and stored.content_type == "application/json"
     assert stored.json() == data and stored.concurrent_to == "<urn:uuid:1>" and stored.date == "2025-03-01T08:00:00Z"
+
+
+def test_annotations_have_target_uris_of_their_own(tmp_path: Path) -> None:
+    known = Known()
+    with WarcWriter(tmp_path / "warc") as writer:
+        ex = exchange(writer, known, "http://a.gov.cn/t.html", HTML)
+        verdict = {"type": "verdict", "url": "http://a.gov.cn/t.html", "verdict": "report"}
+        note = writer.write_annotation(verdict, refers_to=ex.record_id, date=T0)
+        plain = writer.write_annotation({"type": "listing", "page": "http://a.gov.cn/l.jsp a=1"})
+    stored = read_record(tmp_path, note.warc_file, note.offset)
+    assert stored.url == note.target_uri == annotation_uri("verdict", note.record_id)
+    assert stored.url == "urn:nianbao:verdict:" + note.record_id.strip("<>").removeprefix("urn:uuid:")
+    assert stored.warc_header("WARC-Refers-To") == ex.record_id and stored.json() == verdict
+    listing = read_record(tmp_path, plain.warc_file, plain.offset)
+    assert listing.url.startswith("urn:nianbao:listing:") and listing.warc_header("WARC-Refers-To") is None
+    assert listing.json()["page"] == "http://a.gov.cn/l.jsp a=1"  # the page (and POST form) stays in the body
+    assert warcio("check", str(tmp_path / note.warc_file)).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "uri"),
+    [
+        ("http://a.gov.cn/x.html?q=1&b=%E5%B9%B4", "http://a.gov.cn/x.html?q=1&b=%E5%B9%B4"),
+        ("http://a.gov.cn/module/dataproxy.jsp?a=1 col=1", "http://a.gov.cn/module/dataproxy.jsp?a=1%20col=1"),
+        ("http://a.gov.cn/年报/2024.html#top", "http://a.gov.cn/%E5%B9%B4%E6%8A%A5/2024.html#top"),
+        ('http://a.gov.cn/x?a="b"|{c}^`<d>', "http://a.gov.cn/x?a=%22b%22%7C%7Bc%7D%5E%60%3Cd%3E"),
+        ("http://a.gov.cn/100%.html?p=5%2", "http://a.gov.cn/100%25.html?p=5%252"),
+        ("http://[::1]:8080/a;b=c?x=[1]&y=@!$'()*+,", "http://[::1]:8080/a;b=c?x=[1]&y=@!$'()*+,"),
+    ],
+)
+def test_warc_uri_percent_encodes_what_a_uri_cannot_hold(url: str, uri: str) -> None:
+    assert warc_uri(url) == uri
+    assert warc_uri(uri) == uri  # idempotent
+
+
+def test_exchange_uri_is_written_valid(tmp_path: Path) -> None:
+    known = Known()
+    url = "http://a.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=1 col=1&webname=城步"
+    with WarcWriter(tmp_path / "warc") as writer:
+        ex = exchange(writer, known, url, HTML, method="POST", request_body=b"col=1", metadata={"type": "fetch"})
+    assert ex.url == warc_uri(url) and " " not in ex.url and ex.url.isascii()
+    records = list(iter_records(tmp_path))
+    assert {r.url for r in records if r.record_type in ("response", "request")} == {ex.url}
+    request = next(r for r in records if r.record_type == "request")
+    assert request.payload == b"col=1"
+    check = warcio("check", str(tmp_path / ex.warc_file))
+    assert check.returncode == 0 and "Replacing spaces" not in check.stdout + check.stderr
 
 
 def test_format_warc_date() -> None:
