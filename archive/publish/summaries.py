@@ -1,28 +1,30 @@
 """Summary tables the journalists' views read: built when publishing, kept current incrementally.
 
 Some views cost too much to compute on every request of a national archive: a row of
-「依申请办理情况」 gathers thirty cells of a report, 「发布覆盖」 aggregates every
-report (「不予公开理由排行」 reads ``refusal_grounds``, which :mod:`archive.publish.refusals` keeps), and Datasette runs a view's query again for its count and for each facet.  Such a view
-is *materialized*: its definition (the SELECT :func:`archive.publish.views.view_sql` gives) fills
+「依申请办理情况」 gathers thirty cells of a report, 「发布覆盖」 aggregates every report, and
+Datasette runs a view's query again for its count and for each facet (「不予公开理由排行」 and the
+other refusal views read the tables :mod:`archive.publish.refusals` keeps).  Such a view is
+*materialized*: its definition (the SELECT :func:`archive.publish.views.view_sql` gives) fills
 the table ``summary_…`` and the view becomes ``SELECT * FROM summary_… [ORDER BY …]`` — the same
 columns and rows, read from a table indexed on the columns the view is faceted and sorted by.
 
 Kept current by units.  The rows of a materialized view belong to units: one report (rows keyed
-by 报告ID), one portal (门户), one county and year (省份, 县区, 年度).  Triggers on ``reports``,
-``checks``, ``portals``, ``office_divisions`` and the crawl history note what is written between
-two publishes (``summary_dirty``: report ids; ``summary_dirty_portals``: portals whose place
-changed, whose offices were matched to the register or that were crawled); :func:`refresh_summaries`
-recomputes only the units those touch — a new version of a report replaces the rows of the version it supersedes and updates the
-aggregates of its county and year and of its office — and empties the lists.  Cells and sections
+by 报告ID), one portal (门户), or the whole view (「抓取健康状况」, a few thousand rows).  Triggers on ``reports``, ``checks``, ``portals``, ``office_divisions`` and
+the crawl history note what is written between two publishes (``summary_dirty``: report ids;
+``summary_dirty_portals``: portals whose place changed, whose offices were matched to the
+register or that were crawled); :func:`refresh_summaries` recomputes only the units those touch —
+a new version of a report replaces the rows of the version it supersedes and updates the row of
+its office — and empties the lists.  Cells and sections
 are written only with their report, whose row marks it.  A materialized view whose definition
-changed (new code, a new year in 「发布覆盖」), or an archive never summarised, is built in full;
-``meta.summary_state`` records the definitions the tables hold.
+changed (new code, a new year in 「发布覆盖」), or an archive never summarised (or whose triggers
+are missing), is built in full; ``meta.summary_state`` records the definitions the tables hold.
 
 Counts and facets.  Datasette counts a view's rows and each facet's values on every page, over
 every row.  For the views of :data:`COUNTED` the answers for the unfiltered view are kept in
 ``summary_facets`` (view, column, value, rows; column ``''`` holds the row count), summed from
 ``summary_facet_blocks`` — the same per block of :data:`BLOCK` report ids — so a block touched by
-a new report is recounted (from the view itself) and the totals move by the difference.
+a new report is recounted (from the view itself) and the totals move by the difference; the
+views of aggregates (a bounded number of rows) are counted again whenever anything changed.
 :mod:`archive.datasette.database` answers Datasette's count and facet statements of such a view
 from them while nothing was written since (``summary_dirty`` empty).
 """
@@ -32,7 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from archive.store.transaction import transaction
@@ -41,13 +43,12 @@ STATE_KEY = "summary_state"
 SUMMARY_VERSION = 1
 BATCH = 500
 BLOCK = 256  # report ids per block of facet counts
-UNKNOWN_COUNTY = "（未知）"  # how 「不予公开理由排行」 names a county the portal does not give
 
 
 @dataclass(frozen=True)
 class Materialized:
-    """A view read from a summary table: refreshed by ``unit`` (``report`` | ``portal`` | ``county_year``, or
-    ``all``: rebuilt whenever anything was written — a view of a few thousand rows over the crawl history)."""
+    """A view read from a summary table, refreshed by ``unit``: ``report``, ``portal`` or ``all``
+    (rebuilt whenever anything was written)."""
 
     view: str
     table: str
@@ -74,14 +75,13 @@ MATERIALIZED: tuple[Materialized, ...] = (
 )  # fmt: skip
 BY_VIEW = {m.view: m for m in MATERIALIZED}
 SUMMARY_TABLES = tuple(m.table for m in MATERIALIZED)
-GROUPS_FROM = "报告一览"  # the per-report view whose rows give a report's county and year
 
 # columns of ``reports`` the views show (a write of ``last_seen`` alone, on every recrawl, is no change)
 REPORT_COLUMNS = ("url", "title", "organ", "year", "template", "published", "fetched", "portal", "doc_key", "version",
                   "is_current", "supersedes", "edited", "removed_at", "snapshot_id", "source_snapshot_id", "carrier",
                   "level", "cell_count", "checks_failed", "warning_count")  # fmt: skip
 PORTAL_COLUMNS = ("province", "city", "county", "level")
-# view → the columns Datasette facets it by (archive.datasette.metadata.VIEWS), counted per block of reports
+# view → the columns Datasette facets it by (archive.datasette.metadata.VIEWS): counted per block of reports
 COUNTED: dict[str, tuple[str, ...]] = {
     "报告一览": ("省份", "县区", "层级", "年度", "模板", "校验结果"),
     "依申请办理情况": ("省份", "县区", "层级", "年度", "模板"),
@@ -90,10 +90,13 @@ COUNTED: dict[str, tuple[str, ...]] = {
     "校验未通过": ("规则", "省份", "县区", "年度", "模板"),
     "逾期发布": ("省份", "县区", "层级", "年度"),
     "章节检索": ("省份", "县区", "年度", "章节序号"),
-    # materialized aggregates: counted again from their table whenever it changed (a bounded number of rows)
+    "不予公开率": ("省份", "县区", "年度", "层级"),
+    # views of aggregates (a bounded number of rows): counted again whenever anything changed
     "发布覆盖": ("省份", "县区", "层级", "年份数"),
     "抓取健康状况": ("状态", "结果", "抓取方式"),
+    "不予公开理由排行": ("省份", "县区", "年度", "不予公开理由"),
 }
+WHOLE = frozenset({"发布覆盖", "抓取健康状况", "不予公开理由排行"})  # the views of aggregates
 ROWS = ""  # the column name under which summary_facets holds a view's row count
 DDL = (
     "CREATE TABLE IF NOT EXISTS summary_dirty (report_id INTEGER PRIMARY KEY)",
@@ -148,10 +151,6 @@ TRIGGERS: dict[str, str] = {
     "summary_runs_delete": _portal_trigger("summary_runs_delete", "DELETE ON crawl_runs", "'*'", 0),
 }
 
-# A materialized view's definition: the SELECT, or for a ``county_year`` view a function of the
-# conditions (on ``reports r``) that restrict it to one county and year.
-Definition = str | Callable[[str], str]
-
 
 @dataclass
 class SummaryStats:
@@ -160,7 +159,6 @@ class SummaryStats:
     rebuilt: list[str] = field(default_factory=list)  # views built in full
     reports: int = 0  # reports whose rows were recomputed
     portals: int = 0
-    groups: int = 0  # counties and years whose aggregates were recomputed
     blocks: int = 0  # blocks of reports whose facet counts were recounted (all views)
 
 
@@ -173,17 +171,13 @@ def _exists(conn: sqlite3.Connection, name: str, kind: str = "table") -> bool:
     return row is not None
 
 
-def _sql(definition: Definition) -> str:
-    return definition if isinstance(definition, str) else definition("")
-
-
-def _fingerprint(spec: Materialized, definition: Definition) -> str:
-    text = f"{SUMMARY_VERSION}|{spec}|{_sql(definition)}"
+def _fingerprint(spec: Materialized, definition: str) -> str:
+    text = f"{SUMMARY_VERSION}|{spec}|{definition}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _counted_print(view: str, definition: Definition) -> str:
-    text = f"{SUMMARY_VERSION}|{BLOCK}|{COUNTED[view]}|{_sql(definition)}"
+def _counted_print(view: str, definition: str) -> str:
+    text = f"{SUMMARY_VERSION}|{BLOCK}|{COUNTED[view]}|{definition}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -205,10 +199,10 @@ def view_select(spec: Materialized) -> str:
 # ----------------------------------------------------------------------------- building
 
 
-def _build(conn: sqlite3.Connection, spec: Materialized, definition: Definition) -> None:
+def _build(conn: sqlite3.Connection, spec: Materialized, definition: str) -> None:
     conn.execute(f"DROP TABLE IF EXISTS {spec.table}")
-    conn.execute(f"CREATE TABLE {spec.table} AS SELECT * FROM ({_sql(definition)}) WHERE 0")
-    conn.execute(f"INSERT INTO {spec.table} SELECT * FROM ({_sql(definition)})")
+    conn.execute(f"CREATE TABLE {spec.table} AS SELECT * FROM ({definition}) WHERE 0")
+    conn.execute(f"INSERT INTO {spec.table} SELECT * FROM ({definition})")
     for i, columns in enumerate(spec.indexes):
         cols = ", ".join(_q(c) for c in columns)
         conn.execute(f"CREATE INDEX {spec.table}_{i} ON {spec.table}({cols})")
@@ -232,44 +226,13 @@ def _refresh_portals(conn: sqlite3.Connection, spec: Materialized, definition: s
         conn.execute(f"INSERT INTO {spec.table} SELECT * FROM ({definition}) WHERE 门户 IS ?", (portal,))
 
 
-Group = tuple[str | None, str, int | None]  # 省份, 县区 (UNKNOWN_COUNTY when none), 年度
-
-
-def _groups(conn: sqlite3.Connection, ids: list[int]) -> set[Group]:
-    """The counties and years of these reports, as the summary of 「报告一览」 holds them now."""
-    table = BY_VIEW[GROUPS_FROM].table
-    out: set[Group] = set()
-    for batch in _batches(ids):
-        marks = ", ".join("?" * len(batch))
-        for province, county, year in conn.execute(
-            f"SELECT 省份, coalesce(县区, ?), 年度 FROM {table} WHERE 报告ID IN ({marks})", [UNKNOWN_COUNTY, *batch]
-        ):
-            out.add((province, county, year))
-    return out
-
-
-def _refresh_groups(conn: sqlite3.Connection, spec: Materialized, definition: Definition, groups: set[Group]) -> None:
-    """Recompute the rows of these counties and years; the conditions go inside the definition
-    (its aggregates and ranks cannot be filtered from outside)."""
-    assert callable(definition), f"{spec.view}: a county_year view needs a definition taking conditions"
-    by_portal = definition(
-        "AND r.portal IN (SELECT id FROM portals WHERE province = :province "
-        "AND coalesce(county, :unknown) = :county) AND r.year IS :year"
-    )
-    without_place = definition("AND p.province IS NULL AND coalesce(p.county, :unknown) = :county AND r.year IS :year")
-    for province, county, year in sorted(groups, key=repr):
-        conn.execute(f"DELETE FROM {spec.table} WHERE 省份 IS ? AND 县区 IS ? AND 年度 IS ?", (province, county, year))
-        params = {"province": province, "county": county, "year": year, "unknown": UNKNOWN_COUNTY}
-        conn.execute(f"INSERT INTO {spec.table} {by_portal if province is not None else without_place}", params)
-
-
 # ----------------------------------------------------------------------------- counts and facets
 
 
-def _source(view: str, definitions: dict[str, Definition]) -> str:
+def _source(view: str, definitions: dict[str, str]) -> str:
     """What a view's rows are read from when counting: its summary table, or its definition."""
     spec = BY_VIEW.get(view)
-    return spec.table if spec is not None else f"({_sql(definitions[view])})"
+    return spec.table if spec is not None else f"({definitions[view]})"
 
 
 def _count_block(conn: sqlite3.Connection, view: str, source: str, block: int) -> dict[tuple[str, object], int]:
@@ -320,21 +283,19 @@ def _all_blocks(conn: sqlite3.Connection) -> range:
 
 
 def counted_by_blocks(view: str) -> bool:
-    """Whether a counted view is counted per block of reports (else from its whole summary table)."""
-    spec = BY_VIEW.get(view)
-    return spec is None or spec.unit == "report"
+    """Whether a counted view is counted per block of reports (else whole, :data:`WHOLE`)."""
+    return view not in WHOLE
 
 
-def _count_whole(conn: sqlite3.Connection, view: str) -> None:
-    """Count a materialized aggregate's rows and facets again from its table."""
-    table = BY_VIEW[view].table
+def _count_whole(conn: sqlite3.Connection, view: str, source: str) -> None:
+    """Count the rows and facets of a view of aggregates again (from ``source``)."""
     conn.execute("DELETE FROM summary_facets WHERE view = ?", (view,))
     conn.execute(
-        f"INSERT INTO summary_facets (view, col, value, n) SELECT ?, ?, '', count(*) FROM {table}", (view, ROWS)
+        f"INSERT INTO summary_facets (view, col, value, n) SELECT ?, ?, '', count(*) FROM {source}", (view, ROWS)
     )
     for col in COUNTED[view]:
         conn.execute(
-            f"INSERT INTO summary_facets (view, col, value, n) SELECT ?, ?, {_q(col)}, count(*) FROM {table} "
+            f"INSERT INTO summary_facets (view, col, value, n) SELECT ?, ?, {_q(col)}, count(*) FROM {source} "
             f"WHERE {_q(col)} IS NOT NULL GROUP BY {_q(col)}",
             (view, col),
         )
@@ -379,9 +340,7 @@ def _dirty(conn: sqlite3.Connection) -> tuple[list[int], list[str | None]]:
 # ----------------------------------------------------------------------------- refresh
 
 
-def refresh_summaries(
-    conn: sqlite3.Connection, definitions: dict[str, Definition]
-) -> tuple[dict[str, str], SummaryStats]:
+def refresh_summaries(conn: sqlite3.Connection, definitions: dict[str, str]) -> tuple[dict[str, str], SummaryStats]:
     """Bring every summary table up to date with the archive; returns the SELECT of each
     materialized view over its table (by view name) and what was done.
 
@@ -395,34 +354,25 @@ def refresh_summaries(
         prints = {m.view: _fingerprint(m, definitions[m.view]) for m in MATERIALIZED}
         prints.update({f"counts:{v}": _counted_print(v, definitions[v]) for v in COUNTED})
         full = {m.view for m in MATERIALIZED if held.get(m.view) != prints[m.view] or not _exists(conn, m.table)}
-        if GROUPS_FROM in full:  # the counties and years of the reports touched are read from it
-            full |= {m.view for m in MATERIALIZED if m.unit == "county_year"}
         ids, portals = _dirty(conn)
-        old_groups = _groups(conn, ids) if GROUPS_FROM not in full else set()
-        for unit in ("report", "portal", "county_year", "all"):
-            for spec in (m for m in MATERIALIZED if m.unit == unit):
-                definition = definitions[spec.view]
-                if spec.view in full:
-                    _build(conn, spec, definition)
-                    stats.rebuilt.append(spec.view)
-                elif unit == "report":
-                    _refresh_reports(conn, spec, _sql(definition), ids)
-                elif unit == "portal":
-                    _refresh_portals(conn, spec, _sql(definition), portals)
-                elif unit == "all":
-                    if ids or portals:
-                        _build(conn, spec, definition)
-                else:
-                    groups = old_groups | _groups(conn, ids)
-                    _refresh_groups(conn, spec, definition, groups)
-                    stats.groups = len(groups)
+        for spec in MATERIALIZED:
+            definition = definitions[spec.view]
+            if spec.view in full:
+                _build(conn, spec, definition)
+                stats.rebuilt.append(spec.view)
+            elif spec.unit == "report":
+                _refresh_reports(conn, spec, definition, ids)
+            elif spec.unit == "portal":
+                _refresh_portals(conn, spec, definition, portals)
+            elif ids or portals:  # "all"
+                _build(conn, spec, definition)
         blocks = sorted({i // BLOCK for i in ids})
         for view in COUNTED:
             source = _source(view, definitions)
             recount = view in full or held.get(f"counts:{view}") != prints[f"counts:{view}"]
             if not counted_by_blocks(view):
                 if recount or ids or portals:
-                    _count_whole(conn, view)
+                    _count_whole(conn, view, source)
             elif recount:
                 stats.blocks += _count_in_full(conn, view, source)
             else:

@@ -19,7 +19,7 @@ from archive.ops.monitors import health_view_sql
 from archive.publish.coverage import PORTAL_STATUS_LABELS, STATUS_LABELS, create_coverage_tables, reports_digest
 from archive.publish.offices import METHOD_LABELS
 from archive.publish.rules import CHECK_STATUS, RULE_TEXT
-from archive.publish.summaries import Definition, refresh_summaries
+from archive.publish.summaries import refresh_summaries
 from archive.store.transaction import database, transaction
 from extract.quoted import KINDS as QUOTED_KINDS
 from extract.schema import (
@@ -824,7 +824,7 @@ def build_deadline_table(conn: sqlite3.Connection) -> bool:
     return True
 
 
-def summary_definitions(conn: sqlite3.Connection, statements: dict[str, str] | None = None) -> dict[str, Definition]:
+def summary_definitions(conn: sqlite3.Connection, statements: dict[str, str] | None = None) -> dict[str, str]:
     """The views' definitions as :func:`archive.publish.summaries.refresh_summaries` takes them."""
     return dict(statements or view_sql(conn))
 
