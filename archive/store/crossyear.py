@@ -204,8 +204,9 @@ class _Cells:
         ):
             self.values[(table, row, col)] = value
         for (table,) in conn.execute(
+            # +table_name: the report's own cells (its index), never every cell of those tables
             "SELECT DISTINCT table_name FROM cells WHERE report_id = ? AND value IS NOT NULL "
-            "AND table_name IN ('applications', 'active_disclosure')",
+            "AND +table_name IN ('applications', 'active_disclosure')",
             (report_id,),
         ):
             self.with_values.add(table)
